@@ -1,0 +1,277 @@
+/* core/tape.c — recording, replay and reverse-mode differentiation. */
+#include "core/tape.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/arena.h"
+
+struct tg_tape {
+  const tg_allocator* alloc;
+  tg_arena arena;
+  tg_node* nodes;
+  int n_nodes;
+  int cap_nodes;
+  tg_error error;
+  const char* scope;        /* arena copy, "" when none */
+  const tg_tensor* loss;
+  int threads;
+};
+
+tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
+  alloc = tg_allocator_or_default(alloc);
+  tg_tape* t = (tg_tape*)alloc->alloc(alloc->ctx, sizeof *t);
+  if (t == NULL) return NULL;
+  memset(t, 0, sizeof *t);
+  t->alloc = alloc;
+  tg_arena_init(&t->arena, alloc);
+  t->scope = "";
+  t->threads = 1;
+  return t;
+}
+
+tg_tape* tg_tape_new(void) { return tg_tape_new_ex(NULL); }
+
+void tg_tape_free(tg_tape* t) {
+  if (t == NULL) return;
+  tg_arena_free(&t->arena);
+  t->alloc->free(t->alloc->ctx, t->nodes);
+  t->alloc->free(t->alloc->ctx, t);
+}
+
+void tg_tape_clear(tg_tape* t) {
+  if (t == NULL) return;
+  tg_arena_reset(&t->arena);
+  t->n_nodes = 0;
+  t->error.code = TG_OK;
+  t->error.message[0] = '\0';
+  t->scope = "";
+  t->loss = NULL;
+}
+
+tg_status tg_tape_status(const tg_tape* t) { return t ? t->error.code : TG_ERR_NULL_ARG; }
+
+const char* tg_tape_message(const tg_tape* t) {
+  return t ? t->error.message : "tape is NULL";
+}
+
+tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...) {
+  if (t == NULL || t->error.code != TG_OK) return code;
+  t->error.code = code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(t->error.message, sizeof t->error.message, fmt, ap);
+  va_end(ap);
+  return code;
+}
+
+float* tg_tape_alloc_floats(tg_tape* t, int64_t n) {
+  int64_t checked = 0;
+  int64_t shape[1] = {n};
+  if (!tg_shape_numel(1, shape, &checked)) {
+    tg_tape_fail(t, TG_ERR_OVERFLOW, "tape: cannot allocate %lld floats", (long long)n);
+    return NULL;
+  }
+  float* p = (float*)tg_arena_alloc(&t->arena, (size_t)checked * sizeof(float));
+  if (p == NULL)
+    tg_tape_fail(t, TG_ERR_NOMEM, "tape: out of memory allocating %lld floats", (long long)n);
+  return p;
+}
+
+static tg_tensor* new_arena_tensor(tg_tape* t, int rank, const int64_t* shape, bool with_grad,
+                                   const char* who) {
+  int64_t n = 0;
+  char s[TG_SHAPE_STR_CAP];
+  if (!tg_shape_numel(rank, shape, &n)) {
+    tg_tape_fail(t, TG_ERR_OVERFLOW, "%s: output shape %s has too many elements", who,
+                 tg_shape_format(s, sizeof s, rank, shape));
+    return NULL;
+  }
+  tg_tensor* y = (tg_tensor*)tg_arena_alloc(&t->arena, sizeof *y);
+  float* data = y ? tg_tape_alloc_floats(t, n) : NULL;
+  float* grad = (data && with_grad) ? tg_tape_alloc_floats(t, n) : NULL;
+  if (y == NULL || data == NULL || (with_grad && grad == NULL)) {
+    tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory for a %s tensor", who,
+                 tg_shape_format(s, sizeof s, rank, shape));
+    return NULL;
+  }
+  memset(y, 0, sizeof *y);
+  y->rank = rank;
+  for (int i = 0; i < TG_MAX_RANK; ++i) y->shape[i] = i < rank ? shape[i] : 1;
+  y->size = n;
+  y->data = data;
+  y->grad = grad;
+  y->node = -1;
+  return y;
+}
+
+tg_tensor* tg_tape_leaf(tg_tape* t, int rank, const int64_t* shape, const float* data,
+                        bool requires_grad) {
+  if (t == NULL || t->error.code != TG_OK) return NULL;
+  if (rank < 0 || rank > TG_MAX_RANK) {
+    tg_tape_fail(t, TG_ERR_RANK, "tg_tape_leaf: rank %d is outside 0..%d", rank, TG_MAX_RANK);
+    return NULL;
+  }
+  if (rank > 0 && shape == NULL) {
+    tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_leaf: shape is NULL for rank %d", rank);
+    return NULL;
+  }
+  for (int i = 0; i < rank; ++i) {
+    if (shape[i] < 0) {
+      char s[TG_SHAPE_STR_CAP];
+      tg_tape_fail(t, TG_ERR_SHAPE, "tg_tape_leaf: shape %s has a negative dimension",
+                   tg_shape_format(s, sizeof s, rank, shape));
+      return NULL;
+    }
+  }
+  tg_tensor* y = new_arena_tensor(t, rank, shape, requires_grad, "tg_tape_leaf");
+  if (y == NULL) return NULL;
+  if (data) memcpy(y->data, data, (size_t)y->size * sizeof(float));
+  else memset(y->data, 0, (size_t)y->size * sizeof(float));
+  if (y->grad) memset(y->grad, 0, (size_t)y->size * sizeof(float));
+  y->role = requires_grad ? TG_ROLE_PARAM : TG_ROLE_INPUT;
+  return y;
+}
+
+static bool grow_nodes(tg_tape* t) {
+  if (t->n_nodes < t->cap_nodes) return true;
+  int cap = t->cap_nodes ? t->cap_nodes * 2 : 64;
+  tg_node* nodes = (tg_node*)t->alloc->alloc(t->alloc->ctx, (size_t)cap * sizeof *nodes);
+  if (nodes == NULL) return false;
+  if (t->n_nodes) memcpy(nodes, t->nodes, (size_t)t->n_nodes * sizeof *nodes);
+  t->alloc->free(t->alloc->ctx, t->nodes);
+  t->nodes = nodes;
+  t->cap_nodes = cap;
+  return true;
+}
+
+tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in,
+                         const tg_op_attr* attr) {
+  if (t == NULL || t->error.code != TG_OK) return NULL;
+  if (op == NULL) {
+    tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_apply: op is NULL");
+    return NULL;
+  }
+  if (n_in != op->arity || n_in > TG_MAX_INPUTS || (n_in > 0 && in == NULL)) {
+    tg_tape_fail(t, TG_ERR_ARG, "%s: expects %d inputs, got %d", op->name, op->arity, n_in);
+    return NULL;
+  }
+  for (int i = 0; i < n_in; ++i) {
+    if (in[i] == NULL) {
+      tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: input %d is NULL", op->name, i + 1);
+      return NULL;
+    }
+  }
+  tg_node n;
+  memset(&n, 0, sizeof n);
+  n.op = op;
+  n.n_in = n_in;
+  for (int i = 0; i < n_in; ++i) n.in[i] = in[i];
+  if (attr) n.attr = *attr;
+  n.scope = t->scope;
+  n.index = t->n_nodes;
+  n.tape = t;
+
+  int rank = 0;
+  int64_t shape[TG_MAX_RANK] = {1, 1, 1, 1};
+  char msg[TG_ERROR_MESSAGE_CAP];
+  msg[0] = '\0';
+  tg_status s = op->shape(&n, &rank, shape, msg, sizeof msg);
+  if (s != TG_OK) {
+    tg_tape_fail(t, s, "%s: %s", op->name, msg);
+    return NULL;
+  }
+  bool needs_grad = false;
+  for (int i = 0; i < n_in; ++i) needs_grad = needs_grad || in[i]->grad != NULL;
+
+  tg_tensor* y = new_arena_tensor(t, rank, shape, needs_grad && op->backward != NULL, op->name);
+  if (y == NULL) return NULL;
+  if (n.scratch_size > 0) {
+    n.scratch = tg_tape_alloc_floats(t, n.scratch_size);
+    if (n.scratch == NULL) return NULL;
+  }
+  if (!grow_nodes(t)) {
+    tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory growing the tape", op->name);
+    return NULL;
+  }
+  y->role = TG_ROLE_INTERMEDIATE;
+  y->node = t->n_nodes;
+  n.out = y;
+  t->nodes[t->n_nodes] = n;
+  op->forward(&t->nodes[t->n_nodes]);
+  t->n_nodes++;
+  return y;
+}
+
+tg_status tg_tape_forward(tg_tape* t) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (t->error.code != TG_OK) return t->error.code;
+  for (int i = 0; i < t->n_nodes; ++i) t->nodes[i].op->forward(&t->nodes[i]);
+  return TG_OK;
+}
+
+tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (t->error.code != TG_OK) return t->error.code;
+  if (loss == NULL) return tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_backward: loss is NULL");
+  char s[TG_SHAPE_STR_CAP];
+  if (loss->node < 0 || loss->node >= t->n_nodes || t->nodes[loss->node].out != loss)
+    return tg_tape_fail(t, TG_ERR_ARG,
+                        "tg_tape_backward: loss %s was not recorded on this tape",
+                        tg_tensor_shape_str(loss, s, sizeof s));
+  if (loss->size != 1)
+    return tg_tape_fail(t, TG_ERR_SHAPE,
+                        "tg_tape_backward: loss must have exactly one element, got %s",
+                        tg_tensor_shape_str(loss, s, sizeof s));
+  if (loss->grad == NULL)
+    return tg_tape_fail(t, TG_ERR_ARG,
+                        "tg_tape_backward: loss does not depend on any tensor that requires a gradient");
+  int last = loss->node;
+  for (int i = 0; i <= last; ++i) {
+    tg_tensor* y = t->nodes[i].out;
+    if (y->grad) memset(y->grad, 0, (size_t)y->size * sizeof(float));
+  }
+  loss->grad[0] = 1.0f;
+  for (int i = last; i >= 0; --i) {
+    tg_node* n = &t->nodes[i];
+    if (n->out->grad != NULL && n->op->backward != NULL) n->op->backward(n);
+  }
+  t->loss = loss;
+  return TG_OK;
+}
+
+void tg_tape_set_scope(tg_tape* t, const char* scope) {
+  if (t == NULL) return;
+  if (scope == NULL || scope[0] == '\0') {
+    t->scope = "";
+    return;
+  }
+  size_t len = strlen(scope);
+  char* copy = (char*)tg_arena_alloc(&t->arena, len + 1);
+  if (copy == NULL) {
+    tg_tape_fail(t, TG_ERR_NOMEM, "tg_tape_set_scope: out of memory");
+    return;
+  }
+  memcpy(copy, scope, len + 1);
+  t->scope = copy;
+}
+
+void tg_tape_set_threads(tg_tape* t, int threads) {
+  if (t) t->threads = threads < 1 ? 1 : threads;
+}
+
+int tg_tape_threads(const tg_tape* t) { return t ? t->threads : 1; }
+
+int tg_tape_node_count(const tg_tape* t) { return t ? t->n_nodes : 0; }
+
+const tg_node* tg_tape_node(const tg_tape* t, int index) {
+  if (t == NULL || index < 0 || index >= t->n_nodes) return NULL;
+  return &t->nodes[index];
+}
+
+const tg_tensor* tg_tape_loss(const tg_tape* t) { return t ? t->loss : NULL; }
+
+size_t tg_tape_reserved_bytes(const tg_tape* t) {
+  return t ? t->arena.reserved + (size_t)t->cap_nodes * sizeof(tg_node) : 0;
+}

@@ -1,0 +1,109 @@
+/* core/tape.h — the tape: record ops as they run, replay them, differentiate.
+ *
+ * A tape is an append-only list of nodes {op, inputs, output, saved state}. Every
+ * intermediate tensor lives in the tape's arena: tg_tape_clear forgets them all in
+ * O(1) and keeps the memory, tg_tape_free releases everything. Recording is eager
+ * (define-by-run): an op computes its output as it is recorded.
+ *
+ * Replay: tg_tape_forward reruns every recorded node over the same buffers with the
+ * current contents of the leaves (new input data, updated parameters), and
+ * tg_tape_backward differentiates again; neither records nor allocates.
+ *
+ * Errors are sticky: the first failing op (NULL input, bad shape, out of memory)
+ * records a code and a message naming the op and the shapes, returns NULL, and every
+ * later op on the tape returns NULL at once. Check once at the end:
+ *
+ *   tg_tape* t = tg_tape_new();
+ *   tg_tensor* y = tg_relu(t, tg_add(t, tg_matmul(t, x, w), b));
+ *   tg_tensor* loss = tg_mse(t, y, target);
+ *   if (tg_tape_backward(t, loss) != TG_OK) fprintf(stderr, "%s\n", tg_tape_message(t));
+ *   // w->grad, b->grad now hold d(loss)/dw, d(loss)/db (accumulated: zero them per step)
+ *   tg_tape_free(t);
+ *
+ * Thread-safety: a tape is used by one thread at a time; different tapes share nothing.
+ */
+#ifndef TAPEGRAD_CORE_TAPE_H_
+#define TAPEGRAD_CORE_TAPE_H_
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/alloc.h"
+#include "core/op.h"
+#include "core/status.h"
+#include "core/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct tg_tape tg_tape;
+
+/* New empty tape; NULL only when out of memory. Free with tg_tape_free. */
+tg_tape* tg_tape_new(void);
+/* Same with an allocator for every byte the tape uses (NULL: malloc). */
+tg_tape* tg_tape_new_ex(const tg_allocator* alloc);
+void tg_tape_free(tg_tape* t);
+
+/* Drops every node and intermediate (O(1), memory kept) and resets the error. */
+void tg_tape_clear(tg_tape* t);
+
+/* First error recorded on the tape (TG_OK if none) and its message ("" if none).
+ * A NULL tape reports TG_ERR_NULL_ARG. */
+tg_status tg_tape_status(const tg_tape* t);
+const char* tg_tape_message(const tg_tape* t);
+
+/* Records an error if the tape has none yet (first error wins); returns `code`.
+ * For ops and frontends that detect a problem outside a shape rule. */
+tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+/* The single funnel every op goes through: NULL/sticky-error check, shape rule,
+ * arena allocation of the output (and its grad when an input needs one), eager
+ * forward, append. Returns the output (owned by the tape, valid until clear/free)
+ * or NULL with the error recorded. `attr` may be NULL (all zero). */
+tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in,
+                         const tg_op_attr* attr);
+
+/* A leaf tensor owned by the tape (inputs, targets, constants in tests): copies
+ * `data` (may be NULL: zeros); with requires_grad it gets a zeroed grad that
+ * backward accumulates into. NULL with the error recorded on bad shapes. */
+tg_tensor* tg_tape_leaf(tg_tape* t, int rank, const int64_t* shape, const float* data,
+                        bool requires_grad);
+
+/* Replays the forward pass of every recorded node. No allocation. */
+tg_status tg_tape_forward(tg_tape* t);
+
+/* Backward from a one-element tensor recorded on this tape: zeroes intermediate
+ * gradients, seeds d(loss)=1, runs every VJP in reverse and *accumulates* into the
+ * grads of leaves (parameters are not zeroed here: zero them per step). */
+tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss);
+
+/* Names the layer that following ops belong to (copied; NULL or "" ends it). Tools
+ * group nodes by scope, e.g. a Dense layer's matmul, add and relu under "dense_1". */
+void tg_tape_set_scope(tg_tape* t, const char* scope);
+
+/* Worker threads kernels may use (>= 1; default 1). */
+void tg_tape_set_threads(tg_tape* t, int threads);
+int tg_tape_threads(const tg_tape* t);
+
+/* Read-only introspection for tools and tests. Nodes are in recording order. */
+int tg_tape_node_count(const tg_tape* t);
+const tg_node* tg_tape_node(const tg_tape* t, int index);   /* NULL if out of range */
+/* The tensor last passed to a successful tg_tape_backward, or NULL. */
+const tg_tensor* tg_tape_loss(const tg_tape* t);
+/* Bytes the tape has obtained from its allocator (arena and node list). */
+size_t tg_tape_reserved_bytes(const tg_tape* t);
+
+/* For ops: floats from the tape's arena (uninitialised), NULL with TG_ERR_NOMEM
+ * recorded on failure. */
+float* tg_tape_alloc_floats(tg_tape* t, int64_t n);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAPEGRAD_CORE_TAPE_H_ */

@@ -1,0 +1,99 @@
+/* ops/matmul.c — y = a·b.
+ *   2-D:            a (M,K) · b (K,N)       -> y (M,N)
+ *   batch:          a (B,M,K) · b (B,K,N)   -> y (B,M,N)
+ *   shared weight:  a (B,M,K) · b (K,N)     -> y (B,M,N)  (a flattened to (B·M,K))
+ * Backward: dA += dY·Bᵀ,  dB += Aᵀ·dY  (transpose flags, no copies).
+ */
+#include <stdio.h>
+
+#include "core/tape.h"
+#include "ops/gemm.h"
+#include "ops/ops.h"
+
+static tg_status matmul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                              size_t cap) {
+  const tg_tensor* a = n->in[0];
+  const tg_tensor* b = n->in[1];
+  char sa[TG_SHAPE_STR_CAP], sb[TG_SHAPE_STR_CAP];
+  tg_tensor_shape_str(a, sa, sizeof sa);
+  tg_tensor_shape_str(b, sb, sizeof sb);
+  bool ok_rank = (a->rank == 2 && b->rank == 2) || (a->rank == 3 && (b->rank == 2 || b->rank == 3));
+  if (!ok_rank) {
+    snprintf(msg, cap, "%s @ %s: operands must be 2-D, or a 3-D batch times a 2-D or 3-D operand", sa, sb);
+    return TG_ERR_RANK;
+  }
+  int64_t ka = a->shape[a->rank - 1];
+  int64_t kb = b->shape[b->rank - 2];
+  if (ka != kb) {
+    snprintf(msg, cap, "%s @ %s: inner dimensions %lld and %lld differ", sa, sb, (long long)ka,
+             (long long)kb);
+    return TG_ERR_SHAPE;
+  }
+  if (a->rank == 3 && b->rank == 3 && a->shape[0] != b->shape[0]) {
+    snprintf(msg, cap, "%s @ %s: batch sizes %lld and %lld differ", sa, sb, (long long)a->shape[0],
+             (long long)b->shape[0]);
+    return TG_ERR_SHAPE;
+  }
+  *rank = a->rank;
+  for (int d = 0; d < a->rank - 1; ++d) shape[d] = a->shape[d];
+  shape[a->rank - 1] = b->shape[b->rank - 1];
+  return TG_OK;
+}
+
+/* Batch count and per-batch dimensions; a shared 2-D b folds the batch into M. */
+typedef struct dims { int64_t batch, m, k, n, a_step, b_step, y_step; } dims;
+
+static dims matmul_dims(const tg_node* nd) {
+  const tg_tensor* a = nd->in[0];
+  const tg_tensor* b = nd->in[1];
+  dims d;
+  d.k = a->shape[a->rank - 1];
+  d.n = b->shape[b->rank - 1];
+  if (b->rank == 3) {
+    d.batch = a->shape[0];
+    d.m = a->shape[1];
+    d.b_step = d.k * d.n;
+  } else {
+    d.batch = 1;
+    d.m = a->rank == 3 ? a->shape[0] * a->shape[1] : a->shape[0];
+    d.b_step = 0;
+  }
+  d.a_step = d.m * d.k;
+  d.y_step = d.m * d.n;
+  return d;
+}
+
+static void matmul_forward(tg_node* nd) {
+  const dims d = matmul_dims(nd);
+  const tg_tensor* a = nd->in[0];
+  const tg_tensor* b = nd->in[1];
+  int threads = tg_tape_threads(nd->tape);
+  for (int64_t i = 0; i < d.batch; ++i)
+    tg_gemm(false, false, d.m, d.n, d.k, a->data + i * d.a_step, d.k, b->data + i * d.b_step, d.n,
+            0.0f, nd->out->data + i * d.y_step, d.n, threads);
+}
+
+static void matmul_backward(tg_node* nd) {
+  const dims d = matmul_dims(nd);
+  tg_tensor* a = nd->in[0];
+  tg_tensor* b = nd->in[1];
+  const float* gy = nd->out->grad;
+  int threads = tg_tape_threads(nd->tape);
+  for (int64_t i = 0; i < d.batch; ++i) {
+    /* dA (M,K) += dY (M,N) · Bᵀ (N,K) */
+    if (a->grad)
+      tg_gemm(false, true, d.m, d.k, d.n, gy + i * d.y_step, d.n, b->data + i * d.b_step, d.n, 1.0f,
+              a->grad + i * d.a_step, d.k, threads);
+    /* dB (K,N) += Aᵀ (K,M) · dY (M,N) */
+    if (b->grad)
+      tg_gemm(true, false, d.k, d.n, d.m, a->data + i * d.a_step, d.k, gy + i * d.y_step, d.n, 1.0f,
+              b->grad + i * d.b_step, d.n, threads);
+  }
+}
+
+const tg_op_def tg_op_matmul = {"matmul", 2, matmul_shape, matmul_forward, matmul_backward};
+
+tg_tensor* tg_matmul(tg_tape* t, tg_tensor* a, tg_tensor* b) {
+  tg_tensor* in[2] = {a, b};
+  return tg_tape_apply(t, &tg_op_matmul, in, 2, NULL);
+}

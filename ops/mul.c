@@ -1,0 +1,24 @@
+/* ops/mul.c — y = a * b elementwise with numpy broadcasting.
+ * Backward: da += dy * b, db += dy * a (each summed over its broadcast dimensions).
+ */
+#include "core/tape.h"
+#include "ops/internal/broadcast.h"
+#include "ops/ops.h"
+
+static tg_status mul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+  return tg_bcast_shape(n->in[0], n->in[1], "*", rank, shape, msg, cap);
+}
+
+static void mul_forward(tg_node* n) { tg_bcast_forward(TG_BCAST_MUL, n->in[0], n->in[1], n->out); }
+
+static void mul_backward(tg_node* n) {
+  if (n->in[0]->grad) tg_bcast_accumulate(n->in[0]->grad, n->in[0], n->out->grad, n->out, 1.0f, n->in[1]);
+  if (n->in[1]->grad) tg_bcast_accumulate(n->in[1]->grad, n->in[1], n->out->grad, n->out, 1.0f, n->in[0]);
+}
+
+const tg_op_def tg_op_mul = {"mul", 2, mul_shape, mul_forward, mul_backward};
+
+tg_tensor* tg_mul(tg_tape* t, tg_tensor* a, tg_tensor* b) {
+  tg_tensor* in[2] = {a, b};
+  return tg_tape_apply(t, &tg_op_mul, in, 2, NULL);
+}

@@ -1,0 +1,37 @@
+/* ops/scale.c — y = c * x for a constant c;  dx += c * dy. */
+#include <math.h>
+#include <stdio.h>
+
+#include "core/tape.h"
+#include "ops/internal/unary.h"
+#include "ops/ops.h"
+
+static tg_status scale_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+  if (!isfinite(n->attr.f)) {
+    snprintf(msg, cap, "factor %g is not finite", (double)n->attr.f);
+    return TG_ERR_ARG;
+  }
+  return tg_same_shape_rule(n, rank, shape, msg, cap);
+}
+
+static void scale_forward(tg_node* n) {
+  const float c = n->attr.f;
+  const float* x = n->in[0]->data;
+  float* y = n->out->data;
+  for (int64_t i = 0; i < n->out->size; ++i) y[i] = c * x[i];
+}
+
+static void scale_backward(tg_node* n) {
+  float* gx = n->in[0]->grad;
+  if (gx == NULL) return;
+  const float c = n->attr.f;
+  const float* gy = n->out->grad;
+  for (int64_t i = 0; i < n->out->size; ++i) gx[i] += c * gy[i];
+}
+
+const tg_op_def tg_op_scale = {"scale", 1, scale_shape, scale_forward, scale_backward};
+
+tg_tensor* tg_scale(tg_tape* t, tg_tensor* x, float c) {
+  tg_op_attr attr = {.f = c};
+  return tg_tape_apply(t, &tg_op_scale, &x, 1, &attr);
+}

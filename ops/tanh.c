@@ -1,0 +1,24 @@
+/* ops/tanh.c — y = tanh(x);  dx += dy * (1 - y²). */
+#include <math.h>
+
+#include "core/tape.h"
+#include "ops/internal/unary.h"
+#include "ops/ops.h"
+
+static void tanh_forward(tg_node* n) {
+  const float* x = n->in[0]->data;
+  float* y = n->out->data;
+  for (int64_t i = 0; i < n->out->size; ++i) y[i] = tanhf(x[i]);
+}
+
+static void tanh_backward(tg_node* n) {
+  float* gx = n->in[0]->grad;
+  if (gx == NULL) return;
+  const float* y = n->out->data;
+  const float* gy = n->out->grad;
+  for (int64_t i = 0; i < n->out->size; ++i) gx[i] += gy[i] * (1.0f - y[i] * y[i]);
+}
+
+const tg_op_def tg_op_tanh = {"tanh", 1, tg_same_shape_rule, tanh_forward, tanh_backward};
+
+tg_tensor* tg_tanh(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_tanh, &x, 1, NULL); }

@@ -1,0 +1,178 @@
+// tests/ops_grad_test.cc — every registered op against central differences,
+// including random shapes, every broadcasting case and inputs used more than once.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+
+#include "tests/gradcheck.h"
+
+extern "C" {
+#include "ops/ops.h"
+}
+
+namespace {
+
+using tgtest::CheckGradients;
+using tgtest::GradCheckResult;
+using tgtest::LeafSpec;
+using L = std::vector<tg_tensor*>;
+
+LeafSpec S(std::vector<int64_t> shape, bool grad = true) {
+  LeafSpec s;
+  s.shape = std::move(shape);
+  s.requires_grad = grad;
+  return s;
+}
+
+// Ops that have a gradient case below; the registry test makes sure none is missed.
+std::set<std::string>& Covered() {
+  static std::set<std::string> ops;
+  return ops;
+}
+
+void ExpectGradOk(const char* op, const std::vector<LeafSpec>& specs, const tgtest::GraphFn& f) {
+  Covered().insert(op);
+  GradCheckResult r = CheckGradients(specs, f);
+  EXPECT_TRUE(r.ok) << op << ":\n" << r.report;
+  EXPECT_GT(r.checked, 0) << op;
+}
+
+TEST(OpsGradTest, Matmul2D) {
+  ExpectGradOk("matmul", {S({3, 4}), S({4, 5})}, [](tg_tape* t, const L& x) { return tg_matmul(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, MatmulVectorShapes) {
+  ExpectGradOk("matmul", {S({1, 7}), S({7, 1})}, [](tg_tape* t, const L& x) { return tg_matmul(t, x[0], x[1]); });
+  ExpectGradOk("matmul", {S({6, 1}), S({1, 3})}, [](tg_tape* t, const L& x) { return tg_matmul(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, MatmulBatched) {
+  ExpectGradOk("matmul", {S({2, 3, 4}), S({2, 4, 2})}, [](tg_tape* t, const L& x) { return tg_matmul(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, MatmulBatchTimesSharedWeight) {
+  ExpectGradOk("matmul", {S({2, 3, 4}), S({4, 5})}, [](tg_tape* t, const L& x) { return tg_matmul(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, MatmulSameTensorTwice) {
+  // x·x for a square x: both VJPs accumulate into the same grad.
+  ExpectGradOk("matmul", {S({4, 4})}, [](tg_tape* t, const L& x) { return tg_matmul(t, x[0], x[0]); });
+}
+
+TEST(OpsGradTest, MatmulOnlyOneSideNeedsGrad) {
+  ExpectGradOk("matmul", {S({3, 4}, false), S({4, 2})}, [](tg_tape* t, const L& x) { return tg_matmul(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, MatmulRandomShapes) {
+  tg_rng rng;
+  tg_rng_seed(&rng, 99);
+  for (int trial = 0; trial < 10; ++trial) {
+    int64_t m = 1 + static_cast<int64_t>(tg_rng_below(&rng, 6));
+    int64_t k = 1 + static_cast<int64_t>(tg_rng_below(&rng, 6));
+    int64_t n = 1 + static_cast<int64_t>(tg_rng_below(&rng, 6));
+    SCOPED_TRACE(testing::Message() << m << "x" << k << " @ " << k << "x" << n);
+    ExpectGradOk("matmul", {S({m, k}), S({k, n})}, [](tg_tape* t, const L& x) { return tg_matmul(t, x[0], x[1]); });
+  }
+}
+
+struct BroadcastCase {
+  std::vector<int64_t> a, b;
+};
+
+const BroadcastCase kBroadcastCases[] = {
+    {{3, 4}, {3, 4}},          // same shape
+    {{5, 3}, {3}},             // bias row
+    {{3}, {5, 3}},             // bias row on the left
+    {{4, 3}, {4, 1}},          // column
+    {{4, 1}, {1, 3}},          // outer
+    {{2, 3, 4}, {4}},          // rank 3 + vector
+    {{2, 3, 4}, {3, 1}},       // middle dims
+    {{2, 1, 4}, {1, 3, 1}},    // both broadcast
+    {{2, 3, 1, 2}, {3, 4, 1}}, // rank 4
+    {{3, 2}, {}},              // scalar
+    {{}, {}},                  // scalar + scalar
+    {{1, 1}, {3, 2}},          // 1x1 against a matrix
+};
+
+TEST(OpsGradTest, AddEveryBroadcastCase) {
+  for (const auto& c : kBroadcastCases) {
+    ExpectGradOk("add", {S(c.a), S(c.b)}, [](tg_tape* t, const L& x) { return tg_add(t, x[0], x[1]); });
+  }
+}
+
+TEST(OpsGradTest, SubEveryBroadcastCase) {
+  for (const auto& c : kBroadcastCases) {
+    ExpectGradOk("sub", {S(c.a), S(c.b)}, [](tg_tape* t, const L& x) { return tg_sub(t, x[0], x[1]); });
+  }
+}
+
+TEST(OpsGradTest, MulEveryBroadcastCase) {
+  for (const auto& c : kBroadcastCases) {
+    ExpectGradOk("mul", {S(c.a), S(c.b)}, [](tg_tape* t, const L& x) { return tg_mul(t, x[0], x[1]); });
+  }
+}
+
+TEST(OpsGradTest, ReuseSameInput) {
+  ExpectGradOk("add", {S({3, 2})}, [](tg_tape* t, const L& x) { return tg_add(t, x[0], x[0]); });
+  ExpectGradOk("sub", {S({3, 2})}, [](tg_tape* t, const L& x) { return tg_sub(t, tg_mul(t, x[0], x[0]), x[0]); });
+  ExpectGradOk("mul", {S({3, 2})}, [](tg_tape* t, const L& x) { return tg_mul(t, x[0], x[0]); });
+}
+
+TEST(OpsGradTest, Scale) {
+  ExpectGradOk("scale", {S({2, 5})}, [](tg_tape* t, const L& x) { return tg_scale(t, x[0], -2.5f); });
+}
+
+TEST(OpsGradTest, Relu) {
+  ExpectGradOk("relu", {S({4, 6})}, [](tg_tape* t, const L& x) { return tg_relu(t, x[0]); });
+}
+
+TEST(OpsGradTest, Sigmoid) {
+  ExpectGradOk("sigmoid", {S({3, 5})}, [](tg_tape* t, const L& x) { return tg_sigmoid(t, x[0]); });
+}
+
+TEST(OpsGradTest, Tanh) {
+  ExpectGradOk("tanh", {S({3, 5})}, [](tg_tape* t, const L& x) { return tg_tanh(t, x[0]); });
+}
+
+TEST(OpsGradTest, SumAndMean) {
+  ExpectGradOk("sum", {S({2, 3, 2})}, [](tg_tape* t, const L& x) { return tg_sum(t, x[0]); });
+  ExpectGradOk("mean", {S({4, 3})}, [](tg_tape* t, const L& x) { return tg_mean(t, x[0]); });
+  ExpectGradOk("mean", {S({})}, [](tg_tape* t, const L& x) { return tg_mean(t, x[0]); });
+}
+
+TEST(OpsGradTest, MseBothSides) {
+  ExpectGradOk("mse", {S({10, 2}), S({10, 2})}, [](tg_tape* t, const L& x) { return tg_mse(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, MseAgainstItselfHasZeroGradient) {
+  ExpectGradOk("mse", {S({3, 3})}, [](tg_tape* t, const L& x) { return tg_mse(t, x[0], x[0]); });
+}
+
+TEST(OpsGradTest, CompositeDenseStack) {
+  // x (5,3) -> relu(x W1 + b1) (5,4) -> tanh(.. W2 + b2) (5,2) -> mse vs target.
+  ExpectGradOk("composite", {S({5, 3}, false), S({3, 4}), S({4}), S({4, 2}), S({2}), S({5, 2}, false)},
+               [](tg_tape* t, const L& x) {
+                 tg_tensor* h = tg_relu(t, tg_add(t, tg_matmul(t, x[0], x[1]), x[2]));
+                 tg_tensor* y = tg_tanh(t, tg_add(t, tg_matmul(t, h, x[3]), x[4]));
+                 return tg_mse(t, y, x[5]);
+               });
+}
+
+TEST(OpsGradTest, CompositeSharedIntermediate) {
+  // h feeds three consumers; its gradient must be the sum of all three.
+  ExpectGradOk("composite", {S({3, 3}), S({3})}, [](tg_tape* t, const L& x) {
+    tg_tensor* h = tg_sigmoid(t, tg_add(t, x[0], x[1]));
+    return tg_add(t, tg_mul(t, h, h), tg_matmul(t, h, tg_scale(t, h, 0.5f)));
+  });
+}
+
+// Must stay last in this file: every registered op has a gradient case above.
+TEST(OpsGradTest, ZZEveryRegisteredOpIsGradientChecked) {
+  for (int i = 0; i < tg_op_count(); ++i) {
+    const char* name = tg_op_at(i)->name;
+    EXPECT_TRUE(Covered().count(name) == 1) << "op '" << name << "' has no gradient test";
+  }
+}
+
+}  // namespace
