@@ -34,9 +34,9 @@ struct LeafSpec {
 using GraphFn = std::function<tg_tensor*(tg_tape*, const std::vector<tg_tensor*>&)>;
 
 struct GradCheckOptions {
-  double eps = 5e-3;
-  double atol = 2e-3;
-  double rtol = 2e-2;
+  double eps = 1e-2;
+  double atol = 1e-3;
+  double rtol = 5e-3;
   uint64_t seed = 1234;
 };
 

@@ -167,6 +167,29 @@ TEST(OpsGradTest, CompositeSharedIntermediate) {
   });
 }
 
+// The checker itself must catch a gradient that is off by 1%.
+void SlightlyWrongForward(tg_node* n) {
+  for (int64_t i = 0; i < n->out->size; ++i) n->out->data[i] = 3.0f * n->in[0]->data[i];
+}
+void SlightlyWrongBackward(tg_node* n) {
+  for (int64_t i = 0; i < n->out->size; ++i) n->in[0]->grad[i] += 3.03f * n->out->grad[i];
+}
+tg_status SameShape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char*, size_t) {
+  *rank = n->in[0]->rank;
+  for (int d = 0; d < TG_MAX_RANK; ++d) shape[d] = n->in[0]->shape[d];
+  return TG_OK;
+}
+const tg_op_def kSlightlyWrong = {"slightly_wrong", 1, SameShape, SlightlyWrongForward, SlightlyWrongBackward};
+
+TEST(GradCheckTest, DetectsAOnePercentGradientError) {
+  GradCheckResult r = CheckGradients({S({3, 4})}, [](tg_tape* t, const L& x) {
+    tg_tensor* in[1] = {x[0]};
+    return tg_tape_apply(t, &kSlightlyWrong, in, 1, nullptr);
+  });
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.checked, 12);
+}
+
 // Must stay last in this file: every registered op has a gradient case above.
 TEST(OpsGradTest, ZZEveryRegisteredOpIsGradientChecked) {
   for (int i = 0; i < tg_op_count(); ++i) {
