@@ -44,10 +44,22 @@ tg_tensor* tg_sum(tg_tape* t, tg_tensor* x);
 tg_tensor* tg_mean(tg_tape* t, tg_tensor* x);
 /* Mean squared error over all elements; shapes must be equal. */
 tg_tensor* tg_mse(tg_tape* t, tg_tensor* prediction, tg_tensor* target);
+/* Softmax along the last axis (rank >= 1). */
+tg_tensor* tg_softmax(tg_tape* t, tg_tensor* x);
+/* Losses to a scalar; prediction and target shapes must be equal (frontends/losses.h
+ * has the formulas). Cross-entropies on probabilities clip to [1e-7, 1-1e-7] as
+ * Keras; the categorical ones treat the last axis as the classes. */
+tg_tensor* tg_mae(tg_tape* t, tg_tensor* prediction, tg_tensor* target);
+tg_tensor* tg_binary_crossentropy(tg_tape* t, tg_tensor* probabilities, tg_tensor* target);
+tg_tensor* tg_sigmoid_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* target);
+tg_tensor* tg_categorical_crossentropy(tg_tape* t, tg_tensor* probabilities, tg_tensor* target);
+tg_tensor* tg_softmax_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* target);
 
 /* The op definitions, for tools and tests. */
 extern const tg_op_def tg_op_matmul, tg_op_add, tg_op_sub, tg_op_mul, tg_op_scale, tg_op_relu,
     tg_op_sigmoid, tg_op_tanh, tg_op_sum, tg_op_mean, tg_op_mse;
+extern const tg_op_def tg_op_softmax, tg_op_mae, tg_op_binary_crossentropy,
+    tg_op_sigmoid_cross_entropy, tg_op_categorical_crossentropy, tg_op_softmax_cross_entropy;
 
 /* Every registered op, in a fixed order; tg_op_count() entries. */
 int tg_op_count(void);

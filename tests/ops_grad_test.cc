@@ -190,6 +190,55 @@ TEST(GradCheckTest, DetectsAOnePercentGradientError) {
   EXPECT_EQ(r.checked, 12);
 }
 
+// Values in [lo, hi] (only positive): probabilities, targets, off-kink offsets.
+LeafSpec P(std::vector<int64_t> shape, float lo, float hi, bool grad = true) {
+  LeafSpec s = S(std::move(shape), grad);
+  s.positive = true;
+  s.min_abs = lo;
+  s.max_abs = hi;
+  return s;
+}
+
+TEST(OpsGradTest, SoftmaxLastAxis) {
+  ExpectGradOk("softmax", {S({3, 4})}, [](tg_tape* t, const L& x) { return tg_softmax(t, x[0]); });
+  ExpectGradOk("softmax", {S({2, 3, 2})}, [](tg_tape* t, const L& x) { return tg_softmax(t, x[0]); });
+  ExpectGradOk("softmax", {S({5})}, [](tg_tape* t, const L& x) { return tg_softmax(t, x[0]); });
+}
+
+TEST(OpsGradTest, MaeBothSidesOffTheKink) {
+  // |a| >= 0.1 and b <= 0.05 keep every a - b at least 0.05 away from the kink at 0.
+  ExpectGradOk("mae", {S({4, 3}), P({4, 3}, 0.0f, 0.05f)},
+               [](tg_tape* t, const L& x) { return tg_mae(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, BinaryCrossentropyOnProbabilities) {
+  ExpectGradOk("binary_crossentropy", {P({5, 2}, 0.1f, 0.9f), P({5, 2}, 0.0f, 1.0f)},
+               [](tg_tape* t, const L& x) { return tg_binary_crossentropy(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, SigmoidCrossEntropyFromLogits) {
+  ExpectGradOk("sigmoid_cross_entropy", {S({5, 2}), P({5, 2}, 0.0f, 1.0f)},
+               [](tg_tape* t, const L& x) { return tg_sigmoid_cross_entropy(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, CategoricalCrossentropyOnUnnormalisedProbabilities) {
+  ExpectGradOk("categorical_crossentropy", {P({4, 3}, 0.1f, 1.0f), P({4, 3}, 0.0f, 1.0f)},
+               [](tg_tape* t, const L& x) { return tg_categorical_crossentropy(t, x[0], x[1]); });
+  ExpectGradOk("categorical_crossentropy", {P({2, 2, 3}, 0.1f, 1.0f), P({2, 2, 3}, 0.0f, 1.0f, false)},
+               [](tg_tape* t, const L& x) { return tg_categorical_crossentropy(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, SoftmaxCrossEntropyFromLogits) {
+  ExpectGradOk("softmax_cross_entropy", {S({4, 3}), P({4, 3}, 0.0f, 1.0f)},
+               [](tg_tape* t, const L& x) { return tg_softmax_cross_entropy(t, x[0], x[1]); });
+}
+
+TEST(OpsGradTest, SoftmaxThenCategoricalMatchesFusedLogitsLoss) {
+  ExpectGradOk("composite", {S({3, 4}), P({3, 4}, 0.0f, 1.0f, false)}, [](tg_tape* t, const L& x) {
+    return tg_categorical_crossentropy(t, tg_softmax(t, x[0]), x[1]);
+  });
+}
+
 // Must stay last in this file: every registered op has a gradient case above.
 TEST(OpsGradTest, ZZEveryRegisteredOpIsGradientChecked) {
   for (int i = 0; i < tg_op_count(); ++i) {
