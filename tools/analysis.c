@@ -46,7 +46,7 @@ int tg_analysis_leaf_of(const tg_analysis* a, const tg_tensor* t) {
   return -1;
 }
 
-const tg_layer_info* tg_analysis_layer(const tg_analysis* a, const char* scope) {
+const tg_analysis_layer* tg_analysis_find_layer(const tg_analysis* a, const char* scope) {
   if (a == NULL || scope == NULL) return NULL;
   for (int i = 0; i < a->n_layers; ++i)
     if (strcmp(a->layers[i].name, scope) == 0) return &a->layers[i];
@@ -70,14 +70,14 @@ static bool collect_leaves(tg_analysis* a, const tg_tape* tape) {
   const int n_nodes = tg_tape_node_count(tape);
   int cap = 0, n_params = 0, n_inputs = 0;
   for (int i = 0; i < n_nodes; ++i) cap += tg_tape_node(tape, i)->n_in;
-  a->leaves = (tg_leaf_info*)calloc(cap > 0 ? (size_t)cap : 1, sizeof *a->leaves);
+  a->leaves = (tg_analysis_leaf*)calloc(cap > 0 ? (size_t)cap : 1, sizeof *a->leaves);
   if (a->leaves == NULL) return false;
   for (int i = 0; i < n_nodes; ++i) {
     const tg_node* n = tg_tape_node(tape, i);
     for (int k = 0; k < n->n_in; ++k) {
       const tg_tensor* t = n->in[k];
       if (produced_here(tape, t) || tg_analysis_leaf_of(a, t) >= 0) continue;
-      tg_leaf_info* l = &a->leaves[a->n_leaves++];
+      tg_analysis_leaf* l = &a->leaves[a->n_leaves++];
       l->tensor = t;
       l->is_param = t->role == TG_ROLE_PARAM;
       l->first_node = i;
@@ -97,9 +97,8 @@ static bool collect_leaves(tg_analysis* a, const tg_tape* tape) {
   return true;
 }
 
-static bool is_activation(const tg_op_def* op) {
-  return op == &tg_op_relu || op == &tg_op_sigmoid || op == &tg_op_tanh;
-}
+/* Dense applies its activation as the one-input op after matmul and add. */
+static bool is_activation(const tg_op_def* op) { return op->arity == 1; }
 
 static int param_leaf(const tg_analysis* a, const tg_tensor* t, int rank) {
   int i = tg_analysis_leaf_of(a, t);
@@ -109,12 +108,12 @@ static int param_leaf(const tg_analysis* a, const tg_tensor* t, int rank) {
 /* Finds kernel, bias and activation of each scope in recording order. */
 static bool collect_layers(tg_analysis* a, const tg_tape* tape) {
   const int n_nodes = tg_tape_node_count(tape);
-  a->layers = (tg_layer_info*)calloc(n_nodes > 0 ? (size_t)n_nodes : 1, sizeof *a->layers);
+  a->layers = (tg_analysis_layer*)calloc(n_nodes > 0 ? (size_t)n_nodes : 1, sizeof *a->layers);
   if (a->layers == NULL) return false;
   for (int i = 0; i < n_nodes; ++i) {
     const tg_node* n = tg_tape_node(tape, i);
     if (n->scope == NULL || n->scope[0] == '\0') continue;
-    tg_layer_info* l = (tg_layer_info*)tg_analysis_layer(a, n->scope);
+    tg_analysis_layer* l = (tg_analysis_layer*)tg_analysis_find_layer(a, n->scope);
     if (l == NULL && n->op == &tg_op_matmul && param_leaf(a, n->in[1], 2) >= 0) {
       l = &a->layers[a->n_layers++];
       snprintf(l->name, sizeof l->name, "%s", n->scope);
@@ -146,7 +145,7 @@ static bool collect_layers(tg_analysis* a, const tg_tape* tape) {
 }
 
 /* A ReLU unit is dead on the batch when its output is 0 for every sample. */
-static void find_dead_units(tg_layer_info* l, const tg_node* act) {
+static void find_dead_units(tg_analysis_layer* l, const tg_node* act) {
   l->dead_units = 0;
   const tg_tensor* y = act->out;
   const int64_t units = l->units;
@@ -162,7 +161,7 @@ static void find_dead_units(tg_layer_info* l, const tg_node* act) {
 
 static bool analyse_layers(tg_analysis* a, const tg_tape* tape) {
   for (int i = 0; i < a->n_layers; ++i) {
-    tg_layer_info* l = &a->layers[i];
+    tg_analysis_layer* l = &a->layers[i];
     const size_t units = l->units > 0 ? (size_t)l->units : 1;
     l->group = (int*)calloc(units, sizeof(int));
     l->group_tol = (int*)calloc(units, sizeof(int));

@@ -4,8 +4,9 @@
  *
  * A layer is a tape scope (tg_tape_set_scope) that holds a matmul whose right operand
  * is a rank-2 parameter (the kernel, shape [in, units]); an add with a rank-1
- * parameter of shape [units] in the same scope is its bias, and the first relu,
- * sigmoid or tanh in the scope its activation (the Dense recording contract). Unit j
+ * parameter of shape [units] in the same scope is its bias, and the first one-input
+ * op (relu, sigmoid, tanh, ...) in the scope its activation (the Dense recording
+ * contract; dead units are looked for when it is a relu). Unit j
  * of a layer is kernel column j, bias entry j and the matching gradient entries;
  * units are grouped when all of those are equal (exactly, and within `tolerance`).
  * Every layer but the last is "hidden": a hidden layer with fewer distinct groups than
@@ -52,7 +53,7 @@ typedef struct tg_stats {
 tg_stats tg_stats_of(const float* v, int64_t n);
 
 /* A leaf of the tape (a tensor no node on it produced), numbered in first-use order. */
-typedef struct tg_leaf_info {
+typedef struct tg_analysis_leaf {
   const tg_tensor* tensor;
   char label[TG_NAME_CAP];   /* the tensor's name, or "input 1", "param 2", ... */
   bool is_param;             /* role TG_ROLE_PARAM */
@@ -60,11 +61,11 @@ typedef struct tg_leaf_info {
   tg_stats value;
   tg_stats grad;             /* all zero when the tensor has no grad */
   bool grad_all_zero;        /* has a grad and every entry is exactly 0 */
-} tg_leaf_info;
+} tg_analysis_leaf;
 
-typedef struct tg_layer_info {
+typedef struct tg_analysis_layer {
   char name[TG_NAME_CAP];     /* the scope, e.g. "dense_1" */
-  const char* activation;     /* "relu", "sigmoid", "tanh" or "linear" */
+  const char* activation;     /* op name ("relu", "tanh", ...) or "linear" */
   int kernel_leaf;            /* index into leaves */
   int bias_leaf;              /* index into leaves, or -1 */
   int matmul_node, add_node, act_node;   /* node indices, -1 when absent */
@@ -79,7 +80,7 @@ typedef struct tg_layer_info {
   int64_t batch_rows;         /* samples the activation covered (0 without relu) */
   bool symmetric;             /* hidden && groups < units */
   bool symmetric_tol;         /* hidden && groups_tol < units */
-} tg_layer_info;
+} tg_analysis_layer;
 
 typedef struct tg_analysis {
   float tolerance;
@@ -87,9 +88,9 @@ typedef struct tg_analysis {
   int loss_node;              /* -1 without loss */
   const char* loss_op;        /* name of the op that produced the loss; "" without */
   int n_leaves;
-  tg_leaf_info* leaves;
+  tg_analysis_leaf* leaves;
   int n_layers;
-  tg_layer_info* layers;
+  tg_analysis_layer* layers;
 } tg_analysis;
 
 /* Analyses a tape (normally after tg_tape_backward). `tolerance` must be finite and
@@ -101,7 +102,7 @@ void tg_analysis_free(tg_analysis* a);
 /* The leaf index of tensor t, or -1. */
 int tg_analysis_leaf_of(const tg_analysis* a, const tg_tensor* t);
 /* The layer whose scope is `scope`, or NULL. */
-const tg_layer_info* tg_analysis_layer(const tg_analysis* a, const char* scope);
+const tg_analysis_layer* tg_analysis_find_layer(const tg_analysis* a, const char* scope);
 
 /* Groups the units (columns) of a kernel [in, units], optionally with a bias [units]
  * (may be NULL). Two units share a group when kernel column, bias entry and, where

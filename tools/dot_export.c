@@ -38,7 +38,7 @@ static void put_caption(const dot_ctx* c) {
   fputs("<BR ALIGN=\"LEFT\"/>", f);
   bool any = false;
   for (int i = 0; i < a->n_layers; ++i) {
-    const tg_layer_info* l = &a->layers[i];
+    const tg_analysis_layer* l = &a->layers[i];
     if (!l->symmetric) continue;
     fprintf(f, "<FONT COLOR=\"%s\"><B>symmetry: ", kRed);
     tg_put_html(f, l->name);
@@ -60,7 +60,7 @@ static void put_caption(const dot_ctx* c) {
     any = true;
   }
   for (int i = 0; i < a->n_layers; ++i) {
-    const tg_layer_info* l = &a->layers[i];
+    const tg_analysis_layer* l = &a->layers[i];
     if (l->dead_units <= 0) continue;
     /* A layer whose every ReLU is dead blocks all gradient (red); a partly dead one
      * still learns through its live units (orange). */
@@ -79,7 +79,7 @@ static void put_caption(const dot_ctx* c) {
 }
 
 static void put_input(const dot_ctx* c, int id) {
-  const tg_leaf_info* l = &c->a->leaves[id];
+  const tg_analysis_leaf* l = &c->a->leaves[id];
   char shape[TG_SHAPE_STR_CAP], lo[TG_NUM_CAP], hi[TG_NUM_CAP];
   fprintf(c->f, "  L%d [shape=box, style=\"rounded,filled\", fillcolor=\"#dbe9f6\", "
                 "color=\"#4a7ab5\", label=<<B>", id);
@@ -100,7 +100,7 @@ static void put_op(const dot_ctx* c, const tg_node* n, const char* indent) {
     return;
   }
   for (int i = 0; i < a->n_layers; ++i) {
-    const tg_layer_info* l = &a->layers[i];
+    const tg_analysis_layer* l = &a->layers[i];
     if (l->act_node != n->index || l->dead_units <= 0) continue;
     const bool all = l->dead_units == l->units;
     fprintf(f, "%sN%d [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", fontcolor=\"%s\", "
@@ -117,7 +117,7 @@ static void put_op(const dot_ctx* c, const tg_node* n, const char* indent) {
 /* Cluster caption and colours: red for a symmetric layer, orange when only nearly. */
 static void put_cluster_head(const dot_ctx* c, int k, const char* scope) {
   FILE* f = c->f;
-  const tg_layer_info* l = tg_analysis_layer(c->a, scope);
+  const tg_analysis_layer* l = tg_analysis_find_layer(c->a, scope);
   const bool red = l != NULL && l->symmetric;
   const bool orange = l != NULL && !red && l->symmetric_tol;
   fprintf(f, "  subgraph cluster_%d {\n    style=\"rounded,filled\";\n", k);
@@ -157,7 +157,7 @@ static void put_clusters(const dot_ctx* c) {
     if (seen) continue;
     put_cluster_head(c, k++, scope);
     for (int l = 0; l < c->a->n_leaves; ++l) {
-      const tg_leaf_info* leaf = &c->a->leaves[l];
+      const tg_analysis_leaf* leaf = &c->a->leaves[l];
       if (leaf->is_param && strcmp(tg_tape_node(c->tape, leaf->first_node)->scope, scope) == 0)
         tg_dot_put_param(c->f, leaf, l, c->opt.table_max);
     }
@@ -216,7 +216,7 @@ static tg_status write_dot(void* ctx, FILE* f, tg_error* err) {
   put_clusters(c);
   const int n_nodes = tg_tape_node_count(c->tape);
   for (int l = 0; l < c->a->n_leaves; ++l) {
-    const tg_leaf_info* leaf = &c->a->leaves[l];
+    const tg_analysis_leaf* leaf = &c->a->leaves[l];
     if (leaf->is_param && tg_tape_node(c->tape, leaf->first_node)->scope[0] == '\0')
       tg_dot_put_param(f, leaf, l, c->opt.table_max);
   }

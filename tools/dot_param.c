@@ -34,7 +34,7 @@ static void put_stats_row(FILE* f, const char* what, const tg_stats* s, bool zer
   fputs("<BR ALIGN=\"LEFT\"/></TD></TR>", f);
 }
 
-void tg_dot_put_param(FILE* f, const tg_leaf_info* leaf, int id, int table_max) {
+void tg_dot_put_param(FILE* f, const tg_analysis_leaf* leaf, int id, int table_max) {
   const tg_tensor* t = leaf->tensor;
   char shape[TG_SHAPE_STR_CAP];
   const char* border = leaf->grad_all_zero ? "#c0392b" : "#b8860b";

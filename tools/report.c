@@ -12,7 +12,7 @@ static bool in_some_layer(const tg_analysis* a, int leaf) {
   return false;
 }
 
-static void text_param(FILE* f, const tg_leaf_info* l) {
+static void text_param(FILE* f, const tg_analysis_leaf* l) {
   char shape[TG_SHAPE_STR_CAP];
   fprintf(f, "  %s %s: value ", l->label, tg_tensor_shape_str(l->tensor, shape, sizeof shape));
   tg_put_stats(f, &l->value);
@@ -27,7 +27,7 @@ static void text_param(FILE* f, const tg_leaf_info* l) {
   fputs(l->grad_all_zero ? " (exactly zero)\n" : "\n", f);
 }
 
-static void text_layer(FILE* f, const tg_analysis* a, const tg_layer_info* l) {
+static void text_layer(FILE* f, const tg_analysis* a, const tg_analysis_layer* l) {
   fprintf(f, "layer %s (%s, %s): %d units -> %d distinct%s\n", l->name, l->activation,
           l->hidden ? "hidden" : "output", l->units, l->groups, l->symmetric ? " (symmetric)" : "");
   char num[TG_NUM_CAP];
@@ -128,7 +128,7 @@ static void json_stats(FILE* f, const tg_stats* s) {
   fputc('}', f);
 }
 
-static void json_param(FILE* f, const tg_leaf_info* l) {
+static void json_param(FILE* f, const tg_analysis_leaf* l) {
   fputs("{\"name\": ", f);
   tg_put_json_string(f, l->label);
   fputs(", \"shape\": [", f);
@@ -160,7 +160,7 @@ static void json_groups(FILE* f, const int* group, int units, int n_groups) {
   fputc(']', f);
 }
 
-static void json_layer(FILE* f, const tg_analysis* a, const tg_layer_info* l) {
+static void json_layer(FILE* f, const tg_analysis* a, const tg_analysis_layer* l) {
   fputs("    {\"name\": ", f);
   tg_put_json_string(f, l->name);
   fprintf(f, ", \"activation\": \"%s\", \"hidden\": %s, \"units\": %d, \"distinct\": %d, "

@@ -10,7 +10,7 @@
 /* Writes the node statement of a parameter leaf: id, name, shape, statistics, the
  * zero-gradient flag and, when both sides are <= table_max, its value and gradient
  * cell grids. */
-void tg_dot_put_param(FILE* f, const tg_leaf_info* leaf, int id, int table_max);
+void tg_dot_put_param(FILE* f, const tg_analysis_leaf* leaf, int id, int table_max);
 
 /* Writes the legend node "legend" (inside its own cluster). */
 void tg_dot_put_legend(FILE* f, double tolerance);
