@@ -145,6 +145,19 @@ tg_status tg_model_evaluate(tg_model* m, const float* x, int64_t n, const float*
 tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
                        const tg_fit_options* options);
 
+/* Tensor forms of the calls above, for data whose shape should be checked against
+ * the model before any work: x is [n, input_dim] (or [n] when input_dim is 1), y and
+ * out are [n, output_dim] (or [n] when output_dim is 1). Anything else is
+ * TG_ERR_SHAPE naming both shapes, e.g.
+ *   "tg_model_fit: x is [10x2] but the model takes [n x 1] inputs". */
+tg_status tg_model_train_on_batch_tensors(tg_model* m, const tg_tensor* x, const tg_tensor* y,
+                                          float* loss);
+tg_status tg_model_evaluate_tensors(tg_model* m, const tg_tensor* x, const tg_tensor* y,
+                                    float* loss);
+tg_status tg_model_predict_tensors(tg_model* m, const tg_tensor* x, tg_tensor* out);
+tg_status tg_model_fit_tensors(tg_model* m, const tg_tensor* x, const tg_tensor* y,
+                               const tg_fit_options* options);
+
 /* Keras-like summary table (layers, output shapes, parameter counts, totals). The
  * _str form writes at most cap bytes (NUL-terminated) and returns the full length. */
 tg_status tg_model_summary(const tg_model* m, FILE* out);

@@ -1,0 +1,24 @@
+/* frontends/adam.c — Keras' Adam (see optimizers.h for the rule and how it differs
+ * from PyTorch's placement of epsilon). State block: m[n], v[n] (, v_hat[n]). */
+#include <math.h>
+
+#include "frontends/internal/optimizer_impl.h"
+
+void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
+  const tg_optimizer_options* p = &o->opt;
+  const int64_t n = o->n;
+  const double t = (double)(o->iterations + 1);
+  /* Both bias corrections folded into the step size, as Keras does. */
+  const float lr_t = (float)(tg_opt_decayed_lr(o) * sqrt(1.0 - pow(p->beta_2, t)) /
+                             (1.0 - pow(p->beta_1, t)));
+  const float b1 = p->beta_1, b2 = p->beta_2, eps = p->epsilon;
+  float* m = o->state;
+  float* v = o->state + n;
+  float* v_hat = p->amsgrad ? o->state + 2 * n : v;   /* without amsgrad: v itself */
+  for (int64_t i = 0; i < n; ++i) {
+    m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+    v[i] = b2 * v[i] + (1.0f - b2) * (g[i] * g[i]);
+    if (v_hat[i] < v[i]) v_hat[i] = v[i];   /* amsgrad: the largest v seen so far */
+    w[i] -= lr_t * m[i] / (sqrtf(v_hat[i]) + eps);
+  }
+}

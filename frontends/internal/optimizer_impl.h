@@ -1,0 +1,24 @@
+/* frontends/internal/optimizer_impl.h — what the optimizer files share: the object
+ * and one step function per kind. Each step is a single flat loop over the block. */
+#ifndef TAPEGRAD_FRONTENDS_INTERNAL_OPTIMIZER_IMPL_H_
+#define TAPEGRAD_FRONTENDS_INTERNAL_OPTIMIZER_IMPL_H_
+
+#include "frontends/optimizers.h"
+
+struct tg_optimizer {
+  tg_optimizer_options opt;   /* resolved: no zero defaults left */
+  const tg_allocator* alloc;
+  int64_t n;                  /* floats per block */
+  int64_t iterations;         /* steps taken (Keras' `iterations`) */
+  float* state;               /* slots_per_param(kind) * n floats, contiguous */
+};
+
+/* Learning rate after Keras' time decay: lr / (1 + decay * iterations). */
+double tg_opt_decayed_lr(const struct tg_optimizer* o);
+
+/* One step; `o->iterations` is the count before this step. */
+void tg_adam_step(struct tg_optimizer* o, float* w, const float* g);
+void tg_sgd_step(struct tg_optimizer* o, float* w, const float* g);
+void tg_rmsprop_step(struct tg_optimizer* o, float* w, const float* g);
+
+#endif /* TAPEGRAD_FRONTENDS_INTERNAL_OPTIMIZER_IMPL_H_ */
