@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/arena.h"
+#include "core/threadpool.h"
 
 struct tg_tape {
   const tg_allocator* alloc;
@@ -17,6 +18,8 @@ struct tg_tape {
   const char* scope;        /* arena copy, "" when none */
   const tg_tensor* loss;
   int threads;
+  tg_threadpool* own_pool;     /* created on first tg_tape_pool, through `alloc` */
+  tg_threadpool* shared_pool;  /* borrowed from tg_tape_set_pool, or NULL */
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
@@ -36,6 +39,7 @@ tg_tape* tg_tape_new(void) { return tg_tape_new_ex(NULL); }
 void tg_tape_free(tg_tape* t) {
   if (t == NULL) return;
   tg_arena_free(&t->arena);
+  tg_threadpool_free(t->own_pool);
   t->alloc->free(t->alloc->ctx, t->nodes);
   t->alloc->free(t->alloc->ctx, t);
 }
@@ -262,6 +266,21 @@ void tg_tape_set_threads(tg_tape* t, int threads) {
 }
 
 int tg_tape_threads(const tg_tape* t) { return t ? t->threads : 1; }
+
+tg_threadpool* tg_tape_pool(tg_tape* t) {
+  if (t == NULL) return NULL;
+  if (t->shared_pool) return t->shared_pool;
+  if (t->own_pool && tg_threadpool_threads(t->own_pool) != t->threads) {
+    tg_threadpool_free(t->own_pool);
+    t->own_pool = NULL;
+  }
+  if (t->own_pool == NULL) t->own_pool = tg_threadpool_new(t->threads, t->alloc, NULL);
+  return t->own_pool;
+}
+
+void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool) {
+  if (t) t->shared_pool = pool;
+}
 
 int tg_tape_node_count(const tg_tape* t) { return t ? t->n_nodes : 0; }
 

@@ -32,6 +32,7 @@
 #include "core/op.h"
 #include "core/status.h"
 #include "core/tensor.h"
+#include "core/threadpool.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -89,6 +90,17 @@ void tg_tape_set_scope(tg_tape* t, const char* scope);
 /* Worker threads kernels may use (>= 1; default 1). */
 void tg_tape_set_threads(tg_tape* t, int threads);
 int tg_tape_threads(const tg_tape* t);
+
+/* The worker pool kernels run on (core/threadpool.h), also holding their scratch:
+ * the pool given to tg_tape_set_pool, else the tape's own, created on first call
+ * with tg_tape_threads workers through the tape's allocator (and re-created if the
+ * count changed). NULL only when it cannot be created; kernels then run on the
+ * calling thread. Owned by the tape (or the caller, if set). */
+tg_threadpool* tg_tape_pool(tg_tape* t);
+/* Runs kernels on `pool` (borrowed; it must outlive its use by this tape), e.g. one
+ * pool for a model's training and prediction tapes; NULL returns to the tape's own.
+ * At most tg_tape_threads workers of it take part in any kernel. */
+void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
 
 /* Read-only introspection for tools and tests. Nodes are in recording order. */
 int tg_tape_node_count(const tg_tape* t);

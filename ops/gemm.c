@@ -1,25 +1,215 @@
-/* ops/gemm.c — portable C kernel: the row of C is the inner loop so GCC vectorises it. */
+/* ops/gemm.c — picks a backend and a thread split for each product.
+ *
+ * Threads split C into column blocks (or row blocks when C is tall and narrow),
+ * each a whole product of its own on one worker, so the sum over k runs in the
+ * same order whatever the split and the result does not depend on it.
+ */
 #include "ops/gemm.h"
 
+#include <limits.h>
 #include <string.h>
+
+#include "core/alloc.h"
+#include "ops/internal/gemm_blas.h"
+#include "ops/internal/gemm_builtin.h"
+
+enum {
+  /* Up to this many multiply-adds, plain loops beat packing (and any library
+   * call): the seed's 10x16x16 layer is 2560. Measured in bench/gemm_small. */
+  kSmallMaxWork = 32 * 32 * 32,
+  /* Bᵀ of at most this many floats is copied to the stack for the small path. */
+  kSmallMaxBt = 4096,
+  /* Handing a block to another thread costs a few µs; below this many
+   * multiply-adds per worker it does not pay. */
+  kMinWorkPerThread = 1 << 18
+};
+
+static double work_of(int64_t m, int64_t n, int64_t k) { return (double)m * (double)n * (double)k; }
+
+static bool blas_dims_ok(int64_t m, int64_t n, int64_t k) {
+  return tg_blas_present() && m <= INT_MAX && n <= INT_MAX && k <= INT_MAX;
+}
+
+static tg_gemm_backend resolve(const tg_gemm_options* opt, const tg_gemm_args* g,
+                               const tg_gemm_isa* isa) {
+  tg_gemm_backend b = opt ? opt->backend : TG_GEMM_AUTO;
+  const bool lds_ok = g->lda <= INT_MAX && g->ldb <= INT_MAX && g->ldc <= INT_MAX;
+  const bool blas_ok = lds_ok && blas_dims_ok(g->m, g->n, g->k);
+  switch (b) {
+    case TG_GEMM_SMALL:
+    case TG_GEMM_BUILTIN:
+      return b;
+    case TG_GEMM_BLAS:
+      return blas_ok ? TG_GEMM_BLAS : TG_GEMM_BUILTIN;
+    case TG_GEMM_AUTO:
+    default:
+      if (work_of(g->m, g->n, g->k) <= kSmallMaxWork &&
+          (!g->trans_b || g->k * g->n <= kSmallMaxBt))
+        return TG_GEMM_SMALL;
+      if (blas_ok && tg_blas_simd_level() >= isa->simd_level) return TG_GEMM_BLAS;
+      return TG_GEMM_BUILTIN;
+  }
+}
+
+static const tg_gemm_isa* pick_isa(const tg_gemm_options* opt) {
+  const tg_gemm_isa* isa = opt && opt->isa ? tg_gemm_isa_find(opt->isa) : NULL;
+  return isa ? isa : tg_gemm_isa_best();
+}
+
+tg_gemm_backend tg_gemm_resolve(const tg_gemm_options* opt, bool trans_b, int64_t m, int64_t n,
+                                int64_t k) {
+  tg_gemm_args g = {false, trans_b, m, n, k, NULL, k, NULL, trans_b ? k : n, 0.0f, NULL, n};
+  return resolve(opt, &g, pick_isa(opt));
+}
+
+/* The rows [r0, r1) or columns [r0, r1) of g's product as a product of its own. */
+static tg_gemm_args sub_product(const tg_gemm_args* g, bool split_n, int64_t r0, int64_t r1) {
+  tg_gemm_args s = *g;
+  if (split_n) {
+    s.n = r1 - r0;
+    s.b = g->trans_b ? g->b + r0 * g->ldb : g->b + r0;
+    s.c = g->c + r0;
+  } else {
+    s.m = r1 - r0;
+    s.a = g->trans_a ? g->a + r0 : g->a + r0 * g->lda;
+    s.c = g->c + r0 * g->ldc;
+  }
+  return s;
+}
+
+typedef struct split_task {
+  const tg_gemm_args* g;
+  const tg_gemm_isa* isa;
+  tg_gemm_backend backend;
+  tg_threadpool* pool;
+  bool split_n;
+  int64_t chunk;   /* rows or columns per worker, a multiple of the register tile */
+} split_task;
+
+static void run_block(void* ctx, int worker, int workers) {
+  const split_task* t = (const split_task*)ctx;
+  (void)workers;
+  const int64_t extent = t->split_n ? t->g->n : t->g->m;
+  const int64_t r0 = (int64_t)worker * t->chunk;
+  if (r0 >= extent) return;
+  const int64_t r1 = r0 + t->chunk < extent ? r0 + t->chunk : extent;
+  const tg_gemm_args s = sub_product(t->g, t->split_n, r0, r1);
+  if (t->backend == TG_GEMM_BLAS) tg_blas_sgemm(&s, 1);
+  else t->isa->blocked(&s, (float*)tg_threadpool_scratch(t->pool, worker));
+}
+
+static void run_small(const tg_gemm_args* g, const tg_gemm_isa* isa) {
+  if (g->trans_b && g->k * g->n <= kSmallMaxBt) {
+    float bt[kSmallMaxBt];
+    isa->small(g, bt);
+  } else {
+    isa->small(g, NULL);
+  }
+}
+
+/* C = beta*C when there is nothing to multiply (k == 0). */
+static void scale_c(const tg_gemm_args* g) {
+  for (int64_t i = 0; i < g->m; ++i) {
+    float* ci = g->c + i * g->ldc;
+    if (g->beta == 0.0f) memset(ci, 0, (size_t)g->n * sizeof(float));
+    else if (g->beta != 1.0f)
+      for (int64_t j = 0; j < g->n; ++j) ci[j] *= g->beta;
+  }
+}
+
+void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t m, int64_t n,
+                int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                float* c, int64_t ldc) {
+  if (m <= 0 || n <= 0) return;
+  const tg_gemm_args g = {trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc};
+  if (k <= 0) {
+    scale_c(&g);
+    return;
+  }
+  const tg_gemm_isa* isa = pick_isa(opt);
+  const tg_gemm_backend backend = resolve(opt, &g, isa);
+  if (backend == TG_GEMM_SMALL) {
+    run_small(&g, isa);
+    return;
+  }
+
+  tg_threadpool* pool = opt ? opt->pool : NULL;
+  int workers = opt && opt->threads > 1 ? opt->threads : 1;
+  if (workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
+  const double per_worker_min = (double)kMinWorkPerThread;
+  while (workers > 1 && work_of(m, n, k) / workers < per_worker_min) --workers;
+
+  if (backend == TG_GEMM_BLAS && opt && opt->blas_threading == TG_BLAS_NATIVE) {
+    tg_blas_sgemm(&g, opt->threads > 1 ? opt->threads : 1);
+    return;
+  }
+
+  float* own_scratch = NULL;
+  if (backend == TG_GEMM_BUILTIN) {
+    const size_t bytes = (size_t)isa->pack_floats * sizeof(float);
+    if (pool == NULL) {
+      own_scratch = (float*)tg_aligned_alloc(NULL, bytes);
+      if (own_scratch == NULL) {
+        run_small(&g, isa);
+        return;
+      }
+    } else if (tg_threadpool_reserve(pool, bytes) != TG_OK) {
+      run_small(&g, isa);
+      return;
+    }
+  }
+
+  if (workers <= 1) {
+    if (backend == TG_GEMM_BLAS) tg_blas_sgemm(&g, 1);
+    else isa->blocked(&g, own_scratch ? own_scratch : (float*)tg_threadpool_scratch(pool, 0));
+    tg_aligned_free(NULL, own_scratch);
+    return;
+  }
+
+  /* Split the longer side of C, in whole register tiles. */
+  split_task t = {&g, isa, backend, pool, n >= m, 0};
+  const int64_t extent = t.split_n ? n : m;
+  const int64_t unit = t.split_n ? isa->nr : isa->mr;
+  const int64_t tiles = (extent + unit - 1) / unit;
+  t.chunk = (tiles + workers - 1) / workers * unit;
+  tg_threadpool_run(pool, workers, run_block, &t);
+}
 
 void tg_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
              int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
              int threads) {
   (void)threads;
-  for (int64_t i = 0; i < m; ++i) {
-    float* ci = c + i * ldc;
-    if (beta == 0.0f) memset(ci, 0, (size_t)n * sizeof(float));
-    else if (beta != 1.0f)
-      for (int64_t j = 0; j < n; ++j) ci[j] *= beta;
-    for (int64_t p = 0; p < k; ++p) {
-      const float aip = trans_a ? a[p * lda + i] : a[i * lda + p];
-      if (!trans_b) {
-        const float* bp = b + p * ldb;
-        for (int64_t j = 0; j < n; ++j) ci[j] += aip * bp[j];
-      } else {
-        for (int64_t j = 0; j < n; ++j) ci[j] += aip * b[j * ldb + p];
-      }
-    }
+  tg_gemm_ex(NULL, trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+}
+
+bool tg_gemm_backend_available(tg_gemm_backend backend) {
+  switch (backend) {
+    case TG_GEMM_AUTO:
+    case TG_GEMM_SMALL:
+    case TG_GEMM_BUILTIN:
+      return true;
+    case TG_GEMM_BLAS:
+      return tg_blas_present();
   }
+  return false;
+}
+
+const char* tg_gemm_backend_name(tg_gemm_backend backend) {
+  switch (backend) {
+    case TG_GEMM_AUTO: return "auto";
+    case TG_GEMM_SMALL: return "small";
+    case TG_GEMM_BUILTIN: return "builtin";
+    case TG_GEMM_BLAS: return "blas";
+  }
+  return "unknown";
+}
+
+const char* tg_gemm_isa_name(void) { return tg_gemm_isa_best()->name; }
+
+bool tg_gemm_isa_available(const char* isa) { return tg_gemm_isa_find(isa) != NULL; }
+
+const char* tg_gemm_blas_name(void) { return tg_blas_config(); }
+
+size_t tg_gemm_scratch_bytes(void) {
+  return (size_t)tg_gemm_isa_best()->pack_floats * sizeof(float);
 }

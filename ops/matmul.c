@@ -63,14 +63,21 @@ static dims matmul_dims(const tg_node* nd) {
   return d;
 }
 
+/* The tape's thread count and pool (threads and kernel scratch, so replay does not
+ * allocate); the backend is chosen per product (ops/gemm.h). */
+static tg_gemm_options gemm_options(tg_node* nd) {
+  tg_gemm_options o = {.threads = tg_tape_threads(nd->tape), .pool = tg_tape_pool(nd->tape)};
+  return o;
+}
+
 static void matmul_forward(tg_node* nd) {
   const dims d = matmul_dims(nd);
   const tg_tensor* a = nd->in[0];
   const tg_tensor* b = nd->in[1];
-  int threads = tg_tape_threads(nd->tape);
+  const tg_gemm_options o = gemm_options(nd);
   for (int64_t i = 0; i < d.batch; ++i)
-    tg_gemm(false, false, d.m, d.n, d.k, a->data + i * d.a_step, d.k, b->data + i * d.b_step, d.n,
-            0.0f, nd->out->data + i * d.y_step, d.n, threads);
+    tg_gemm_ex(&o, false, false, d.m, d.n, d.k, a->data + i * d.a_step, d.k,
+               b->data + i * d.b_step, d.n, 0.0f, nd->out->data + i * d.y_step, d.n);
 }
 
 static void matmul_backward(tg_node* nd) {
@@ -78,16 +85,16 @@ static void matmul_backward(tg_node* nd) {
   tg_tensor* a = nd->in[0];
   tg_tensor* b = nd->in[1];
   const float* gy = nd->out->grad;
-  int threads = tg_tape_threads(nd->tape);
+  const tg_gemm_options o = gemm_options(nd);
   for (int64_t i = 0; i < d.batch; ++i) {
     /* dA (M,K) += dY (M,N) · Bᵀ (N,K) */
     if (a->grad)
-      tg_gemm(false, true, d.m, d.k, d.n, gy + i * d.y_step, d.n, b->data + i * d.b_step, d.n, 1.0f,
-              a->grad + i * d.a_step, d.k, threads);
+      tg_gemm_ex(&o, false, true, d.m, d.k, d.n, gy + i * d.y_step, d.n, b->data + i * d.b_step,
+                 d.n, 1.0f, a->grad + i * d.a_step, d.k);
     /* dB (K,N) += Aᵀ (K,M) · dY (M,N) */
     if (b->grad)
-      tg_gemm(true, false, d.k, d.n, d.m, a->data + i * d.a_step, d.k, gy + i * d.y_step, d.n, 1.0f,
-              b->grad + i * d.b_step, d.n, threads);
+      tg_gemm_ex(&o, true, false, d.k, d.n, d.m, a->data + i * d.a_step, d.k, gy + i * d.y_step,
+                 d.n, 1.0f, b->grad + i * d.b_step, d.n);
   }
 }
 

@@ -1,0 +1,41 @@
+/* ops/internal/gemm_builtin.h — the built-in SGEMM kernels behind ops/gemm.c.
+ * Private to ops/: one implementation per instruction set, picked at run time from
+ * what the CPU supports (the binary itself is built for the baseline ISA).
+ */
+#ifndef TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_
+#define TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* C = beta*C + op(A)·op(B); row-major, leading dimensions in elements. */
+typedef struct tg_gemm_args {
+  bool trans_a, trans_b;
+  int64_t m, n, k;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+} tg_gemm_args;
+
+typedef struct tg_gemm_isa {
+  const char* name;   /* "avx512", "avx2", "generic" */
+  int simd_level;     /* 3 AVX-512, 2 AVX2, 0 baseline (same scale as tg_blas_simd_level) */
+  int mr, nr;         /* register tile; threads split M by mr and N by nr */
+  int64_t pack_floats; /* scratch floats one thread needs for `blocked` */
+  /* The blocked kernel; `pack` holds pack_floats floats aligned to 64 bytes. */
+  void (*blocked)(const tg_gemm_args* g, float* pack);
+  /* The unblocked kernel; `bt` is NULL or holds k*n floats for a copy of op(B) when
+   * trans_b (unused otherwise). */
+  void (*small)(const tg_gemm_args* g, float* bt);
+} tg_gemm_isa;
+
+/* The best kernel set this CPU runs. Never NULL. */
+const tg_gemm_isa* tg_gemm_isa_best(void);
+/* The kernel set named `name` if this build has it and this CPU runs it, else NULL. */
+const tg_gemm_isa* tg_gemm_isa_find(const char* name);
+
+#endif /* TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_ */
