@@ -2,6 +2,7 @@
  * validation tail, and Keras-like progress lines. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -43,8 +44,12 @@ static tg_status check_options(tg_model* m, const tg_fit_options* o, int64_t n,
                          (double)o->validation_split);
   if (o->verbose < 0 || o->verbose > 2)
     return tg_model_fail(m, TG_ERR_ARG, "%s: verbose must be 0, 1 or 2, got %d", fn, o->verbose);
-  /* Keras: split_at = int(n * (1 - validation_split)); training rows come first. */
-  *n_train = (int64_t)((double)n * (1.0 - (double)o->validation_split));
+  /* Keras: split_at = int(n * (1 - validation_split)); training rows come first.
+   * The float 0.2f is 0.2000000030, which would make that 7.99... -> 7 of 10 rows:
+   * use the decimal the caller wrote (float holds 7 significant digits) instead. */
+  char text[32];
+  snprintf(text, sizeof text, "%.7g", (double)o->validation_split);
+  *n_train = (int64_t)((double)n * (1.0 - strtod(text, NULL)));
   if (*n_train < 1)
     return tg_model_fail(m, TG_ERR_ARG,
                          "%s: validation_split %g leaves no training rows out of %lld", fn,
@@ -69,7 +74,8 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
   int64_t n_train = 0;
   if ((st = check_options(m, &o, n, &n_train)) != TG_OK) return st;
   const int epochs = o.epochs == 0 ? 1 : o.epochs;
-  const int64_t batch = o.batch_size == 0 ? 32 : (o.batch_size < n_train ? o.batch_size : n_train);
+  const int64_t asked = o.batch_size == 0 ? 32 : o.batch_size;   /* Keras' default 32 */
+  const int64_t batch = asked < n_train ? asked : n_train;
   const int64_t in = m->input_dim, out_w = tg_model_output_dim(m), n_val = n - n_train;
   FILE* out = o.verbose ? o.out : NULL;
 
