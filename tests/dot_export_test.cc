@@ -59,9 +59,11 @@ TEST(DotExportTest, ZeroInitShowsCollapsedLayersAndZeroGradients) {
   EXPECT_NE(dot.find("identical units: {0-15}"), std::string::npos);
   // Five parameters get exactly zero gradients; both ReLUs are dead on all samples.
   EXPECT_EQ(Count(dot, "gradient exactly 0: does not learn"), 5u);
-  EXPECT_NE(dot.find("zero gradients: 5 parameters get exactly 0 and do not learn: dense_1/kernel "
-                     "dense_1/bias dense_2/kernel dense_2/bias dense_3/kernel"),
+  EXPECT_NE(dot.find("zero gradients: 5 of 6 parameters get exactly 0 and do not learn: "
+                     "dense_1/kernel dense_1/bias dense_2/kernel dense_2/bias dense_3/kernel"
+                     "</B></FONT><BR ALIGN=\"LEFT\"/><B>only these learn: dense_3/bias</B>"),
             std::string::npos);
+  EXPECT_EQ(dot.find("no symmetric layer"), std::string::npos);
   EXPECT_EQ(Count(dot, "16/16 units dead"), 2u);
   // Parameters with their statistics, the 16x16 gradient drawn cell by cell in grey.
   EXPECT_NE(dot.find("<B>dense_2/kernel</B> [16x16]"), std::string::npos);
@@ -83,6 +85,8 @@ TEST(DotExportTest, DefaultInitHasNoSymmetricLayer) {
   EXPECT_EQ(Count(dot, "16 units -&gt; 16 distinct"), 2u);
   EXPECT_EQ(dot.find("(symmetric)"), std::string::npos);
   EXPECT_EQ(dot.find("does not learn"), std::string::npos);
+  EXPECT_NE(dot.find("no symmetric layer: the hidden units are distinct"), std::string::npos);
+  EXPECT_NE(dot.find("every parameter gets a non-zero gradient"), std::string::npos);
 }
 
 TEST(DotExportTest, SameTapeAndEqualTapesGiveTheSameBytes) {

@@ -73,7 +73,7 @@ TEST(DotReportTest, ZeroInitTextNamesBothCauses) {
       "glorot_uniform)\n"
       "  exactly-zero gradients: dense_1/kernel dense_1/bias dense_2/kernel dense_2/bias "
       "dense_3/kernel\n"
-      "    these parameters do not learn at all\n"
+      "    these parameters do not learn at all; only these get a gradient: dense_3/bias\n"
       "  dead ReLU units: dense_1 16/16 dense_2 16/16\n"
       "    a ReLU that is zero on every sample passes no gradient back\n";
   EXPECT_EQ(Report(m.tape(), 1e-6f, TG_REPORT_TEXT), expected);

@@ -12,6 +12,7 @@
 
 static const char kRed[] = "#c0392b";
 static const char kOrange[] = "#d35400";
+static const char kGreen[] = "#2e7d32";
 
 typedef struct dot_ctx {
   const tg_tape* tape;
@@ -36,7 +37,7 @@ static void put_caption(const dot_ctx* c) {
     fputs(" | no backward has run on this tape", f);
   }
   fputs("<BR ALIGN=\"LEFT\"/>", f);
-  bool any = false;
+  bool symmetric = false;
   for (int i = 0; i < a->n_layers; ++i) {
     const tg_analysis_layer* l = &a->layers[i];
     if (!l->symmetric) continue;
@@ -44,20 +45,35 @@ static void put_caption(const dot_ctx* c) {
     tg_put_html(f, l->name);
     fprintf(f, " has %d units but only %d distinct: they stay identical</B></FONT>"
                "<BR ALIGN=\"LEFT\"/>", l->units, l->groups);
-    any = true;
+    symmetric = true;
   }
-  int zero = 0;
-  for (int i = 0; i < a->n_leaves; ++i) zero += a->leaves[i].is_param && a->leaves[i].grad_all_zero;
+  if (!symmetric)
+    fprintf(f, "<FONT COLOR=\"%s\">no symmetric layer: the hidden units are distinct</FONT>"
+               "<BR ALIGN=\"LEFT\"/>", kGreen);
+  int zero = 0, params = 0;
+  for (int i = 0; i < a->n_leaves; ++i) {
+    params += a->leaves[i].is_param;
+    zero += a->leaves[i].is_param && a->leaves[i].grad_all_zero;
+  }
   if (zero > 0) {
-    fprintf(f, "<FONT COLOR=\"%s\"><B>zero gradients: %d parameter%s get exactly 0 and do not learn:",
-            kRed, zero, zero == 1 ? "" : "s");
+    fprintf(f, "<FONT COLOR=\"%s\"><B>zero gradients: %d of %d parameters get exactly 0 and do "
+               "not learn:", kRed, zero, params);
     for (int i = 0; i < a->n_leaves; ++i)
       if (a->leaves[i].is_param && a->leaves[i].grad_all_zero) {
         fputc(' ', f);
         tg_put_html(f, a->leaves[i].label);
       }
-    fputs("</B></FONT><BR ALIGN=\"LEFT\"/>", f);
-    any = true;
+    fputs("</B></FONT><BR ALIGN=\"LEFT\"/><B>", f);
+    fputs(zero == params ? "no parameter learns" : "only these learn:", f);
+    for (int i = 0; i < a->n_leaves; ++i)
+      if (a->leaves[i].is_param && !a->leaves[i].grad_all_zero) {
+        fputc(' ', f);
+        tg_put_html(f, a->leaves[i].label);
+      }
+    fputs("</B><BR ALIGN=\"LEFT\"/>", f);
+  } else if (params > 0) {
+    fprintf(f, "<FONT COLOR=\"%s\">every parameter gets a non-zero gradient</FONT>"
+               "<BR ALIGN=\"LEFT\"/>", kGreen);
   }
   for (int i = 0; i < a->n_layers; ++i) {
     const tg_analysis_layer* l = &a->layers[i];
@@ -67,14 +83,10 @@ static void put_caption(const dot_ctx* c) {
     const bool all = l->dead_units == l->units;
     fprintf(f, "<FONT COLOR=\"%s\"><B>dead ReLU: ", all ? kRed : kOrange);
     tg_put_html(f, l->name);
-    fprintf(f, " %d of %d units are 0 on all %lld samples%s</B></FONT><BR ALIGN=\"LEFT\"/>",
+    fprintf(f, " %d of %d units are 0 on all %lld samples: %s</B></FONT><BR ALIGN=\"LEFT\"/>",
             l->dead_units, l->units, (long long)l->batch_rows,
-            all ? ": no gradient passes" : "");
-    any = true;
+            all ? "no gradient passes" : "they pass no gradient, the others learn");
   }
-  if (!any)
-    fputs("<FONT COLOR=\"#2e7d32\"><B>no symmetric layer, no exactly-zero gradient, no dead ReLU "
-          "unit</B></FONT><BR ALIGN=\"LEFT\"/>", f);
   fputs(">;\n", f);
 }
 

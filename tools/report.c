@@ -79,7 +79,14 @@ static void text_diagnosis(FILE* f, const tg_analysis* a) {
     fputs("  exactly-zero gradients:", f);
     for (int i = 0; i < a->n_leaves; ++i)
       if (a->leaves[i].is_param && a->leaves[i].grad_all_zero) fprintf(f, " %s", a->leaves[i].label);
-    fputs("\n    these parameters do not learn at all\n", f);
+    fputs("\n    these parameters do not learn at all; only these get a gradient:", f);
+    bool none = true;
+    for (int i = 0; i < a->n_leaves; ++i)
+      if (a->leaves[i].is_param && !a->leaves[i].grad_all_zero) {
+        fprintf(f, " %s", a->leaves[i].label);
+        none = false;
+      }
+    fputs(none ? " none\n" : "\n", f);
   }
   if (dead > 0) {
     fputs("  dead ReLU units:", f);
