@@ -6,12 +6,16 @@
  *      exactly 0, so every hidden gradient is exactly 0 and only the output bias
  *      learns -- it converges to the target means [0.1, 0.045];
  *   2. Keras' defaults (glorot_uniform kernels, zero biases): the network fits.
+ * Then it writes the gradient graphs of both cases, zero_init.dot and
+ * default_init.dot (and .svg when Graphviz is installed), into the directory given as
+ * the first argument or the one `bazel run` was started from, and prints the analysis.
  *
  *   bazel run //examples:seed
  */
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "examples/seed_graphs.h"
 #include "examples/seed_problem.h"
 
 enum { kSteps = 1000 };
@@ -47,12 +51,18 @@ static int run_case(const char* title, const tg_initializer* init, const char* v
   return 0;
 }
 
-int main(void) {
+int main(int argc, char** argv) {
   const tg_initializer zero = tg_init_zeros();
   int rc = run_case("every kernel and bias = 0.0", &zero,
                     "-> every prediction is the target mean [0.1, 0.045]: all hidden gradients are "
                     "exactly 0, only the output bias learns.");
   rc |= run_case("Keras defaults (glorot_uniform kernels, zero biases)", NULL,
                  "-> the predictions track the targets: random kernels break the symmetry.");
+  char dir[4096];
+  tg_error err = {0};
+  if (tg_seed_graphs_write(tg_seed_graphs_dir(argc, argv, dir, sizeof dir), stdout, &err) != TG_OK) {
+    fprintf(stderr, "seed: %s\n", err.message);
+    rc = 1;
+  }
   return rc == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }
