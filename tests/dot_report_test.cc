@@ -92,7 +92,7 @@ TEST(DotReportTest, HealthyTapeSaysSo) {
 TEST(DotReportTest, JsonCarriesTheSameFindings) {
   HandMlp m(1, {{16, true}, {16, true}, {2, false}}, Init::kZeros);
   const std::string json = Report(m.tape(), 0.0f, TG_REPORT_JSON);
-  EXPECT_EQ(json.rfind("{\n  \"loss\": {\"op\": \"mse\", \"node\": 8, \"value\": 0.00642500026},\n",
+  EXPECT_EQ(json.rfind("{\n  \"loss\": {\"op\": \"mse\", \"node\": 8, \"value\": 0.0064250003},\n",
                        0),
             0u);
   EXPECT_NE(json.find("{\"name\": \"dense_1\", \"activation\": \"relu\", \"hidden\": true, "
@@ -108,6 +108,12 @@ TEST(DotReportTest, JsonCarriesTheSameFindings) {
                       "\"dense_2/kernel\", \"dense_2/bias\", \"dense_3/kernel\"], "
                       "\"dead_relu_layers\": [\"dense_1\", \"dense_2\"]}\n}\n"),
             std::string::npos);
+  // Numbers are the shortest text that reads back as the same float32.
+  EXPECT_NE(json.find("\"grad\": {\"count\": 2, \"zeros\": 0, \"nonfinite\": 0, \"min\": -0.1, "
+                      "\"max\": -0.045, \"mean\": -0.072500005, \"l2\": 0.10965856}"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(Report(m.tape(), 1e-6f, TG_REPORT_JSON).find("\"tolerance\": 1e-06,"), std::string::npos);
   // Balanced brackets and braces: a cheap structural check without a JSON parser.
   int depth = 0;
   for (char c : json) {

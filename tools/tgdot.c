@@ -219,15 +219,15 @@ static int write_outputs(const args* a, tg_model* m) {
     }
     fprintf(stderr, "tgdot: wrote %s\n", a->out);
     if (a->render != NULL) {
-      char rendered[4096];
-      const size_t len = strlen(p);
-      const bool dot_suffix = len > 4 && strcmp(p + len - 4, ".dot") == 0;
-      snprintf(rendered, sizeof rendered, "%.*s.%s", (int)(dot_suffix ? len - 4 : len), p, a->render);
-      if (tg_dot_render(p, a->render, rendered, &err) != TG_OK) {
+      char shown[4096], rendered[4096];
+      const size_t len = strlen(a->out);
+      const bool dot_suffix = len > 4 && strcmp(a->out + len - 4, ".dot") == 0;
+      snprintf(shown, sizeof shown, "%.*s.%s", (int)(dot_suffix ? len - 4 : len), a->out, a->render);
+      if (tg_dot_render(p, a->render, user_path(shown, rendered, sizeof rendered), &err) != TG_OK) {
         fprintf(stderr, "tgdot: %s\n", err.message);
         return 1;
       }
-      fprintf(stderr, "tgdot: rendered %s\n", rendered);
+      fprintf(stderr, "tgdot: rendered %s\n", shown);
     }
   } else if (a->report == NULL) {
     if (tg_dot_write(tape, &opt, stdout, &err) != TG_OK) {

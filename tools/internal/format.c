@@ -36,8 +36,19 @@ void tg_put_json_string(FILE* f, const char* s) {
 }
 
 void tg_put_json_num(FILE* f, double v) {
-  if (!isfinite(v)) fputs("null", f);
-  else fprintf(f, "%.9g", v == 0.0 ? 0.0 : v);
+  if (!isfinite(v)) {
+    fputs("null", f);
+    return;
+  }
+  /* Values come from float32 data: print the shortest text that reads back as the
+   * same float, so 1e-6f is 1e-06 and not 9.99999997e-07. */
+  const float x = (float)v == 0.0f ? 0.0f : (float)v;
+  char buf[TG_NUM_CAP];
+  for (int digits = 1; digits <= 9; ++digits) {
+    snprintf(buf, sizeof buf, "%.*g", digits, (double)x);
+    if (strtof(buf, NULL) == x) break;
+  }
+  fputs(buf, f);
 }
 
 /* Writes the units of group g as ranges: "0-3,7". */

@@ -21,7 +21,8 @@ void tg_put_html(FILE* f, const char* s);
 /* Writes s as a JSON string literal (quotes included). */
 void tg_put_json_string(FILE* f, const char* s);
 
-/* Writes v as a JSON number ("%.9g"), or null when it is not finite. */
+/* Writes v as a JSON number: the shortest text that reads back as the same float32
+ * (the precision of tapegrad's data), or null when it is not finite. */
 void tg_put_json_num(FILE* f, double v);
 
 /* Writes the members of every group with more than one unit as "{0-3,7} {4,5}";
