@@ -1,0 +1,169 @@
+/* bench/w2_mlp.c — W2: a real-size MLP, 784 -> 512 -> 512 -> 10 (ReLU, ReLU, linear),
+ * MSE against one-hot targets, Adam(lr 1e-3), batch 128, inputs uniform in [0, 1)
+ * from a fixed seed. 20 warm-up steps, then 200 timed steps (each timed on its own).
+ *
+ *   bazel run -c opt //bench:w2_mlp
+ *
+ * Per thread count it prints one line:
+ *   W2 tapegrad ms_per_step threads=1 median=.. min=.. gflops=.. backend=..
+ *      blas_floor_ms=.. kernel_floor_ms=.. ratio=.. peak_rss_mib=..
+ * gflops counts the 410.8 MFLOP of the step's eight matrix products. The floors are
+ * those eight products called directly, right after the timed steps, on the very
+ * buffers of the recorded tape (so they add no memory): blas_floor_ms through CBLAS
+ * itself with OpenBLAS at the same thread count, kernel_floor_ms through tg_gemm_ex
+ * with the backend the step actually used. ratio = median / the floor of the
+ * backend the step used (BLAS: blas_floor_ms). peak_rss_mib is the process's peak
+ * so far (getrusage), so the threads=1 line is the one-thread model alone.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench_util.h"
+#include "core/rng.h"
+#include "core/tape.h"
+#include "frontends/model.h"
+#include "ops/gemm.h"
+#include "ops/ops.h"
+
+#ifdef TG_BENCH_CBLAS
+#include <cblas.h>
+void openblas_set_num_threads(int num_threads);
+#endif
+
+enum { kIn = 784, kHidden = 512, kOut = 10, kBatch = 128, kWarmup = 20, kSteps = 200 };
+static const double kStepMflop = 410.8;
+
+static tg_model* make_model(int threads) {
+  tg_error err = {0};
+  tg_model_options mo = {.input_dim = kIn, .seed = 1, .threads = threads};
+  tg_model* m = tg_sequential_new(&mo, &err);
+  if (m == NULL) {
+    fprintf(stderr, "w2_mlp: %s\n", err.message);
+    exit(1);
+  }
+  tg_model_add_dense(m, (tg_dense_options){.units = kHidden, .activation = TG_ACT_RELU});
+  tg_model_add_dense(m, (tg_dense_options){.units = kHidden, .activation = TG_ACT_RELU});
+  tg_model_add_dense(m, (tg_dense_options){.units = kOut});
+  tg_optimizer_options oo = {.kind = TG_OPT_ADAM, .lr = 1e-3f};
+  if (tg_model_compile(m, (tg_loss){.kind = TG_LOSS_MSE}, &oo) != TG_OK) {
+    fprintf(stderr, "w2_mlp: %s\n", tg_model_message(m));
+    exit(1);
+  }
+  return m;
+}
+
+/* One product of the floor: C = beta*C + op(A)·op(B). */
+typedef struct product {
+  bool ta, tb;
+  int64_t m, n, k, lda, ldb, ldc;
+  const float* a;
+  const float* b;
+  float* c;
+  float beta;
+} product;
+
+/* The step's matrix products, read off the recorded tape: per matmul node the
+ * forward y = a·w, and in backward dw += aᵀ·dy and (when a has a gradient)
+ * da += dy·wᵀ. Returns how many (8 for this model). */
+static int collect_products(const tg_tape* t, product* out, int cap) {
+  int n = 0;
+  for (int i = 0; i < tg_tape_node_count(t); ++i) {
+    const tg_node* nd = tg_tape_node(t, i);
+    if (nd->op != &tg_op_matmul) continue;
+    const tg_tensor* a = nd->in[0];
+    const tg_tensor* w = nd->in[1];
+    const tg_tensor* y = nd->out;
+    const int64_t m = a->shape[0], k = a->shape[1], nn = w->shape[1];
+    if (n < cap) out[n++] = (product){false, false, m, nn, k, k, nn, nn, a->data, w->data, y->data, 0.0f};
+    if (w->grad && n < cap)
+      out[n++] = (product){true, false, k, nn, m, k, nn, nn, a->data, y->grad, w->grad, 1.0f};
+    if (a->grad && n < cap)
+      out[n++] = (product){false, true, m, k, nn, nn, nn, k, y->grad, w->data, a->grad, 1.0f};
+  }
+  return n;
+}
+
+static void run_products(const product* p, int n, const tg_gemm_options* o, bool cblas) {
+  for (int i = 0; i < n; ++i) {
+    if (cblas) {
+#ifdef TG_BENCH_CBLAS
+      cblas_sgemm(CblasRowMajor, p[i].ta ? CblasTrans : CblasNoTrans,
+                  p[i].tb ? CblasTrans : CblasNoTrans, (int)p[i].m, (int)p[i].n, (int)p[i].k, 1.0f,
+                  p[i].a, (int)p[i].lda, p[i].b, (int)p[i].ldb, p[i].beta, p[i].c, (int)p[i].ldc);
+#endif
+    } else {
+      tg_gemm_ex(o, p[i].ta, p[i].tb, p[i].m, p[i].n, p[i].k, p[i].a, p[i].lda, p[i].b, p[i].ldb,
+                 p[i].beta, p[i].c, p[i].ldc);
+    }
+  }
+}
+
+/* Median ms of `reps` runs of the eight products. */
+static double floor_ms(const product* p, int n, const tg_gemm_options* o, bool cblas, int reps) {
+  double ms[kSteps];
+  run_products(p, n, o, cblas);
+  for (int r = 0; r < reps; ++r) {
+    const double t0 = tg_bench_now();
+    run_products(p, n, o, cblas);
+    ms[r] = (tg_bench_now() - t0) * 1e3;
+  }
+  return tg_bench_median(ms, reps);
+}
+
+static void bench_threads(int threads, const float* x, const float* y) {
+  tg_model* m = make_model(threads);
+  float loss = 0.0f;
+  for (int s = 0; s < kWarmup; ++s) tg_model_train_on_batch(m, x, kBatch, y, &loss);
+  double ms[kSteps];
+  for (int s = 0; s < kSteps; ++s) {
+    const double t0 = tg_bench_now();
+    const tg_status st = tg_model_train_on_batch(m, x, kBatch, y, &loss);
+    ms[s] = (tg_bench_now() - t0) * 1e3;
+    if (st != TG_OK) {
+      fprintf(stderr, "w2_mlp: %s\n", tg_model_message(m));
+      exit(1);
+    }
+  }
+  const double med = tg_bench_median(ms, kSteps), best = tg_bench_min(ms, kSteps);
+  const double rss = tg_bench_peak_rss_mib();
+
+  /* The floors, on the tape's own buffers and pool. */
+  tg_tape* t = (tg_tape*)tg_model_tape(m);
+  product p[16];
+  const int np = collect_products(t, p, 16);
+  tg_gemm_options o = {.threads = threads, .pool = tg_tape_pool(t)};
+  const tg_gemm_backend used = tg_gemm_resolve(&o, false, kBatch, kHidden, kIn);
+  const double kernel_floor = floor_ms(p, np, &o, false, kSteps);
+  double blas_floor = -1.0;
+#ifdef TG_BENCH_CBLAS
+  openblas_set_num_threads(threads);
+  blas_floor = floor_ms(p, np, &o, true, kSteps);
+  openblas_set_num_threads(1);
+  if (threads > 1) tg_bench_sleep(0.3);   /* let OpenBLAS's threads go idle */
+#endif
+  const double floor = used == TG_GEMM_BLAS && blas_floor > 0.0 ? blas_floor : kernel_floor;
+  printf("W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
+         "products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f peak_rss_mib=%.1f "
+         "final_loss=%.4g\n",
+         threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), np, blas_floor,
+         kernel_floor, med / floor, rss, (double)loss);
+  fflush(stdout);
+  tg_model_free(m);
+}
+
+int main(int argc, char** argv) {
+  tg_bench_print_machine();
+  printf("# W2: 784-512-512-10 ReLU MLP, MSE, Adam, batch 128; %d warm-up + %d timed steps\n",
+         kWarmup, kSteps);
+  static float x[kBatch * kIn], y[kBatch * kOut];
+  tg_rng rng;
+  tg_rng_seed(&rng, 2024);
+  for (int i = 0; i < kBatch * kIn; ++i) x[i] = tg_rng_uniform(&rng);
+  for (int i = 0; i < kBatch; ++i) y[i * kOut + (int)tg_rng_below(&rng, kOut)] = 1.0f;
+  const int only = argc > 1 ? atoi(argv[1]) : 0;
+  for (int threads = 1; threads <= 2; ++threads)
+    if (only == 0 || only == threads) bench_threads(threads, x, y);
+  return 0;
+}
