@@ -1,0 +1,172 @@
+/* bench/w1_seed.c — W1: the seed network, 1 -> 16 -> 16 -> 2 (ReLU, ReLU, linear),
+ * MSE, Adam(lr 1e-3, epsilon 1e-8), 10 samples full batch (x[i] = i/10,
+ * y[i] = [0.1, 0.01 i]), Keras' default init. One step = forward + backward + Adam.
+ *
+ *   bazel run -c opt //bench:w1_seed
+ *
+ * Lines (µs per step; median and min over 5 repetitions of 1000 steps each):
+ *   W1 tapegrad train_step_us threads=1 median=.. min=.. ratio_vs_plain_c=..
+ *   W1 tapegrad train_predict_step_us threads=1 ...   (a predict after every step,
+ *                                                      as in the original Keras loop)
+ *   W1 plain-c train_step_us threads=1 ...            (the same step written by hand
+ *                                                      in plain C: the floor)
+ * The plain-C step is the baseline measured in the same process: no tape, no
+ * dispatch, every loop specialised to these shapes by hand.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bench/bench_util.h"
+#include "examples/seed_problem.h"
+#include "frontends/model.h"
+
+enum { kSteps = 1000, kReps = 5, N = TG_SEED_ROWS, H = TG_SEED_HIDDEN, O = TG_SEED_OUTPUTS };
+
+/* ---- the hand-written floor ---------------------------------------------------- */
+
+/* Parameters in one block, as the model keeps them: w1[1*H] b1[H] w2[H*H] b2[H]
+ * w3[H*O] b3[O]. */
+enum { kW1 = 0, kB1 = kW1 + H, kW2 = kB1 + H, kB2 = kW2 + H * H, kW3 = kB2 + H, kB3 = kW3 + H * O,
+       kParams = kB3 + O };
+
+typedef struct plain_net {
+  float p[kParams], g[kParams], m[kParams], v[kParams];
+  long t;
+} plain_net;
+
+static float plain_step(plain_net* net, const float* x, const float* y) {
+  const float* w1 = net->p + kW1;
+  const float* b1 = net->p + kB1;
+  const float* w2 = net->p + kW2;
+  const float* b2 = net->p + kB2;
+  const float* w3 = net->p + kW3;
+  const float* b3 = net->p + kB3;
+  float z1[N][H], h1[N][H], z2[N][H], h2[N][H], out[N][O];
+  /* forward */
+  for (int i = 0; i < N; ++i) {
+    for (int j = 0; j < H; ++j) {
+      z1[i][j] = x[i] * w1[j] + b1[j];
+      h1[i][j] = z1[i][j] > 0.0f ? z1[i][j] : 0.0f;
+    }
+    for (int j = 0; j < H; ++j) z2[i][j] = b2[j];
+    for (int k = 0; k < H; ++k)
+      for (int j = 0; j < H; ++j) z2[i][j] += h1[i][k] * w2[k * H + j];
+    for (int j = 0; j < H; ++j) h2[i][j] = z2[i][j] > 0.0f ? z2[i][j] : 0.0f;
+    for (int j = 0; j < O; ++j) {
+      float s = b3[j];
+      for (int k = 0; k < H; ++k) s += h2[i][k] * w3[k * O + j];
+      out[i][j] = s;
+    }
+  }
+  float loss = 0.0f, dout[N][O];
+  for (int i = 0; i < N; ++i)
+    for (int j = 0; j < O; ++j) {
+      const float d = out[i][j] - y[i * O + j];
+      loss += d * d;
+      dout[i][j] = 2.0f * d / (N * O);
+    }
+  /* backward */
+  float* g = net->g;
+  memset(g, 0, sizeof net->g);
+  float dz2[N][H], dz1[N][H];
+  for (int i = 0; i < N; ++i) {
+    for (int j = 0; j < O; ++j) {
+      g[kB3 + j] += dout[i][j];
+      for (int k = 0; k < H; ++k) g[kW3 + k * O + j] += h2[i][k] * dout[i][j];
+    }
+    for (int k = 0; k < H; ++k) {
+      float s = 0.0f;
+      for (int j = 0; j < O; ++j) s += dout[i][j] * w3[k * O + j];
+      dz2[i][k] = z2[i][k] > 0.0f ? s : 0.0f;
+    }
+    for (int k = 0; k < H; ++k) {
+      g[kB2 + k] += dz2[i][k];
+      for (int j = 0; j < H; ++j) g[kW2 + k * H + j] += h1[i][k] * dz2[i][j];
+    }
+    for (int k = 0; k < H; ++k) {
+      float s = 0.0f;
+      for (int j = 0; j < H; ++j) s += dz2[i][j] * w2[k * H + j];
+      dz1[i][k] = z1[i][k] > 0.0f ? s : 0.0f;
+    }
+    for (int j = 0; j < H; ++j) {
+      g[kB1 + j] += dz1[i][j];
+      g[kW1 + j] += x[i] * dz1[i][j];
+    }
+  }
+  /* Adam, Keras' form */
+  net->t++;
+  const float lr_t = (float)(1e-3 * sqrt(1.0 - pow(0.999, (double)net->t)) /
+                             (1.0 - pow(0.9, (double)net->t)));
+  for (int i = 0; i < kParams; ++i) {
+    net->m[i] = 0.9f * net->m[i] + 0.1f * g[i];
+    net->v[i] = 0.999f * net->v[i] + 0.001f * g[i] * g[i];
+    net->p[i] -= lr_t * net->m[i] / (sqrtf(net->v[i]) + 1e-8f);
+  }
+  return loss / (N * O);
+}
+
+/* ---- timing ---------------------------------------------------------------------- */
+
+typedef enum { kTapegradTrain, kTapegradTrainPredict, kPlainC } loop_kind;
+
+/* µs per step of one repetition: a fresh network, kSteps steps. */
+static double run_rep(loop_kind kind, const float* x, const float* y, float* final_loss) {
+  float loss = 0.0f, pred[N * O];
+  if (kind == kPlainC) {
+    plain_net* net = (plain_net*)calloc(1, sizeof *net);
+    /* Same start as the model: its own initial parameters. */
+    tg_error err = {0};
+    tg_model* m = tg_seed_model_new(NULL, 1, NULL, &err);
+    memcpy(net->p, tg_model_param_values(m), sizeof net->p);
+    tg_model_free(m);
+    const double t0 = tg_bench_now();
+    for (int s = 0; s < kSteps; ++s) loss = plain_step(net, x, y);
+    const double us = (tg_bench_now() - t0) * 1e6 / kSteps;
+    free(net);
+    *final_loss = loss;
+    return us;
+  }
+  tg_error err = {0};
+  tg_model* m = tg_seed_model_new(NULL, 1, NULL, &err);
+  if (m == NULL) {
+    fprintf(stderr, "w1_seed: %s\n", err.message);
+    exit(1);
+  }
+  const double t0 = tg_bench_now();
+  for (int s = 0; s < kSteps; ++s) {
+    tg_model_train_on_batch(m, x, N, y, &loss);
+    if (kind == kTapegradTrainPredict) tg_model_predict(m, x, N, pred, N * O);
+  }
+  const double us = (tg_bench_now() - t0) * 1e6 / kSteps;
+  if (tg_model_status(m) != TG_OK) fprintf(stderr, "w1_seed: %s\n", tg_model_message(m));
+  tg_model_free(m);
+  *final_loss = loss;
+  return us;
+}
+
+int main(void) {
+  tg_bench_print_machine();
+  printf("# W1: seed MLP 1-16-16-2, 10 rows, Adam; %d repetitions of %d steps\n", kReps, kSteps);
+  float x[N], y[N * O];
+  tg_seed_data(x, y);
+  static const char* const names[] = {"tapegrad train_step_us", "tapegrad train_predict_step_us",
+                                      "plain-c train_step_us"};
+  double us[3][kReps];
+  float loss[3] = {0};
+  /* Interleave the loops so drifting machine load hits all of them alike. */
+  for (int r = 0; r < kReps; ++r)
+    for (int k = 0; k < 3; ++k) us[k][r] = run_rep((loop_kind)k, x, y, &loss[k]);
+  double med[3], best[3];
+  for (int k = 0; k < 3; ++k) {
+    best[k] = tg_bench_min(us[k], kReps);
+    med[k] = tg_bench_median(us[k], kReps);
+  }
+  for (int k = 0; k < 3; ++k) {
+    printf("W1 %s threads=1 median=%.3f min=%.3f", names[k], med[k], best[k]);
+    if (k != kPlainC) printf(" ratio_vs_plain_c=%.2f", med[k] / med[kPlainC]);
+    printf(" final_loss=%.4g\n", (double)loss[k]);
+  }
+  return 0;
+}
