@@ -59,8 +59,8 @@ tg_status tg_seed_graphs_write(const char* dir, FILE* out, tg_error* err) {
     return tg_error_set(err, TG_ERR_NULL_ARG, "tg_seed_graphs_write: %s is NULL",
                         dir ? "out" : "dir");
   const tg_initializer zero = tg_init_zeros();
-  tg_status s = write_case(dir, "zero_init", "seed model, every kernel and bias = 0.0", &zero,
-                           out, err);
+  tg_status s =
+      write_case(dir, "zero_init", "seed model, every kernel and bias = 0.0", &zero, out, err);
   if (s == TG_OK)
     s = write_case(dir, "default_init",
                    "seed model, Keras defaults (glorot_uniform kernels, zero biases)", NULL, out,

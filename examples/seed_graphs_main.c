@@ -11,7 +11,8 @@
 int main(int argc, char** argv) {
   tg_error err = {0};
   char dir[4096];
-  if (tg_seed_graphs_write(tg_seed_graphs_dir(argc, argv, dir, sizeof dir), stdout, &err) != TG_OK) {
+  if (tg_seed_graphs_write(tg_seed_graphs_dir(argc, argv, dir, sizeof dir), stdout, &err) !=
+      TG_OK) {
     fprintf(stderr, "seed_graphs: %s\n", err.message);
     return EXIT_FAILURE;
   }

@@ -1,9 +1,8 @@
 // tests/dot_export_test.cc — the DOT exporter: deterministic bytes, what the picture
 // contains, options, errors; every file written here must render with the real
 // Graphviz `dot -Tsvg` without a single warning.
-#include <gtest/gtest.h>
-
 #include <dirent.h>
+#include <gtest/gtest.h>
 
 #include <cstdio>
 #include <limits>
@@ -32,7 +31,8 @@ std::string SaveAndRender(const tg_tape* t, const tg_dot_options* opt, const std
   EXPECT_EQ(tg_dot_save(t, opt, path.c_str(), &err), TG_OK) << err.message;
   if (tgtest::DotBinary().empty()) {
     ADD_FAILURE() << "Graphviz dot is not installed (apt-get install graphviz): cannot check "
-                     "that " << path << " renders";
+                     "that "
+                  << path << " renders";
   } else {
     EXPECT_EQ(tgtest::RenderProblems(path), "") << path;
   }
@@ -52,7 +52,7 @@ TEST(DotExportTest, ZeroInitShowsCollapsedLayersAndZeroGradients) {
   const std::string dot = SaveAndRender(m.tape(), &opt, "zero.dot");
   EXPECT_EQ(dot.rfind("digraph tapegrad {\n", 0), 0u);
   // One cluster per layer, named after it, with the symmetry verdict.
-  EXPECT_EQ(Count(dot, "subgraph cluster_"), 4u);   // 3 layers + legend
+  EXPECT_EQ(Count(dot, "subgraph cluster_"), 4u);  // 3 layers + legend
   EXPECT_NE(dot.find("label=<<B>dense_1</B> (relu, hidden)<BR/>"), std::string::npos);
   EXPECT_EQ(Count(dot, "16 units -&gt; 1 distinct (symmetric)"), 2u);
   EXPECT_NE(dot.find("2 units -&gt; 2 distinct>;"), std::string::npos);
@@ -76,7 +76,7 @@ TEST(DotExportTest, ZeroInitShowsCollapsedLayersAndZeroGradients) {
   EXPECT_NE(dot.find("N8 [shape=doubleoctagon"), std::string::npos);
   EXPECT_NE(dot.find("loss 0.006425"), std::string::npos);
   EXPECT_NE(dot.find("legend [shape=plain"), std::string::npos);
-  EXPECT_EQ(dot.find("style=dashed"), std::string::npos);   // no gradient flow by default
+  EXPECT_EQ(dot.find("style=dashed"), std::string::npos);  // no gradient flow by default
 }
 
 TEST(DotExportTest, DefaultInitHasNoSymmetricLayer) {
@@ -91,7 +91,7 @@ TEST(DotExportTest, DefaultInitHasNoSymmetricLayer) {
 
 TEST(DotExportTest, SameTapeAndEqualTapesGiveTheSameBytes) {
   HandMlp a(1, kSeed, Init::kRandom, 0.0f, 7);
-  HandMlp b(1, kSeed, Init::kRandom, 0.0f, 7);   // other addresses, same values
+  HandMlp b(1, kSeed, Init::kRandom, 0.0f, 7);  // other addresses, same values
   tg_dot_options opt = {};
   opt.backward = true;
   const std::string first = SaveAndRender(a.tape(), &opt, "det_a1.dot");
@@ -127,7 +127,7 @@ TEST(DotExportTest, TableMaxControlsTheCellGrids) {
   opt.table_max = -1;
   const std::string none = SaveAndRender(m.tape(), &opt, "no_tables.dot");
   EXPECT_EQ(none.find("WIDTH=\"9\""), std::string::npos);
-  opt.table_max = 2;   // only dense_3/bias [2] fits
+  opt.table_max = 2;  // only dense_3/bias [2] fits
   const std::string small = SaveAndRender(m.tape(), &opt, "small_tables.dot");
   EXPECT_EQ(Count(small, "WIDTH=\"9\""), 4u);
 }
@@ -138,7 +138,7 @@ TEST(DotExportTest, LargeParametersShowStatisticsOnly) {
   const std::string dot = SaveAndRender(m.tape(), nullptr, "large.dot");
   EXPECT_NE(dot.find("<B>dense_1/kernel</B> [1x40]"), std::string::npos);
   EXPECT_NE(dot.find("<B>dense_2/kernel</B> [40x1]"), std::string::npos);
-  EXPECT_EQ(Count(dot, "WIDTH=\"9\""), 2u);   // dense_2/bias [1]: value and gradient
+  EXPECT_EQ(Count(dot, "WIDTH=\"9\""), 2u);  // dense_2/bias [1]: value and gradient
 }
 
 TEST(DotExportTest, NamesAreEscapedAndOddTapesRender) {
@@ -152,7 +152,7 @@ TEST(DotExportTest, NamesAreEscapedAndOddTapesRender) {
   tg_tape_set_scope(t, "a&b <layer>");
   tg_tensor* y = tg_tanh(t, tg_add(t, tg_matmul(t, x, w), b));
   tg_tape_set_scope(t, "");
-  tg_tensor* loss = tg_sum(t, tg_mul(t, y, y));   // an unscoped op that is not the loss too
+  tg_tensor* loss = tg_sum(t, tg_mul(t, y, y));  // an unscoped op that is not the loss too
   ASSERT_EQ(tg_tape_backward(t, loss), TG_OK);
   const std::string dot = SaveAndRender(t, nullptr, "escaped.dot");
   EXPECT_NE(dot.find("<B>w&lt;1&gt;&amp;&quot;q&quot;</B> [2x2]"), std::string::npos);

@@ -33,8 +33,8 @@ std::string Difference(const std::string& got, const std::string& want) {
     const bool more_w = static_cast<bool>(std::getline(w, wl));
     if (!more_g && !more_w) break;
     if (gl != wl || more_g != more_w)
-      return "first difference at line " + std::to_string(line) + ":\n  got:    " +
-             gl.substr(0, 300) + "\n  golden: " + wl.substr(0, 300) +
+      return "first difference at line " + std::to_string(line) +
+             ":\n  got:    " + gl.substr(0, 300) + "\n  golden: " + wl.substr(0, 300) +
              "\nIf the change is deliberate, run tools/regen_golden.sh and review the diff.";
   }
   return "files differ in line endings";

@@ -80,10 +80,11 @@ TEST(DotReportTest, ZeroInitTextNamesBothCauses) {
 }
 
 TEST(DotReportTest, HealthyTapeSaysSo) {
-  HandMlp m(1, {{4, false}, {1, false}}, Init::kRandom);   // linear layers: no ReLU
+  HandMlp m(1, {{4, false}, {1, false}}, Init::kRandom);  // linear layers: no ReLU
   const std::string text = Report(m.tape(), 0.0f, TG_REPORT_TEXT);
-  EXPECT_NE(text.find("layer dense_1 (linear, hidden): 4 units -> 4 distinct\n"), std::string::npos);
-  EXPECT_EQ(text.find("within tolerance"), std::string::npos);   // tolerance 0: exact only
+  EXPECT_NE(text.find("layer dense_1 (linear, hidden): 4 units -> 4 distinct\n"),
+            std::string::npos);
+  EXPECT_EQ(text.find("within tolerance"), std::string::npos);  // tolerance 0: exact only
   EXPECT_NE(text.find("\ndiagnosis: no symmetric layer, no exactly-zero gradient, no dead ReLU "
                       "unit\n"),
             std::string::npos);
@@ -92,9 +93,9 @@ TEST(DotReportTest, HealthyTapeSaysSo) {
 TEST(DotReportTest, JsonCarriesTheSameFindings) {
   HandMlp m(1, {{16, true}, {16, true}, {2, false}}, Init::kZeros);
   const std::string json = Report(m.tape(), 0.0f, TG_REPORT_JSON);
-  EXPECT_EQ(json.rfind("{\n  \"loss\": {\"op\": \"mse\", \"node\": 8, \"value\": 0.0064250003},\n",
-                       0),
-            0u);
+  EXPECT_EQ(
+      json.rfind("{\n  \"loss\": {\"op\": \"mse\", \"node\": 8, \"value\": 0.0064250003},\n", 0),
+      0u);
   EXPECT_NE(json.find("{\"name\": \"dense_1\", \"activation\": \"relu\", \"hidden\": true, "
                       "\"units\": 16, \"distinct\": 1, \"distinct_within_tolerance\": 1, "
                       "\"symmetric\": true"),
@@ -113,7 +114,8 @@ TEST(DotReportTest, JsonCarriesTheSameFindings) {
                       "\"max\": -0.045, \"mean\": -0.072500005, \"l2\": 0.10965856}"),
             std::string::npos)
       << json;
-  EXPECT_NE(Report(m.tape(), 1e-6f, TG_REPORT_JSON).find("\"tolerance\": 1e-06,"), std::string::npos);
+  EXPECT_NE(Report(m.tape(), 1e-6f, TG_REPORT_JSON).find("\"tolerance\": 1e-06,"),
+            std::string::npos);
   // Balanced brackets and braces: a cheap structural check without a JSON parser.
   int depth = 0;
   for (char c : json) {

@@ -49,7 +49,8 @@ HandMlp::HandMlp(int input_dim, const std::vector<DenseSpec>& layers,
     int64_t ks[2] = {in, layers[l].units}, bs[1] = {layers[l].units};
     tg_tensor* k = tg_tensor_new(2, ks, true, nullptr);
     tg_tensor* b = tg_tensor_new(1, bs, true, nullptr);
-    tg_tensor_set_data(k, params[2 * l].data(), static_cast<int64_t>(params[2 * l].size()), nullptr);
+    tg_tensor_set_data(k, params[2 * l].data(), static_cast<int64_t>(params[2 * l].size()),
+                       nullptr);
     tg_tensor_set_data(b, params[2 * l + 1].data(), static_cast<int64_t>(params[2 * l + 1].size()),
                        nullptr);
     params_.push_back(k);
@@ -59,8 +60,8 @@ HandMlp::HandMlp(int input_dim, const std::vector<DenseSpec>& layers,
   Build(input_dim, layers, x, y);
 }
 
-void HandMlp::Build(int input_dim, const std::vector<DenseSpec>& layers, const std::vector<float>& x,
-                    const std::vector<float>& y) {
+void HandMlp::Build(int input_dim, const std::vector<DenseSpec>& layers,
+                    const std::vector<float>& x, const std::vector<float>& y) {
   for (size_t l = 0; l < layers.size(); ++l) {
     char name[TG_NAME_CAP];
     std::snprintf(name, sizeof name, "dense_%zu/kernel", l + 1);

@@ -18,7 +18,7 @@ enum class Init { kZeros, kConstant, kRandom };
 
 struct DenseSpec {
   int units;
-  bool relu;   // relu activation, or linear
+  bool relu;  // relu activation, or linear
 };
 
 // A Sequential-like MLP recorded on a tape: "dense_i" scopes, parameters named

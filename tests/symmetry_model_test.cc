@@ -104,7 +104,7 @@ TEST(SymmetryModelTest, SymmetryOfAConstantInitSurvivesTraining) {
   ASSERT_NE(s.a(), nullptr);
   EXPECT_EQ(s.a()->layers[0].groups, 1);
   EXPECT_EQ(s.a()->layers[1].groups, 1);
-  EXPECT_LT(s.loss(), 0.006f);   // and it is learning (0.1 everywhere starts far above)
+  EXPECT_LT(s.loss(), 0.006f);  // and it is learning (0.1 everywhere starts far above)
 }
 
 }  // namespace

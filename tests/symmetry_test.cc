@@ -39,9 +39,9 @@ std::vector<int> Groups(const tg_analysis_layer& l, bool tol = false) {
 HandMlp* DuplicatedUnits(float w1, float w3, float kernel_shift = 0.0f) {
   std::vector<std::vector<float>> p = {
       {0.5f, -0.3f, 0.8f, -0.3f + kernel_shift, 0.2f, 0.7f, -0.4f, 0.7f},  // dense_1/kernel
-      {0.1f, 0.05f, 0.0f, 0.05f},                                            // dense_1/bias
-      {0.3f, w1, -0.5f, w3},                                                 // dense_2/kernel
-      {0.0f}};                                                               // dense_2/bias
+      {0.1f, 0.05f, 0.0f, 0.05f},                                          // dense_1/bias
+      {0.3f, w1, -0.5f, w3},                                               // dense_2/kernel
+      {0.0f}};                                                             // dense_2/bias
   std::vector<float> x = {1.0f, 2.0f, 0.5f, -1.0f, 2.0f, 0.3f};
   std::vector<float> y = {1.0f, -1.0f, 0.5f};
   return new HandMlp(2, {{4, true}, {1, false}}, p, x, y);
@@ -109,7 +109,7 @@ TEST(SymmetryTest, GroupUnitsComparesAgainstTheFirstUnitOfEachGroup) {
 
 TEST(SymmetryTest, GroupUnitsUsesBiasAndRejectsBadArguments) {
   int64_t ks[2] = {2, 3}, bs[1] = {3}, bad[1] = {2};
-  tg_tensor* k = tg_tensor_new(2, ks, false, nullptr);   // all zero: one group
+  tg_tensor* k = tg_tensor_new(2, ks, false, nullptr);  // all zero: one group
   tg_tensor* b = tg_tensor_new(1, bs, false, nullptr);
   tg_tensor* b2 = tg_tensor_new(1, bad, false, nullptr);
   int g[3];
@@ -117,7 +117,7 @@ TEST(SymmetryTest, GroupUnitsUsesBiasAndRejectsBadArguments) {
   b->data[2] = 0.25f;
   EXPECT_EQ(tg_group_units(k, b, 0.0f, g), 2);
   EXPECT_EQ(std::vector<int>(g, g + 3), (std::vector<int>{0, 0, 1}));
-  EXPECT_EQ(tg_group_units(k, b2, 0.0f, g), -1);     // bias [2] for 3 units
+  EXPECT_EQ(tg_group_units(k, b2, 0.0f, g), -1);       // bias [2] for 3 units
   EXPECT_EQ(tg_group_units(b, nullptr, 0.0f, g), -1);  // rank-1 "kernel"
   EXPECT_EQ(tg_group_units(nullptr, nullptr, 0.0f, g), -1);
   EXPECT_EQ(tg_group_units(k, nullptr, 0.0f, nullptr), -1);
@@ -147,7 +147,7 @@ TEST(SymmetryTest, DeadReluOnCraftedInput) {
   EXPECT_EQ(m.param(0)->grad[1], 0.0f);
   EXPECT_EQ(m.param(0)->grad[2], 0.0f);
   EXPECT_NE(m.param(0)->grad[0], 0.0f);
-  EXPECT_EQ(an.a->layers[1].dead_units, -1);   // linear output layer: no ReLU
+  EXPECT_EQ(an.a->layers[1].dead_units, -1);  // linear output layer: no ReLU
   EXPECT_EQ(an.a->layers[1].dead, nullptr);
 }
 
@@ -213,8 +213,8 @@ TEST(SymmetryTest, LeavesAreNumberedInFirstUseOrder) {
   Analysis an(m.tape());
   ASSERT_NE(an.a, nullptr);
   ASSERT_EQ(an.a->n_leaves, 6);
-  const char* expected[6] = {"input 1", "dense_1/kernel", "dense_1/bias", "dense_2/kernel",
-                             "dense_2/bias", "input 2"};
+  const char* expected[6] = {"input 1",        "dense_1/kernel", "dense_1/bias",
+                             "dense_2/kernel", "dense_2/bias",   "input 2"};
   for (int i = 0; i < 6; ++i) EXPECT_STREQ(an.a->leaves[i].label, expected[i]);
   EXPECT_FALSE(an.a->leaves[0].is_param);
   EXPECT_TRUE(an.a->leaves[1].is_param);
@@ -279,7 +279,7 @@ TEST(SymmetryTest, ErrorsNameTheFunctionAndTheProblem) {
   EXPECT_STREQ(err.message,
                "tg_analysis_new: the tape holds an error: matmul: [2x3] @ [2x3]: inner "
                "dimensions 3 and 2 differ");
-  tg_analysis_free(nullptr);   // allowed
+  tg_analysis_free(nullptr);  // allowed
   tg_tape_free(t);
 }
 

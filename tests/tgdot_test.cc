@@ -64,16 +64,21 @@ TEST(TgdotSpecTest, RejectsBadSpecsWithTheReason) {
     const char* spec;
     const char* message;
   } cases[] = {
-      {"1", "tg_model_spec_parse: '1': needs at least one layer after the input width, e.g. "
-            "1-16r-2"},
-      {"x-16", "tg_model_spec_parse: 'x-16': must start with the input width (1..1048576), e.g. "
-               "1-16r-16r-2"},
-      {"0-16", "tg_model_spec_parse: '0-16': must start with the input width (1..1048576), e.g. "
-               "1-16r-16r-2"},
-      {"1-16q-2", "tg_model_spec_parse: '1-16q-2': layer 1 '16q': unknown activation 'q' "
-                  "(r=relu, s=sigmoid, t=tanh, l or nothing=linear)"},
-      {"1-16rr-2", "tg_model_spec_parse: '1-16rr-2': layer 1 '16rr': unknown activation 'rr' "
-                   "(r=relu, s=sigmoid, t=tanh, l or nothing=linear)"},
+      {"1",
+       "tg_model_spec_parse: '1': needs at least one layer after the input width, e.g. "
+       "1-16r-2"},
+      {"x-16",
+       "tg_model_spec_parse: 'x-16': must start with the input width (1..1048576), e.g. "
+       "1-16r-16r-2"},
+      {"0-16",
+       "tg_model_spec_parse: '0-16': must start with the input width (1..1048576), e.g. "
+       "1-16r-16r-2"},
+      {"1-16q-2",
+       "tg_model_spec_parse: '1-16q-2': layer 1 '16q': unknown activation 'q' "
+       "(r=relu, s=sigmoid, t=tanh, l or nothing=linear)"},
+      {"1-16rr-2",
+       "tg_model_spec_parse: '1-16rr-2': layer 1 '16rr': unknown activation 'rr' "
+       "(r=relu, s=sigmoid, t=tanh, l or nothing=linear)"},
       {"1--2", "tg_model_spec_parse: '1--2': layer 1 is empty"},
       {"1-16-", "tg_model_spec_parse: '1-16-': layer 2 is empty"},
       {"1-r", "tg_model_spec_parse: '1-r': layer 1 'r' does not start with a unit count"},
@@ -148,13 +153,15 @@ TEST(TgdotCliTest, UnknownInitializer) {
   Result r = Tgdot("1-16r-16r-2 --init glorot");
   EXPECT_EQ(r.status, 2);
   EXPECT_EQ(r.err.rfind("tgdot: tg_initializer_parse: unknown initializer \"glorot\"; expected "
-                        "zeros, ones, constant:V,", 0),
+                        "zeros, ones, constant:V,",
+                        0),
             0u)
       << r.err;
   r = Tgdot("1-16r-16r-2 --init constant:abc");
   EXPECT_EQ(r.status, 2);
-  EXPECT_EQ(r.err, "tgdot: tg_initializer_parse: \"constant:abc\": constant needs a finite "
-                   "number, e.g. constant:0.5\n");
+  EXPECT_EQ(r.err,
+            "tgdot: tg_initializer_parse: \"constant:abc\": constant needs a finite "
+            "number, e.g. constant:0.5\n");
   r = Tgdot("1-16r-16r-2 --bias-init nope");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("unknown initializer \"nope\""), std::string::npos);
@@ -163,8 +170,9 @@ TEST(TgdotCliTest, UnknownInitializer) {
 TEST(TgdotCliTest, UnreadableCsv) {
   Result r = Tgdot("1-16r-16r-2 --csv /nonexistent-dir/data.csv");
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.err, "tgdot: tg_csv_read: cannot open '/nonexistent-dir/data.csv': No such file or "
-                   "directory\n");
+  EXPECT_EQ(r.err,
+            "tgdot: tg_csv_read: cannot open '/nonexistent-dir/data.csv': No such file or "
+            "directory\n");
 }
 
 TEST(TgdotCliTest, MalformedCsvNamesLineAndColumn) {
@@ -203,8 +211,9 @@ TEST(TgdotCliTest, UsageErrors) {
 TEST(TgdotCliTest, DefaultDataNeedsTheSeedShape) {
   Result r = Tgdot("2-4r-1");
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.err, "tgdot: the default data (the seed's 10 samples) has 1 input and 2 targets, "
-                   "but '2-4r-1' has 2 inputs and 1 outputs: give --csv FILE\n");
+  EXPECT_EQ(r.err,
+            "tgdot: the default data (the seed's 10 samples) has 1 input and 2 targets, "
+            "but '2-4r-1' has 2 inputs and 1 outputs: give --csv FILE\n");
 }
 
 TEST(TgdotCliTest, HelpDocumentsTheSpecSyntax) {

@@ -43,9 +43,9 @@ extern "C" {
 
 /* Statistics of one float array. min/max/mean/l2 cover the finite entries only. */
 typedef struct tg_stats {
-  int64_t count;      /* entries */
-  int64_t zeros;      /* entries exactly 0 (+0 or -0) */
-  int64_t nonfinite;  /* NaN or infinite entries */
+  int64_t count;     /* entries */
+  int64_t zeros;     /* entries exactly 0 (+0 or -0) */
+  int64_t nonfinite; /* NaN or infinite entries */
   double min, max, mean, l2;
 } tg_stats;
 
@@ -55,38 +55,38 @@ tg_stats tg_stats_of(const float* v, int64_t n);
 /* A leaf of the tape (a tensor no node on it produced), numbered in first-use order. */
 typedef struct tg_analysis_leaf {
   const tg_tensor* tensor;
-  char label[TG_NAME_CAP];   /* the tensor's name, or "input 1", "param 2", ... */
-  bool is_param;             /* role TG_ROLE_PARAM */
-  int first_node;            /* the first node that reads it */
+  char label[TG_NAME_CAP]; /* the tensor's name, or "input 1", "param 2", ... */
+  bool is_param;           /* role TG_ROLE_PARAM */
+  int first_node;          /* the first node that reads it */
   tg_stats value;
-  tg_stats grad;             /* all zero when the tensor has no grad */
-  bool grad_all_zero;        /* has a grad and every entry is exactly 0 */
+  tg_stats grad;      /* all zero when the tensor has no grad */
+  bool grad_all_zero; /* has a grad and every entry is exactly 0 */
 } tg_analysis_leaf;
 
 typedef struct tg_analysis_layer {
-  char name[TG_NAME_CAP];     /* the scope, e.g. "dense_1" */
-  const char* activation;     /* op name ("relu", "tanh", ...) or "linear" */
-  int kernel_leaf;            /* index into leaves */
-  int bias_leaf;              /* index into leaves, or -1 */
-  int matmul_node, add_node, act_node;   /* node indices, -1 when absent */
+  char name[TG_NAME_CAP];              /* the scope, e.g. "dense_1" */
+  const char* activation;              /* op name ("relu", "tanh", ...) or "linear" */
+  int kernel_leaf;                     /* index into leaves */
+  int bias_leaf;                       /* index into leaves, or -1 */
+  int matmul_node, add_node, act_node; /* node indices, -1 when absent */
   int units;
-  bool hidden;                /* not the last layer on the tape */
-  int groups;                 /* distinct units, exact comparison */
-  int groups_tol;             /* distinct units within the tolerance */
-  int* group;                 /* [units]: exact group of each unit, 0.. in first-unit order */
-  int* group_tol;             /* [units]: same within the tolerance */
-  int dead_units;             /* ReLU units that are 0 on every sample; -1 without relu */
-  bool* dead;                 /* [units], or NULL without relu */
-  int64_t batch_rows;         /* samples the activation covered (0 without relu) */
-  bool symmetric;             /* hidden && groups < units */
-  bool symmetric_tol;         /* hidden && groups_tol < units */
+  bool hidden;        /* not the last layer on the tape */
+  int groups;         /* distinct units, exact comparison */
+  int groups_tol;     /* distinct units within the tolerance */
+  int* group;         /* [units]: exact group of each unit, 0.. in first-unit order */
+  int* group_tol;     /* [units]: same within the tolerance */
+  int dead_units;     /* ReLU units that are 0 on every sample; -1 without relu */
+  bool* dead;         /* [units], or NULL without relu */
+  int64_t batch_rows; /* samples the activation covered (0 without relu) */
+  bool symmetric;     /* hidden && groups < units */
+  bool symmetric_tol; /* hidden && groups_tol < units */
 } tg_analysis_layer;
 
 typedef struct tg_analysis {
   float tolerance;
-  const tg_tensor* loss;      /* tg_tape_loss, NULL before any backward */
-  int loss_node;              /* -1 without loss */
-  const char* loss_op;        /* name of the op that produced the loss; "" without */
+  const tg_tensor* loss; /* tg_tape_loss, NULL before any backward */
+  int loss_node;         /* -1 without loss */
+  const char* loss_op;   /* name of the op that produced the loss; "" without */
   int n_leaves;
   tg_analysis_leaf* leaves;
   int n_layers;

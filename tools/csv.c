@@ -55,7 +55,8 @@ static tg_status parse_line(sink* s, const char* path, long lineno, const char* 
     if (col == want)
       return tg_error_set(err, TG_ERR_PARSE,
                           "%s: %s:%ld:%ld: expected %lld columns (%lld inputs then %lld targets), "
-                          "got more", kFn, path, lineno, at, (long long)want, (long long)s->n_in,
+                          "got more",
+                          kFn, path, lineno, at, (long long)want, (long long)s->n_in,
                           (long long)s->n_out);
     char* end = NULL;
     errno = 0;
@@ -70,8 +71,10 @@ static tg_status parse_line(sink* s, const char* path, long lineno, const char* 
     if (!isfinite(v) || errno == ERANGE)
       return tg_error_set(err, TG_ERR_PARSE, "%s: %s:%ld:%ld: '%.*s' is not a finite float", kFn,
                           path, lineno, at, (int)(end - p), p);
-    if (col < s->n_in) xr[col] = v;
-    else yr[col - s->n_in] = v;
+    if (col < s->n_in)
+      xr[col] = v;
+    else
+      yr[col - s->n_in] = v;
     ++col;
     if (*q == '\0') break;
     p = q + 1;
@@ -79,8 +82,9 @@ static tg_status parse_line(sink* s, const char* path, long lineno, const char* 
   if (col < want)
     return tg_error_set(err, TG_ERR_PARSE,
                         "%s: %s:%ld:%ld: expected %lld columns (%lld inputs then %lld targets), "
-                        "got %lld", kFn, path, lineno, (long)strcspn(line, "\r\n") + 1,
-                        (long long)want, (long long)s->n_in, (long long)s->n_out, (long long)col);
+                        "got %lld",
+                        kFn, path, lineno, (long)strcspn(line, "\r\n") + 1, (long long)want,
+                        (long long)s->n_in, (long long)s->n_out, (long long)col);
   s->d.rows++;
   return TG_OK;
 }
@@ -91,8 +95,9 @@ tg_status tg_csv_read(const char* path, int64_t n_inputs, int64_t n_targets, tg_
     return tg_error_set(err, TG_ERR_NULL_ARG, "%s: %s is NULL", kFn, path ? "out" : "path");
   memset(out, 0, sizeof *out);
   if (n_inputs < 1 || n_targets < 1 || n_inputs > (1 << 20) || n_targets > (1 << 20))
-    return tg_error_set(err, TG_ERR_ARG, "%s: n_inputs and n_targets must be 1..%d, got %lld and %lld",
-                        kFn, 1 << 20, (long long)n_inputs, (long long)n_targets);
+    return tg_error_set(err, TG_ERR_ARG,
+                        "%s: n_inputs and n_targets must be 1..%d, got %lld and %lld", kFn, 1 << 20,
+                        (long long)n_inputs, (long long)n_targets);
   FILE* f = fopen(path, "r");
   if (f == NULL)
     return tg_error_set(err, TG_ERR_IO, "%s: cannot open '%s': %s", kFn, path, strerror(errno));
@@ -107,8 +112,10 @@ tg_status tg_csv_read(const char* path, int64_t n_inputs, int64_t n_targets, tg_
   while (st == TG_OK && getline(&line, &cap, f) >= 0) {
     ++lineno;
     if (skippable(line)) continue;
-    if (!reserve_row(&s)) st = tg_error_set(err, TG_ERR_NOMEM, "%s: %s: out of memory", kFn, path);
-    else st = parse_line(&s, path, lineno, line, err);
+    if (!reserve_row(&s))
+      st = tg_error_set(err, TG_ERR_NOMEM, "%s: %s: out of memory", kFn, path);
+    else
+      st = parse_line(&s, path, lineno, line, err);
   }
   if (st == TG_OK && ferror(f))
     st = tg_error_set(err, TG_ERR_IO, "%s: reading '%s' failed", kFn, path);

@@ -29,8 +29,8 @@ extern "C" {
 
 typedef struct tg_csv_data {
   int64_t rows;
-  float* x;   /* rows * n_inputs, row-major */
-  float* y;   /* rows * n_targets, row-major */
+  float* x; /* rows * n_inputs, row-major */
+  float* y; /* rows * n_targets, row-major */
 } tg_csv_data;
 
 /* Reads `path` expecting n_inputs + n_targets (each >= 1) numeric columns per line.

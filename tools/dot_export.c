@@ -43,21 +43,27 @@ static void put_caption(const dot_ctx* c) {
     if (!l->symmetric) continue;
     fprintf(f, "<FONT COLOR=\"%s\"><B>symmetry: ", kRed);
     tg_put_html(f, l->name);
-    fprintf(f, " has %d units but only %d distinct: they stay identical</B></FONT>"
-               "<BR ALIGN=\"LEFT\"/>", l->units, l->groups);
+    fprintf(f,
+            " has %d units but only %d distinct: they stay identical</B></FONT>"
+            "<BR ALIGN=\"LEFT\"/>",
+            l->units, l->groups);
     symmetric = true;
   }
   if (!symmetric)
-    fprintf(f, "<FONT COLOR=\"%s\">no symmetric layer: the hidden units are distinct</FONT>"
-               "<BR ALIGN=\"LEFT\"/>", kGreen);
+    fprintf(f,
+            "<FONT COLOR=\"%s\">no symmetric layer: the hidden units are distinct</FONT>"
+            "<BR ALIGN=\"LEFT\"/>",
+            kGreen);
   int zero = 0, params = 0;
   for (int i = 0; i < a->n_leaves; ++i) {
     params += a->leaves[i].is_param;
     zero += a->leaves[i].is_param && a->leaves[i].grad_all_zero;
   }
   if (zero > 0) {
-    fprintf(f, "<FONT COLOR=\"%s\"><B>zero gradients: %d of %d parameters get exactly 0 and do "
-               "not learn:", kRed, zero, params);
+    fprintf(f,
+            "<FONT COLOR=\"%s\"><B>zero gradients: %d of %d parameters get exactly 0 and do "
+            "not learn:",
+            kRed, zero, params);
     for (int i = 0; i < a->n_leaves; ++i)
       if (a->leaves[i].is_param && a->leaves[i].grad_all_zero) {
         fputc(' ', f);
@@ -72,8 +78,10 @@ static void put_caption(const dot_ctx* c) {
       }
     fputs("</B><BR ALIGN=\"LEFT\"/>", f);
   } else if (params > 0) {
-    fprintf(f, "<FONT COLOR=\"%s\">every parameter gets a non-zero gradient</FONT>"
-               "<BR ALIGN=\"LEFT\"/>", kGreen);
+    fprintf(f,
+            "<FONT COLOR=\"%s\">every parameter gets a non-zero gradient</FONT>"
+            "<BR ALIGN=\"LEFT\"/>",
+            kGreen);
   }
   for (int i = 0; i < a->n_layers; ++i) {
     const tg_analysis_layer* l = &a->layers[i];
@@ -93,8 +101,10 @@ static void put_caption(const dot_ctx* c) {
 static void put_input(const dot_ctx* c, int id) {
   const tg_analysis_leaf* l = &c->a->leaves[id];
   char shape[TG_SHAPE_STR_CAP], lo[TG_NUM_CAP], hi[TG_NUM_CAP];
-  fprintf(c->f, "  L%d [shape=box, style=\"rounded,filled\", fillcolor=\"#dbe9f6\", "
-                "color=\"#4a7ab5\", label=<<B>", id);
+  fprintf(c->f,
+          "  L%d [shape=box, style=\"rounded,filled\", fillcolor=\"#dbe9f6\", "
+          "color=\"#4a7ab5\", label=<<B>",
+          id);
   tg_put_html(c->f, l->label);
   fprintf(c->f, "</B> %s<BR/>min %s max %s>];\n",
           tg_tensor_shape_str(l->tensor, shape, sizeof shape), tg_fmt_num(lo, l->value.min),
@@ -106,8 +116,9 @@ static void put_op(const dot_ctx* c, const tg_node* n, const char* indent) {
   const tg_analysis* a = c->a;
   if (n->index == a->loss_node) {
     char num[TG_NUM_CAP];
-    fprintf(f, "%sN%d [shape=doubleoctagon, style=filled, fillcolor=\"#f8cecc\", color=\"#b85450\", "
-               "label=<<B>%s</B><BR/>loss %s>];\n",
+    fprintf(f,
+            "%sN%d [shape=doubleoctagon, style=filled, fillcolor=\"#f8cecc\", color=\"#b85450\", "
+            "label=<<B>%s</B><BR/>loss %s>];\n",
             indent, n->index, n->op->name, tg_fmt_num(num, n->out->data[0]));
     return;
   }
@@ -115,14 +126,16 @@ static void put_op(const dot_ctx* c, const tg_node* n, const char* indent) {
     const tg_analysis_layer* l = &a->layers[i];
     if (l->act_node != n->index || l->dead_units <= 0) continue;
     const bool all = l->dead_units == l->units;
-    fprintf(f, "%sN%d [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", fontcolor=\"%s\", "
-               "color=\"%s\", penwidth=2, label=<<B>%s</B><BR/>%d/%d units dead>];\n",
+    fprintf(f,
+            "%sN%d [shape=box, style=\"rounded,filled\", fillcolor=\"%s\", fontcolor=\"%s\", "
+            "color=\"%s\", penwidth=2, label=<<B>%s</B><BR/>%d/%d units dead>];\n",
             indent, n->index, all ? "#404040" : "#bdbdbd", all ? "#ffffff" : "#000000", kRed,
             n->op->name, l->dead_units, l->units);
     return;
   }
-  fprintf(f, "%sN%d [shape=box, style=\"rounded,filled\", fillcolor=\"#eeeeee\", color=\"#888888\", "
-             "label=<<B>%s</B>>];\n",
+  fprintf(f,
+          "%sN%d [shape=box, style=\"rounded,filled\", fillcolor=\"#eeeeee\", color=\"#888888\", "
+          "label=<<B>%s</B>>];\n",
           indent, n->index, n->op->name);
 }
 
@@ -134,7 +147,12 @@ static void put_cluster_head(const dot_ctx* c, int k, const char* scope) {
   const bool orange = l != NULL && !red && l->symmetric_tol;
   fprintf(f, "  subgraph cluster_%d {\n    style=\"rounded,filled\";\n", k);
   fprintf(f, "    fillcolor=\"%s\";\n    color=\"%s\";\n    penwidth=%s;\n",
-          red ? "#fdecea" : orange ? "#fff3e0" : "#f7f7f7", red ? kRed : orange ? kOrange : "#999999",
+          red      ? "#fdecea"
+          : orange ? "#fff3e0"
+                   : "#f7f7f7",
+          red      ? kRed
+          : orange ? kOrange
+                   : "#999999",
           red || orange ? "3" : "1");
   fputs("    label=<<B>", f);
   tg_put_html(f, scope);
@@ -146,8 +164,10 @@ static void put_cluster_head(const dot_ctx* c, int k, const char* scope) {
     if (red) fputs("</B></FONT>", f);
     if (c->a->tolerance > 0.0f && l->groups_tol != l->groups) {
       char num[TG_NUM_CAP];
-      if (orange) fprintf(f, "<BR/><FONT COLOR=\"%s\"><B>", kOrange);
-      else fputs("<BR/>", f);
+      if (orange)
+        fprintf(f, "<BR/><FONT COLOR=\"%s\"><B>", kOrange);
+      else
+        fputs("<BR/>", f);
       fprintf(f, "%d distinct within %s%s", l->groups_tol, tg_fmt_num(num, c->a->tolerance),
               orange ? " (nearly symmetric)</B></FONT>" : "");
     }
@@ -174,7 +194,8 @@ static void put_clusters(const dot_ctx* c) {
         tg_dot_put_param(c->f, leaf, l, c->opt.table_max);
     }
     for (int j = i; j < n_nodes; ++j)
-      if (strcmp(tg_tape_node(c->tape, j)->scope, scope) == 0) put_op(c, tg_tape_node(c->tape, j), "    ");
+      if (strcmp(tg_tape_node(c->tape, j)->scope, scope) == 0)
+        put_op(c, tg_tape_node(c->tape, j), "    ");
     fputs("  }\n", c->f);
   }
 }
@@ -182,8 +203,10 @@ static void put_clusters(const dot_ctx* c) {
 /* "L<k>" or "N<i>" for the tensor's source. */
 static void put_source(const dot_ctx* c, const tg_tensor* t) {
   const int leaf = tg_analysis_leaf_of(c->a, t);
-  if (leaf >= 0) fprintf(c->f, "L%d", leaf);
-  else fprintf(c->f, "N%d", t->node);
+  if (leaf >= 0)
+    fprintf(c->f, "L%d", leaf);
+  else
+    fprintf(c->f, "N%d", t->node);
 }
 
 static void put_edges(const dot_ctx* c) {
@@ -194,7 +217,8 @@ static void put_edges(const dot_ctx* c) {
     for (int k = 0; k < n->n_in; ++k) {
       fputs("  ", c->f);
       put_source(c, n->in[k]);
-      fprintf(c->f, " -> N%d [label=\" %s\"];\n", i, tg_tensor_shape_str(n->in[k], shape, sizeof shape));
+      fprintf(c->f, " -> N%d [label=\" %s\"];\n", i,
+              tg_tensor_shape_str(n->in[k], shape, sizeof shape));
     }
   }
   if (!c->opt.backward || c->a->loss == NULL) return;
@@ -208,8 +232,9 @@ static void put_edges(const dot_ctx* c) {
       const bool zero = s.zeros == s.count;
       fprintf(c->f, "  N%d -> ", i);
       put_source(c, t);
-      fprintf(c->f, " [style=dashed, constraint=false, color=\"%s\", fontcolor=\"%s\", "
-                    "label=\" grad %s\"];\n",
+      fprintf(c->f,
+              " [style=dashed, constraint=false, color=\"%s\", fontcolor=\"%s\", "
+              "label=\" grad %s\"];\n",
               zero ? "#9e9e9e" : kRed, zero ? "#757575" : kRed, tg_fmt_num(num, s.l2));
     }
   }
@@ -218,10 +243,12 @@ static void put_edges(const dot_ctx* c) {
 static tg_status write_dot(void* ctx, FILE* f, tg_error* err) {
   dot_ctx* c = (dot_ctx*)ctx;
   c->f = f;
-  fputs("digraph tapegrad {\n  graph [fontname=\"Helvetica\", fontsize=12, rankdir=TB, "
-        "nodesep=0.3, ranksep=0.35, labelloc=t, labeljust=l];\n"
-        "  node [fontname=\"Helvetica\", fontsize=10];\n"
-        "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#666666\", fontcolor=\"#444444\"];\n", f);
+  fputs(
+      "digraph tapegrad {\n  graph [fontname=\"Helvetica\", fontsize=12, rankdir=TB, "
+      "nodesep=0.3, ranksep=0.35, labelloc=t, labeljust=l];\n"
+      "  node [fontname=\"Helvetica\", fontsize=10];\n"
+      "  edge [fontname=\"Helvetica\", fontsize=9, color=\"#666666\", fontcolor=\"#444444\"];\n",
+      f);
   put_caption(c);
   for (int l = 0; l < c->a->n_leaves; ++l)
     if (!c->a->leaves[l].is_param) put_input(c, l);
@@ -237,9 +264,12 @@ static tg_status write_dot(void* ctx, FILE* f, tg_error* err) {
   put_edges(c);
   tg_dot_put_legend(f, c->a->tolerance);
   /* Keeps the legend below the graph. */
-  if (n_nodes > 0) fprintf(f, "  N%d -> legend [style=invis];\n", c->a->loss_node >= 0 ? c->a->loss_node : n_nodes - 1);
+  if (n_nodes > 0)
+    fprintf(f, "  N%d -> legend [style=invis];\n",
+            c->a->loss_node >= 0 ? c->a->loss_node : n_nodes - 1);
   fputs("}\n", f);
-  return ferror(f) ? tg_error_set(err, TG_ERR_IO, "tg_dot_write: writing the DOT text failed") : TG_OK;
+  return ferror(f) ? tg_error_set(err, TG_ERR_IO, "tg_dot_write: writing the DOT text failed")
+                   : TG_OK;
 }
 
 /* Validates, analyses and calls `emit` (a stream writer or the atomic file writer). */

@@ -40,10 +40,10 @@ extern "C" {
 
 /* Zero-initialised options are the defaults. */
 typedef struct tg_dot_options {
-  bool backward;        /* also draw the VJP edges from the loss back to the parameters */
-  float tolerance;      /* symmetry tolerance, finite and >= 0 (0: exact equality only) */
-  int table_max;        /* largest side drawn cell by cell; 0: 32; < 0: never */
-  const char* title;    /* first line of the picture's caption; NULL: "tapegrad" */
+  bool backward;     /* also draw the VJP edges from the loss back to the parameters */
+  float tolerance;   /* symmetry tolerance, finite and >= 0 (0: exact equality only) */
+  int table_max;     /* largest side drawn cell by cell; 0: 32; < 0: never */
+  const char* title; /* first line of the picture's caption; NULL: "tapegrad" */
 } tg_dot_options;
 
 /* Writes the DOT text of `tape` to an open stream. `opt` may be NULL (defaults).

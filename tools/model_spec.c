@@ -22,11 +22,20 @@ static bool parse_int(const char* s, size_t len, int64_t lo, int64_t hi, int64_t
 
 static bool parse_activation(char c, tg_activation* out) {
   switch (c) {
-    case 'r': *out = TG_ACT_RELU; return true;
-    case 's': *out = TG_ACT_SIGMOID; return true;
-    case 't': *out = TG_ACT_TANH; return true;
-    case 'l': *out = TG_ACT_LINEAR; return true;
-    default: return false;
+    case 'r':
+      *out = TG_ACT_RELU;
+      return true;
+    case 's':
+      *out = TG_ACT_SIGMOID;
+      return true;
+    case 't':
+      *out = TG_ACT_TANH;
+      return true;
+    case 'l':
+      *out = TG_ACT_LINEAR;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -37,8 +46,9 @@ static tg_status parse_layer(const char* text, int index, const char* tok, size_
   while (digits < len && tok[digits] >= '0' && tok[digits] <= '9') ++digits;
   const int shown = (int)len;
   if (digits == 0)
-    return tg_error_set(err, TG_ERR_PARSE, "%s: '%s': layer %d '%.*s' does not start with a unit count",
-                        kSpecFn, text, index, shown, tok);
+    return tg_error_set(err, TG_ERR_PARSE,
+                        "%s: '%s': layer %d '%.*s' does not start with a unit count", kSpecFn, text,
+                        index, shown, tok);
   int64_t units = 0;
   if (!parse_int(tok, digits, 1, TG_SPEC_MAX_UNITS, &units))
     return tg_error_set(err, TG_ERR_PARSE, "%s: '%s': layer %d '%.*s': units must be 1..%d",
@@ -66,9 +76,11 @@ tg_status tg_model_spec_parse(const char* text, tg_model_spec* out, tg_error* er
                         "%s: '%s': must start with the input width (1..%d), e.g. 1-16r-16r-2",
                         kSpecFn, text, TG_SPEC_MAX_UNITS);
   if (dash == NULL)
-    return tg_error_set(err, TG_ERR_PARSE, "%s: '%s': needs at least one layer after the input "
-                        "width, e.g. %s-16r-2", kSpecFn, text, text);
-  for (const char* tok = dash + 1;; ) {
+    return tg_error_set(err, TG_ERR_PARSE,
+                        "%s: '%s': needs at least one layer after the input "
+                        "width, e.g. %s-16r-2",
+                        kSpecFn, text, text);
+  for (const char* tok = dash + 1;;) {
     const char* end = strchr(tok, '-');
     const size_t len = end ? (size_t)(end - tok) : strlen(tok);
     if (out->n_layers == TG_SPEC_MAX_LAYERS)
@@ -103,7 +115,8 @@ tg_model* tg_model_spec_build(const tg_model_spec* spec, const tg_initializer* k
     tg_error_set(err, TG_ERR_NULL_ARG, "tg_model_spec_build: spec is NULL");
     return NULL;
   }
-  tg_model* m = tg_sequential_new(&(tg_model_options){.input_dim = spec->input_dim, .seed = seed}, err);
+  tg_model* m =
+      tg_sequential_new(&(tg_model_options){.input_dim = spec->input_dim, .seed = seed}, err);
   if (m == NULL) return NULL;
   const tg_initializer def = {.kind = TG_INIT_DEFAULT};
   tg_status st = TG_OK;
@@ -112,8 +125,8 @@ tg_model* tg_model_spec_build(const tg_model_spec* spec, const tg_initializer* k
                                                   .activation = spec->activation[i],
                                                   .kernel_init = kernel_init ? *kernel_init : def,
                                                   .bias_init = bias_init ? *bias_init : def});
-  const tg_optimizer_options adam = {.kind = TG_OPT_ADAM, .lr = 0.001f, .beta_1 = 0.9f,
-                                     .beta_2 = 0.999f, .epsilon = 1e-8f};
+  const tg_optimizer_options adam = {
+      .kind = TG_OPT_ADAM, .lr = 0.001f, .beta_1 = 0.9f, .beta_2 = 0.999f, .epsilon = 1e-8f};
   if (st == TG_OK) st = tg_model_compile(m, (tg_loss){.kind = TG_LOSS_MSE}, &adam);
   if (st != TG_OK) {
     tg_error_set(err, st, "tg_model_spec_build: %s", tg_model_message(m));

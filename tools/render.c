@@ -33,7 +33,9 @@ tg_status tg_dot_render(const char* dot_path, const char* format, const char* ou
   const char* fn = "tg_dot_render";
   if (dot_path == NULL || format == NULL || out_path == NULL)
     return tg_error_set(err, TG_ERR_NULL_ARG, "%s: %s is NULL", fn,
-                        dot_path == NULL ? "dot_path" : format == NULL ? "format" : "out_path");
+                        dot_path == NULL ? "dot_path"
+                        : format == NULL ? "format"
+                                         : "out_path");
   if (strcmp(format, "svg") != 0 && strcmp(format, "png") != 0)
     return tg_error_set(err, TG_ERR_ARG, "%s: format must be svg or png, got '%s'", fn, format);
   if (!tg_dot_available())

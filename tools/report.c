@@ -40,8 +40,8 @@ static void text_layer(FILE* f, const tg_analysis* a, const tg_analysis_layer* l
     fputc('\n', f);
   }
   if (l->dead_units >= 0)
-    fprintf(f, "  dead ReLU units (zero on all %lld samples): %d of %d\n",
-            (long long)l->batch_rows, l->dead_units, l->units);
+    fprintf(f, "  dead ReLU units (zero on all %lld samples): %d of %d\n", (long long)l->batch_rows,
+            l->dead_units, l->units);
   text_param(f, &a->leaves[l->kernel_leaf]);
   if (l->bias_leaf >= 0) text_param(f, &a->leaves[l->bias_leaf]);
 }
@@ -64,21 +64,25 @@ static void text_diagnosis(FILE* f, const tg_analysis* a) {
     for (int i = 0; i < a->n_layers; ++i)
       if (a->layers[i].symmetric)
         fprintf(f, " %s (%d -> %d)", a->layers[i].name, a->layers[i].units, a->layers[i].groups);
-    fputs("\n    identical units compute the same function and get the same gradient, so they"
-          " stay identical:\n    such a layer has the capacity of one unit per group;"
-          " initialise kernels randomly (e.g. glorot_uniform)\n", f);
+    fputs(
+        "\n    identical units compute the same function and get the same gradient, so they"
+        " stay identical:\n    such a layer has the capacity of one unit per group;"
+        " initialise kernels randomly (e.g. glorot_uniform)\n",
+        f);
   }
   if (nearly > 0) {
     fputs("  nearly symmetric layers (within the tolerance):", f);
     for (int i = 0; i < a->n_layers; ++i)
       if (a->layers[i].symmetric_tol && !a->layers[i].symmetric)
-        fprintf(f, " %s (%d -> %d)", a->layers[i].name, a->layers[i].units, a->layers[i].groups_tol);
+        fprintf(f, " %s (%d -> %d)", a->layers[i].name, a->layers[i].units,
+                a->layers[i].groups_tol);
     fputc('\n', f);
   }
   if (zero > 0) {
     fputs("  exactly-zero gradients:", f);
     for (int i = 0; i < a->n_leaves; ++i)
-      if (a->leaves[i].is_param && a->leaves[i].grad_all_zero) fprintf(f, " %s", a->leaves[i].label);
+      if (a->leaves[i].is_param && a->leaves[i].grad_all_zero)
+        fprintf(f, " %s", a->leaves[i].label);
     fputs("\n    these parameters do not learn at all; only these get a gradient:", f);
     bool none = true;
     for (int i = 0; i < a->n_leaves; ++i)
@@ -123,8 +127,9 @@ tg_status tg_report_write_text(const tg_analysis* a, FILE* f, tg_error* err) {
 }
 
 static void json_stats(FILE* f, const tg_stats* s) {
-  fprintf(f, "{\"count\": %lld, \"zeros\": %lld, \"nonfinite\": %lld, \"min\": ",
-          (long long)s->count, (long long)s->zeros, (long long)s->nonfinite);
+  fprintf(f,
+          "{\"count\": %lld, \"zeros\": %lld, \"nonfinite\": %lld, \"min\": ", (long long)s->count,
+          (long long)s->zeros, (long long)s->nonfinite);
   tg_put_json_num(f, s->min);
   fputs(", \"max\": ", f);
   tg_put_json_num(f, s->max);
@@ -170,10 +175,12 @@ static void json_groups(FILE* f, const int* group, int units, int n_groups) {
 static void json_layer(FILE* f, const tg_analysis* a, const tg_analysis_layer* l) {
   fputs("    {\"name\": ", f);
   tg_put_json_string(f, l->name);
-  fprintf(f, ", \"activation\": \"%s\", \"hidden\": %s, \"units\": %d, \"distinct\": %d, "
-             "\"distinct_within_tolerance\": %d, \"symmetric\": %s, \"symmetric_within_tolerance\": %s,\n",
-          l->activation, l->hidden ? "true" : "false", l->units, l->groups, l->groups_tol,
-          l->symmetric ? "true" : "false", l->symmetric_tol ? "true" : "false");
+  fprintf(
+      f,
+      ", \"activation\": \"%s\", \"hidden\": %s, \"units\": %d, \"distinct\": %d, "
+      "\"distinct_within_tolerance\": %d, \"symmetric\": %s, \"symmetric_within_tolerance\": %s,\n",
+      l->activation, l->hidden ? "true" : "false", l->units, l->groups, l->groups_tol,
+      l->symmetric ? "true" : "false", l->symmetric_tol ? "true" : "false");
   fputs("     \"groups\": ", f);
   json_groups(f, l->group, l->units, l->groups);
   fputs(",\n     \"groups_within_tolerance\": ", f);
@@ -194,8 +201,10 @@ static void json_layer(FILE* f, const tg_analysis* a, const tg_analysis_layer* l
   fputs(",\n     \"kernel\": ", f);
   json_param(f, &a->leaves[l->kernel_leaf]);
   fputs(",\n     \"bias\": ", f);
-  if (l->bias_leaf >= 0) json_param(f, &a->leaves[l->bias_leaf]);
-  else fputs("null", f);
+  if (l->bias_leaf >= 0)
+    json_param(f, &a->leaves[l->bias_leaf]);
+  else
+    fputs("null", f);
   fputc('}', f);
 }
 

@@ -105,13 +105,14 @@ static int parse_args(int argc, char** argv, args* a) {
       continue;
     }
     if (o[0] != '-') {
-      if (a->spec != NULL) return usage_error("unexpected argument '%s' (the spec is '%s')", o, a->spec);
+      if (a->spec != NULL)
+        return usage_error("unexpected argument '%s' (the spec is '%s')", o, a->spec);
       a->spec = o;
       continue;
     }
-    static const char* const kWithValue[] = {"--init", "--bias-init", "--seed", "--csv", "--train",
-                                             "-o", "--report", "--tolerance", "--table-max",
-                                             "--render"};
+    static const char* const kWithValue[] = {
+        "--init", "--bias-init", "--seed",      "--csv",       "--train",
+        "-o",     "--report",    "--tolerance", "--table-max", "--render"};
     bool known = false;
     for (size_t k = 0; k < sizeof kWithValue / sizeof kWithValue[0]; ++k)
       known = known || strcmp(o, kWithValue[k]) == 0;
@@ -119,10 +120,14 @@ static int parse_args(int argc, char** argv, args* a) {
     if (i + 1 >= argc) return usage_error("option %s needs a value", o);
     const char* v = argv[++i];
     long n = 0;
-    if (strcmp(o, "--init") == 0) a->init = v;
-    else if (strcmp(o, "--bias-init") == 0) a->bias_init = v;
-    else if (strcmp(o, "--csv") == 0) a->csv = v;
-    else if (strcmp(o, "-o") == 0) a->out = v;
+    if (strcmp(o, "--init") == 0)
+      a->init = v;
+    else if (strcmp(o, "--bias-init") == 0)
+      a->bias_init = v;
+    else if (strcmp(o, "--csv") == 0)
+      a->csv = v;
+    else if (strcmp(o, "-o") == 0)
+      a->out = v;
     else if (strcmp(o, "--seed") == 0) {
       char* end = NULL;
       errno = 0;
@@ -207,8 +212,10 @@ static int write_outputs(const args* a, tg_model* m) {
            tg_model_spec_format(&spec, spec_text, sizeof spec_text), a->init,
            a->bias_init ? " --bias-init " : "", a->bias_init ? a->bias_init : "",
            (unsigned long long)a->seed, a->train);
-  tg_dot_options opt = {.backward = a->backward, .tolerance = a->tolerance,
-                        .table_max = a->table_max, .title = title};
+  tg_dot_options opt = {.backward = a->backward,
+                        .tolerance = a->tolerance,
+                        .table_max = a->table_max,
+                        .title = title};
   tg_error err = {0};
   if (a->out != NULL) {
     char path[4096];
@@ -222,7 +229,8 @@ static int write_outputs(const args* a, tg_model* m) {
       char shown[4096], rendered[4096];
       const size_t len = strlen(a->out);
       const bool dot_suffix = len > 4 && strcmp(a->out + len - 4, ".dot") == 0;
-      snprintf(shown, sizeof shown, "%.*s.%s", (int)(dot_suffix ? len - 4 : len), a->out, a->render);
+      snprintf(shown, sizeof shown, "%.*s.%s", (int)(dot_suffix ? len - 4 : len), a->out,
+               a->render);
       if (tg_dot_render(p, a->render, user_path(shown, rendered, sizeof rendered), &err) != TG_OK) {
         fprintf(stderr, "tgdot: %s\n", err.message);
         return 1;

@@ -20,8 +20,8 @@ tg_status tg_write_atomically(const char* fn, const char* path, tg_file_writer w
   memcpy(tmp + len, ".tmp.XXXXXX", sizeof ".tmp.XXXXXX");
   int fd = mkstemp(tmp);
   if (fd < 0) {
-    tg_status s = tg_error_set(err, TG_ERR_IO, "%s: cannot create '%s': %s", fn, path,
-                               strerror(errno));
+    tg_status s =
+        tg_error_set(err, TG_ERR_IO, "%s: cannot create '%s': %s", fn, path, strerror(errno));
     free(tmp);
     return s;
   }
@@ -40,8 +40,8 @@ tg_status tg_write_atomically(const char* fn, const char* path, tg_file_writer w
   if (s == TG_OK && (write_failed || close_failed))
     s = tg_error_set(err, TG_ERR_IO, "%s: writing '%s' failed", fn, path);
   if (s == TG_OK && rename(tmp, path) != 0)
-    s = tg_error_set(err, TG_ERR_IO, "%s: cannot rename the temporary file to '%s': %s", fn,
-                     path, strerror(errno));
+    s = tg_error_set(err, TG_ERR_IO, "%s: cannot rename the temporary file to '%s': %s", fn, path,
+                     strerror(errno));
   if (s != TG_OK) unlink(tmp);
   free(tmp);
   return s;

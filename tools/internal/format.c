@@ -6,20 +6,32 @@
 #include <stdlib.h>
 
 const char* tg_fmt_num(char buf[TG_NUM_CAP], double v) {
-  if (isnan(v)) snprintf(buf, TG_NUM_CAP, "nan");
-  else if (isinf(v)) snprintf(buf, TG_NUM_CAP, v > 0 ? "inf" : "-inf");
-  else snprintf(buf, TG_NUM_CAP, "%.4g", v == 0.0 ? 0.0 : v);
+  if (isnan(v))
+    snprintf(buf, TG_NUM_CAP, "nan");
+  else if (isinf(v))
+    snprintf(buf, TG_NUM_CAP, v > 0 ? "inf" : "-inf");
+  else
+    snprintf(buf, TG_NUM_CAP, "%.4g", v == 0.0 ? 0.0 : v);
   return buf;
 }
 
 void tg_put_html(FILE* f, const char* s) {
   for (; *s; ++s) {
     switch (*s) {
-      case '&': fputs("&amp;", f); break;
-      case '<': fputs("&lt;", f); break;
-      case '>': fputs("&gt;", f); break;
-      case '"': fputs("&quot;", f); break;
-      default: fputc(*s, f);
+      case '&':
+        fputs("&amp;", f);
+        break;
+      case '<':
+        fputs("&lt;", f);
+        break;
+      case '>':
+        fputs("&gt;", f);
+        break;
+      case '"':
+        fputs("&quot;", f);
+        break;
+      default:
+        fputc(*s, f);
     }
   }
 }
@@ -28,9 +40,12 @@ void tg_put_json_string(FILE* f, const char* s) {
   fputc('"', f);
   for (; *s; ++s) {
     const unsigned char c = (unsigned char)*s;
-    if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-    else if (c < 0x20) fprintf(f, "\\u%04x", c);
-    else fputc(c, f);
+    if (c == '"' || c == '\\')
+      fprintf(f, "\\%c", c);
+    else if (c < 0x20)
+      fprintf(f, "\\u%04x", c);
+    else
+      fputc(c, f);
   }
   fputc('"', f);
 }

@@ -5,11 +5,15 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct rgb { int r, g, b; } rgb;
+typedef struct rgb {
+  int r, g, b;
+} rgb;
 
 /* From the faintest to the strongest colour of each sign. */
-static const rgb kPositive[5] = {{247, 247, 247}, {253, 219, 199}, {244, 165, 130}, {214, 96, 77}, {178, 24, 43}};
-static const rgb kNegative[5] = {{247, 247, 247}, {209, 229, 240}, {146, 197, 222}, {67, 147, 195}, {33, 102, 172}};
+static const rgb kPositive[5] = {
+    {247, 247, 247}, {253, 219, 199}, {244, 165, 130}, {214, 96, 77}, {178, 24, 43}};
+static const rgb kNegative[5] = {
+    {247, 247, 247}, {209, 229, 240}, {146, 197, 222}, {67, 147, 195}, {33, 102, 172}};
 
 static int mix(int a, int b, double t) { return (int)floor(a + (b - a) * t + 0.5); }
 
@@ -23,7 +27,7 @@ void tg_diverging_colour(double v, double max_abs, char out[8]) {
     return;
   }
   double t = fabs(v) / max_abs;
-  t = sqrt(t > 1.0 ? 1.0 : t) * 4.0;   /* position among the 5 stops */
+  t = sqrt(t > 1.0 ? 1.0 : t) * 4.0; /* position among the 5 stops */
   int i = (int)t;
   if (i > 3) i = 3;
   const rgb* stops = v > 0.0 ? kPositive : kNegative;
