@@ -224,6 +224,7 @@ TEST(TgdotCliTest, HelpDocumentsTheSpecSyntax) {
 }
 
 TEST(TgdotCliTest, ZeroInitReportAndGraph) {
+  if (tgtest::DotBinary().empty()) GTEST_SKIP() << "Graphviz dot is not installed (--render svg)";
   const std::string dot = TempPath("cli_zero.dot");
   Result r = Tgdot("1-16r-16r-2 --init zeros --report text --backward --render svg -o " + dot);
   ASSERT_EQ(r.status, 0) << r.err;
