@@ -16,6 +16,8 @@ extern "C" {
 
 /* Monotonic seconds. */
 double tg_bench_now(void);
+/* CPU seconds used by the calling thread (unaffected by other processes' load). */
+double tg_bench_thread_cpu(void);
 
 /* Median of v[0..n) (sorts v in place); 0 for n == 0. */
 double tg_bench_median(double* v, int n);

@@ -17,8 +17,9 @@ enum {
   /* Up to this many multiply-adds, plain loops beat packing (and any library
    * call): the seed's 10x16x16 layer is 2560. Measured in bench/gemm_small. */
   kSmallMaxWork = 32 * 32 * 32,
-  /* Bᵀ of at most this many floats is copied to the stack for the small path. */
-  kSmallMaxBt = 4096,
+  /* op(B) of at most this many floats (rows padded to whole vectors) is copied to
+   * the stack for the small path's fast form. */
+  kSmallMaxCopy = 4096,
   /* Handing a block to another thread costs a few µs; below this many
    * multiply-adds per worker it does not pay. */
   kMinWorkPerThread = 1 << 18
@@ -44,7 +45,7 @@ static tg_gemm_backend resolve(const tg_gemm_options* opt, const tg_gemm_args* g
     case TG_GEMM_AUTO:
     default:
       if (work_of(g->m, g->n, g->k) <= kSmallMaxWork &&
-          (!g->trans_b || g->k * g->n <= kSmallMaxBt))
+          isa->small_floats(g->k, g->n) <= kSmallMaxCopy)
         return TG_GEMM_SMALL;
       if (blas_ok && tg_blas_simd_level() >= isa->simd_level) return TG_GEMM_BLAS;
       return TG_GEMM_BUILTIN;
@@ -99,9 +100,9 @@ static void run_block(void* ctx, int worker, int workers) {
 }
 
 static void run_small(const tg_gemm_args* g, const tg_gemm_isa* isa) {
-  if (g->trans_b && g->k * g->n <= kSmallMaxBt) {
-    float bt[kSmallMaxBt];
-    isa->small(g, bt);
+  if (isa->small_floats(g->k, g->n) <= kSmallMaxCopy) {
+    float copy[kSmallMaxCopy] __attribute__((aligned(64)));
+    isa->small(g, copy);
   } else {
     isa->small(g, NULL);
   }

@@ -28,9 +28,10 @@ typedef struct tg_gemm_isa {
   int64_t pack_floats; /* scratch floats one thread needs for `blocked` */
   /* The blocked kernel; `pack` holds pack_floats floats aligned to 64 bytes. */
   void (*blocked)(const tg_gemm_args* g, float* pack);
-  /* The unblocked kernel; `bt` is NULL or holds k*n floats for a copy of op(B) when
-   * trans_b (unused otherwise). */
-  void (*small)(const tg_gemm_args* g, float* bt);
+  /* The unblocked kernel. `bp` is NULL (any size) or holds small_floats(k, n)
+   * floats for a padded copy of op(B) (the fast form). */
+  void (*small)(const tg_gemm_args* g, float* bp);
+  int64_t (*small_floats)(int64_t k, int64_t n);
 } tg_gemm_isa;
 
 /* The best kernel set this CPU runs. Never NULL. */
