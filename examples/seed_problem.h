@@ -32,8 +32,8 @@ void tg_seed_data(float* x, float* y);
 /* The seed model. `init` (may be NULL: Keras' defaults, glorot_uniform kernels and
  * zero biases) initialises every kernel AND every bias, as in the original question.
  * `seed` drives the random initializers. NULL with err filled on failure. */
-tg_model* tg_seed_model_new(const tg_initializer* init, uint64_t seed,
-                            const tg_allocator* alloc, tg_error* err);
+tg_model* tg_seed_model_new(const tg_initializer* init, uint64_t seed, const tg_allocator* alloc,
+                            tg_error* err);
 
 #ifdef __cplusplus
 }

@@ -9,8 +9,8 @@ void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
   const int64_t n = o->n;
   const double t = (double)(o->iterations + 1);
   /* Both bias corrections folded into the step size, as Keras does. */
-  const float lr_t = (float)(tg_opt_decayed_lr(o) * sqrt(1.0 - pow(p->beta_2, t)) /
-                             (1.0 - pow(p->beta_1, t)));
+  const float lr_t =
+      (float)(tg_opt_decayed_lr(o) * sqrt(1.0 - pow(p->beta_2, t)) / (1.0 - pow(p->beta_1, t)));
   const float b1 = p->beta_1, b2 = p->beta_2, eps = p->epsilon;
   float* restrict m = o->state;
   float* restrict v = o->state + n;
@@ -26,7 +26,7 @@ void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
     }
     return;
   }
-  float* restrict v_hat = o->state + 2 * n;   /* the largest v seen so far */
+  float* restrict v_hat = o->state + 2 * n; /* the largest v seen so far */
   for (int64_t i = 0; i < n; ++i) {
     m[i] = b1 * m[i] + (1.0f - b1) * gr[i];
     v[i] = b2 * v[i] + (1.0f - b2) * (gr[i] * gr[i]);

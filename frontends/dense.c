@@ -9,12 +9,18 @@
 
 const char* tg_activation_name(tg_activation a) {
   switch (a) {
-    case TG_ACT_LINEAR: return "linear";
-    case TG_ACT_RELU: return "relu";
-    case TG_ACT_SIGMOID: return "sigmoid";
-    case TG_ACT_TANH: return "tanh";
-    case TG_ACT_SOFTMAX: return "softmax";
-    default: return "unknown";
+    case TG_ACT_LINEAR:
+      return "linear";
+    case TG_ACT_RELU:
+      return "relu";
+    case TG_ACT_SIGMOID:
+      return "sigmoid";
+    case TG_ACT_TANH:
+      return "tanh";
+    case TG_ACT_SOFTMAX:
+      return "softmax";
+    default:
+      return "unknown";
   }
 }
 
@@ -43,8 +49,7 @@ static void bind_views(tg_model* m) {
   }
 }
 
-static tg_status check_options(tg_model* m, const tg_dense_options* o, int64_t in,
-                               int64_t* n_new) {
+static tg_status check_options(tg_model* m, const tg_dense_options* o, int64_t in, int64_t* n_new) {
   const char* fn = "tg_model_add_dense";
   if (m->compiled)
     return tg_model_fail(m, TG_ERR_STATE, "%s: the model is already compiled; add layers first",
@@ -112,7 +117,7 @@ tg_status tg_model_add_dense(tg_model* m, tg_dense_options o) {
     return tg_model_fail(m, TG_ERR_NOMEM, "%s: out of memory", fn);
   }
   memset(l, 0, sizeof *l);
-  snprintf(l->name, sizeof l->name, "dense_%d", m->n_layers + 1);   /* Keras numbers from 1 */
+  snprintf(l->name, sizeof l->name, "dense_%d", m->n_layers + 1); /* Keras numbers from 1 */
   l->in = in;
   l->units = o.units;
   l->activation = o.activation;
@@ -140,11 +145,20 @@ tg_tensor* tg_model_record_forward(tg_model* m, tg_tape* t, tg_tensor* x, bool t
     h = tg_matmul(t, h, trainable ? &l->kernel : &l->kernel_const);
     if (l->use_bias) h = tg_add(t, h, trainable ? &l->bias : &l->bias_const);
     switch (l->activation) {
-      case TG_ACT_RELU: h = tg_relu(t, h); break;
-      case TG_ACT_SIGMOID: h = tg_sigmoid(t, h); break;
-      case TG_ACT_TANH: h = tg_tanh(t, h); break;
-      case TG_ACT_SOFTMAX: h = tg_softmax(t, h); break;
-      default: break;
+      case TG_ACT_RELU:
+        h = tg_relu(t, h);
+        break;
+      case TG_ACT_SIGMOID:
+        h = tg_sigmoid(t, h);
+        break;
+      case TG_ACT_TANH:
+        h = tg_tanh(t, h);
+        break;
+      case TG_ACT_SOFTMAX:
+        h = tg_softmax(t, h);
+        break;
+      default:
+        break;
     }
   }
   tg_tape_set_scope(t, "");

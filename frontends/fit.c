@@ -31,8 +31,7 @@ static void print_epoch_end(FILE* out, int verbose, int64_t rows, double seconds
   fputc('\n', out);
 }
 
-static tg_status check_options(tg_model* m, const tg_fit_options* o, int64_t n,
-                               int64_t* n_train) {
+static tg_status check_options(tg_model* m, const tg_fit_options* o, int64_t n, int64_t* n_train) {
   const char* fn = "tg_model_fit";
   if (o->epochs < 0)
     return tg_model_fail(m, TG_ERR_ARG, "%s: epochs must be >= 0, got %d", fn, o->epochs);
@@ -74,7 +73,7 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
   int64_t n_train = 0;
   if ((st = check_options(m, &o, n, &n_train)) != TG_OK) return st;
   const int epochs = o.epochs == 0 ? 1 : o.epochs;
-  const int64_t asked = o.batch_size == 0 ? 32 : o.batch_size;   /* Keras' default 32 */
+  const int64_t asked = o.batch_size == 0 ? 32 : o.batch_size; /* Keras' default 32 */
   const int64_t batch = asked < n_train ? asked : n_train;
   const int64_t in = m->input_dim, out_w = tg_model_output_dim(m), n_val = n - n_train;
   FILE* out = o.verbose ? o.out : NULL;
@@ -92,7 +91,7 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
   for (int e = 0; e < epochs; ++e) {
     const double start = now_seconds();
     if (out) fprintf(out, "Epoch %d/%d\n", e + 1, epochs);
-    if (!o.no_shuffle) {   /* Fisher-Yates with the model's own stream */
+    if (!o.no_shuffle) { /* Fisher-Yates with the model's own stream */
       for (int64_t i = n_train - 1; i > 0; --i) {
         int64_t j = (int64_t)tg_rng_below(&m->shuffle_rng, (uint64_t)i + 1);
         int64_t tmp = order[i];
@@ -100,7 +99,7 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
         order[j] = tmp;
       }
     }
-    double loss_sum = 0.0;   /* Keras reports the row-weighted mean of batch losses */
+    double loss_sum = 0.0; /* Keras reports the row-weighted mean of batch losses */
     for (int64_t b0 = 0; b0 < n_train; b0 += batch) {
       const int64_t rows = n_train - b0 < batch ? n_train - b0 : batch;
       gather(bx, x, in, order + b0, rows);
@@ -111,14 +110,14 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
     }
     const double epoch_loss = loss_sum / (double)n_train;
     float val_loss = NAN;
-    if (n_val > 0 &&
-        (st = tg_model_eval_rows(m, fn, x + n_train * in, n_val, y + n_train * out_w, &val_loss)) !=
-            TG_OK)
+    if (n_val > 0 && (st = tg_model_eval_rows(m, fn, x + n_train * in, n_val, y + n_train * out_w,
+                                              &val_loss)) != TG_OK)
       return st;
     if (o.history_loss) o.history_loss[e] = (float)epoch_loss;
     if (o.history_val_loss) o.history_val_loss[e] = val_loss;
     if (out)
-      print_epoch_end(out, o.verbose, n_train, now_seconds() - start, epoch_loss, n_val > 0, val_loss);
+      print_epoch_end(out, o.verbose, n_train, now_seconds() - start, epoch_loss, n_val > 0,
+                      val_loss);
   }
   return TG_OK;
 }

@@ -12,10 +12,11 @@
 static const double kTruncatedStddev = 0.87962566103423978;
 
 static const char* const kNames[TG_INIT_KIND_COUNT] = {
-    "default",        "zeros",          "ones",          "constant",
-    "random_uniform", "random_normal",  "truncated_normal",
-    "glorot_uniform", "glorot_normal",  "he_uniform",    "he_normal",
-    "lecun_uniform",  "lecun_normal",
+    "default",          "zeros",          "ones",
+    "constant",         "random_uniform", "random_normal",
+    "truncated_normal", "glorot_uniform", "glorot_normal",
+    "he_uniform",       "he_normal",      "lecun_uniform",
+    "lecun_normal",
 };
 
 const char* tg_init_kind_name(tg_init_kind kind) {
@@ -55,7 +56,9 @@ static void fill_scaled(float* data, int64_t n, double scale, double fan, bool u
   }
 }
 
-static bool needs_fans(tg_init_kind k) { return k == TG_INIT_DEFAULT || k >= TG_INIT_GLOROT_UNIFORM; }
+static bool needs_fans(tg_init_kind k) {
+  return k == TG_INIT_DEFAULT || k >= TG_INIT_GLOROT_UNIFORM;
+}
 
 static tg_status check(const tg_initializer* init, const float* data, int64_t n, int64_t fan_in,
                        int64_t fan_out, const tg_rng* rng, tg_error* err) {
@@ -85,8 +88,8 @@ static tg_status check(const tg_initializer* init, const float* data, int64_t n,
   return TG_OK;
 }
 
-tg_status tg_initializer_fill(const tg_initializer* init, float* data, int64_t n,
-                              int64_t fan_in, int64_t fan_out, tg_rng* rng, tg_error* err) {
+tg_status tg_initializer_fill(const tg_initializer* init, float* data, int64_t n, int64_t fan_in,
+                              int64_t fan_out, tg_rng* rng, tg_error* err) {
   tg_status s = check(init, data, n, fan_in, fan_out, rng, err);
   if (s != TG_OK) return s;
   const double in = (double)fan_in;
@@ -103,8 +106,10 @@ tg_status tg_initializer_fill(const tg_initializer* init, float* data, int64_t n
       for (int64_t i = 0; i < n; ++i) data[i] = init->value;
       break;
     case TG_INIT_RANDOM_UNIFORM:
-      if (init->minval == 0.0f && init->maxval == 0.0f) fill_uniform(data, n, -0.05, 0.05, rng);
-      else fill_uniform(data, n, init->minval, init->maxval, rng);
+      if (init->minval == 0.0f && init->maxval == 0.0f)
+        fill_uniform(data, n, -0.05, 0.05, rng);
+      else
+        fill_uniform(data, n, init->minval, init->maxval, rng);
       break;
     case TG_INIT_RANDOM_NORMAL:
       fill_normal(data, n, init->mean, stddev, false, rng);
@@ -113,13 +118,26 @@ tg_status tg_initializer_fill(const tg_initializer* init, float* data, int64_t n
       fill_normal(data, n, init->mean, stddev, true, rng);
       break;
     case TG_INIT_DEFAULT:
-    case TG_INIT_GLOROT_UNIFORM: fill_scaled(data, n, 1.0, avg, true, rng); break;
-    case TG_INIT_GLOROT_NORMAL: fill_scaled(data, n, 1.0, avg, false, rng); break;
-    case TG_INIT_HE_UNIFORM: fill_scaled(data, n, 2.0, in, true, rng); break;
-    case TG_INIT_HE_NORMAL: fill_scaled(data, n, 2.0, in, false, rng); break;
-    case TG_INIT_LECUN_UNIFORM: fill_scaled(data, n, 1.0, in, true, rng); break;
-    case TG_INIT_LECUN_NORMAL: fill_scaled(data, n, 1.0, in, false, rng); break;
-    case TG_INIT_KIND_COUNT: break;
+    case TG_INIT_GLOROT_UNIFORM:
+      fill_scaled(data, n, 1.0, avg, true, rng);
+      break;
+    case TG_INIT_GLOROT_NORMAL:
+      fill_scaled(data, n, 1.0, avg, false, rng);
+      break;
+    case TG_INIT_HE_UNIFORM:
+      fill_scaled(data, n, 2.0, in, true, rng);
+      break;
+    case TG_INIT_HE_NORMAL:
+      fill_scaled(data, n, 2.0, in, false, rng);
+      break;
+    case TG_INIT_LECUN_UNIFORM:
+      fill_scaled(data, n, 1.0, in, true, rng);
+      break;
+    case TG_INIT_LECUN_NORMAL:
+      fill_scaled(data, n, 1.0, in, false, rng);
+      break;
+    case TG_INIT_KIND_COUNT:
+      break;
   }
   return TG_OK;
 }
@@ -136,7 +154,8 @@ tg_status tg_initializer_parse(const char* text, tg_initializer* out, tg_error* 
     float value = strtof(v, &end);
     if (*v == '\0' || *end != '\0' || errno != 0 || !isfinite(value))
       return tg_error_set(err, TG_ERR_PARSE,
-                          "%s: \"%s\": constant needs a finite number, e.g. constant:0.5", fn, text);
+                          "%s: \"%s\": constant needs a finite number, e.g. constant:0.5", fn,
+                          text);
     *out = tg_init_constant(value);
     return TG_OK;
   }

@@ -37,7 +37,7 @@ extern "C" {
 #endif
 
 typedef enum tg_init_kind {
-  TG_INIT_DEFAULT = 0,      /* the owner's default: glorot_uniform kernels, zeros biases */
+  TG_INIT_DEFAULT = 0, /* the owner's default: glorot_uniform kernels, zeros biases */
   TG_INIT_ZEROS,
   TG_INIT_ONES,
   TG_INIT_CONSTANT,         /* every value = `value` */
@@ -55,9 +55,9 @@ typedef enum tg_init_kind {
 
 typedef struct tg_initializer {
   tg_init_kind kind;
-  float value;            /* TG_INIT_CONSTANT */
-  float minval, maxval;   /* TG_INIT_RANDOM_UNIFORM */
-  float mean, stddev;     /* TG_INIT_RANDOM_NORMAL, TG_INIT_TRUNCATED_NORMAL */
+  float value;          /* TG_INIT_CONSTANT */
+  float minval, maxval; /* TG_INIT_RANDOM_UNIFORM */
+  float mean, stddev;   /* TG_INIT_RANDOM_NORMAL, TG_INIT_TRUNCATED_NORMAL */
 } tg_initializer;
 
 /* Shorthands for the common cases (pure value constructors). */
@@ -71,8 +71,8 @@ tg_initializer tg_init_of_kind(tg_init_kind kind);
  * fan_out (>= 1) matter only to the variance-scaling kinds. TG_INIT_DEFAULT fills
  * like glorot_uniform. Errors (TG_ERR_NULL_ARG, TG_ERR_ARG for an unknown kind, a fan
  * < 1 where one is needed, a non-finite parameter or minval > maxval) go into err. */
-tg_status tg_initializer_fill(const tg_initializer* init, float* data, int64_t n,
-                              int64_t fan_in, int64_t fan_out, tg_rng* rng, tg_error* err);
+tg_status tg_initializer_fill(const tg_initializer* init, float* data, int64_t n, int64_t fan_in,
+                              int64_t fan_out, tg_rng* rng, tg_error* err);
 
 /* Keras' name of a kind ("glorot_uniform", "zeros", ...; "default" for
  * TG_INIT_DEFAULT, "unknown" out of range). Never NULL. */

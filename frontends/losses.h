@@ -41,7 +41,7 @@ typedef enum tg_loss_kind {
 
 typedef struct tg_loss {
   tg_loss_kind kind;
-  bool from_logits;   /* cross-entropies only: predictions are logits, not probabilities */
+  bool from_logits; /* cross-entropies only: predictions are logits, not probabilities */
 } tg_loss;
 
 /* Records the loss of `prediction` against `target` (equal shapes; categorical needs

@@ -58,7 +58,7 @@ typedef enum tg_activation {
   TG_ACT_RELU,
   TG_ACT_SIGMOID,
   TG_ACT_TANH,
-  TG_ACT_SOFTMAX,   /* over the last axis */
+  TG_ACT_SOFTMAX, /* over the last axis */
   TG_ACT_COUNT
 } tg_activation;
 
@@ -66,39 +66,39 @@ typedef enum tg_activation {
 const char* tg_activation_name(tg_activation a);
 
 typedef struct tg_model_options {
-  int64_t input_dim;               /* width of one input sample, >= 1 */
-  uint64_t seed;                   /* initializers and fit's shuffling (0 is a seed too) */
-  int threads;                     /* kernel threads for the model's tapes; 0: 1 */
-  const tg_allocator* allocator;   /* every allocation of the model; NULL: malloc */
+  int64_t input_dim;             /* width of one input sample, >= 1 */
+  uint64_t seed;                 /* initializers and fit's shuffling (0 is a seed too) */
+  int threads;                   /* kernel threads for the model's tapes; 0: 1 */
+  const tg_allocator* allocator; /* every allocation of the model; NULL: malloc */
 } tg_model_options;
 
 typedef struct tg_dense_options {
-  int64_t units;                   /* >= 1 */
-  tg_activation activation;        /* default linear */
-  bool no_bias;                    /* Keras' use_bias=False */
-  tg_initializer kernel_init;      /* default glorot_uniform */
-  tg_initializer bias_init;        /* default zeros */
+  int64_t units;              /* >= 1 */
+  tg_activation activation;   /* default linear */
+  bool no_bias;               /* Keras' use_bias=False */
+  tg_initializer kernel_init; /* default glorot_uniform */
+  tg_initializer bias_init;   /* default zeros */
 } tg_dense_options;
 
 /* What a layer is, for tools and tests. Pointers belong to the model. */
 typedef struct tg_layer_info {
-  const char* name;                /* "dense_1" */
-  const char* type;                /* "Dense" */
+  const char* name; /* "dense_1" */
+  const char* type; /* "Dense" */
   int64_t input_dim, units;
   tg_activation activation;
-  tg_tensor* kernel;               /* [input_dim, units] */
-  tg_tensor* bias;                 /* [units], NULL with no_bias */
+  tg_tensor* kernel; /* [input_dim, units] */
+  tg_tensor* bias;   /* [units], NULL with no_bias */
 } tg_layer_info;
 
 typedef struct tg_fit_options {
-  int epochs;                      /* 0: 1 */
-  int64_t batch_size;              /* 0: 32 */
-  bool no_shuffle;                 /* Keras shuffles the training rows every epoch */
-  float validation_split;          /* [0, 1): the LAST fraction of rows, as Keras */
-  int verbose;                     /* 0 silent, 1 progress bar per epoch, 2 one line */
-  FILE* out;                       /* where verbose output goes; NULL: nowhere */
-  float* history_loss;             /* optional, `epochs` floats: mean training loss */
-  float* history_val_loss;         /* optional, `epochs` floats (NAN without validation) */
+  int epochs;              /* 0: 1 */
+  int64_t batch_size;      /* 0: 32 */
+  bool no_shuffle;         /* Keras shuffles the training rows every epoch */
+  float validation_split;  /* [0, 1): the LAST fraction of rows, as Keras */
+  int verbose;             /* 0 silent, 1 progress bar per epoch, 2 one line */
+  FILE* out;               /* where verbose output goes; NULL: nowhere */
+  float* history_loss;     /* optional, `epochs` floats: mean training loss */
+  float* history_val_loss; /* optional, `epochs` floats (NAN without validation) */
 } tg_fit_options;
 
 typedef struct tg_model tg_model;
@@ -165,15 +165,15 @@ size_t tg_model_summary_str(const tg_model* m, char* buf, size_t cap);
 
 /* Introspection. Counts are 0 and pointers NULL for a NULL model or a bad index. */
 int64_t tg_model_input_dim(const tg_model* m);
-int64_t tg_model_output_dim(const tg_model* m);   /* 0 before the first layer */
+int64_t tg_model_output_dim(const tg_model* m); /* 0 before the first layer */
 int tg_model_layer_count(const tg_model* m);
 tg_status tg_model_layer(const tg_model* m, int index, tg_layer_info* out);
-int tg_model_param_count(const tg_model* m);      /* parameter tensors, layer order */
+int tg_model_param_count(const tg_model* m); /* parameter tensors, layer order */
 tg_tensor* tg_model_param(tg_model* m, int index);
-tg_tensor* tg_model_find_param(tg_model* m, const char* name);   /* "dense_1/kernel" */
-int64_t tg_model_param_size(const tg_model* m);   /* floats in the contiguous block */
-float* tg_model_param_values(tg_model* m);         /* the block (all parameters) */
-float* tg_model_param_grads(tg_model* m);          /* the gradient block */
+tg_tensor* tg_model_find_param(tg_model* m, const char* name); /* "dense_1/kernel" */
+int64_t tg_model_param_size(const tg_model* m);                /* floats in the contiguous block */
+float* tg_model_param_values(tg_model* m);                     /* the block (all parameters) */
+float* tg_model_param_grads(tg_model* m);                      /* the gradient block */
 /* The training tape after the last train_on_batch / compute_gradients / fit step
  * (forward and backward done, gradients in place), or NULL before any. Valid until
  * the next training call or tg_model_free. */

@@ -7,10 +7,14 @@
 
 const char* tg_optimizer_kind_name(tg_optimizer_kind kind) {
   switch (kind) {
-    case TG_OPT_ADAM: return "adam";
-    case TG_OPT_SGD: return "sgd";
-    case TG_OPT_RMSPROP: return "rmsprop";
-    default: return "unknown";
+    case TG_OPT_ADAM:
+      return "adam";
+    case TG_OPT_SGD:
+      return "sgd";
+    case TG_OPT_RMSPROP:
+      return "rmsprop";
+    default:
+      return "unknown";
   }
 }
 
@@ -26,7 +30,8 @@ tg_optimizer_options tg_optimizer_resolve(const tg_optimizer_options* opt) {
     r.beta_1 = or_default(r.beta_1, 0.9f);
     r.beta_2 = or_default(r.beta_2, 0.999f);
   }
-  if (r.kind == TG_OPT_ADAM || r.kind == TG_OPT_RMSPROP) r.epsilon = or_default(r.epsilon, keras_epsilon);
+  if (r.kind == TG_OPT_ADAM || r.kind == TG_OPT_RMSPROP)
+    r.epsilon = or_default(r.epsilon, keras_epsilon);
   if (r.kind == TG_OPT_RMSPROP) r.rho = or_default(r.rho, 0.9f);
   return r;
 }
@@ -37,10 +42,14 @@ tg_status tg_optimizer_validate(const tg_optimizer_options* opt, tg_error* err) 
   if (o.kind < 0 || o.kind >= TG_OPT_KIND_COUNT)
     return tg_error_set(err, TG_ERR_ARG, "%s: unknown optimizer kind %d", fn, (int)o.kind);
   const char* kind = tg_optimizer_kind_name(o.kind);
-  struct { const char* name; float v; float hi; } f[] = {
-      {"lr", o.lr, INFINITY},         {"epsilon", o.epsilon, INFINITY},
-      {"decay", o.decay, INFINITY},   {"momentum", o.momentum, INFINITY},
-      {"beta_1", o.beta_1, 1.0f},     {"beta_2", o.beta_2, 1.0f},
+  struct {
+    const char* name;
+    float v;
+    float hi;
+  } f[] = {
+      {"lr", o.lr, INFINITY},       {"epsilon", o.epsilon, INFINITY},
+      {"decay", o.decay, INFINITY}, {"momentum", o.momentum, INFINITY},
+      {"beta_1", o.beta_1, 1.0f},   {"beta_2", o.beta_2, 1.0f},
       {"rho", o.rho, 1.0f},
   };
   for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) {
@@ -53,10 +62,14 @@ tg_status tg_optimizer_validate(const tg_optimizer_options* opt, tg_error* err) 
 
 static int64_t slots(tg_optimizer_kind kind, bool amsgrad) {
   switch (kind) {
-    case TG_OPT_ADAM: return amsgrad ? 3 : 2;   /* m, v (, v_hat) */
-    case TG_OPT_SGD: return 1;                  /* velocity */
-    case TG_OPT_RMSPROP: return 1;              /* mean square */
-    default: return 0;
+    case TG_OPT_ADAM:
+      return amsgrad ? 3 : 2; /* m, v (, v_hat) */
+    case TG_OPT_SGD:
+      return 1; /* velocity */
+    case TG_OPT_RMSPROP:
+      return 1; /* mean square */
+    default:
+      return 0;
   }
 }
 
@@ -124,15 +137,23 @@ tg_status tg_optimizer_step(tg_optimizer* o, float* params, const float* grads, 
   const char* fn = "tg_optimizer_step";
   if (o == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: optimizer is NULL", fn);
   if (n != o->n)
-    return tg_error_set(err, TG_ERR_SHAPE, "%s: %lld parameters given to an optimizer made for %lld",
-                        fn, (long long)n, (long long)o->n);
+    return tg_error_set(err, TG_ERR_SHAPE,
+                        "%s: %lld parameters given to an optimizer made for %lld", fn, (long long)n,
+                        (long long)o->n);
   if (n > 0 && (params == NULL || grads == NULL))
     return tg_error_set(err, TG_ERR_NULL_ARG, "%s: %s is NULL", fn, params ? "grads" : "params");
   switch (o->opt.kind) {
-    case TG_OPT_ADAM: tg_adam_step(o, params, grads); break;
-    case TG_OPT_SGD: tg_sgd_step(o, params, grads); break;
-    case TG_OPT_RMSPROP: tg_rmsprop_step(o, params, grads); break;
-    default: return tg_error_set(err, TG_ERR_STATE, "%s: unknown optimizer kind", fn);
+    case TG_OPT_ADAM:
+      tg_adam_step(o, params, grads);
+      break;
+    case TG_OPT_SGD:
+      tg_sgd_step(o, params, grads);
+      break;
+    case TG_OPT_RMSPROP:
+      tg_rmsprop_step(o, params, grads);
+      break;
+    default:
+      return tg_error_set(err, TG_ERR_STATE, "%s: unknown optimizer kind", fn);
   }
   o->iterations++;
   return TG_OK;

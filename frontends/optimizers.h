@@ -55,15 +55,15 @@ typedef enum tg_optimizer_kind {
 
 typedef struct tg_optimizer_options {
   tg_optimizer_kind kind;
-  float lr;        /* 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
-  float beta_1;    /* Adam, 0: 0.9 */
-  float beta_2;    /* Adam, 0: 0.999 */
-  float epsilon;   /* Adam and RMSprop, 0: 1e-7 (Keras' K.epsilon()) */
-  float decay;     /* every optimizer: lr / (1 + decay * iterations); 0: none */
-  bool amsgrad;    /* Adam */
-  float momentum;  /* SGD, 0: plain SGD */
-  bool nesterov;   /* SGD */
-  float rho;       /* RMSprop, 0: 0.9 */
+  float lr;       /* 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
+  float beta_1;   /* Adam, 0: 0.9 */
+  float beta_2;   /* Adam, 0: 0.999 */
+  float epsilon;  /* Adam and RMSprop, 0: 1e-7 (Keras' K.epsilon()) */
+  float decay;    /* every optimizer: lr / (1 + decay * iterations); 0: none */
+  bool amsgrad;   /* Adam */
+  float momentum; /* SGD, 0: plain SGD */
+  bool nesterov;  /* SGD */
+  float rho;      /* RMSprop, 0: 0.9 */
 } tg_optimizer_options;
 
 typedef struct tg_optimizer tg_optimizer;

@@ -8,7 +8,7 @@
 
 /* Shuffling draws from its own stream so that adding a layer never changes the
  * order fit visits rows in (and vice versa). */
-static const uint64_t kShuffleStream = 0x53485546464C45ULL;   /* "SHUFFLE" */
+static const uint64_t kShuffleStream = 0x53485546464C45ULL; /* "SHUFFLE" */
 
 tg_status tg_model_fail(tg_model* m, tg_status code, const char* fmt, ...) {
   if (m == NULL) return code;

@@ -37,8 +37,8 @@ static void rule(sink* s, char c) {
 
 /* One row: each field cut or padded to its column, as Keras' print_row. */
 static void row(sink* s, const char* a, const char* b, const char* c) {
-  put(s, "%-*.*s%-*.*s%-*.*s\n", kCol2, kCol2, a, kCol3 - kCol2, kCol3 - kCol2, b,
-      kWidth - kCol3, kWidth - kCol3, c);
+  put(s, "%-*.*s%-*.*s%-*.*s\n", kCol2, kCol2, a, kCol3 - kCol2, kCol3 - kCol2, b, kWidth - kCol3,
+      kWidth - kCol3, c);
 }
 
 /* 12345 -> "12,345" (Keras formats counts with '{:,}'). */
@@ -93,7 +93,7 @@ tg_status tg_model_summary(const tg_model* m, FILE* out) {
   size_t len = tg_model_summary_str(m, buf, sizeof buf);
   if (len < sizeof buf) {
     fputs(buf, out);
-  } else {   /* big models: one exact-size buffer from the model's allocator */
+  } else { /* big models: one exact-size buffer from the model's allocator */
     char* big = (char*)m->alloc->alloc(m->alloc->ctx, len + 1);
     if (big == NULL) return TG_ERR_NOMEM;
     tg_model_summary_str(m, big, len + 1);

@@ -27,8 +27,8 @@ static tg_status check_xy(tg_model* m, const char* fn, const tg_tensor* x, const
   if (!needs_y) return TG_OK;
   const int64_t ny = rows_of(y, tg_model_output_dim(m));
   if (ny < 0)
-    return tg_model_fail(m, TG_ERR_SHAPE, "%s: y is %s but the model gives [n x %lld] outputs",
-                         fn, tg_tensor_shape_str(y, s, sizeof s), (long long)tg_model_output_dim(m));
+    return tg_model_fail(m, TG_ERR_SHAPE, "%s: y is %s but the model gives [n x %lld] outputs", fn,
+                         tg_tensor_shape_str(y, s, sizeof s), (long long)tg_model_output_dim(m));
   if (ny != *n)
     return tg_model_fail(m, TG_ERR_SHAPE, "%s: x has %lld rows but y has %lld", fn, (long long)*n,
                          (long long)ny);

@@ -13,15 +13,15 @@
 tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* x, int64_t n,
                                const float* y, bool needs_y, bool needs_loss) {
   if (m == NULL) return TG_ERR_NULL_ARG;
-  if (m->n_layers == 0)
-    return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers", fn);
+  if (m->n_layers == 0) return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers", fn);
   if (needs_loss && !m->compiled)
     return tg_model_fail(m, TG_ERR_STATE, "%s: compile the model first (no loss or optimizer)", fn);
   if (n < 1) return tg_model_fail(m, TG_ERR_ARG, "%s: n must be >= 1, got %lld", fn, (long long)n);
   if (x == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: x is NULL", fn);
   if (needs_y && y == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: y is NULL", fn);
   int64_t total = 0;
-  int64_t shape[2] = {n, m->input_dim > tg_model_output_dim(m) ? m->input_dim : tg_model_output_dim(m)};
+  int64_t shape[2] = {
+      n, m->input_dim > tg_model_output_dim(m) ? m->input_dim : tg_model_output_dim(m)};
   if (!tg_shape_numel(2, shape, &total))
     return tg_model_fail(m, TG_ERR_OVERFLOW, "%s: %lld rows is too many", fn, (long long)n);
   return TG_OK;
@@ -70,7 +70,7 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* x, int64_t n, 
   tg_status st = run_slot(m, fn, &m->train, x, n, y, true);
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
-  memset(m->grads, 0, (size_t)m->n_params * sizeof(float));   /* backward accumulates */
+  memset(m->grads, 0, (size_t)m->n_params * sizeof(float)); /* backward accumulates */
   st = tg_tape_backward(t, m->train.loss);
   if (st != TG_OK) {
     m->train.rows = 0;
@@ -84,8 +84,8 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* x, int64_t n, 
   return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, err.message);
 }
 
-tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* x, int64_t n,
-                             const float* y, float* loss) {
+tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* x, int64_t n, const float* y,
+                             float* loss) {
   tg_status st = run_slot(m, fn, &m->eval, x, n, y, false);
   if (st == TG_OK && loss) *loss = m->eval.loss->data[0];
   return st;
@@ -118,10 +118,9 @@ tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, i
   if (out == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: out is NULL", fn);
   const int64_t need = n * tg_model_output_dim(m);
   if (out_cap < need)
-    return tg_model_fail(m, TG_ERR_SHAPE,
-                         "%s: out holds %lld floats but %lld rows of %lld outputs need %lld", fn,
-                         (long long)out_cap, (long long)n, (long long)tg_model_output_dim(m),
-                         (long long)need);
+    return tg_model_fail(
+        m, TG_ERR_SHAPE, "%s: out holds %lld floats but %lld rows of %lld outputs need %lld", fn,
+        (long long)out_cap, (long long)n, (long long)tg_model_output_dim(m), (long long)need);
   st = run_slot(m, fn, &m->predict, x, n, NULL, false);
   if (st == TG_OK) memcpy(out, m->predict.out->data, (size_t)need * sizeof(float));
   return st;

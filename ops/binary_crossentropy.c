@@ -14,7 +14,8 @@ static const float kEps = 1e-7f;
 
 static float clip(float p) { return p < kEps ? kEps : (p > 1.0f - kEps ? 1.0f - kEps : p); }
 
-static tg_status bce_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+static tg_status bce_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                           size_t cap) {
   (void)shape;
   return tg_loss_shape_rule(n, false, rank, msg, cap);
 }

@@ -16,7 +16,8 @@ static const float kEps = 1e-7f;
 
 static float clip(float q) { return q < kEps ? kEps : (q > 1.0f - kEps ? 1.0f - kEps : q); }
 
-static tg_status cce_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+static tg_status cce_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                           size_t cap) {
   (void)shape;
   return tg_loss_shape_rule(n, true, rank, msg, cap);
 }
@@ -52,7 +53,7 @@ static void cce_backward(tg_node* n) {
     const float* p = pt->data + r * c;
     const float* t = n->in[1]->data + r * c;
     const float s = (float)row_sum(p, c);
-    double gq = 0.0;   /* Σ_j g_j q_j */
+    double gq = 0.0; /* Σ_j g_j q_j */
     for (int64_t j = 0; j < c; ++j) {
       const float q = p[j] / s;
       if (q > kEps && q < 1.0f - kEps) gq += (double)(-t[j] / q) * q;

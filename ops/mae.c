@@ -5,7 +5,8 @@
 #include "ops/internal/loss_shape.h"
 #include "ops/ops.h"
 
-static tg_status mae_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+static tg_status mae_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                           size_t cap) {
   (void)shape;
   return tg_loss_shape_rule(n, false, rank, msg, cap);
 }

@@ -52,4 +52,6 @@ static void softmax_backward(tg_node* n) {
 
 const tg_op_def tg_op_softmax = {"softmax", 1, softmax_shape, softmax_forward, softmax_backward};
 
-tg_tensor* tg_softmax(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_softmax, &x, 1, NULL); }
+tg_tensor* tg_softmax(tg_tape* t, tg_tensor* x) {
+  return tg_tape_apply(t, &tg_op_softmax, &x, 1, NULL);
+}

@@ -36,7 +36,7 @@ TEST_F(LossesTest, MeanSquaredAndAbsoluteError) {
   tg_tensor* p = Leaf({2, 2}, {1.0f, -2.0f, 0.5f, 3.0f}, true);
   tg_tensor* y = Leaf({2, 2}, {0.0f, 1.0f, 0.5f, 1.0f}, false);
   EXPECT_NEAR(Run({TG_LOSS_MAE, false}, p, y), (1.0 + 3.0 + 0.0 + 2.0) / 4.0, 1e-7);
-  const float want[4] = {0.25f, -0.25f, 0.0f, 0.25f};   // sign(p - y)/n, sign(0) = 0
+  const float want[4] = {0.25f, -0.25f, 0.0f, 0.25f};  // sign(p - y)/n, sign(0) = 0
   for (int i = 0; i < 4; ++i) EXPECT_FLOAT_EQ(p->grad[i], want[i]);
   tg_tape_clear(tape_);
   p = Leaf({2, 2}, {1.0f, -2.0f, 0.5f, 3.0f}, true);
@@ -49,7 +49,8 @@ TEST_F(LossesTest, BinaryCrossentropyOnProbabilitiesClipsLikeKeras) {
   tg_tensor* p = Leaf({4}, {0.8f, 0.3f, 0.0f, 1.0f}, true);
   tg_tensor* y = Leaf({4}, {1.0f, 0.0f, 1.0f, 1.0f}, false);
   const double eps = 1e-7f;
-  const double want = (-std::log(0.8) - std::log(0.7) - std::log(eps) - std::log((double)(1.0f - 1e-7f))) / 4.0;
+  const double want =
+      (-std::log(0.8) - std::log(0.7) - std::log(eps) - std::log((double)(1.0f - 1e-7f))) / 4.0;
   EXPECT_NEAR(Run({TG_LOSS_BINARY_CROSSENTROPY, false}, p, y), want, 1e-5);
   EXPECT_NEAR(p->grad[0], -1.0 / 0.8 / 4.0, 1e-6);
   EXPECT_NEAR(p->grad[1], 1.0 / 0.7 / 4.0, 1e-6);
@@ -61,7 +62,8 @@ TEST_F(LossesTest, BinaryCrossentropyFromLogitsIsStableForLargeLogits) {
   tg_tensor* z = Leaf({3}, {0.5f, -100.0f, 100.0f}, true);
   tg_tensor* y = Leaf({3}, {1.0f, 1.0f, 1.0f}, false);
   const double s = 1.0 / (1.0 + std::exp(-0.5));
-  EXPECT_NEAR(Run({TG_LOSS_BINARY_CROSSENTROPY, true}, z, y), (-std::log(s) + 100.0 + 0.0) / 3.0, 1e-5);
+  EXPECT_NEAR(Run({TG_LOSS_BINARY_CROSSENTROPY, true}, z, y), (-std::log(s) + 100.0 + 0.0) / 3.0,
+              1e-5);
   EXPECT_NEAR(z->grad[0], (s - 1.0) / 3.0, 1e-7);
   EXPECT_NEAR(z->grad[1], -1.0 / 3.0, 1e-7);
   EXPECT_NEAR(z->grad[2], 0.0, 1e-7);
@@ -95,11 +97,13 @@ TEST_F(LossesTest, ErrorsNameTheOpAndTheShapes) {
   tg_tensor* p = Leaf({3, 2}, {1, 2, 3, 4, 5, 6}, true);
   tg_tensor* y = Leaf({2, 3}, {1, 2, 3, 4, 5, 6}, false);
   EXPECT_EQ(tg_loss_apply(tape_, {TG_LOSS_CATEGORICAL_CROSSENTROPY, false}, p, y), nullptr);
-  EXPECT_STREQ(tg_tape_message(tape_), "categorical_crossentropy: prediction [3x2] and target [2x3]: shapes differ");
+  EXPECT_STREQ(tg_tape_message(tape_),
+               "categorical_crossentropy: prediction [3x2] and target [2x3]: shapes differ");
   tg_tape_clear(tape_);
   p = Leaf({}, {1}, true);
   EXPECT_EQ(tg_loss_apply(tape_, {TG_LOSS_CATEGORICAL_CROSSENTROPY, true}, p, p), nullptr);
-  EXPECT_STREQ(tg_tape_message(tape_), "softmax_cross_entropy: prediction []: needs a class axis (rank >= 1)");
+  EXPECT_STREQ(tg_tape_message(tape_),
+               "softmax_cross_entropy: prediction []: needs a class axis (rank >= 1)");
   tg_tape_clear(tape_);
   p = Leaf({2}, {1, 2}, true);
   EXPECT_EQ(tg_loss_apply(tape_, {static_cast<tg_loss_kind>(9), false}, p, p), nullptr);

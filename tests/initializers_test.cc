@@ -24,7 +24,8 @@ Moments Sample(const tg_initializer& init, int64_t fan_in, int64_t fan_out, uint
   tg_rng rng;
   tg_rng_seed(&rng, seed);
   tg_error err = {};
-  EXPECT_EQ(tg_initializer_fill(&init, v.data(), kN, fan_in, fan_out, &rng, &err), TG_OK) << err.message;
+  EXPECT_EQ(tg_initializer_fill(&init, v.data(), kN, fan_in, fan_out, &rng, &err), TG_OK)
+      << err.message;
   Moments m{v[0], v[0], 0.0, 0.0};
   for (float x : v) {
     m.min = std::min(m.min, static_cast<double>(x));
@@ -145,12 +146,15 @@ TEST(InitializersTest, SameSeedSameValuesOtherSeedOtherValues) {
   }
 }
 
-std::string FillError(tg_initializer init, int64_t n, int64_t fan_in, int64_t fan_out, bool with_rng = true) {
+std::string FillError(tg_initializer init, int64_t n, int64_t fan_in, int64_t fan_out,
+                      bool with_rng = true) {
   float v[4];
   tg_rng r;
   tg_rng_seed(&r, 1);
   tg_error err = {};
-  EXPECT_NE(tg_initializer_fill(&init, n ? v : nullptr, n, fan_in, fan_out, with_rng ? &r : nullptr, &err), TG_OK);
+  EXPECT_NE(tg_initializer_fill(&init, n ? v : nullptr, n, fan_in, fan_out, with_rng ? &r : nullptr,
+                                &err),
+            TG_OK);
   return err.message;
 }
 
@@ -163,11 +167,13 @@ TEST(InitializersTest, ErrorMessages) {
             "tg_initializer_fill: random_uniform minval 2 > maxval 1");
   EXPECT_EQ(FillError({TG_INIT_RANDOM_NORMAL, 0.0f, 0.0f, 0.0f, 0.0f, -1.0f}, 4, 1, 1),
             "tg_initializer_fill: random_normal stddev must be >= 0, got -1");
-  EXPECT_EQ(FillError(tg_init_constant(NAN), 4, 1, 1), "tg_initializer_fill: constant parameters must be finite");
+  EXPECT_EQ(FillError(tg_init_constant(NAN), 4, 1, 1),
+            "tg_initializer_fill: constant parameters must be finite");
   EXPECT_EQ(FillError(tg_init_of_kind(TG_INIT_HE_NORMAL), 4, 1, 1, false),
             "tg_initializer_fill: rng is NULL for he_normal");
   tg_initializer z = tg_init_zeros();
-  EXPECT_EQ(tg_initializer_fill(&z, nullptr, 0, 1, 1, nullptr, nullptr), TG_OK);  // n = 0: no data needed
+  EXPECT_EQ(tg_initializer_fill(&z, nullptr, 0, 1, 1, nullptr, nullptr),
+            TG_OK);  // n = 0: no data needed
 }
 
 TEST(InitializersTest, ParseNamesAndConstants) {
@@ -179,18 +185,22 @@ TEST(InitializersTest, ParseNamesAndConstants) {
   EXPECT_EQ(out.value, 0.5f);
   for (int k = TG_INIT_ZEROS; k < TG_INIT_KIND_COUNT; ++k) {
     if (k == TG_INIT_CONSTANT) continue;
-    ASSERT_EQ(tg_initializer_parse(tg_init_kind_name(static_cast<tg_init_kind>(k)), &out, nullptr), TG_OK);
+    ASSERT_EQ(tg_initializer_parse(tg_init_kind_name(static_cast<tg_init_kind>(k)), &out, nullptr),
+              TG_OK);
     EXPECT_EQ(out.kind, k);
   }
   tg_error err = {};
   EXPECT_EQ(tg_initializer_parse("constant:abc", &out, &err), TG_ERR_PARSE);
-  EXPECT_STREQ(err.message, "tg_initializer_parse: \"constant:abc\": constant needs a finite number, e.g. constant:0.5");
+  EXPECT_STREQ(
+      err.message,
+      "tg_initializer_parse: \"constant:abc\": constant needs a finite number, e.g. constant:0.5");
   err = {};
   EXPECT_EQ(tg_initializer_parse("glorot", &out, &err), TG_ERR_PARSE);
-  EXPECT_STREQ(err.message,
-               "tg_initializer_parse: unknown initializer \"glorot\"; expected zeros, ones, constant:V, "
-               "random_uniform, random_normal, truncated_normal, glorot_uniform, glorot_normal, "
-               "he_uniform, he_normal, lecun_uniform or lecun_normal");
+  EXPECT_STREQ(
+      err.message,
+      "tg_initializer_parse: unknown initializer \"glorot\"; expected zeros, ones, constant:V, "
+      "random_uniform, random_normal, truncated_normal, glorot_uniform, glorot_normal, "
+      "he_uniform, he_normal, lecun_uniform or lecun_normal");
 }
 
 }  // namespace

@@ -68,7 +68,8 @@ TEST(ModelTest, KerasNamesShapesAndOneContiguousBlock) {
   EXPECT_EQ(tg_model_layer_count(m), 3);
   EXPECT_EQ(tg_model_output_dim(m), 2);
   EXPECT_EQ(tg_model_param_size(m), 3 * 4 + 4 + 4 * 5 + 5 * 2 + 2);
-  const char* names[] = {"dense_1/kernel", "dense_1/bias", "dense_2/kernel", "dense_3/kernel", "dense_3/bias"};
+  const char* names[] = {"dense_1/kernel", "dense_1/bias", "dense_2/kernel", "dense_3/kernel",
+                         "dense_3/bias"};
   const int64_t sizes[] = {12, 4, 20, 10, 2};
   ASSERT_EQ(tg_model_param_count(m), 5);
   int64_t offset = 0;
@@ -112,8 +113,8 @@ TEST(ModelTest, TapeShowsMatmulAddActivationUnderEachLayerScope) {
   const tg_tape* t = tg_model_tape(m);
   ASSERT_NE(t, nullptr);
   const std::vector<std::pair<std::string, std::string>> want = {
-      {"dense_1", "matmul"}, {"dense_1", "add"}, {"dense_1", "relu"}, {"dense_2", "matmul"},
-      {"dense_2", "sigmoid"}, {"dense_3", "matmul"}, {"dense_3", "add"}, {"", "mse"}};
+      {"dense_1", "matmul"},  {"dense_1", "add"},    {"dense_1", "relu"}, {"dense_2", "matmul"},
+      {"dense_2", "sigmoid"}, {"dense_3", "matmul"}, {"dense_3", "add"},  {"", "mse"}};
   ASSERT_EQ(tg_tape_node_count(t), static_cast<int>(want.size()));
   for (int i = 0; i < tg_tape_node_count(t); ++i) {
     const tg_node* n = tg_tape_node(t, i);
@@ -143,7 +144,8 @@ TEST(ModelTest, PredictMatchesAHandWrittenForwardPass) {
   ASSERT_EQ(tg_model_predict(m, x, 3, out, 6), TG_OK) << tg_model_message(m);
   for (int r = 0; r < 3; ++r) {
     double h[3], z[2];
-    for (int j = 0; j < 3; ++j) h[j] = std::tanh(x[2 * r] * k1[j] + x[2 * r + 1] * k1[3 + j] + b1[j]);
+    for (int j = 0; j < 3; ++j)
+      h[j] = std::tanh(x[2 * r] * k1[j] + x[2 * r + 1] * k1[3 + j] + b1[j]);
     for (int c = 0; c < 2; ++c) z[c] = h[0] * k2[c] + h[1] * k2[2 + c] + h[2] * k2[4 + c] + b2[c];
     const double e0 = std::exp(z[0]), e1 = std::exp(z[1]);
     EXPECT_NEAR(out[2 * r], e0 / (e0 + e1), 1e-6) << "row " << r;
@@ -190,14 +192,17 @@ TEST(ModelTest, TrainOnBatchReturnsTheLossBeforeItsStepAndComputeGradientsTrains
   Compile(m);
   float x[10], y[20];
   tg_seed_data(x, y);
-  std::vector<float> before(tg_model_param_values(m), tg_model_param_values(m) + tg_model_param_size(m));
+  std::vector<float> before(tg_model_param_values(m),
+                            tg_model_param_values(m) + tg_model_param_size(m));
   float l0 = 0, l1 = 0, l2 = 0;
   ASSERT_EQ(tg_model_compute_gradients(m, x, 10, y, &l0), TG_OK);
-  EXPECT_EQ(std::vector<float>(tg_model_param_values(m), tg_model_param_values(m) + before.size()), before);
+  EXPECT_EQ(std::vector<float>(tg_model_param_values(m), tg_model_param_values(m) + before.size()),
+            before);
   EXPECT_EQ(tg_optimizer_iterations(tg_model_optimizer(m)), 0);
   ASSERT_EQ(tg_model_train_on_batch(m, x, 10, y, &l1), TG_OK);
   EXPECT_EQ(l1, l0);
-  EXPECT_NE(std::vector<float>(tg_model_param_values(m), tg_model_param_values(m) + before.size()), before);
+  EXPECT_NE(std::vector<float>(tg_model_param_values(m), tg_model_param_values(m) + before.size()),
+            before);
   ASSERT_EQ(tg_model_evaluate(m, x, 10, y, &l2), TG_OK);
   EXPECT_LT(l2, l1);
   tg_model_free(m);
@@ -212,7 +217,7 @@ TEST(ModelTest, ReplayAllocatesNothingOnceEachBatchSizeWasSeen) {
   float x[10], y[20], out[20], loss;
   tg_seed_data(x, y);
   ASSERT_EQ(tg_model_train_on_batch(m, x, 10, y, &loss), TG_OK);
-  ASSERT_EQ(tg_model_train_on_batch(m, x, 4, y, &loss), TG_OK);   // a second size
+  ASSERT_EQ(tg_model_train_on_batch(m, x, 4, y, &loss), TG_OK);  // a second size
   ASSERT_EQ(tg_model_predict(m, x, 10, out, 20), TG_OK);
   ASSERT_EQ(tg_model_evaluate(m, x, 10, y, &loss), TG_OK);
   tg_fit_options fo = {};
@@ -251,7 +256,8 @@ TEST(ModelTest, ReplayedStepsEqualFreshlyRecordedOnes) {
 }
 
 std::vector<float> Params(tg_model* m) {
-  return std::vector<float>(tg_model_param_values(m), tg_model_param_values(m) + tg_model_param_size(m));
+  return std::vector<float>(tg_model_param_values(m),
+                            tg_model_param_values(m) + tg_model_param_size(m));
 }
 
 TEST(ModelTest, FullBatchFitWithoutShuffleIsTrainOnBatchInALoop) {
@@ -284,7 +290,7 @@ TEST(ModelTest, ShuffledMinibatchFitIsDeterministicPerSeed) {
   std::vector<float> result[3];
   const uint64_t seeds[3] = {4, 4, 5};
   for (int i = 0; i < 3; ++i) {
-    tg_model* m = tg_seed_model_new(nullptr, 1, nullptr, nullptr);   // same weights
+    tg_model* m = tg_seed_model_new(nullptr, 1, nullptr, nullptr);  // same weights
     // Only the model seed differs for i = 2: the shuffling stream comes from it.
     tg_model_options o = {};
     o.input_dim = 1;
@@ -355,7 +361,7 @@ TEST(ModelTest, FitUsesTheLastRowsForValidationAndSmallLossesInScientificNotatio
   float history[400], val[400];
   tg_fit_options fo = {};
   fo.epochs = 400;
-  fo.validation_split = 0.2f;   // rows 8 and 9
+  fo.validation_split = 0.2f;  // rows 8 and 9
   fo.verbose = 2;
   fo.history_loss = history;
   fo.history_val_loss = val;
@@ -364,7 +370,8 @@ TEST(ModelTest, FitUsesTheLastRowsForValidationAndSmallLossesInScientificNotatio
   ASSERT_EQ(tg_model_evaluate(m, x + 8, 2, y + 16, &last_val), TG_OK);
   EXPECT_EQ(val[399], last_val);
   char tail[96];
-  snprintf(tail, sizeof tail, "Epoch 400/400\n - 0s - loss: %.4e - val_loss: %.4e\n", history[399], val[399]);
+  snprintf(tail, sizeof tail, "Epoch 400/400\n - 0s - loss: %.4e - val_loss: %.4e\n", history[399],
+           val[399]);
   EXPECT_LT(history[399], 1e-3f);
   EXPECT_NE(out.find(tail), std::string::npos) << out.substr(out.size() - 200);
   tg_model_free(m);
@@ -402,8 +409,10 @@ TEST(ModelTest, SummaryGroupsThousands) {
   ASSERT_EQ(tg_model_add_dense(m, Dense(1000)), TG_OK);
   char buf[2048];
   tg_model_summary_str(m, buf, sizeof buf);
-  EXPECT_NE(std::string(buf).find("dense_1 (Dense)              (None, 1000)              1,001,000 \n"),
-            std::string::npos) << buf;
+  EXPECT_NE(
+      std::string(buf).find("dense_1 (Dense)              (None, 1000)              1,001,000 \n"),
+      std::string::npos)
+      << buf;
   EXPECT_NE(std::string(buf).find("Total params: 1,001,000\n"), std::string::npos);
   tg_model_free(m);
 }
@@ -427,20 +436,25 @@ TEST(ModelTest, ErrorMessagesNameTheFunctionTheArgumentAndTheShapes) {
   d.kernel_init.minval = 1.0f;
   d.kernel_init.maxval = -1.0f;
   EXPECT_EQ(tg_model_add_dense(m, d), TG_ERR_ARG);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_add_dense: tg_initializer_fill: random_uniform minval 1 > maxval -1");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_add_dense: tg_initializer_fill: random_uniform minval 1 > maxval -1");
   EXPECT_EQ(tg_model_layer_count(m), 0);
   ASSERT_EQ(tg_model_add_dense(m, Dense(2)), TG_OK);
   EXPECT_EQ(tg_model_train_on_batch(m, x, 10, y, nullptr), TG_ERR_STATE);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_train_on_batch: compile the model first (no loss or optimizer)");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_train_on_batch: compile the model first (no loss or optimizer)");
   EXPECT_EQ(tg_model_predict(m, x, 10, out, 19), TG_ERR_SHAPE);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_predict: out holds 19 floats but 10 rows of 2 outputs need 20");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_predict: out holds 19 floats but 10 rows of 2 outputs need 20");
   tg_optimizer_options adam = {};
   adam.beta_2 = 2.0f;
   EXPECT_EQ(tg_model_compile(m, mse, &adam), TG_ERR_ARG);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_compile: tg_optimizer_new: adam beta_2 must be in [0, 1), got 2");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_compile: tg_optimizer_new: adam beta_2 must be in [0, 1), got 2");
   Compile(m);
   EXPECT_EQ(tg_model_add_dense(m, Dense(2)), TG_ERR_STATE);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_add_dense: the model is already compiled; add layers first");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_add_dense: the model is already compiled; add layers first");
   EXPECT_EQ(tg_model_train_on_batch(m, x, 0, y, nullptr), TG_ERR_ARG);
   EXPECT_STREQ(tg_model_message(m), "tg_model_train_on_batch: n must be >= 1, got 0");
   EXPECT_EQ(tg_model_evaluate(m, x, 10, nullptr, nullptr), TG_ERR_NULL_ARG);
@@ -448,11 +462,12 @@ TEST(ModelTest, ErrorMessagesNameTheFunctionTheArgumentAndTheShapes) {
   tg_fit_options fo = {};
   fo.validation_split = 0.95f;
   EXPECT_EQ(tg_model_fit(m, x, 10, y, &fo), TG_ERR_ARG);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_fit: validation_split 0.95 leaves no training rows out of 10");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_fit: validation_split 0.95 leaves no training rows out of 10");
   fo.validation_split = 1.0f;
   EXPECT_EQ(tg_model_fit(m, x, 10, y, &fo), TG_ERR_ARG);
   EXPECT_STREQ(tg_model_message(m), "tg_model_fit: validation_split must be in [0, 1), got 1");
-  EXPECT_EQ(tg_optimizer_iterations(tg_model_optimizer(m)), 0);   // nothing trained
+  EXPECT_EQ(tg_optimizer_iterations(tg_model_optimizer(m)), 0);  // nothing trained
   tg_model_free(m);
 }
 
@@ -471,7 +486,8 @@ TEST(ModelTest, TensorFormsRejectWidthMismatchesBeforeTraining) {
   EXPECT_EQ(tg_model_fit_tensors(m, x2, y, nullptr), TG_ERR_SHAPE);
   EXPECT_STREQ(tg_model_message(m), "tg_model_fit: x is [10x2] but the model takes [n x 1] inputs");
   EXPECT_EQ(tg_model_train_on_batch_tensors(m, x, y3, nullptr), TG_ERR_SHAPE);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_train_on_batch: y is [10x3] but the model gives [n x 2] outputs");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_train_on_batch: y is [10x3] but the model gives [n x 2] outputs");
   EXPECT_EQ(tg_model_evaluate_tensors(m, x, y8, nullptr), TG_ERR_SHAPE);
   EXPECT_STREQ(tg_model_message(m), "tg_model_evaluate: x has 10 rows but y has 8");
   EXPECT_EQ(tg_model_predict_tensors(m, x, y8), TG_ERR_SHAPE);
@@ -509,7 +525,8 @@ TEST(ModelTest, ClassifiersLearnWithCrossEntropies) {
                {TG_ACT_SOFTMAX, 2, {TG_LOSS_CATEGORICAL_CROSSENTROPY, false}, yc.data()},
                {TG_ACT_LINEAR, 2, {TG_LOSS_CATEGORICAL_CROSSENTROPY, true}, yc.data()}};
   for (const Case& c : cases) {
-    SCOPED_TRACE(testing::Message() << tg_loss_kind_name(c.loss.kind) << " from_logits " << c.loss.from_logits);
+    SCOPED_TRACE(testing::Message()
+                 << tg_loss_kind_name(c.loss.kind) << " from_logits " << c.loss.from_logits);
     tg_model* m = NewModel(2, 3);
     ASSERT_EQ(tg_model_add_dense(m, Dense(8, TG_ACT_TANH)), TG_OK);
     ASSERT_EQ(tg_model_add_dense(m, Dense(c.units, c.out)), TG_OK);
@@ -518,7 +535,8 @@ TEST(ModelTest, ClassifiersLearnWithCrossEntropies) {
     ASSERT_EQ(tg_model_compile(m, c.loss, &adam), TG_OK);
     float first = 0, last = 0;
     ASSERT_EQ(tg_model_evaluate(m, x.data(), n, c.y, &first), TG_OK);
-    for (int s = 0; s < 200; ++s) ASSERT_EQ(tg_model_train_on_batch(m, x.data(), n, c.y, &last), TG_OK);
+    for (int s = 0; s < 200; ++s)
+      ASSERT_EQ(tg_model_train_on_batch(m, x.data(), n, c.y, &last), TG_OK);
     ASSERT_EQ(tg_model_evaluate(m, x.data(), n, c.y, &last), TG_OK);
     EXPECT_LT(last, 0.2f * first);
     EXPECT_LT(last, 0.15f);

@@ -39,7 +39,8 @@ struct Reference {
     for (int i = 0; i < kN; ++i) {
       const double g = Grad(step, i);
       if (o.kind == TG_OPT_ADAM) {
-        const double lr_t = lr * std::sqrt(1.0 - std::pow((double)o.beta_2, t)) / (1.0 - std::pow((double)o.beta_1, t));
+        const double lr_t = lr * std::sqrt(1.0 - std::pow((double)o.beta_2, t)) /
+                            (1.0 - std::pow((double)o.beta_1, t));
         s1[i] = o.beta_1 * s1[i] + (1.0 - o.beta_1) * g;
         s2[i] = o.beta_2 * s2[i] + (1.0 - o.beta_2) * g * g;
         double v = s2[i];
@@ -77,7 +78,8 @@ void ExpectMatchesReference(const tg_optimizer_options& options) {
       const double scale = std::max(std::fabs(ref.w[i]), std::fabs(W0(i)));
       EXPECT_NEAR(w[i], ref.w[i], 1e-6 * scale);
       // The displacement itself, to 1e-4 relative above that float32 floor.
-      EXPECT_NEAR(w[i] - W0(i), ref.w[i] - W0(i), 1e-4 * std::fabs(ref.w[i] - W0(i)) + 1e-6 * scale);
+      EXPECT_NEAR(w[i] - W0(i), ref.w[i] - W0(i),
+                  1e-4 * std::fabs(ref.w[i] - W0(i)) + 1e-6 * scale);
     }
   }
   EXPECT_EQ(tg_optimizer_iterations(opt), kSteps);
@@ -234,7 +236,8 @@ TEST(OptimizersTest, StepsAllocateNothingAndResetForgetsState) {
   ASSERT_NE(opt, nullptr);
   const int after_new = c.allocs;
   std::vector<float> w(kN, 1.0f), g(kN, 0.5f), w2(kN, 1.0f);
-  for (int s = 0; s < 100; ++s) ASSERT_EQ(tg_optimizer_step(opt, w.data(), g.data(), kN, nullptr), TG_OK);
+  for (int s = 0; s < 100; ++s)
+    ASSERT_EQ(tg_optimizer_step(opt, w.data(), g.data(), kN, nullptr), TG_OK);
   EXPECT_EQ(c.allocs, after_new);
   tg_optimizer_reset(opt);
   EXPECT_EQ(tg_optimizer_iterations(opt), 0);

@@ -28,7 +28,8 @@ class SeedTest : public testing::Test {
   float Train(tg_model* m, int steps) {
     float loss = 0.0f;
     for (int s = 0; s < steps; ++s)
-      EXPECT_EQ(tg_model_train_on_batch(m, x_, TG_SEED_ROWS, y_, &loss), TG_OK) << tg_model_message(m);
+      EXPECT_EQ(tg_model_train_on_batch(m, x_, TG_SEED_ROWS, y_, &loss), TG_OK)
+          << tg_model_message(m);
     EXPECT_EQ(tg_model_evaluate(m, x_, TG_SEED_ROWS, y_, &loss), TG_OK);
     return loss;
   }
@@ -89,7 +90,7 @@ void ExpectSymmetric(tg_model* m, int step) {
       ASSERT_EQ(t->grad[i], t->grad[0]) << name << " grad[" << i << "]";
     }
   }
-  const tg_tensor* k3 = tg_model_find_param(m, "dense_3/kernel");   // [16, 2]
+  const tg_tensor* k3 = tg_model_find_param(m, "dense_3/kernel");  // [16, 2]
   for (int64_t r = 1; r < 16; ++r) {
     for (int c = 0; c < 2; ++c) {
       ASSERT_EQ(k3->data[r * 2 + c], k3->data[c]) << "dense_3/kernel row " << r;
@@ -105,7 +106,7 @@ TEST_F(SeedTest, ConstantInitSymmetryNeverBreaks) {
     tg_model* m = Model(&c);
     for (int step = 1; step <= 2000; ++step) {
       ASSERT_EQ(tg_model_train_on_batch(m, x_, TG_SEED_ROWS, y_, nullptr), TG_OK);
-      if (step % 250 == 0) ExpectSymmetric(m, step);   // grads are those of this step
+      if (step % 250 == 0) ExpectSymmetric(m, step);  // grads are those of this step
     }
     tg_model_free(m);
   }
@@ -135,7 +136,7 @@ TEST_F(SeedTest, DefaultInitFitsForNearlyEverySeed) {
     const float loss = Train(m, 1000);
     below += loss < 1e-4f;
     EXPECT_LT(loss, 1e-3f) << "seed " << seed;
-    if (loss < 1e-4f) {   // then the predictions track the targets, not their means
+    if (loss < 1e-4f) {  // then the predictions track the targets, not their means
       float pred[TG_SEED_ROWS * 2];
       ASSERT_EQ(tg_model_predict(m, x_, TG_SEED_ROWS, pred, TG_SEED_ROWS * 2), TG_OK);
       for (int i = 0; i < 2 * TG_SEED_ROWS; ++i)

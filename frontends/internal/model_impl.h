@@ -13,44 +13,44 @@
 /* One Dense layer. Allocated on its own so tensor addresses never move: tapes and
  * callers keep pointers to them. */
 typedef struct tg_dense_layer {
-  char name[TG_NAME_CAP];            /* "dense_3" */
+  char name[TG_NAME_CAP]; /* "dense_3" */
   int64_t in, units;
   tg_activation activation;
   bool use_bias;
-  int64_t offset;                    /* of the kernel in the parameter block; bias follows */
-  tg_tensor kernel, bias;            /* views with gradients, for the training tape */
-  tg_tensor kernel_const, bias_const;   /* same values, no gradient: inference tapes */
+  int64_t offset;                     /* of the kernel in the parameter block; bias follows */
+  tg_tensor kernel, bias;             /* views with gradients, for the training tape */
+  tg_tensor kernel_const, bias_const; /* same values, no gradient: inference tapes */
 } tg_dense_layer;
 
 /* A tape recorded for one batch size, replayed while the size stays the same. */
 typedef struct tg_tape_slot {
   tg_tape* tape;
-  int64_t rows;                      /* batch size recorded; 0: nothing usable */
-  tg_tensor* x;                      /* [rows, input_dim] input leaf */
-  tg_tensor* y;                      /* [rows, output_dim] target leaf (NULL for predict) */
-  tg_tensor* out;                    /* model output */
-  tg_tensor* loss;                   /* NULL for predict */
+  int64_t rows;    /* batch size recorded; 0: nothing usable */
+  tg_tensor* x;    /* [rows, input_dim] input leaf */
+  tg_tensor* y;    /* [rows, output_dim] target leaf (NULL for predict) */
+  tg_tensor* out;  /* model output */
+  tg_tensor* loss; /* NULL for predict */
 } tg_tape_slot;
 
 struct tg_model {
   const tg_allocator* alloc;
   int64_t input_dim;
   int threads;
-  tg_rng init_rng;                   /* every initializer, in layer order */
-  tg_rng shuffle_rng;                /* fit's shuffling, independent of the layers */
+  tg_rng init_rng;    /* every initializer, in layer order */
+  tg_rng shuffle_rng; /* fit's shuffling, independent of the layers */
   tg_dense_layer** layers;
   int n_layers, cap_layers;
-  float* values;                     /* n_params floats: every parameter */
-  float* grads;                      /* n_params floats: every gradient */
+  float* values; /* n_params floats: every parameter */
+  float* grads;  /* n_params floats: every gradient */
   int64_t n_params;
   bool compiled;
   tg_loss loss;
   tg_optimizer* optimizer;
   tg_tape_slot train, predict, eval;
-  const tg_tape* last_train;         /* what tg_model_tape returns */
-  float* scratch;                    /* fit's batch buffers and row order, grow-only */
+  const tg_tape* last_train; /* what tg_model_tape returns */
+  float* scratch;            /* fit's batch buffers and row order, grow-only */
   size_t scratch_bytes;
-  tg_error error;                    /* last failing call */
+  tg_error error; /* last failing call */
 };
 
 /* Records `code` and a message as the model's last error; returns code. */
@@ -81,7 +81,7 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* x, int64_t n, 
                         bool update, float* loss);
 
 /* Loss on rows without gradients (the evaluation tape). Checks nothing. */
-tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* x, int64_t n,
-                             const float* y, float* loss);
+tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* x, int64_t n, const float* y,
+                             float* loss);
 
 #endif /* TAPEGRAD_FRONTENDS_INTERNAL_MODEL_IMPL_H_ */

@@ -6,11 +6,11 @@
 #include "frontends/optimizers.h"
 
 struct tg_optimizer {
-  tg_optimizer_options opt;   /* resolved: no zero defaults left */
+  tg_optimizer_options opt; /* resolved: no zero defaults left */
   const tg_allocator* alloc;
-  int64_t n;                  /* floats per block */
-  int64_t iterations;         /* steps taken (Keras' `iterations`) */
-  float* state;               /* slots_per_param(kind) * n floats, contiguous */
+  int64_t n;          /* floats per block */
+  int64_t iterations; /* steps taken (Keras' `iterations`) */
+  float* state;       /* slots_per_param(kind) * n floats, contiguous */
 };
 
 /* Learning rate after Keras' time decay: lr / (1 + decay * iterations). */

@@ -9,8 +9,8 @@
 
 #include "core/op.h"
 
-static inline tg_status tg_loss_shape_rule(const tg_node* n, bool needs_axis, int* rank,
-                                           char* msg, size_t cap) {
+static inline tg_status tg_loss_shape_rule(const tg_node* n, bool needs_axis, int* rank, char* msg,
+                                           size_t cap) {
   const tg_tensor* a = n->in[0];
   const tg_tensor* b = n->in[1];
   char sa[TG_SHAPE_STR_CAP], sb[TG_SHAPE_STR_CAP];
