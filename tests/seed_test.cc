@@ -43,7 +43,7 @@ TEST_F(SeedTest, ZeroInitGradientsAreExactlyZeroExceptTheOutputBias) {
   tg_model* m = Model(&zero);
   float loss = 0.0f;
   ASSERT_EQ(tg_model_compute_gradients(m, x_, TG_SEED_ROWS, y_, &loss), TG_OK);
-  // Predictions are all 0: loss = mean(y²) = (10·0.01 + Σ(0.01 i)²)/20 = 0.0078500.
+  // Predictions are all 0: loss = mean(y²) = (10·0.01 + Σ(0.01 i)²)/20 = 0.006425.
   EXPECT_NEAR(loss, (0.1 + 0.0285) / 20.0, 1e-8);
   for (int p = 0; p < tg_model_param_count(m); ++p) {
     const tg_tensor* t = tg_model_param(m, p);
