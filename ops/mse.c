@@ -2,27 +2,13 @@
  * for equal output widths: mean over the last axis, then over the batch).
  * Backward: da += dy · 2(a - b)/n,  db -= dy · 2(a - b)/n.
  */
-#include <stdio.h>
-
 #include "core/tape.h"
+#include "ops/internal/loss_shape.h"
 #include "ops/ops.h"
 
 static tg_status mse_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
   (void)shape;
-  const tg_tensor* a = n->in[0];
-  const tg_tensor* b = n->in[1];
-  char sa[TG_SHAPE_STR_CAP], sb[TG_SHAPE_STR_CAP];
-  if (!tg_same_shape(a, b)) {
-    snprintf(msg, cap, "prediction %s and target %s: shapes differ", tg_tensor_shape_str(a, sa, sizeof sa),
-             tg_tensor_shape_str(b, sb, sizeof sb));
-    return TG_ERR_SHAPE;
-  }
-  if (a->size == 0) {
-    snprintf(msg, cap, "%s: cannot average zero elements", tg_tensor_shape_str(a, sa, sizeof sa));
-    return TG_ERR_SHAPE;
-  }
-  *rank = 0;
-  return TG_OK;
+  return tg_loss_shape_rule(n, false, rank, msg, cap);
 }
 
 static void mse_forward(tg_node* n) {
