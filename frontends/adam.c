@@ -1,5 +1,6 @@
 /* frontends/adam.c — Keras' Adam (see optimizers.h for the rule and how it differs
  * from PyTorch's placement of epsilon). State block: m[n], v[n] (, v_hat[n]). */
+#include <float.h>
 #include <math.h>
 
 #include "frontends/internal/optimizer_impl.h"
@@ -18,18 +19,28 @@ void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
   const float* restrict gr = g;
   /* Two loops rather than one with a branch, so each is a single vectorised pass
    * over the block (restrict: the blocks never overlap). */
+  /* A moment whose gradient stays 0 (a dead unit) decays into the subnormal range
+   * and sticks there: 0.9 * m rounds back to m for the smallest subnormals. Every
+   * step would then take the CPU's slow subnormal path (it made the seed's whole
+   * step 2x slower), so moments below FLT_MIN become 0, as TensorFlow's
+   * flush-to-zero makes them; the update such a moment gives is far below any
+   * weight's last bit anyway. */
   if (!p->amsgrad) {
     for (int64_t i = 0; i < n; ++i) {
-      m[i] = b1 * m[i] + (1.0f - b1) * gr[i];
-      v[i] = b2 * v[i] + (1.0f - b2) * (gr[i] * gr[i]);
+      const float mi = b1 * m[i] + (1.0f - b1) * gr[i];
+      const float vi = b2 * v[i] + (1.0f - b2) * (gr[i] * gr[i]);
+      m[i] = fabsf(mi) < FLT_MIN ? 0.0f : mi;
+      v[i] = vi < FLT_MIN ? 0.0f : vi;
       wr[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps);
     }
     return;
   }
   float* restrict v_hat = o->state + 2 * n; /* the largest v seen so far */
   for (int64_t i = 0; i < n; ++i) {
-    m[i] = b1 * m[i] + (1.0f - b1) * gr[i];
-    v[i] = b2 * v[i] + (1.0f - b2) * (gr[i] * gr[i]);
+    const float mi = b1 * m[i] + (1.0f - b1) * gr[i];
+    const float vi = b2 * v[i] + (1.0f - b2) * (gr[i] * gr[i]);
+    m[i] = fabsf(mi) < FLT_MIN ? 0.0f : mi;
+    v[i] = vi < FLT_MIN ? 0.0f : vi;
     v_hat[i] = v_hat[i] < v[i] ? v[i] : v_hat[i];
     wr[i] -= lr_t * m[i] / (sqrtf(v_hat[i]) + eps);
   }
