@@ -12,6 +12,7 @@
 #ifndef TAPEGRAD_CORE_OP_H_
 #define TAPEGRAD_CORE_OP_H_
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,23 @@ typedef struct tg_op_def {
   void (*forward)(tg_node* n);
   void (*backward)(tg_node* n);
 } tg_op_def;
+
+/* A replay shortcut for two consecutive nodes, installed per tape with
+ * tg_tape_set_fusions (core/tape.h). When node n runs `first` and the node right
+ * after it runs `second`:
+ *   forward   (replay only) may compute both nodes' outputs in one pass -- exactly
+ *             the values the two forwards give -- and return true; false declines
+ *             and the two forwards run one by one.
+ *   backward  may run next's backward and then n's in one pass, with exactly the
+ *             results of the two, and return true; false declines. NULL: never.
+ * What is recorded, the nodes tools see and every value stay the same; only the
+ * number of passes over memory changes. */
+typedef struct tg_op_fusion {
+  const struct tg_op_def* first;
+  const struct tg_op_def* second;
+  bool (*forward)(tg_node* n, tg_node* next);
+  bool (*backward)(tg_node* n, tg_node* next);
+} tg_op_fusion;
 
 #ifdef __cplusplus
 }

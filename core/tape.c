@@ -20,6 +20,8 @@ struct tg_tape {
   int threads;
   tg_threadpool* own_pool;     /* created on first tg_tape_pool, through `alloc` */
   tg_threadpool* shared_pool;  /* borrowed from tg_tape_set_pool, or NULL */
+  const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
+  int n_fusions;
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
@@ -208,12 +210,32 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   return y;
 }
 
+/* The fusion for the pair (a, b), or NULL. */
+static const tg_op_fusion* fusion_of(const tg_tape* t, const tg_node* a, const tg_node* b) {
+  for (int f = 0; f < t->n_fusions; ++f)
+    if (t->fusions[f].first == a->op && t->fusions[f].second == b->op) return &t->fusions[f];
+  return NULL;
+}
+
 tg_status tg_tape_forward(tg_tape* t) {
   if (t == NULL) return TG_ERR_NULL_ARG;
   if (t->error.code != TG_OK) return t->error.code;
-  for (int i = 0; i < t->n_nodes; ++i) t->nodes[i].op->forward(&t->nodes[i]);
+  for (int i = 0; i < t->n_nodes; ++i) {
+    tg_node* n = &t->nodes[i];
+    if (t->n_fusions > 0 && i + 1 < t->n_nodes) {
+      const tg_op_fusion* f = fusion_of(t, n, n + 1);
+      if (f && f->forward && f->forward(n, n + 1)) {
+        ++i;   /* both nodes done in one pass */
+        continue;
+      }
+    }
+    n->op->forward(n);
+  }
   return TG_OK;
 }
+
+/* Whether backward visits node n at all. */
+static bool runs_backward(const tg_node* n) { return n->out->grad != NULL && n->op->backward != NULL; }
 
 tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
   if (t == NULL) return TG_ERR_NULL_ARG;
@@ -239,7 +261,15 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
   loss->grad[0] = 1.0f;
   for (int i = last; i >= 0; --i) {
     tg_node* n = &t->nodes[i];
-    if (n->out->grad != NULL && n->op->backward != NULL) n->op->backward(n);
+    if (!runs_backward(n)) continue;
+    if (t->n_fusions > 0 && i > 0 && runs_backward(n - 1)) {
+      const tg_op_fusion* f = fusion_of(t, n - 1, n);
+      if (f && f->backward && f->backward(n - 1, n)) {
+        --i;   /* n's and its predecessor's backward done in one pass */
+        continue;
+      }
+    }
+    n->op->backward(n);
   }
   t->loss = loss;
   return TG_OK;
@@ -280,6 +310,12 @@ tg_threadpool* tg_tape_pool(tg_tape* t) {
 
 void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool) {
   if (t) t->shared_pool = pool;
+}
+
+void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count) {
+  if (t == NULL) return;
+  t->fusions = table && count > 0 ? table : NULL;
+  t->n_fusions = table && count > 0 ? count : 0;
 }
 
 int tg_tape_node_count(const tg_tape* t) { return t ? t->n_nodes : 0; }

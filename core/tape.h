@@ -102,6 +102,11 @@ tg_threadpool* tg_tape_pool(tg_tape* t);
  * At most tg_tape_threads workers of it take part in any kernel. */
 void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
 
+/* Replay shortcuts (core/op.h): `table` (borrowed, e.g. ops' tg_ops_fusions; NULL
+ * or count 0 turns them off) lists pairs of ops that tg_tape_forward (and
+ * tg_tape_backward) may run as one pass. Results are identical either way. */
+void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count);
+
 /* Read-only introspection for tools and tests. Nodes are in recording order. */
 int tg_tape_node_count(const tg_tape* t);
 const tg_node* tg_tape_node(const tg_tape* t, int index);   /* NULL if out of range */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "frontends/internal/model_impl.h"
+#include "ops/ops.h"
 
 tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* x, int64_t n,
                                const float* y, bool needs_y, bool needs_loss) {
@@ -31,6 +32,7 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
   if (s->tape == NULL) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
+    tg_ops_enable_fusion(s->tape);   /* bias add + ReLU in one pass on replay */
   }
   return s->tape;
 }

@@ -1,0 +1,92 @@
+/* ops/fused.c — replay shortcuts (core/op.h): a Dense layer's bias add and ReLU as
+ * one pass over memory instead of two, forward and backward.
+ *
+ *   forward   z = a + b; y = max(z, 0)            one read of a, two writes
+ *   backward  dz += dy * (z > 0); da += dz; db += Σ_rows dz      one pass
+ * Each element sees exactly the operations, in the same order, that add.c and
+ * relu.c perform one node at a time (so results are bit-identical); only the
+ * shapes a Dense layer produces are fused: b the same shape as z, or b a row
+ * [K] repeated over z [.., K]. Anything else declines and runs node by node.
+ */
+#include <stdbool.h>
+
+#include "core/tape.h"
+#include "ops/ops.h"
+
+/* The columns b repeats over (its size), or 0 when the pair is not one we fuse:
+ * relu must read the add's output, a must have z's shape, and b must be z's shape
+ * or its last dimension as a row. */
+static int64_t bias_width(const tg_node* add, const tg_node* relu) {
+  const tg_tensor* a = add->in[0];
+  const tg_tensor* b = add->in[1];
+  const tg_tensor* z = add->out;
+  if (relu->in[0] != z || a == b || !tg_same_shape(a, z) || z->size == 0) return 0;
+  if (tg_same_shape(b, z)) return z->size;
+  if (b->rank == 1 && z->rank >= 1 && b->shape[0] == z->shape[z->rank - 1] && b->size > 0)
+    return b->size;
+  return 0;
+}
+
+static bool add_relu_forward(tg_node* add, tg_node* relu) {
+  const int64_t k = bias_width(add, relu);
+  if (k == 0) return false;
+  const float* restrict pa = add->in[0]->data;
+  const float* restrict pb = add->in[1]->data;
+  float* restrict pz = add->out->data;
+  float* restrict py = relu->out->data;
+  const int64_t n = add->out->size;
+  for (int64_t r = 0; r < n; r += k)
+    for (int64_t j = 0; j < k; ++j) {
+      const float z = pa[r + j] + pb[j];
+      pz[r + j] = z;
+      py[r + j] = z > 0.0f ? z : 0.0f;
+    }
+  return true;
+}
+
+/* Whether [p, p+n) and [q, q+m) share memory (grads of caller-made views can). */
+static bool overlaps(const float* p, int64_t n, const float* q, int64_t m) {
+  return p != NULL && q != NULL && p < q + m && q < p + n;
+}
+
+static bool add_relu_backward(tg_node* add, tg_node* relu) {
+  const int64_t k = bias_width(add, relu);
+  float* restrict gz = add->out->grad;
+  if (k == 0 || gz == NULL) return false;
+  const int64_t size = add->out->size;
+  const float* ga0 = add->in[0]->grad;
+  const float* gb0 = add->in[1]->grad;
+  /* One pass interleaves the updates add.c makes one after the other: only the
+   * same when the three gradients are separate memory. */
+  if (overlaps(ga0, size, gb0, k) || overlaps(ga0, size, gz, size) || overlaps(gb0, k, gz, size))
+    return false;
+  const float* restrict z = add->out->data;
+  const float* restrict gy = relu->out->grad;
+  float* restrict ga = add->in[0]->grad;
+  float* restrict gb = add->in[1]->grad;
+  const int64_t n = add->out->size;
+  for (int64_t r = 0; r < n; r += k)
+    for (int64_t j = 0; j < k; ++j) {
+      const float g = gy[r + j];
+      const float dz = gz[r + j] + (z[r + j] > 0.0f ? g : 0.0f);   /* relu's backward */
+      gz[r + j] = dz;
+      if (ga) ga[r + j] += dz;   /* add's backward, for a then b, as add.c does */
+      if (gb) gb[j] += dz;
+    }
+  return true;
+}
+
+static const tg_op_fusion kFusions[] = {
+    {&tg_op_add, &tg_op_relu, add_relu_forward, add_relu_backward},
+};
+
+const tg_op_fusion* tg_ops_fusions(int* count) {
+  if (count) *count = (int)(sizeof kFusions / sizeof kFusions[0]);
+  return kFusions;
+}
+
+void tg_ops_enable_fusion(tg_tape* t) {
+  int count = 0;
+  const tg_op_fusion* table = tg_ops_fusions(&count);
+  tg_tape_set_fusions(t, table, count);
+}
