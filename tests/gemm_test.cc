@@ -27,7 +27,7 @@ struct Shape {
 // KC 256, NC 1024), the small-path limit, and the seed's 10x16 layers.
 const Shape kShapes[] = {
     {1, 1, 1},     {3, 5, 7},     {10, 16, 1},   {10, 16, 16},  {10, 2, 16},   {16, 16, 10},
-    {13, 33, 17},  {12, 32, 256}, {37, 70, 300}, {145, 37, 513}, {7, 1030, 9}, {97, 47, 258},
+    {13, 33, 17},  {12, 32, 256}, {37, 70, 300}, {145, 21, 260}, {7, 1030, 9}, {97, 47, 258},
 };
 
 // Operands stored with leading dimensions wider than the logical matrix (ld = cols
