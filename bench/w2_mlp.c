@@ -30,7 +30,18 @@
 #ifdef TG_BENCH_CBLAS
 #include <cblas.h>
 void openblas_set_num_threads(int num_threads);
+char* openblas_get_corename(void);
 #endif
+
+/* The kernel OpenBLAS picked for this CPU (OPENBLAS_CORETYPE overrides it), "-"
+ * without BLAS; printed on every line so runs with different kernels stay apart. */
+static const char* blas_core(void) {
+#ifdef TG_BENCH_CBLAS
+  return openblas_get_corename();
+#else
+  return "-";
+#endif
+}
 
 enum { kIn = 784, kHidden = 512, kOut = 10, kBatch = 128, kWarmup = 20, kSteps = 200 };
 static const double kStepMflop = 410.8;
@@ -145,10 +156,10 @@ static void bench_threads(int threads, const float* x, const float* y) {
 #endif
   const double floor = used == TG_GEMM_BLAS && blas_floor > 0.0 ? blas_floor : kernel_floor;
   printf("W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
-         "products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f peak_rss_mib=%.1f "
-         "final_loss=%.4g\n",
-         threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), np, blas_floor,
-         kernel_floor, med / floor, rss, (double)loss);
+         "blas_core=%s products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f "
+         "peak_rss_mib=%.1f final_loss=%.4g\n",
+         threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), blas_core(), np,
+         blas_floor, kernel_floor, med / floor, rss, (double)loss);
   fflush(stdout);
   tg_model_free(m);
 }

@@ -5,7 +5,8 @@
  *   bazel run -c opt //bench:w3_matmul            # all sizes
  *   bazel run -c opt //bench:w3_matmul -- 512     # one size
  *
- * Lines: W3 <who> gflops backend=<b> isa=<i> n=<n> threads=<t> median=<G> max=<G>
+ * Lines: W3 <who> gflops backend=<b> isa=<i> blas_core=<OpenBLAS kernel> n=<n> threads=<t>
+ *        median=<G> max=<G>
  *        ratio_vs_cblas=<median / median of cblas-direct at the same n and threads>
  * Each variant runs its repetitions back to back; variants that wake OpenBLAS's
  * own threads go last, followed by a pause, because those threads keep spinning
@@ -24,7 +25,18 @@
 #ifdef TG_BENCH_CBLAS
 #include <cblas.h>
 void openblas_set_num_threads(int num_threads);
+char* openblas_get_corename(void);
 #endif
+
+/* The kernel OpenBLAS picked for this CPU (OPENBLAS_CORETYPE overrides it), "-"
+ * without BLAS; printed on every line so runs with different kernels stay apart. */
+static const char* blas_core(void) {
+#ifdef TG_BENCH_CBLAS
+  return openblas_get_corename();
+#else
+  return "-";
+#endif
+}
 
 typedef enum { kTapegrad, kCblasDirect } who;
 
@@ -118,8 +130,8 @@ static void bench_size(int n, int threads) {
                  ? (v->blas_threading == TG_BLAS_NATIVE ? "-native" : "-split")
                  : "");
     const char* isa = v->backend == TG_GEMM_BUILTIN ? (v->isa ? v->isa : tg_gemm_isa_name()) : "-";
-    printf("W3 %s gflops backend=%s isa=%s n=%d threads=%d median=%.1f max=%.1f", v->label, backend,
-           isa, n, threads, med[vi], best[vi]);
+    printf("W3 %s gflops backend=%s isa=%s blas_core=%s n=%d threads=%d median=%.1f max=%.1f",
+           v->label, backend, isa, blas_core(), n, threads, med[vi], best[vi]);
     if (cblas_med > 0.0) printf(" ratio_vs_cblas=%.3f", med[vi] / cblas_med);
     printf("\n");
   }

@@ -14,12 +14,9 @@
 #include "ops/internal/gemm_builtin.h"
 
 enum {
-  /* Up to this many multiply-adds, plain loops beat packing (and any library
-   * call): the seed's 10x16x16 layer is 2560. Measured in bench/gemm_small. */
-  kSmallMaxWork = 32 * 32 * 32,
-  /* op(B) of at most this many floats (rows padded to whole vectors) is copied to
-   * the stack for the small path's fast form. */
-  kSmallMaxCopy = 4096,
+  /* op(B) of at most this many floats (rows padded to whole vectors, 32 KiB) is
+   * copied to the stack for the small path's fast form. */
+  kSmallMaxCopy = 8192,
   /* Handing a block to another thread costs a few µs; below this many
    * multiply-adds per worker it does not pay. */
   kMinWorkPerThread = 1 << 18
@@ -44,8 +41,8 @@ static tg_gemm_backend resolve(const tg_gemm_options* opt, const tg_gemm_args* g
       return blas_ok ? TG_GEMM_BLAS : TG_GEMM_BUILTIN;
     case TG_GEMM_AUTO:
     default:
-      if (work_of(g->m, g->n, g->k) <= kSmallMaxWork &&
-          isa->small_floats(g->k, g->n) <= kSmallMaxCopy)
+      if (isa->small_wins(g->m, g->n, g->k) &&
+          isa->small_floats(g->trans_b, g->k, g->n) <= kSmallMaxCopy)
         return TG_GEMM_SMALL;
       if (blas_ok && tg_blas_simd_level() >= isa->simd_level) return TG_GEMM_BLAS;
       return TG_GEMM_BUILTIN;
@@ -100,7 +97,11 @@ static void run_block(void* ctx, int worker, int workers) {
 }
 
 static void run_small(const tg_gemm_args* g, const tg_gemm_isa* isa) {
-  if (isa->small_floats(g->k, g->n) <= kSmallMaxCopy) {
+  const int64_t need = isa->small_floats(g->trans_b, g->k, g->n);
+  if (need == 0) {
+    float none[1];
+    isa->small(g, none);
+  } else if (need <= kSmallMaxCopy) {
     float copy[kSmallMaxCopy] __attribute__((aligned(64)));
     isa->small(g, copy);
   } else {

@@ -67,12 +67,13 @@
 #endif
 
 static const tg_gemm_isa kGeneric = {"generic", 0, 6, 8, pack_floats_generic, blocked_generic,
-                                     small_generic, small_floats_generic};
+                                     small_generic, small_floats_generic, small_wins_generic};
 #ifdef TG_GEMM_HAVE_X86
 static const tg_gemm_isa kAvx2 = {"avx2", 2, 6, 16, pack_floats_avx2, blocked_avx2, small_avx2,
-                                  small_floats_avx2};
+                                  small_floats_avx2, small_wins_avx2};
 static const tg_gemm_isa kAvx512 = {"avx512", 3, 12, 32, pack_floats_avx512,
-                                    blocked_avx512, small_avx512, small_floats_avx512};
+                                    blocked_avx512, small_avx512, small_floats_avx512,
+                                    small_wins_avx512};
 #endif
 
 static bool runs(const tg_gemm_isa* isa) {

@@ -28,10 +28,13 @@ typedef struct tg_gemm_isa {
   int64_t pack_floats; /* scratch floats one thread needs for `blocked` */
   /* The blocked kernel; `pack` holds pack_floats floats aligned to 64 bytes. */
   void (*blocked)(const tg_gemm_args* g, float* pack);
-  /* The unblocked kernel. `bp` is NULL (any size) or holds small_floats(k, n)
-   * floats for a padded copy of op(B) (the fast form). */
+  /* The unblocked kernel. `bp` is NULL (the slow form, any size) or holds
+   * small_floats(trans_b, k, n) floats for a padded copy of op(B) (the fast form;
+   * non-NULL even when that is 0). */
   void (*small)(const tg_gemm_args* g, float* bp);
-  int64_t (*small_floats)(int64_t k, int64_t n);
+  int64_t (*small_floats)(bool trans_b, int64_t k, int64_t n);
+  /* Whether the fast unblocked form beats the blocked kernel for (m, n, k). */
+  bool (*small_wins)(int64_t m, int64_t n, int64_t k);
 } tg_gemm_isa;
 
 /* The best kernel set this CPU runs. Never NULL. */
