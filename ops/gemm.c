@@ -7,6 +7,7 @@
 #include "ops/gemm.h"
 
 #include <limits.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "core/alloc.h"
@@ -19,7 +20,9 @@ enum {
   kSmallMaxCopy = 8192,
   /* Handing a block to another thread costs a few µs; below this many
    * multiply-adds per worker it does not pay. */
-  kMinWorkPerThread = 1 << 18
+  kMinWorkPerThread = 1 << 18,
+  /* Blocks per worker for the dynamic split (see run_blocks). */
+  kBlocksPerWorker = 4
 };
 
 static double work_of(int64_t m, int64_t n, int64_t k) { return (double)m * (double)n * (double)k; }
@@ -81,19 +84,28 @@ typedef struct split_task {
   tg_gemm_backend backend;
   tg_threadpool* pool;
   bool split_n;
-  int64_t chunk;   /* rows or columns per worker, a multiple of the register tile */
+  int64_t chunk;     /* rows or columns per block, a multiple of the register tile */
+  int64_t blocks;
+  atomic_llong next; /* the next block nobody has taken */
 } split_task;
 
-static void run_block(void* ctx, int worker, int workers) {
-  const split_task* t = (const split_task*)ctx;
+/* Workers take blocks until none are left, handed out as workers come free: when
+ * the OS has not yet run a worker (another process holds the core), the caller
+ * takes its block too instead of waiting for it. */
+static void run_blocks(void* ctx, int worker, int workers) {
+  split_task* t = (split_task*)ctx;
   (void)workers;
   const int64_t extent = t->split_n ? t->g->n : t->g->m;
-  const int64_t r0 = (int64_t)worker * t->chunk;
-  if (r0 >= extent) return;
-  const int64_t r1 = r0 + t->chunk < extent ? r0 + t->chunk : extent;
-  const tg_gemm_args s = sub_product(t->g, t->split_n, r0, r1);
-  if (t->backend == TG_GEMM_BLAS) tg_blas_sgemm(&s, 1);
-  else t->isa->blocked(&s, (float*)tg_threadpool_scratch(t->pool, worker));
+  float* scratch = (float*)tg_threadpool_scratch(t->pool, worker);
+  for (;;) {
+    const int64_t b = atomic_fetch_add_explicit(&t->next, 1, memory_order_relaxed);
+    if (b >= t->blocks) return;
+    const int64_t r0 = b * t->chunk;
+    const int64_t r1 = r0 + t->chunk < extent ? r0 + t->chunk : extent;
+    const tg_gemm_args s = sub_product(t->g, t->split_n, r0, r1);
+    if (t->backend == TG_GEMM_BLAS) tg_blas_sgemm(&s, 1);
+    else t->isa->blocked(&s, scratch);
+  }
 }
 
 static void run_small(const tg_gemm_args* g, const tg_gemm_isa* isa) {
@@ -168,13 +180,27 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
     return;
   }
 
-  /* Split the longer side of C, in whole register tiles. */
-  split_task t = {&g, isa, backend, pool, n >= m, 0};
+  /* Split the longer side of C, in whole register tiles, into about
+   * kBlocksPerWorker blocks per worker (fewer when the tiles run out, and none
+   * smaller than kMinWorkPerThread multiply-adds). */
+  split_task t;
+  t.g = &g;
+  t.isa = isa;
+  t.backend = backend;
+  t.pool = pool;
+  t.split_n = n >= m;
   const int64_t extent = t.split_n ? n : m;
   const int64_t unit = t.split_n ? isa->nr : isa->mr;
   const int64_t tiles = (extent + unit - 1) / unit;
-  t.chunk = (tiles + workers - 1) / workers * unit;
-  tg_threadpool_run(pool, workers, run_block, &t);
+  int64_t blocks = (int64_t)workers * kBlocksPerWorker;
+  const int64_t max_blocks = (int64_t)(work_of(m, n, k) / per_worker_min);
+  if (blocks > max_blocks) blocks = max_blocks;
+  if (blocks < workers) blocks = workers;
+  if (blocks > tiles) blocks = tiles;
+  t.chunk = (tiles + blocks - 1) / blocks * unit;
+  t.blocks = (extent + t.chunk - 1) / t.chunk;
+  atomic_init(&t.next, 0);
+  tg_threadpool_run(pool, workers, run_blocks, &t);
 }
 
 void tg_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
