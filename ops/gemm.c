@@ -21,8 +21,11 @@ enum {
   /* Handing a block to another thread costs a few µs; below this many
    * multiply-adds per worker it does not pay. */
   kMinWorkPerThread = 1 << 18,
-  /* Blocks per worker for the dynamic split (see run_blocks). */
-  kBlocksPerWorker = 4
+  /* Blocks per worker for the dynamic split (see run_blocks). One: every extra
+   * block packs its share of A (or B) again, and on W2's shapes that cost more
+   * than finer balancing won back; a worker still takes a block that another has
+   * not started yet, so a late thread never makes the caller wait for it. */
+  kBlocksPerWorker = 1
 };
 
 static double work_of(int64_t m, int64_t n, int64_t k) { return (double)m * (double)n * (double)k; }
