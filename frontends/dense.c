@@ -24,8 +24,7 @@ const char* tg_activation_name(tg_activation a) {
   }
 }
 
-/* Points every view of every layer at the current blocks. */
-static void bind_views(tg_model* m) {
+void tg_model_bind_views(tg_model* m) {
   for (int i = 0; i < m->n_layers; ++i) {
     tg_dense_layer* l = m->layers[i];
     float* w = m->values + l->offset;
@@ -125,7 +124,7 @@ tg_status tg_model_add_dense(tg_model* m, tg_dense_options o) {
   l->offset = m->n_params;
   m->layers[m->n_layers++] = l;
   m->n_params += n_new;
-  bind_views(m);
+  tg_model_bind_views(m);
   tg_model_invalidate_tapes(m);
 
   /* Keras' defaults: glorot_uniform kernel, zeros bias. */

@@ -122,6 +122,10 @@ void tg_optimizer_reset(tg_optimizer* o) {
   memset(o->state, 0, (size_t)(slots(o->opt.kind, o->opt.amsgrad) * o->n) * sizeof(float));
 }
 
+int64_t tg_optimizer_state_size(const tg_optimizer* o) {
+  return slots(o->opt.kind, o->opt.amsgrad) * o->n;
+}
+
 int64_t tg_optimizer_iterations(const tg_optimizer* o) { return o ? o->iterations : 0; }
 
 tg_optimizer_options tg_optimizer_options_of(const tg_optimizer* o) {

@@ -64,6 +64,10 @@ tg_status tg_model_fail(tg_model* m, tg_status code, const char* fmt, ...)
  * `trainable` picks the parameter views with gradients. NULL on a tape error. */
 tg_tensor* tg_model_record_forward(tg_model* m, tg_tape* t, tg_tensor* x, bool trainable);
 
+/* Points every view of every layer (kernel, bias and their _const twins) at the
+ * current blocks, with the layer's shapes and names. Layers must have valid shapes. */
+void tg_model_bind_views(tg_model* m);
+
 /* Forgets every recorded tape (parameters moved or the loss changed). */
 void tg_model_invalidate_tapes(tg_model* m);
 

@@ -13,6 +13,10 @@ struct tg_optimizer {
   float* state;       /* slots_per_param(kind) * n floats, contiguous */
 };
 
+/* Floats in o->state: slots per parameter (Adam 2, or 3 with amsgrad; SGD and
+ * RMSprop 1) times o->n. */
+int64_t tg_optimizer_state_size(const struct tg_optimizer* o);
+
 /* Learning rate after Keras' time decay: lr / (1 + decay * iterations). */
 double tg_opt_decayed_lr(const struct tg_optimizer* o);
 

@@ -1,0 +1,411 @@
+/* frontends/load.c — bytes -> model (format in frontends/persist.h). The header is
+ * checked first (magic, version, size, CRC-32), so a damaged file is refused before
+ * any of its fields is trusted; then every field is checked as it is read, and every
+ * count is compared with the bytes that remain before anything is allocated for it. */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "frontends/internal/model_impl.h"
+#include "frontends/internal/optimizer_impl.h"
+#include "frontends/internal/persist_format.h"
+
+/* A cursor over the file's bytes; every failure goes to err with the prefix. */
+typedef struct reader {
+  const char* prefix; /* "tg_model_load: 'm.tgm'" */
+  const uint8_t* data;
+  size_t end; /* the payload's end (= the file's end once the header is checked) */
+  size_t pos;
+  tg_error* err;
+} reader;
+
+static void fail(const reader* r, tg_status code, const char* fmt, ...)
+#if defined(__GNUC__)
+    __attribute__((format(printf, 3, 4)))
+#endif
+    ;
+
+static void fail(const reader* r, tg_status code, const char* fmt, ...) {
+  char text[TG_ERROR_MESSAGE_CAP];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(text, sizeof text, fmt, ap);
+  va_end(ap);
+  tg_error_set(r->err, code, "%s: %s", r->prefix, text);
+}
+
+/* The next n bytes, or NULL after reporting what was expected there. */
+static const uint8_t* take(reader* r, size_t n, const char* what) {
+  if (n > r->end - r->pos) {
+    fail(r, TG_ERR_PARSE,
+         "truncated at byte %zu: expected %s (%zu bytes) but the payload ends at byte %zu", r->pos,
+         what, n, r->end);
+    return NULL;
+  }
+  const uint8_t* p = r->data + r->pos;
+  r->pos += n;
+  return p;
+}
+
+static bool get_u32(reader* r, const char* what, uint32_t* v) {
+  const uint8_t* p = take(r, 4, what);
+  if (p) *v = tg_le_get32(p);
+  return p != NULL;
+}
+
+static bool get_u64(reader* r, const char* what, uint64_t* v) {
+  const uint8_t* p = take(r, 8, what);
+  if (p) *v = tg_le_get64(p);
+  return p != NULL;
+}
+
+/* A 0/1 field. */
+static bool get_flag(reader* r, const char* what, bool* v) {
+  uint32_t u = 0;
+  if (!get_u32(r, what, &u)) return false;
+  if (u > 1) {
+    fail(r, TG_ERR_PARSE, "byte %zu: %s must be 0 or 1, got %" PRIu32, r->pos - 4, what, u);
+    return false;
+  }
+  *v = u == 1;
+  return true;
+}
+
+static bool get_f32s(reader* r, const char* what, float* out, int64_t n) {
+  const uint8_t* p = take(r, (size_t)n * 4, what);
+  for (int64_t i = 0; p && i < n; ++i) out[i] = tg_f32_from_bits(tg_le_get32(p + 4 * i));
+  return p != NULL;
+}
+
+/* Reads the layer descriptors and builds the layers (shapes only) in m; on success
+ * *n_params holds the floats they need, checked to fit in the payload. */
+static bool read_layers(reader* r, tg_model* m, int64_t* n_params) {
+  uint32_t n_layers = 0;
+  if (!get_u32(r, "the layer count", &n_layers)) return false;
+  const size_t desc_bytes = 16; /* units, activation, use_bias */
+  if (n_layers > (r->end - r->pos) / desc_bytes || n_layers > (uint32_t)INT32_MAX) {
+    fail(r, TG_ERR_OVERFLOW,
+         "byte %zu: %" PRIu32 " layers do not fit in the %zu payload bytes left", r->pos - 4,
+         n_layers, r->end - r->pos);
+    return false;
+  }
+  if (n_layers > 0) {
+    m->layers = (tg_dense_layer**)m->alloc->alloc(m->alloc->ctx, n_layers * sizeof *m->layers);
+    if (m->layers == NULL) {
+      fail(r, TG_ERR_NOMEM, "out of memory for %" PRIu32 " layers", n_layers);
+      return false;
+    }
+    m->cap_layers = (int)n_layers;
+  }
+  /* Parameters must fit in what is left after the descriptors and the count. */
+  const size_t values_at = r->pos + n_layers * desc_bytes + 8;
+  const int64_t budget = values_at <= r->end ? (int64_t)((r->end - values_at) / 4) : 0;
+  int64_t total = 0, in = m->input_dim;
+  for (uint32_t i = 0; i < n_layers; ++i) {
+    char what[64];
+    uint64_t units = 0;
+    uint32_t act = 0;
+    bool use_bias = false;
+    const size_t at = r->pos;
+    snprintf(what, sizeof what, "layer %" PRIu32 "'s units", i + 1);
+    if (!get_u64(r, what, &units)) return false;
+    if (units == 0) {
+      fail(r, TG_ERR_PARSE, "byte %zu: layer %" PRIu32 ": units must be >= 1, got 0", at, i + 1);
+      return false;
+    }
+    const int64_t left = budget - total;
+    if (units > (uint64_t)(left / in)) {
+      fail(r, TG_ERR_OVERFLOW,
+           "byte %zu: layer %" PRIu32 ": a [%" PRId64 "x%" PRIu64
+           "] kernel does not fit in the payload",
+           at, i + 1, in, units);
+      return false;
+    }
+    snprintf(what, sizeof what, "layer %" PRIu32 "'s activation", i + 1);
+    if (!get_u32(r, what, &act)) return false;
+    if (act >= TG_ACT_COUNT) {
+      fail(r, TG_ERR_PARSE, "byte %zu: layer %" PRIu32 ": unknown activation %" PRIu32, r->pos - 4,
+           i + 1, act);
+      return false;
+    }
+    snprintf(what, sizeof what, "layer %" PRIu32 "'s use_bias", i + 1);
+    if (!get_flag(r, what, &use_bias)) return false;
+    const int64_t need = in * (int64_t)units + (use_bias ? (int64_t)units : 0);
+    if (need > left) {
+      fail(r, TG_ERR_OVERFLOW,
+           "byte %zu: layer %" PRIu32 ": a [%" PRId64 "x%" PRIu64
+           "] kernel and its bias do not fit in the payload",
+           at, i + 1, in, units);
+      return false;
+    }
+    tg_dense_layer* l = (tg_dense_layer*)m->alloc->alloc(m->alloc->ctx, sizeof *l);
+    if (l == NULL) {
+      fail(r, TG_ERR_NOMEM, "out of memory for layer %" PRIu32, i + 1);
+      return false;
+    }
+    memset(l, 0, sizeof *l);
+    snprintf(l->name, sizeof l->name, "dense_%d", (int)i + 1);
+    l->in = in;
+    l->units = (int64_t)units;
+    l->activation = (tg_activation)act;
+    l->use_bias = use_bias;
+    l->offset = total;
+    m->layers[m->n_layers++] = l;
+    total += need;
+    in = (int64_t)units;
+  }
+  *n_params = total;
+  return true;
+}
+
+/* The parameter count, then the block itself; views are bound to it. */
+static bool read_values(reader* r, tg_model* m, int64_t n_params) {
+  uint64_t count = 0;
+  if (!get_u64(r, "the parameter count", &count)) return false;
+  if (count != (uint64_t)n_params) {
+    fail(r, TG_ERR_PARSE,
+         "byte %zu: the parameter count is %" PRIu64 " but the layers need %" PRId64, r->pos - 8,
+         count, n_params);
+    return false;
+  }
+  if (n_params == 0) return true;
+  const size_t bytes = (size_t)n_params * sizeof(float);
+  m->values = (float*)tg_aligned_alloc(m->alloc, bytes);
+  m->grads = (float*)tg_aligned_alloc(m->alloc, bytes);
+  if (m->values == NULL || m->grads == NULL) {
+    fail(r, TG_ERR_NOMEM, "out of memory for %" PRId64 " parameters", n_params);
+    return false;
+  }
+  m->n_params = n_params;
+  memset(m->grads, 0, bytes);
+  tg_model_bind_views(m);
+  char what[64];
+  snprintf(what, sizeof what, "the %" PRId64 " parameter values", n_params);
+  return get_f32s(r, what, m->values, n_params);
+}
+
+static bool read_stream_state(reader* r, const char* name, tg_rng* rng) {
+  const size_t at = r->pos;
+  char what[64];
+  snprintf(what, sizeof what, "the %s stream", name);
+  uint64_t any = 0;
+  for (int i = 0; i < 4; ++i) {
+    if (!get_u64(r, what, &rng->s[i])) return false;
+    any |= rng->s[i];
+  }
+  /* xoshiro's all-zero state is a fixed point: it would only ever return 0. */
+  if (any == 0) {
+    fail(r, TG_ERR_PARSE, "byte %zu: the %s stream's state is all zero", at, name);
+    return false;
+  }
+  return true;
+}
+
+/* The optimizer options, checked as compile checks them, and resolved already. */
+static bool read_optimizer_options(reader* r, tg_optimizer_options* o) {
+  uint32_t kind = 0;
+  if (!get_u32(r, "the optimizer kind", &kind)) return false;
+  if (kind >= TG_OPT_KIND_COUNT) {
+    fail(r, TG_ERR_PARSE, "byte %zu: unknown optimizer kind %" PRIu32, r->pos - 4, kind);
+    return false;
+  }
+  memset(o, 0, sizeof *o);
+  o->kind = (tg_optimizer_kind)kind;
+  const size_t at = r->pos;
+  static const char* const kNames[] = {"lr",    "beta_1",   "beta_2", "epsilon",
+                                       "decay", "momentum", "rho"};
+  float* fields[] = {&o->lr, &o->beta_1, &o->beta_2, &o->epsilon, &o->decay, &o->momentum, &o->rho};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; ++i) {
+    uint32_t bits = 0;
+    if (!get_u32(r, "the optimizer options", &bits)) return false;
+    *fields[i] = tg_f32_from_bits(bits);
+  }
+  if (!get_flag(r, "amsgrad", &o->amsgrad) || !get_flag(r, "nesterov", &o->nesterov)) return false;
+  tg_error e = {0};
+  if (tg_optimizer_validate(o, &e) != TG_OK) {
+    fail(r, TG_ERR_PARSE, "byte %zu: %s", at, e.message);
+    return false;
+  }
+  /* A zero that resolving would replace cannot come from a saved (resolved) model. */
+  tg_optimizer_options resolved = tg_optimizer_resolve(o);
+  const float* want[] = {&resolved.lr,    &resolved.beta_1,   &resolved.beta_2, &resolved.epsilon,
+                         &resolved.decay, &resolved.momentum, &resolved.rho};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; ++i) {
+    if (tg_f32_bits(*fields[i]) != tg_f32_bits(*want[i])) {
+      fail(r, TG_ERR_PARSE,
+           "byte %zu: %s %s is %g, which stands for a default; a saved model holds the value it "
+           "used",
+           at + 4 * i, tg_optimizer_kind_name(o->kind), kNames[i], (double)*fields[i]);
+      return false;
+    }
+  }
+  return true;
+}
+
+/* Loss, optimizer, step count and state; compiles m. */
+static bool read_training(reader* r, tg_model* m) {
+  uint32_t kind = 0;
+  tg_loss loss = {0};
+  if (!get_u32(r, "the loss kind", &kind)) return false;
+  if (kind >= TG_LOSS_KIND_COUNT) {
+    fail(r, TG_ERR_PARSE, "byte %zu: unknown loss kind %" PRIu32, r->pos - 4, kind);
+    return false;
+  }
+  loss.kind = (tg_loss_kind)kind;
+  if (!get_flag(r, "from_logits", &loss.from_logits)) return false;
+  const size_t opt_at = r->pos;
+  tg_optimizer_options opt;
+  if (!read_optimizer_options(r, &opt)) return false;
+  if (tg_model_compile(m, loss, &opt) != TG_OK) {
+    fail(r, m->error.code, "byte %zu: %s", opt_at - 8, m->error.message);
+    return false;
+  }
+  uint64_t iterations = 0, n_state = 0;
+  if (!get_u64(r, "the iteration count", &iterations)) return false;
+  if (iterations > (uint64_t)INT64_MAX) {
+    fail(r, TG_ERR_PARSE, "byte %zu: the iteration count %" PRIu64 " is above 2^63 - 1", r->pos - 8,
+         iterations);
+    return false;
+  }
+  tg_optimizer* o = m->optimizer;
+  o->iterations = (int64_t)iterations;
+  if (!get_u64(r, "the optimizer state count", &n_state)) return false;
+  const int64_t need = tg_optimizer_state_size(o);
+  if (n_state != (uint64_t)need) {
+    fail(r, TG_ERR_PARSE,
+         "byte %zu: the optimizer state holds %" PRIu64 " floats but %s needs %" PRId64
+         " for %" PRId64 " parameters",
+         r->pos - 8, n_state, tg_optimizer_kind_name(o->opt.kind), need, m->n_params);
+    return false;
+  }
+  return get_f32s(r, "the optimizer state", o->state, need);
+}
+
+static tg_model* read_payload(reader* r, const tg_model_options* options) {
+  uint64_t input_dim = 0;
+  if (!get_u64(r, "input_dim", &input_dim)) return NULL;
+  if (input_dim < 1 || input_dim > (uint64_t)INT64_MAX) {
+    fail(r, TG_ERR_PARSE, "byte %zu: input_dim must be 1..2^63-1, got %" PRIu64, r->pos - 8,
+         input_dim);
+    return NULL;
+  }
+  if (options && options->input_dim != 0 && (uint64_t)options->input_dim != input_dim) {
+    fail(r, TG_ERR_ARG,
+         "the saved model takes %" PRIu64 " inputs but options->input_dim is %" PRId64, input_dim,
+         options->input_dim);
+    return NULL;
+  }
+  tg_model_options mo = {.input_dim = (int64_t)input_dim};
+  if (options) {
+    mo.threads = options->threads;
+    mo.allocator = options->allocator;
+  }
+  tg_error e = {0};
+  tg_model* m = tg_sequential_new(&mo, &e);
+  if (m == NULL) {
+    fail(r, e.code, "%s", e.message);
+    return NULL;
+  }
+  int64_t n_params = 0;
+  bool compiled = false;
+  bool ok = read_layers(r, m, &n_params) && read_values(r, m, n_params) &&
+            read_stream_state(r, "initializer", &m->init_rng) &&
+            read_stream_state(r, "shuffling", &m->shuffle_rng) &&
+            get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m));
+  if (ok && r->pos != r->end) {
+    fail(r, TG_ERR_PARSE, "byte %zu: %zu unexpected bytes at the end of the payload", r->pos,
+         r->end - r->pos);
+    ok = false;
+  }
+  if (!ok) {
+    tg_model_free(m);
+    return NULL;
+  }
+  return m;
+}
+
+/* "7f 45 4c 46" for the first (up to 8) bytes. */
+static const char* hex_bytes(const uint8_t* p, size_t n, char* buf, size_t cap) {
+  buf[0] = '\0';
+  for (size_t i = 0, len = 0; i < n && len < cap; ++i)
+    len += (size_t)snprintf(buf + len, cap - len, i ? " %02x" : "%02x", p[i]);
+  return buf;
+}
+
+tg_model* tg_model_parse(const char* prefix, const uint8_t* data, size_t size,
+                         const tg_model_options* options, tg_error* err) {
+  reader r = {.prefix = prefix, .data = data, .end = size, .pos = 0, .err = err};
+  if (size == 0) {
+    fail(&r, TG_ERR_PARSE, "the file is empty, not a tapegrad model");
+    return NULL;
+  }
+  const size_t magic_n = size < TG_MODEL_MAGIC_BYTES ? size : TG_MODEL_MAGIC_BYTES;
+  if (memcmp(data, TG_MODEL_MAGIC, magic_n) != 0) {
+    char hex[32];
+    fail(&r, TG_ERR_PARSE, "not a tapegrad model: it starts with bytes %s, not \"%s\"",
+         hex_bytes(data, magic_n, hex, sizeof hex), TG_MODEL_MAGIC);
+    return NULL;
+  }
+  struct {
+    size_t at, bytes;
+    const char* what;
+  } const fields[] = {{0, TG_MODEL_MAGIC_BYTES, "the magic \"" TG_MODEL_MAGIC "\""},
+                      {TG_MODEL_VERSION_AT, 4, "the format version"},
+                      {TG_MODEL_CRC_AT, 4, "the payload's CRC-32"},
+                      {TG_MODEL_PAYLOAD_SIZE_AT, 8, "the payload size"}};
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; ++i) {
+    if (size < fields[i].at + fields[i].bytes) {
+      fail(&r, TG_ERR_PARSE,
+           "truncated at byte %zu: expected %s (%zu bytes) but the file ends at byte %zu",
+           fields[i].at, fields[i].what, fields[i].bytes, size);
+      return NULL;
+    }
+    if (i == 1 && tg_le_get32(data + TG_MODEL_VERSION_AT) != TG_MODEL_FORMAT_VERSION) {
+      fail(&r, TG_ERR_PARSE,
+           "unsupported format version %" PRIu32 " (this tapegrad reads version %d)",
+           tg_le_get32(data + TG_MODEL_VERSION_AT), TG_MODEL_FORMAT_VERSION);
+      return NULL;
+    }
+  }
+  const uint64_t payload = tg_le_get64(data + TG_MODEL_PAYLOAD_SIZE_AT);
+  const size_t have = size - TG_MODEL_HEADER_BYTES;
+  if (payload > have) {
+    fail(&r, TG_ERR_PARSE,
+         "truncated at byte %d: expected %" PRIu64
+         " payload bytes (as the header says) but the file ends at byte %zu",
+         TG_MODEL_HEADER_BYTES, payload, size);
+    return NULL;
+  }
+  if (payload < have) {
+    fail(&r, TG_ERR_PARSE,
+         "%zu unexpected bytes after the payload, which ends at byte %" PRIu64
+         " (as the header says)",
+         have - (size_t)payload, TG_MODEL_HEADER_BYTES + payload);
+    return NULL;
+  }
+  tg_crc32 crc;
+  tg_crc32_begin(&crc);
+  tg_crc32_update(&crc, data + TG_MODEL_HEADER_BYTES, have);
+  const uint32_t want = tg_le_get32(data + TG_MODEL_CRC_AT), got = tg_crc32_end(&crc);
+  if (got != want) {
+    fail(&r, TG_ERR_PARSE,
+         "checksum mismatch: the payload's CRC-32 is 0x%08" PRIx32
+         " but the header says 0x%08" PRIx32 " (the file is corrupt)",
+         got, want);
+    return NULL;
+  }
+  r.pos = TG_MODEL_HEADER_BYTES;
+  return read_payload(&r, options);
+}
+
+tg_model* tg_model_load_buffer(const void* data, size_t size, const tg_model_options* options,
+                               tg_error* err) {
+  const char* fn = "tg_model_load_buffer";
+  if (data == NULL && size > 0) {
+    tg_error_set(err, TG_ERR_NULL_ARG, "%s: data is NULL", fn);
+    return NULL;
+  }
+  return tg_model_parse(fn, (const uint8_t*)data, size, options, err);
+}

@@ -1,0 +1,205 @@
+/* frontends/save.c — model -> bytes (format in frontends/persist.h), to a buffer, a
+ * stream, or a file replaced atomically (temporary file, fsync, rename).
+ *
+ * The header carries the payload's size and checksum, which are known only once the
+ * payload is serialised. Rather than hold a copy of the model in memory, saving
+ * serialises twice: a first pass only measures and checksums, the second writes. */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "frontends/internal/model_impl.h"
+#include "frontends/internal/optimizer_impl.h"
+#include "frontends/internal/persist_format.h"
+
+/* Where serialised bytes go: nowhere (measuring), a buffer, or a stream. */
+typedef struct sink {
+  tg_crc32* crc; /* checksum of everything emitted, or NULL */
+  uint8_t* buf;  /* memory target, large enough (checked before writing) */
+  FILE* file;    /* stream target: bytes pass through `stage` */
+  size_t pos;    /* bytes emitted so far */
+  uint8_t stage[4096];
+  size_t staged;
+  int write_errno; /* errno of the first failed fwrite; 0 while all is well */
+} sink;
+
+static void flush_stage(sink* s) {
+  if (s->staged > 0 && s->write_errno == 0 && fwrite(s->stage, 1, s->staged, s->file) != s->staged)
+    s->write_errno = errno != 0 ? errno : EIO;
+  s->staged = 0;
+}
+
+static void emit(sink* s, const uint8_t* p, size_t n) {
+  if (s->crc) tg_crc32_update(s->crc, p, n);
+  if (s->buf) memcpy(s->buf + s->pos, p, n);
+  if (s->file) {
+    if (s->staged + n > sizeof s->stage) flush_stage(s);
+    memcpy(s->stage + s->staged, p, n); /* n is at most one float chunk: fits */
+    s->staged += n;
+  }
+  s->pos += n;
+}
+
+static void put_u32(sink* s, uint32_t v) {
+  uint8_t b[4];
+  tg_le_put32(b, v);
+  emit(s, b, sizeof b);
+}
+
+static void put_u64(sink* s, uint64_t v) {
+  uint8_t b[8];
+  tg_le_put64(b, v);
+  emit(s, b, sizeof b);
+}
+
+static void put_f32(sink* s, float f) { put_u32(s, tg_f32_bits(f)); }
+
+static void put_f32s(sink* s, const float* v, int64_t n) {
+  uint8_t chunk[1024];
+  for (int64_t i = 0; i < n;) {
+    size_t k = 0;
+    for (; k + 4 <= sizeof chunk && i < n; k += 4, ++i) tg_le_put32(chunk + k, tg_f32_bits(v[i]));
+    emit(s, chunk, k);
+  }
+}
+
+/* The payload, field by field, in the order persist.h documents. */
+static void put_payload(sink* s, const tg_model* m) {
+  put_u64(s, (uint64_t)m->input_dim);
+  put_u32(s, (uint32_t)m->n_layers);
+  for (int i = 0; i < m->n_layers; ++i) {
+    const tg_dense_layer* l = m->layers[i];
+    put_u64(s, (uint64_t)l->units);
+    put_u32(s, (uint32_t)l->activation);
+    put_u32(s, l->use_bias ? 1u : 0u);
+  }
+  put_u64(s, (uint64_t)m->n_params);
+  put_f32s(s, m->values, m->n_params);
+  for (int i = 0; i < 4; ++i) put_u64(s, m->init_rng.s[i]);
+  for (int i = 0; i < 4; ++i) put_u64(s, m->shuffle_rng.s[i]);
+  const bool compiled = m->compiled && m->optimizer != NULL;
+  put_u32(s, compiled ? 1u : 0u);
+  if (!compiled) return;
+  put_u32(s, (uint32_t)m->loss.kind);
+  put_u32(s, m->loss.from_logits ? 1u : 0u);
+  const tg_optimizer* o = m->optimizer;
+  const tg_optimizer_options* p = &o->opt;
+  put_u32(s, (uint32_t)p->kind);
+  const float hyper[] = {p->lr, p->beta_1, p->beta_2, p->epsilon, p->decay, p->momentum, p->rho};
+  for (size_t i = 0; i < sizeof hyper / sizeof hyper[0]; ++i) put_f32(s, hyper[i]);
+  put_u32(s, p->amsgrad ? 1u : 0u);
+  put_u32(s, p->nesterov ? 1u : 0u);
+  put_u64(s, (uint64_t)o->iterations);
+  const int64_t n_state = tg_optimizer_state_size(o);
+  put_u64(s, (uint64_t)n_state);
+  put_f32s(s, o->state, n_state);
+}
+
+/* Size and CRC-32 of the payload, without storing it. */
+static size_t measure(const tg_model* m, uint32_t* crc) {
+  tg_crc32 c;
+  tg_crc32_begin(&c);
+  sink s = {.crc = &c};
+  put_payload(&s, m);
+  *crc = tg_crc32_end(&c);
+  return s.pos;
+}
+
+/* Header then payload into the sink's target. */
+static void put_file(sink* s, const tg_model* m, size_t payload_bytes, uint32_t crc) {
+  emit(s, (const uint8_t*)TG_MODEL_MAGIC, TG_MODEL_MAGIC_BYTES);
+  put_u32(s, TG_MODEL_FORMAT_VERSION);
+  put_u32(s, crc);
+  put_u64(s, (uint64_t)payload_bytes);
+  put_payload(s, m);
+  if (s->file) flush_stage(s);
+}
+
+size_t tg_model_save_buffer(const tg_model* m, void* buf, size_t cap, tg_error* err) {
+  if (m == NULL) {
+    tg_error_set(err, TG_ERR_NULL_ARG, "tg_model_save_buffer: model is NULL");
+    return 0;
+  }
+  uint32_t crc = 0;
+  const size_t payload = measure(m, &crc);
+  const size_t total = TG_MODEL_HEADER_BYTES + payload;
+  if (buf != NULL && cap >= total) {
+    sink s = {.buf = (uint8_t*)buf};
+    put_file(&s, m, payload, crc);
+  }
+  return total;
+}
+
+/* Writes the file to f; returns 0 or the errno of the failed write. */
+static int write_stream(const tg_model* m, FILE* f) {
+  uint32_t crc = 0;
+  const size_t payload = measure(m, &crc);
+  sink s = {.file = f};
+  put_file(&s, m, payload, crc);
+  if (s.write_errno == 0 && ferror(f)) s.write_errno = EIO;
+  return s.write_errno;
+}
+
+tg_status tg_model_write(const tg_model* m, FILE* f, tg_error* err) {
+  const char* fn = "tg_model_write";
+  if (m == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
+  if (f == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: stream is NULL", fn);
+  const int e = write_stream(m, f);
+  return e == 0 ? TG_OK
+                : tg_error_set(err, TG_ERR_IO, "%s: writing the model failed: %s", fn, strerror(e));
+}
+
+/* Writes, flushes to disk and closes the temporary file; returns 0 or an errno. */
+static int fill_temporary(const tg_model* m, int fd) {
+  FILE* f = fdopen(fd, "wb");
+  if (f == NULL) {
+    const int e = errno;
+    close(fd);
+    return e;
+  }
+  int e = write_stream(m, f);
+  if (e == 0 && fflush(f) != 0) e = errno;
+  /* The data must be on disk before the rename makes it the file, or a crash could
+   * leave a complete-looking name over incomplete contents. */
+  if (e == 0 && fsync(fileno(f)) != 0) e = errno;
+  if (fclose(f) != 0 && e == 0) e = errno;
+  return e;
+}
+
+tg_status tg_model_save(const tg_model* m, const char* path, tg_error* err) {
+  const char* fn = "tg_model_save";
+  if (m == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
+  if (path == NULL || path[0] == '\0')
+    return tg_error_set(err, TG_ERR_NULL_ARG, "%s: path is NULL or empty", fn);
+  static const char kSuffix[] = ".tmp.XXXXXX";
+  const size_t len = strlen(path);
+  char* tmp = (char*)m->alloc->alloc(m->alloc->ctx, len + sizeof kSuffix);
+  if (tmp == NULL) return tg_error_set(err, TG_ERR_NOMEM, "%s: out of memory", fn);
+  memcpy(tmp, path, len);
+  memcpy(tmp + len, kSuffix, sizeof kSuffix);
+  tg_status st = TG_OK;
+  const int fd = mkstemp(tmp);
+  if (fd < 0) {
+    st = tg_error_set(err, TG_ERR_IO, "%s: cannot create a temporary file beside '%s': %s", fn,
+                      path, strerror(errno));
+    m->alloc->free(m->alloc->ctx, tmp);
+    return st;
+  }
+  /* mkstemp makes the file private (0600): keep the replaced file's mode instead. */
+  struct stat old;
+  const mode_t mode = stat(path, &old) == 0 && S_ISREG(old.st_mode) ? (old.st_mode & 07777) : 0644;
+  (void)fchmod(fd, mode);
+  int e = fill_temporary(m, fd);
+  if (e != 0)
+    st = tg_error_set(err, TG_ERR_IO, "%s: writing '%s' failed: %s", fn, path, strerror(e));
+  else if (rename(tmp, path) != 0)
+    st = tg_error_set(err, TG_ERR_IO, "%s: cannot rename the temporary file to '%s': %s", fn, path,
+                      strerror(errno));
+  if (st != TG_OK) unlink(tmp);
+  m->alloc->free(m->alloc->ctx, tmp);
+  return st;
+}
