@@ -11,6 +11,7 @@
 #include "tests/dot_test_util.h"
 
 extern "C" {
+#include "frontends/persist.h"
 #include "tools/csv.h"
 #include "tools/model_spec.h"
 }
@@ -188,7 +189,12 @@ TEST(TgdotCliTest, UsageErrors) {
     const char* args;
     const char* message;
   } cases[] = {
-      {"", "missing the model spec, e.g. 1-16r-16r-2"},
+      {"", "missing the model spec (e.g. 1-16r-16r-2) or --load FILE"},
+      {"1-2 --load m.tgm", "give either a model spec ('1-2') or --load m.tgm, not both"},
+      {"--load m.tgm --init zeros",
+       "--init has no effect with --load (the file holds the weights)"},
+      {"--load m.tgm --seed 3", "--seed has no effect with --load (the file holds the weights)"},
+      {"1-2 --save", "option --save needs a value"},
       {"1-2 --frobnicate", "unknown option '--frobnicate'"},
       {"1-2 -o", "option -o needs a value"},
       {"1-2 3-4", "unexpected argument '3-4' (the spec is '1-2')"},
@@ -273,6 +279,91 @@ TEST(TgdotCliTest, TrainingMovesTheLossButNotTheZeroGradients) {
                        "mean 0 l2 0 | zero grads 32/32 (exactly zero)"),
             std::string::npos)
       << r.out;
+}
+
+// --save and --load: a model trained, saved, loaded and trained on gives the same
+// analysis, bit for bit, as one trained for all the steps at once.
+TEST(TgdotPersistTest, SaveThenLoadContinuesTrainingBitForBit) {
+  const std::string path = TempPath("cli_resume.tgm");
+  Result first = Tgdot("1-16r-16r-2 --train 30 --save " + path + " --report text");
+  ASSERT_EQ(first.status, 0) << first.err;
+  EXPECT_EQ(first.err, "tgdot: saved " + path + "\n");
+  Result resumed = Tgdot("--load " + path + " --train 30 --report json");
+  Result straight = Tgdot("1-16r-16r-2 --train 60 --report json");
+  ASSERT_EQ(resumed.status, 0) << resumed.err;
+  ASSERT_EQ(straight.status, 0) << straight.err;
+  EXPECT_EQ(resumed.out, straight.out);
+  // The file holds the 30 Adam steps.
+  tg_error err = {};
+  tg_model* m = tg_model_load(path.c_str(), nullptr, &err);
+  ASSERT_NE(m, nullptr) << err.message;
+  EXPECT_EQ(tg_optimizer_iterations(tg_model_optimizer(m)), 30);
+  tg_model_free(m);
+}
+
+TEST(TgdotPersistTest, DrawsALoadedUncompiledModel) {
+  tg_error err = {};
+  tg_model_options o = {};
+  o.input_dim = 1;
+  tg_model* m = tg_sequential_new(&o, &err);
+  ASSERT_NE(m, nullptr) << err.message;
+  tg_dense_options d = {};
+  d.units = 4;
+  d.activation = TG_ACT_TANH;
+  d.kernel_init = tg_init_constant(0.5f);
+  ASSERT_EQ(tg_model_add_dense(m, d), TG_OK);
+  d.units = 2;
+  d.activation = TG_ACT_LINEAR;
+  ASSERT_EQ(tg_model_add_dense(m, d), TG_OK);
+  const std::string path = TempPath("cli_uncompiled.tgm");
+  ASSERT_EQ(tg_model_save(m, path.c_str(), &err), TG_OK) << err.message;
+  tg_model_free(m);
+  Result r = Tgdot("--load " + path);
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("<B>tgdot --load " + path + " --train 0</B>"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4 units -&gt; 1 distinct (symmetric)"), std::string::npos);
+}
+
+TEST(TgdotPersistTest, LoadAndSaveErrors) {
+  Result r = Tgdot("--load /nonexistent-dir/m.tgm");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "tgdot: tg_model_load: cannot open '/nonexistent-dir/m.tgm': No such file or "
+            "directory\n");
+  const std::string text = WriteTemp("not_a_model.tgm", "0.0,0.1,0.0\n");
+  r = Tgdot("--load " + text);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "tgdot: tg_model_load: '" + text +
+                       "': not a tapegrad model: it starts with bytes 30 2e 30 2c 30 2e 31 2c, "
+                       "not \"TAPEGRAD\"\n");
+  r = Tgdot("1-16r-16r-2 --save /nonexistent-dir/m.tgm");
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "tgdot: tg_model_save: cannot create a temporary file beside "
+            "'/nonexistent-dir/m.tgm': No such file or directory\n");
+  // A saved model whose shape does not fit the default data, and one without layers.
+  tg_error err = {};
+  tg_model_options o = {};
+  o.input_dim = 2;
+  tg_model* m = tg_sequential_new(&o, &err);
+  ASSERT_NE(m, nullptr) << err.message;
+  const std::string empty = TempPath("cli_empty.tgm");
+  ASSERT_EQ(tg_model_save(m, empty.c_str(), &err), TG_OK) << err.message;
+  tg_dense_options d = {};
+  d.units = 1;
+  ASSERT_EQ(tg_model_add_dense(m, d), TG_OK);
+  const std::string wide = TempPath("cli_wide.tgm");
+  ASSERT_EQ(tg_model_save(m, wide.c_str(), &err), TG_OK) << err.message;
+  tg_model_free(m);
+  r = Tgdot("--load " + empty);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err, "tgdot: '" + empty + "' holds a model without layers: nothing to draw\n");
+  r = Tgdot("--load " + wide);
+  EXPECT_EQ(r.status, 1);
+  EXPECT_EQ(r.err,
+            "tgdot: the default data (the seed's 10 samples) has 1 input and 2 targets, "
+            "but '" +
+                wide + "' has 2 inputs and 1 outputs: give --csv FILE\n");
 }
 
 }  // namespace

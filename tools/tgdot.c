@@ -1,8 +1,11 @@
-/* tools/tgdot.c — build a model from a short spec, run one forward+backward on data,
- * and draw the gradient graph (DOT) and/or print the gradient analysis.
+/* tools/tgdot.c — build a model from a short spec (or load a saved one), run one
+ * forward+backward on data, and draw the gradient graph (DOT) and/or print the
+ * gradient analysis.
  *
  *   bazel run //tools:tgdot -- 1-16r-16r-2 --init zeros -o zero.dot --render svg
  *   bazel run //tools:tgdot -- 1-16r-16r-2 --report text
+ *   bazel run //tools:tgdot -- 1-16r-16r-2 --train 500 --save seed.tgm
+ *   bazel run //tools:tgdot -- --load seed.tgm --train 500 --report text
  *
  * Exit status: 0 on success, 1 when something fails, 2 for bad usage.
  */
@@ -15,6 +18,7 @@
 #include <string.h>
 
 #include "examples/seed_problem.h"
+#include "frontends/persist.h"
 #include "tools/analysis.h"
 #include "tools/csv.h"
 #include "tools/dot_export.h"
@@ -24,6 +28,7 @@
 
 static const char kUsage[] =
     "usage: tgdot SPEC [options]\n"
+    "       tgdot --load FILE [options]\n"
     "\n"
     "Builds a Dense model, runs one forward+backward pass on data and writes the\n"
     "gradient graph as Graphviz DOT (and/or prints the gradient analysis).\n"
@@ -42,6 +47,10 @@ static const char kUsage[] =
     "                      '#' lines are skipped (default: the seed's 10 samples,\n"
     "                      x = i/10, y = [0.1, 0.01 i])\n"
     "  --train N           Adam steps (lr 0.001, eps 1e-8) before the picture (default 0)\n"
+    "  --load FILE         start from a model saved by --save or tg_model_save instead of\n"
+    "                      SPEC: its weights, and its loss and optimizer state when it was\n"
+    "                      saved compiled (else MSE and Adam as above); no --init, --seed\n"
+    "  --save FILE         save the model after the --train steps (tapegrad model file)\n"
     "  -o FILE             write the DOT to FILE (default: standard output, unless --report)\n"
     "  --report text|json  print the gradient analysis on standard output\n"
     "  --backward          also draw the gradient flow (VJP edges) back to the parameters\n"
@@ -63,6 +72,9 @@ typedef struct args {
   float tolerance;
   int table_max;
   const char* render;
+  const char* load;
+  const char* save;
+  const char* weights_option; /* --init, --bias-init or --seed as typed, if any */
 } args;
 
 static int usage_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -111,8 +123,8 @@ static int parse_args(int argc, char** argv, args* a) {
       continue;
     }
     static const char* const kWithValue[] = {
-        "--init", "--bias-init", "--seed",      "--csv",       "--train",
-        "-o",     "--report",    "--tolerance", "--table-max", "--render"};
+        "--init",   "--bias-init", "--seed",      "--csv",    "--train", "-o",
+        "--report", "--tolerance", "--table-max", "--render", "--load",  "--save"};
     bool known = false;
     for (size_t k = 0; k < sizeof kWithValue / sizeof kWithValue[0]; ++k)
       known = known || strcmp(o, kWithValue[k]) == 0;
@@ -120,7 +132,13 @@ static int parse_args(int argc, char** argv, args* a) {
     if (i + 1 >= argc) return usage_error("option %s needs a value", o);
     const char* v = argv[++i];
     long n = 0;
-    if (strcmp(o, "--init") == 0)
+    if (strcmp(o, "--init") == 0 || strcmp(o, "--bias-init") == 0 || strcmp(o, "--seed") == 0)
+      a->weights_option = o;
+    if (strcmp(o, "--load") == 0)
+      a->load = v;
+    else if (strcmp(o, "--save") == 0)
+      a->save = v;
+    else if (strcmp(o, "--init") == 0)
       a->init = v;
     else if (strcmp(o, "--bias-init") == 0)
       a->bias_init = v;
@@ -158,7 +176,13 @@ static int parse_args(int argc, char** argv, args* a) {
       a->render = v;
     }
   }
-  if (a->spec == NULL) return usage_error("missing the model spec, e.g. 1-16r-16r-2");
+  if (a->spec != NULL && a->load != NULL)
+    return usage_error("give either a model spec ('%s') or --load %s, not both", a->spec, a->load);
+  if (a->load != NULL && a->weights_option != NULL)
+    return usage_error("%s has no effect with --load (the file holds the weights)",
+                       a->weights_option);
+  if (a->spec == NULL && a->load == NULL)
+    return usage_error("missing the model spec (e.g. 1-16r-16r-2) or --load FILE");
   if (a->render != NULL && a->out == NULL)
     return usage_error("--render %s needs -o FILE for the DOT", a->render);
   return 0;
@@ -173,23 +197,23 @@ static const char* user_path(const char* path, char* buf, size_t cap) {
   return buf;
 }
 
-/* The data: the CSV file, or the seed's samples when they fit the model. */
-static int load_data(const args* a, const tg_model_spec* spec, tg_csv_data* d) {
-  const int64_t n_out = spec->units[spec->n_layers - 1];
+/* The data: the CSV file, or the seed's samples when they fit the model (`what` is
+ * the spec or the loaded file, for messages). */
+static int load_data(const args* a, const char* what, int64_t n_in, int64_t n_out, tg_csv_data* d) {
   if (a->csv != NULL) {
     char buf[4096];
     tg_error err = {0};
-    if (tg_csv_read(user_path(a->csv, buf, sizeof buf), spec->input_dim, n_out, d, &err) != TG_OK) {
+    if (tg_csv_read(user_path(a->csv, buf, sizeof buf), n_in, n_out, d, &err) != TG_OK) {
       fprintf(stderr, "tgdot: %s\n", err.message);
       return 1;
     }
     return 0;
   }
-  if (spec->input_dim != 1 || n_out != TG_SEED_OUTPUTS) {
+  if (n_in != 1 || n_out != TG_SEED_OUTPUTS) {
     fprintf(stderr,
             "tgdot: the default data (the seed's 10 samples) has 1 input and 2 targets, but "
             "'%s' has %lld inputs and %lld outputs: give --csv FILE\n",
-            a->spec, (long long)spec->input_dim, (long long)n_out);
+            what, (long long)n_in, (long long)n_out);
     return 1;
   }
   d->rows = TG_SEED_ROWS;
@@ -203,15 +227,8 @@ static int load_data(const args* a, const tg_model_spec* spec, tg_csv_data* d) {
   return 0;
 }
 
-static int write_outputs(const args* a, tg_model* m) {
+static int write_outputs(const args* a, tg_model* m, const char* title) {
   const tg_tape* tape = tg_model_tape(m);
-  char title[256], spec_text[512];
-  tg_model_spec spec;
-  tg_model_spec_parse(a->spec, &spec, NULL);
-  snprintf(title, sizeof title, "tgdot %s --init %s%s%s --seed %llu --train %ld",
-           tg_model_spec_format(&spec, spec_text, sizeof spec_text), a->init,
-           a->bias_init ? " --bias-init " : "", a->bias_init ? a->bias_init : "",
-           (unsigned long long)a->seed, a->train);
   tg_dot_options opt = {.backward = a->backward,
                         .tolerance = a->tolerance,
                         .table_max = a->table_max,
@@ -266,7 +283,35 @@ static tg_status parse_init(const char* text, tg_initializer* out, tg_error* err
   return tg_initializer_parse(text, out, err);
 }
 
-static int run(const args* a) {
+/* The model saved at --load, compiled as a spec's model is when it was saved before
+ * compile. Returns 0 or the exit status (message printed). */
+static int load_model(const args* a, tg_model** out, char* title, size_t cap) {
+  char buf[4096];
+  tg_error err = {0};
+  tg_model* m = tg_model_load(user_path(a->load, buf, sizeof buf), NULL, &err);
+  if (m == NULL) {
+    fprintf(stderr, "tgdot: %s\n", err.message);
+    return 1;
+  }
+  if (tg_model_layer_count(m) == 0) {
+    fprintf(stderr, "tgdot: '%s' holds a model without layers: nothing to draw\n", a->load);
+    tg_model_free(m);
+    return 1;
+  }
+  const tg_optimizer_options adam = {.kind = TG_OPT_ADAM, .epsilon = 1e-8f};
+  if (tg_model_optimizer(m) == NULL &&
+      tg_model_compile(m, (tg_loss){.kind = TG_LOSS_MSE}, &adam) != TG_OK) {
+    fprintf(stderr, "tgdot: %s\n", tg_model_message(m));
+    tg_model_free(m);
+    return 1;
+  }
+  snprintf(title, cap, "tgdot --load %s --train %ld", a->load, a->train);
+  *out = m;
+  return 0;
+}
+
+/* The model the spec describes. Returns 0 or the exit status (message printed). */
+static int build_model(const args* a, tg_model** out, char* title, size_t cap) {
   tg_error err = {0};
   tg_model_spec spec;
   tg_initializer kernel, bias;
@@ -276,21 +321,47 @@ static int run(const args* a) {
     fprintf(stderr, "tgdot: %s\n", err.message);
     return 2;
   }
-  tg_csv_data d = {0};
-  int rc = load_data(a, &spec, &d);
-  if (rc != 0) {
-    tg_csv_data_free(&d);
-    return rc;
-  }
   tg_model* m = tg_model_spec_build(&spec, &kernel, &bias, a->seed, &err);
   if (m == NULL) {
     fprintf(stderr, "tgdot: %s\n", err.message);
-    tg_csv_data_free(&d);
     return 1;
+  }
+  char spec_text[512];
+  snprintf(title, cap, "tgdot %s --init %s%s%s --seed %llu --train %ld",
+           tg_model_spec_format(&spec, spec_text, sizeof spec_text), a->init,
+           a->bias_init ? " --bias-init " : "", a->bias_init ? a->bias_init : "",
+           (unsigned long long)a->seed, a->train);
+  *out = m;
+  return 0;
+}
+
+static int run(const args* a) {
+  tg_model* m = NULL;
+  char title[600];
+  int rc =
+      a->load ? load_model(a, &m, title, sizeof title) : build_model(a, &m, title, sizeof title);
+  if (rc != 0) return rc;
+  tg_csv_data d = {0};
+  rc = load_data(a, a->load ? a->load : a->spec, tg_model_input_dim(m), tg_model_output_dim(m), &d);
+  if (rc != 0) {
+    tg_csv_data_free(&d);
+    tg_model_free(m);
+    return rc;
   }
   tg_status st = TG_OK;
   for (long s = 0; s < a->train && st == TG_OK; ++s)
     st = tg_model_train_on_batch(m, d.x, d.rows, d.y, NULL);
+  if (st == TG_OK && a->save != NULL) {
+    char buf[4096];
+    tg_error err = {0};
+    if (tg_model_save(m, user_path(a->save, buf, sizeof buf), &err) != TG_OK) {
+      fprintf(stderr, "tgdot: %s\n", err.message);
+      tg_model_free(m);
+      tg_csv_data_free(&d);
+      return 1;
+    }
+    fprintf(stderr, "tgdot: saved %s\n", a->save);
+  }
   /* The picture needs gradients of the parameters as they are now, not of the
    * values before the last step: one more forward+backward without an update. */
   float loss = 0.0f;
@@ -299,7 +370,7 @@ static int run(const args* a) {
     fprintf(stderr, "tgdot: %s\n", tg_model_message(m));
     rc = 1;
   } else {
-    rc = write_outputs(a, m);
+    rc = write_outputs(a, m, title);
   }
   tg_model_free(m);
   tg_csv_data_free(&d);
