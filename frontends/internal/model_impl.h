@@ -1,5 +1,6 @@
 /* frontends/internal/model_impl.h — the model's insides, shared by the files that
- * implement model.h (sequential.c, dense.c, training.c, fit.c, summary.c). */
+ * implement model.h (sequential.c, dense.c, training.c, fit.c, summary.c) and
+ * persist.h (save.c, load.c). */
 #ifndef TAPEGRAD_FRONTENDS_INTERNAL_MODEL_IMPL_H_
 #define TAPEGRAD_FRONTENDS_INTERNAL_MODEL_IMPL_H_
 
