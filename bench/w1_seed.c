@@ -14,6 +14,7 @@
  * dispatch, every loop specialised to these shapes by hand. cpu_median/cpu_min are
  * the same figures in thread CPU time, which other processes' load does not inflate.
  */
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -104,8 +105,12 @@ static float plain_step(plain_net* net, const float* x, const float* y) {
   const float lr_t = (float)(1e-3 * sqrt(1.0 - pow(0.999, (double)net->t)) /
                              (1.0 - pow(0.9, (double)net->t)));
   for (int i = 0; i < kParams; ++i) {
-    net->m[i] = 0.9f * net->m[i] + 0.1f * g[i];
-    net->v[i] = 0.999f * net->v[i] + 0.001f * g[i] * g[i];
+    const float mi = 0.9f * net->m[i] + 0.1f * g[i];
+    const float vi = 0.999f * net->v[i] + 0.001f * g[i] * g[i];
+    /* moments below FLT_MIN are 0, as in frontends/adam.c (else they stick in
+     * the subnormal range and every step takes the slow path) */
+    net->m[i] = fabsf(mi) < FLT_MIN ? 0.0f : mi;
+    net->v[i] = vi < FLT_MIN ? 0.0f : vi;
     net->p[i] -= lr_t * net->m[i] / (sqrtf(net->v[i]) + 1e-8f);
   }
   return loss / (N * O);
