@@ -28,8 +28,14 @@ if grep -q -w avx512f /proc/cpuinfo; then SKX=(env OPENBLAS_CORETYPE=SkylakeX); 
 
 "$BIN/bench/w3_matmul"
 if [ ${#SKX[@]} -gt 0 ]; then "${SKX[@]}" "$BIN/bench/w3_matmul" | grep -v '^#'; fi
-"$BIN/bench/w2_mlp"
-if [ ${#SKX[@]} -gt 0 ]; then "${SKX[@]}" "$BIN/bench/w2_mlp" | grep -v '^#'; fi
+# W2 one thread count per process (so peak RSS is one model's), alternating 1 and 2
+# threads three times so that drifting machine load hits both alike.
+for rep in 1 2 3; do
+  for threads in 1 2; do
+    "$BIN/bench/w2_mlp" "$threads" | grep -v '^#'
+    if [ ${#SKX[@]} -gt 0 ]; then "${SKX[@]}" "$BIN/bench/w2_mlp" "$threads" | grep -v '^#'; fi
+  done
+done
 "$BIN/bench/w1_seed" | grep -v '^# \(cpu\|builtin\|blas\)'
 
 # Process start to exit, 20 runs each: the seed's training alone (both runs, 1000

@@ -23,6 +23,7 @@
 #include "bench/bench_util.h"
 #include "core/rng.h"
 #include "core/tape.h"
+#include "core/threadpool.h"
 #include "frontends/model.h"
 #include "ops/gemm.h"
 #include "ops/ops.h"
@@ -155,11 +156,20 @@ static void bench_threads(int threads, const float* x, const float* y) {
   if (threads > 1) tg_bench_sleep(0.3);   /* let OpenBLAS's threads go idle */
 #endif
   const double floor = used == TG_GEMM_BLAS && blas_floor > 0.0 ? blas_floor : kernel_floor;
+  /* Where the memory is: the parameter, gradient and Adam blocks (4 floats per
+   * parameter), the training tape's arena and node list, the pool's kernel scratch. */
+  const double mib = 1024.0 * 1024.0;
+  const double model_mib = 4.0 * sizeof(float) * (double)tg_model_param_size(m) / mib;
+  const double tape_mib = (double)tg_tape_reserved_bytes(t) / mib;
+  const double scratch_mib =
+      (double)tg_threadpool_scratch_bytes(tg_tape_pool(t)) * threads / mib;
   printf("W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
          "blas_core=%s products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f "
-         "peak_rss_mib=%.1f final_loss=%.4g\n",
+         "peak_rss_mib=%.1f params_grads_adam_mib=%.1f tape_mib=%.1f scratch_mib=%.1f "
+         "final_loss=%.4g\n",
          threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), blas_core(), np,
-         blas_floor, kernel_floor, med / floor, rss, (double)loss);
+         blas_floor, kernel_floor, med / floor, rss, model_mib, tape_mib, scratch_mib,
+         (double)loss);
   fflush(stdout);
   tg_model_free(m);
 }
