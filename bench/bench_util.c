@@ -50,7 +50,7 @@ double tg_bench_max(const double* v, int n) {
 double tg_bench_peak_rss_mib(void) {
   struct rusage ru;
   if (getrusage(RUSAGE_SELF, &ru) != 0) return -1.0;
-  return (double)ru.ru_maxrss / 1024.0;   /* Linux reports KiB */
+  return (double)ru.ru_maxrss / 1024.0; /* Linux reports KiB */
 }
 
 void tg_bench_print_machine(void) {

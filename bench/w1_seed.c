@@ -30,8 +30,15 @@ enum { kSteps = 1000, kReps = 5, N = TG_SEED_ROWS, H = TG_SEED_HIDDEN, O = TG_SE
 
 /* Parameters in one block, as the model keeps them: w1[1*H] b1[H] w2[H*H] b2[H]
  * w3[H*O] b3[O]. */
-enum { kW1 = 0, kB1 = kW1 + H, kW2 = kB1 + H, kB2 = kW2 + H * H, kW3 = kB2 + H, kB3 = kW3 + H * O,
-       kParams = kB3 + O };
+enum {
+  kW1 = 0,
+  kB1 = kW1 + H,
+  kW2 = kB1 + H,
+  kB2 = kW2 + H * H,
+  kW3 = kB2 + H,
+  kB3 = kW3 + H * O,
+  kParams = kB3 + O
+};
 
 typedef struct plain_net {
   float p[kParams], g[kParams], m[kParams], v[kParams];
@@ -102,8 +109,8 @@ static float plain_step(plain_net* net, const float* x, const float* y) {
   }
   /* Adam, Keras' form */
   net->t++;
-  const float lr_t = (float)(1e-3 * sqrt(1.0 - pow(0.999, (double)net->t)) /
-                             (1.0 - pow(0.9, (double)net->t)));
+  const float lr_t =
+      (float)(1e-3 * sqrt(1.0 - pow(0.999, (double)net->t)) / (1.0 - pow(0.9, (double)net->t)));
   for (int i = 0; i < kParams; ++i) {
     const float mi = 0.9f * net->m[i] + 0.1f * g[i];
     const float vi = 0.999f * net->v[i] + 0.001f * g[i] * g[i];

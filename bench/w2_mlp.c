@@ -88,7 +88,8 @@ static int collect_products(const tg_tape* t, product* out, int cap) {
     const tg_tensor* w = nd->in[1];
     const tg_tensor* y = nd->out;
     const int64_t m = a->shape[0], k = a->shape[1], nn = w->shape[1];
-    if (n < cap) out[n++] = (product){false, false, m, nn, k, k, nn, nn, a->data, w->data, y->data, 0.0f};
+    if (n < cap)
+      out[n++] = (product){false, false, m, nn, k, k, nn, nn, a->data, w->data, y->data, 0.0f};
     if (w->grad && n < cap)
       out[n++] = (product){true, false, k, nn, m, k, nn, nn, a->data, y->grad, w->grad, 1.0f};
     if (a->grad && n < cap)
@@ -153,7 +154,7 @@ static void bench_threads(int threads, const float* x, const float* y) {
   openblas_set_num_threads(threads);
   blas_floor = floor_ms(p, np, &o, true, kSteps);
   openblas_set_num_threads(1);
-  if (threads > 1) tg_bench_sleep(0.3);   /* let OpenBLAS's threads go idle */
+  if (threads > 1) tg_bench_sleep(0.3); /* let OpenBLAS's threads go idle */
 #endif
   const double floor = used == TG_GEMM_BLAS && blas_floor > 0.0 ? blas_floor : kernel_floor;
   /* Where the memory is: the parameter, gradient and Adam blocks (4 floats per
@@ -161,15 +162,14 @@ static void bench_threads(int threads, const float* x, const float* y) {
   const double mib = 1024.0 * 1024.0;
   const double model_mib = 4.0 * sizeof(float) * (double)tg_model_param_size(m) / mib;
   const double tape_mib = (double)tg_tape_reserved_bytes(t) / mib;
-  const double scratch_mib =
-      (double)tg_threadpool_scratch_bytes(tg_tape_pool(t)) * threads / mib;
-  printf("W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
-         "blas_core=%s products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f "
-         "peak_rss_mib=%.1f params_grads_adam_mib=%.1f tape_mib=%.1f scratch_mib=%.1f "
-         "final_loss=%.4g\n",
-         threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), blas_core(), np,
-         blas_floor, kernel_floor, med / floor, rss, model_mib, tape_mib, scratch_mib,
-         (double)loss);
+  const double scratch_mib = (double)tg_threadpool_scratch_bytes(tg_tape_pool(t)) * threads / mib;
+  printf(
+      "W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
+      "blas_core=%s products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f "
+      "peak_rss_mib=%.1f params_grads_adam_mib=%.1f tape_mib=%.1f scratch_mib=%.1f "
+      "final_loss=%.4g\n",
+      threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), blas_core(), np, blas_floor,
+      kernel_floor, med / floor, rss, model_mib, tape_mib, scratch_mib, (double)loss);
   fflush(stdout);
   tg_model_free(m);
 }

@@ -41,10 +41,10 @@ static const char* blas_core(void) {
 typedef enum { kTapegrad, kCblasDirect } who;
 
 typedef struct variant {
-  const char* label;      /* who= */
+  const char* label; /* who= */
   who kind;
   tg_gemm_backend backend;
-  const char* isa;        /* NULL: best */
+  const char* isa; /* NULL: best */
   tg_blas_threading blas_threading;
 } variant;
 
@@ -60,10 +60,10 @@ enum { kVariantCount = sizeof kVariants / sizeof kVariants[0], kMaxReps = 64 };
 static bool variant_available(const variant* v, int threads) {
   if (v->backend == TG_GEMM_BLAS && !tg_gemm_backend_available(TG_GEMM_BLAS)) return false;
   if (v->isa && !tg_gemm_isa_available(v->isa)) return false;
-  if (v->isa && strcmp(v->isa, tg_gemm_isa_name()) == 0) return false;   /* same as best */
+  if (v->isa && strcmp(v->isa, tg_gemm_isa_name()) == 0) return false; /* same as best */
   if (v->backend == TG_GEMM_BLAS && v->blas_threading == TG_BLAS_NATIVE && v->kind == kTapegrad &&
       threads == 1)
-    return false;   /* identical to SPLIT on one thread */
+    return false; /* identical to SPLIT on one thread */
 #ifndef TG_BENCH_CBLAS
   if (v->kind == kCblasDirect) return false;
 #endif
@@ -109,7 +109,7 @@ static void bench_size(int n, int threads) {
   for (int vi = 0; vi < kVariantCount; ++vi) {
     const variant* v = &kVariants[vi];
     if (!variant_available(v, threads)) continue;
-    run_once(v, n, threads, pool, a, b, c);   /* warm-up: scratch, BLAS buffers, caches */
+    run_once(v, n, threads, pool, a, b, c); /* warm-up: scratch, BLAS buffers, caches */
     double g[kMaxReps];
     for (int r = 0; r < reps; ++r) {
       const double t0 = tg_bench_now();

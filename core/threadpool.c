@@ -25,18 +25,18 @@ typedef struct worker_arg {
 
 struct tg_threadpool {
   const tg_allocator* alloc;
-  int threads;       /* workers including the caller */
-  int started;       /* pthreads running (threads - 1 once constructed) */
+  int threads; /* workers including the caller */
+  int started; /* pthreads running (threads - 1 once constructed) */
   pthread_t tid[TG_MAX_THREADS];
   worker_arg args[TG_MAX_THREADS];
   pthread_mutex_t mu;
-  pthread_cond_t wake;   /* ticket moved (or stop) */
-  pthread_cond_t done;   /* remaining reached 0 */
+  pthread_cond_t wake; /* ticket moved (or stop) */
+  pthread_cond_t done; /* remaining reached 0 */
   /* generation * kTicketStep + workers of the current task, in one atomic so a
    * worker that looks late never pairs one task's generation with the next task's
    * worker count. */
   atomic_ullong ticket;
-  atomic_int remaining;  /* pthread workers still inside the current task */
+  atomic_int remaining; /* pthread workers still inside the current task */
   atomic_bool stop;
   /* The current task; written before the ticket moves (release), read only by its
    * participants, and the caller cannot publish another before they all finish. */
@@ -119,7 +119,7 @@ tg_threadpool* tg_threadpool_new(int threads, const tg_allocator* alloc, tg_erro
   atomic_init(&pool->ticket, 0ull);
   atomic_init(&pool->remaining, 0);
   atomic_init(&pool->stop, false);
-  if (threads == 1) return pool;   /* scratch holder only: no mutex, no threads */
+  if (threads == 1) return pool; /* scratch holder only: no mutex, no threads */
   pthread_mutex_init(&pool->mu, NULL);
   pthread_cond_init(&pool->wake, NULL);
   pthread_cond_init(&pool->done, NULL);

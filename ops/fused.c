@@ -68,9 +68,9 @@ static bool add_relu_backward(tg_node* add, tg_node* relu) {
   for (int64_t r = 0; r < n; r += k)
     for (int64_t j = 0; j < k; ++j) {
       const float g = gy[r + j];
-      const float dz = gz[r + j] + (z[r + j] > 0.0f ? g : 0.0f);   /* relu's backward */
+      const float dz = gz[r + j] + (z[r + j] > 0.0f ? g : 0.0f); /* relu's backward */
       gz[r + j] = dz;
-      if (ga) ga[r + j] += dz;   /* add's backward, for a then b, as add.c does */
+      if (ga) ga[r + j] += dz; /* add's backward, for a then b, as add.c does */
       if (gb) gb[j] += dz;
     }
   return true;

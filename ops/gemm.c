@@ -87,7 +87,7 @@ typedef struct split_task {
   tg_gemm_backend backend;
   tg_threadpool* pool;
   bool split_n;
-  int64_t chunk;     /* rows or columns per block, a multiple of the register tile */
+  int64_t chunk; /* rows or columns per block, a multiple of the register tile */
   int64_t blocks;
   atomic_llong next; /* the next block nobody has taken */
 } split_task;
@@ -106,8 +106,10 @@ static void run_blocks(void* ctx, int worker, int workers) {
     const int64_t r0 = b * t->chunk;
     const int64_t r1 = r0 + t->chunk < extent ? r0 + t->chunk : extent;
     const tg_gemm_args s = sub_product(t->g, t->split_n, r0, r1);
-    if (t->backend == TG_GEMM_BLAS) tg_blas_sgemm(&s, 1);
-    else t->isa->blocked(&s, scratch);
+    if (t->backend == TG_GEMM_BLAS)
+      tg_blas_sgemm(&s, 1);
+    else
+      t->isa->blocked(&s, scratch);
   }
 }
 
@@ -128,7 +130,8 @@ static void run_small(const tg_gemm_args* g, const tg_gemm_isa* isa) {
 static void scale_c(const tg_gemm_args* g) {
   for (int64_t i = 0; i < g->m; ++i) {
     float* ci = g->c + i * g->ldc;
-    if (g->beta == 0.0f) memset(ci, 0, (size_t)g->n * sizeof(float));
+    if (g->beta == 0.0f)
+      memset(ci, 0, (size_t)g->n * sizeof(float));
     else if (g->beta != 1.0f)
       for (int64_t j = 0; j < g->n; ++j) ci[j] *= g->beta;
   }
@@ -177,8 +180,10 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
   }
 
   if (workers <= 1) {
-    if (backend == TG_GEMM_BLAS) tg_blas_sgemm(&g, 1);
-    else isa->blocked(&g, own_scratch ? own_scratch : (float*)tg_threadpool_scratch(pool, 0));
+    if (backend == TG_GEMM_BLAS)
+      tg_blas_sgemm(&g, 1);
+    else
+      isa->blocked(&g, own_scratch ? own_scratch : (float*)tg_threadpool_scratch(pool, 0));
     tg_aligned_free(NULL, own_scratch);
     return;
   }
@@ -227,10 +232,14 @@ bool tg_gemm_backend_available(tg_gemm_backend backend) {
 
 const char* tg_gemm_backend_name(tg_gemm_backend backend) {
   switch (backend) {
-    case TG_GEMM_AUTO: return "auto";
-    case TG_GEMM_SMALL: return "small";
-    case TG_GEMM_BUILTIN: return "builtin";
-    case TG_GEMM_BLAS: return "blas";
+    case TG_GEMM_AUTO:
+      return "auto";
+    case TG_GEMM_SMALL:
+      return "small";
+    case TG_GEMM_BUILTIN:
+      return "builtin";
+    case TG_GEMM_BLAS:
+      return "blas";
   }
   return "unknown";
 }

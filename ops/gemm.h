@@ -54,14 +54,14 @@ typedef enum tg_gemm_backend {
 
 /* How BLAS uses several threads (the measurement in bench/README.md chose SPLIT). */
 typedef enum tg_blas_threading {
-  TG_BLAS_SPLIT = 0,   /* BLAS single-threaded; the pool runs one BLAS call per block */
-  TG_BLAS_NATIVE       /* one call; OpenBLAS's own threads (set per call) */
+  TG_BLAS_SPLIT = 0, /* BLAS single-threaded; the pool runs one BLAS call per block */
+  TG_BLAS_NATIVE     /* one call; OpenBLAS's own threads (set per call) */
 } tg_blas_threading;
 
 typedef struct tg_gemm_options {
-  tg_gemm_backend backend;      /* 0: AUTO */
-  int threads;                  /* workers for this product; <= 1: the caller only */
-  tg_threadpool* pool;          /* workers and scratch (borrowed); NULL: none */
+  tg_gemm_backend backend; /* 0: AUTO */
+  int threads;             /* workers for this product; <= 1: the caller only */
+  tg_threadpool* pool;     /* workers and scratch (borrowed); NULL: none */
   tg_blas_threading blas_threading;
   /* Instruction set for BUILTIN/SMALL: NULL for the best this CPU runs, or a name
    * from tg_gemm_isa_name ("avx512", "avx2", "generic"); one the CPU lacks means

@@ -1,9 +1,9 @@
 /* ops/gemm_blas.c — the CBLAS backend on OpenBLAS (Debian's libopenblas-dev). */
+#include "ops/internal/gemm_blas.h"
+
 #include <cblas.h>
 #include <string.h>
 #include <strings.h>
-
-#include "ops/internal/gemm_blas.h"
 
 /* OpenBLAS extensions; declared here so the file also builds against a cblas.h
  * that is not OpenBLAS's own. */

@@ -1,9 +1,9 @@
 /* ops/gemm_builtin.c — instantiates the blocked kernel once per instruction set and
  * picks the best one the CPU supports at run time, so one binary built for the
  * x86-64 baseline still runs AVX2/FMA or AVX-512 code where the hardware has it. */
-#include <string.h>
-
 #include "ops/internal/gemm_builtin.h"
+
+#include <string.h>
 
 /* Baseline: 16-byte vectors (SSE2 on x86-64, NEON elsewhere). */
 #define GK_SUFFIX generic
@@ -66,19 +66,25 @@
 #undef GK_NC
 #endif
 
-static const tg_gemm_isa kGeneric = {"generic", 0, 6, 8, pack_floats_generic, blocked_generic,
-                                     small_generic, small_floats_generic, small_wins_generic};
+/* One kernel set per instruction set; the register tile (mr x nr) matches the
+ * GK_MR and GK_VL * GK_NV it was compiled with above. */
+#define TG_ISA(sfx, level, tile_m, tile_n)                                            \
+  {                                                                                   \
+    .name = #sfx, .simd_level = (level), .mr = (tile_m), .nr = (tile_n),              \
+    .pack_floats = pack_floats_##sfx, .blocked = blocked_##sfx, .small = small_##sfx, \
+    .small_floats = small_floats_##sfx, .small_wins = small_wins_##sfx                \
+  }
+static const tg_gemm_isa kGeneric = TG_ISA(generic, 0, 6, 8);
 #ifdef TG_GEMM_HAVE_X86
-static const tg_gemm_isa kAvx2 = {"avx2", 2, 6, 16, pack_floats_avx2, blocked_avx2, small_avx2,
-                                  small_floats_avx2, small_wins_avx2};
-static const tg_gemm_isa kAvx512 = {"avx512", 3, 12, 32, pack_floats_avx512,
-                                    blocked_avx512, small_avx512, small_floats_avx512,
-                                    small_wins_avx512};
+static const tg_gemm_isa kAvx2 = TG_ISA(avx2, 2, 6, 16);
+static const tg_gemm_isa kAvx512 = TG_ISA(avx512, 3, 12, 32);
 #endif
+#undef TG_ISA
 
 static bool runs(const tg_gemm_isa* isa) {
 #ifdef TG_GEMM_HAVE_X86
-  if (isa == &kAvx512) return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
+  if (isa == &kAvx512)
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl");
   if (isa == &kAvx2) return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 #endif
   return isa == &kGeneric;

@@ -43,7 +43,8 @@ Run Replay(const std::vector<Leaf>& leaves, const Graph& graph, bool fused) {
     for (int64_t d : l.shape) n *= d;
     std::vector<float> v(static_cast<size_t>(n));
     for (float& x : v) x = tg_rng_uniform(&rng) - 0.5f;
-    in.push_back(tg_tape_leaf(t, static_cast<int>(l.shape.size()), l.shape.data(), v.data(), l.grad));
+    in.push_back(
+        tg_tape_leaf(t, static_cast<int>(l.shape.size()), l.shape.data(), v.data(), l.grad));
   }
   tg_tensor* loss = graph(t, in);
   EXPECT_EQ(TG_OK, tg_tape_backward(t, loss)) << tg_tape_message(t);
@@ -86,10 +87,9 @@ TEST(FusedTest, DenseLayerBiasAndReluAreBitIdentical) {
 }
 
 TEST(FusedTest, SameShapeOperandsWithGradientsAreBitIdentical) {
-  ExpectSame({{{6, 5}, true}, {{6, 5}, true}},
-             [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-               return tg_mean(t, tg_relu(t, tg_add(t, v[0], v[1])));
-             });
+  ExpectSame({{{6, 5}, true}, {{6, 5}, true}}, [](tg_tape* t, const std::vector<tg_tensor*>& v) {
+    return tg_mean(t, tg_relu(t, tg_add(t, v[0], v[1])));
+  });
 }
 
 TEST(FusedTest, AddOutputUsedTwiceAccumulatesInTheSameOrder) {
@@ -153,7 +153,7 @@ TEST(FusedTest, OpsPublishTheAddReluPair) {
   tg_node* add_c = const_cast<tg_node*>(tg_tape_node(t, 3));
   tg_node* relu_c = const_cast<tg_node*>(tg_tape_node(t, 4));
   EXPECT_FALSE(table[0].forward(add_c, relu_c));
-  EXPECT_FALSE(table[0].forward(add, relu_c));   // relu reads another tensor
+  EXPECT_FALSE(table[0].forward(add, relu_c));  // relu reads another tensor
   tg_tape_free(t);
 }
 
@@ -162,7 +162,7 @@ struct Calls {
   int forward = 0, backward = 0;
   bool accept = false;
 };
-Calls g_calls;   // the hooks have no context pointer; one test at a time uses it
+Calls g_calls;  // the hooks have no context pointer; one test at a time uses it
 
 bool CountingForward(tg_node* n, tg_node* next) {
   g_calls.forward++;
@@ -191,10 +191,10 @@ TEST(FusedTest, TapeCallsHooksOnlyForTheirPairAndRunsNodesWhenDeclined) {
     const float xv[4] = {-1, 2, -3, 4}, bv[4] = {0.5f, 0.5f, 0.5f, 0.5f};
     tg_tensor* x = tg_tape_leaf(t, 1, s, xv, true);
     tg_tensor* b = tg_tape_leaf(t, 1, s, bv, true);
-    tg_tensor* y = tg_relu(t, tg_add(t, x, b));   // one add->relu pair
-    tg_tensor* loss = tg_sum(t, tg_add(t, y, b)); // an add not followed by relu
+    tg_tensor* y = tg_relu(t, tg_add(t, x, b));    // one add->relu pair
+    tg_tensor* loss = tg_sum(t, tg_add(t, y, b));  // an add not followed by relu
     ASSERT_EQ(TG_OK, tg_tape_backward(t, loss));
-    EXPECT_EQ(0, g_calls.forward);   // recording never fuses
+    EXPECT_EQ(0, g_calls.forward);  // recording never fuses
     EXPECT_EQ(1, g_calls.backward);
     x->data[0] = 5.0f;
     tg_tensor_zero_grad(x);
@@ -209,9 +209,9 @@ TEST(FusedTest, TapeCallsHooksOnlyForTheirPairAndRunsNodesWhenDeclined) {
     EXPECT_EQ(0.0f, y->data[2]);
     EXPECT_EQ(1.0f, x->grad[0]);
     EXPECT_EQ(0.0f, x->grad[2]);
-    EXPECT_EQ(2.0f, b->grad[0]);   // through the relu and directly
+    EXPECT_EQ(2.0f, b->grad[0]);  // through the relu and directly
     EXPECT_EQ(1.0f, b->grad[2]);
-    tg_tape_set_fusions(t, nullptr, 0);   // off: no more calls
+    tg_tape_set_fusions(t, nullptr, 0);  // off: no more calls
     ASSERT_EQ(TG_OK, tg_tape_forward(t));
     EXPECT_EQ(1, g_calls.forward);
     tg_tape_free(t);

@@ -26,8 +26,8 @@ struct Shape {
 // Sizes around the register tiles (6x8, 6x16, 12x32), the blocks (MC 96/144,
 // KC 256, NC 1024), the small-path limit, and the seed's 10x16 layers.
 const Shape kShapes[] = {
-    {1, 1, 1},     {3, 5, 7},     {10, 16, 1},   {10, 16, 16},  {10, 2, 16},   {16, 16, 10},
-    {13, 33, 17},  {12, 32, 256}, {37, 70, 300}, {145, 21, 260}, {7, 1030, 9}, {97, 47, 258},
+    {1, 1, 1},    {3, 5, 7},     {10, 16, 1},   {10, 16, 16},   {10, 2, 16},  {16, 16, 10},
+    {13, 33, 17}, {12, 32, 256}, {37, 70, 300}, {145, 21, 260}, {7, 1030, 9}, {97, 47, 258},
 };
 
 // Operands stored with leading dimensions wider than the logical matrix (ld = cols
@@ -164,7 +164,8 @@ TEST(GemmTest, AutoMatchesReference) {
   // The plain entry point is AUTO on the calling thread.
   const Problem p = MakeProblem(true, false, {37, 70, 300}, 99);
   std::vector<float> c = p.c0, want = p.c0;
-  tg_gemm(p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.lda, p.b.data(), p.ldb, 1.0f, c.data(), p.ldc, 4);
+  tg_gemm(p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.lda, p.b.data(), p.ldb, 1.0f, c.data(), p.ldc,
+          4);
   tg_gemm_ex(nullptr, p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.lda, p.b.data(), p.ldb, 1.0f,
              want.data(), p.ldc);
   EXPECT_EQ(0, std::memcmp(c.data(), want.data(), c.size() * sizeof(float)));
@@ -299,8 +300,8 @@ TEST(GemmTest, KernelsOnAPoolAllocateOnlyOnce) {
   const int after_first = counter.allocs;
   EXPECT_GT(after_first, 0);
   for (int i = 0; i < 5; ++i)
-    tg_gemm_ex(&o, p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.lda, p.b.data(), p.ldb, 1.0f,
-               c.data(), p.ldc);
+    tg_gemm_ex(&o, p.ta, p.tb, p.m, p.n, p.k, p.a.data(), p.lda, p.b.data(), p.ldb, 1.0f, c.data(),
+               p.ldc);
   EXPECT_EQ(after_first, counter.allocs);
   tg_threadpool_free(pool);
 }

@@ -60,16 +60,16 @@ void CheckRawTape(int threads) {
   const Counts after_first = counts;
   EXPECT_GT(after_first.allocs, 0);
   for (int step = 0; step < 100; ++step) {
-    x->data[step % x->size] += 0.01f;   // new input data each step
+    x->data[step % x->size] += 0.01f;  // new input data each step
     for (tg_tensor* p : {w, b, w2}) tg_tensor_zero_grad(p);
     ASSERT_EQ(TG_OK, tg_tape_forward(t));
     ASSERT_EQ(TG_OK, tg_tape_backward(t, loss));
-    w->data[0] -= 1e-3f * w->grad[0];   // parameters move too
+    w->data[0] -= 1e-3f * w->grad[0];  // parameters move too
   }
   EXPECT_EQ(after_first.allocs, counts.allocs) << "threads=" << threads;
   EXPECT_EQ(after_first.frees, counts.frees) << "threads=" << threads;
   tg_tape_free(t);
-  EXPECT_EQ(counts.allocs, counts.frees);   // and nothing leaks
+  EXPECT_EQ(counts.allocs, counts.frees);  // and nothing leaks
 }
 
 TEST(ReplayAllocTest, RawTapeReplaysWithoutAllocatingOnOneThread) { CheckRawTape(1); }
@@ -126,12 +126,13 @@ TEST(ReplayAllocTest, TwoThreadModelTrainsWithoutAllocating) {
   tg_rng_seed(&rng, 8);
   const std::vector<float> x = Uniform(&rng, 64 * 120), y = Uniform(&rng, 64 * 10);
   float loss = 0.0f;
-  ASSERT_EQ(TG_OK, tg_model_train_on_batch(m, x.data(), 64, y.data(), &loss)) << tg_model_message(m);
+  ASSERT_EQ(TG_OK, tg_model_train_on_batch(m, x.data(), 64, y.data(), &loss))
+      << tg_model_message(m);
   const Counts after_first = counts;
   float first_loss = loss;
   for (int step = 0; step < 100; ++step)
     ASSERT_EQ(TG_OK, tg_model_train_on_batch(m, x.data(), 64, y.data(), &loss));
-  EXPECT_LT(loss, first_loss);   // it did train
+  EXPECT_LT(loss, first_loss);  // it did train
   EXPECT_EQ(after_first.allocs, counts.allocs);
   EXPECT_EQ(after_first.frees, counts.frees);
   tg_model_free(m);

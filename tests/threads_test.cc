@@ -37,7 +37,7 @@ TEST(ThreadPoolTest, RejectsBadThreadCounts) {
   tg_error err2 = {};
   EXPECT_EQ(nullptr, tg_threadpool_new(65, nullptr, &err2));
   EXPECT_STREQ("tg_threadpool_new: threads must be in 1..64, got 65", err2.message);
-  EXPECT_EQ(nullptr, tg_threadpool_new(-3, nullptr, nullptr));   // err may be NULL
+  EXPECT_EQ(nullptr, tg_threadpool_new(-3, nullptr, nullptr));  // err may be NULL
 }
 
 TEST(ThreadPoolTest, EveryWorkerRunsExactlyOncePerTask) {
@@ -64,7 +64,7 @@ TEST(ThreadPoolTest, ClampsWorkersAndRunsInlineWithoutAPool) {
   ASSERT_NE(nullptr, pool);
   Hits h;
   for (auto& c : h.count) c.store(0);
-  tg_threadpool_run(pool, 9, CountHit, &h);   // more than the pool has
+  tg_threadpool_run(pool, 9, CountHit, &h);  // more than the pool has
   EXPECT_EQ(1, h.count[0].load());
   EXPECT_EQ(1, h.count[1].load());
   EXPECT_EQ(0, h.count[2].load());
@@ -72,12 +72,12 @@ TEST(ThreadPoolTest, ClampsWorkersAndRunsInlineWithoutAPool) {
   tg_threadpool_free(pool);
 
   for (auto& c : h.count) c.store(0);
-  tg_threadpool_run(nullptr, 4, CountHit, &h);   // no pool: the caller alone
+  tg_threadpool_run(nullptr, 4, CountHit, &h);  // no pool: the caller alone
   EXPECT_EQ(1, h.count[0].load());
   EXPECT_EQ(0, h.count[1].load());
   EXPECT_EQ(1, h.seen_workers.load());
   EXPECT_EQ(1, tg_threadpool_threads(nullptr));
-  tg_threadpool_free(nullptr);   // ignored
+  tg_threadpool_free(nullptr);  // ignored
 }
 
 TEST(ThreadPoolTest, WorkerZeroIsTheCallingThread) {
@@ -114,11 +114,11 @@ TEST(ThreadPoolTest, ScratchIsAlignedPerWorkerAndOnlyGrows) {
     s[w] = tg_threadpool_scratch(pool, w);
     ASSERT_NE(nullptr, s[w]);
     EXPECT_EQ(0u, reinterpret_cast<uintptr_t>(s[w]) % 64);
-    std::memset(s[w], w, 1000);   // whole size writable (ASan checks)
+    std::memset(s[w], w, 1000);  // whole size writable (ASan checks)
   }
   EXPECT_NE(s[0], s[1]);
   EXPECT_NE(s[1], s[2]);
-  ASSERT_EQ(TG_OK, tg_threadpool_reserve(pool, 10));   // smaller: nothing changes
+  ASSERT_EQ(TG_OK, tg_threadpool_reserve(pool, 10));  // smaller: nothing changes
   EXPECT_EQ(s[0], tg_threadpool_scratch(pool, 0));
   EXPECT_EQ(1000u, tg_threadpool_scratch_bytes(pool));
   ASSERT_EQ(TG_OK, tg_threadpool_reserve(pool, 5000));

@@ -22,9 +22,9 @@ typedef struct tg_gemm_args {
 } tg_gemm_args;
 
 typedef struct tg_gemm_isa {
-  const char* name;   /* "avx512", "avx2", "generic" */
-  int simd_level;     /* 3 AVX-512, 2 AVX2, 0 baseline (same scale as tg_blas_simd_level) */
-  int mr, nr;         /* register tile; threads split M by mr and N by nr */
+  const char* name;    /* "avx512", "avx2", "generic" */
+  int simd_level;      /* 3 AVX-512, 2 AVX2, 0 baseline (same scale as tg_blas_simd_level) */
+  int mr, nr;          /* register tile; threads split M by mr and N by nr */
   int64_t pack_floats; /* scratch floats one thread needs for `blocked` */
   /* The blocked kernel; `pack` holds pack_floats floats aligned to 64 bytes. */
   void (*blocked)(const tg_gemm_args* g, float* pack);
