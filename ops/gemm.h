@@ -6,15 +6,17 @@
  * copies. beta == 0 overwrites C (whatever it held, NaN included).
  *
  * Backends (tg_gemm_backend):
- *   SMALL    plain loops, no packing, no scratch: what tiny products (a 10x16 layer)
- *            use, because any blocking or library call costs more than the math.
+ *   SMALL    register rows over op(B) read in place or copied to the stack, no
+ *            packing, no heap scratch: what tiny products (a 10x16 layer) and
+ *            products one vector wide (a 10-unit output layer) use, because
+ *            blocking or a library call costs more than the math there.
  *   BUILTIN  a cache-blocked kernel with a packed register tile, compiled for the
  *            x86-64 baseline, AVX2+FMA and AVX-512 and picked at run time from what
  *            the CPU has (tg_gemm_isa_name). Always present.
  *   BLAS     CBLAS sgemm (OpenBLAS) when the build has it (the default build;
  *            `--define blas=none` builds without). Driven single-threaded; tapegrad's
  *            own threads split the product into column or row blocks.
- *   AUTO     SMALL for tiny products; otherwise BLAS when the build has it and its
+ *   AUTO     SMALL for those products; otherwise BLAS when the build has it and its
  *            kernel is at least as wide as the built-in one, else BUILTIN. (OpenBLAS
  *            0.3.21 does not recognise some newer CPUs and falls back to an SSE3
  *            kernel that the built-in AVX-512 kernel beats fivefold.)
@@ -25,7 +27,8 @@
  * a pool (core/threadpool.h) that scratch is the pool's and is reused, so a replayed
  * tape never allocates; without one each blocked call allocates and frees it.
  * Thread-safety: calls share nothing but the pool passed in (one caller per pool).
- * The BLAS backend sets OpenBLAS's process-wide thread count to 1 when it is not.
+ * The BLAS backend sets OpenBLAS's process-wide thread count (to 1, or to `threads`
+ * in NATIVE mode) when it differs.
  *
  *   // y (2x3) = x (2x4) · w (4x3)
  *   tg_gemm(false, false, 2, 3, 4, x, 4, w, 3, 0.0f, y, 3, 1);
