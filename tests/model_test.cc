@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/counting_allocator.h"
+
 extern "C" {
 #include "core/tape.h"
 #include "examples/seed_problem.h"
@@ -19,15 +21,6 @@ extern "C" {
 }
 
 namespace {
-
-struct Counter {
-  int allocs = 0;
-};
-void* CountAlloc(void* ctx, size_t n) {
-  static_cast<Counter*>(ctx)->allocs++;
-  return malloc(n);
-}
-void CountFree(void*, void* p) { free(p); }
 
 tg_model* NewModel(int64_t input_dim, uint64_t seed = 5, const tg_allocator* a = nullptr) {
   tg_model_options o = {};
@@ -209,10 +202,10 @@ TEST(ModelTest, TrainOnBatchReturnsTheLossBeforeItsStepAndComputeGradientsTrains
 }
 
 TEST(ModelTest, ReplayAllocatesNothingOnceEachBatchSizeWasSeen) {
-  Counter c;
-  tg_allocator a = {CountAlloc, CountFree, &c};
+  tgtest::CountingAllocator c;
+  const tg_allocator* a = c.get();
   tg_error err = {};
-  tg_model* m = tg_seed_model_new(nullptr, 3, &a, &err);
+  tg_model* m = tg_seed_model_new(nullptr, 3, a, &err);
   ASSERT_NE(m, nullptr) << err.message;
   float x[10], y[20], out[20], loss;
   tg_seed_data(x, y);
@@ -224,7 +217,7 @@ TEST(ModelTest, ReplayAllocatesNothingOnceEachBatchSizeWasSeen) {
   fo.epochs = 1;
   fo.batch_size = 4;
   ASSERT_EQ(tg_model_fit(m, x, 10, y, &fo), TG_OK);
-  const int after_first = c.allocs;
+  const int after_first = c.allocs();
   for (int s = 0; s < 100; ++s) {
     ASSERT_EQ(tg_model_train_on_batch(m, x, s % 3 ? 10 : 4, y, &loss), TG_OK);
     ASSERT_EQ(tg_model_predict(m, x, 10, out, 20), TG_OK);
@@ -232,7 +225,7 @@ TEST(ModelTest, ReplayAllocatesNothingOnceEachBatchSizeWasSeen) {
   ASSERT_EQ(tg_model_evaluate(m, x, 10, y, &loss), TG_OK);
   fo.epochs = 5;
   ASSERT_EQ(tg_model_fit(m, x, 10, y, &fo), TG_OK);
-  EXPECT_EQ(c.allocs, after_first);
+  EXPECT_EQ(c.allocs(), after_first);
   tg_model_free(m);
 }
 

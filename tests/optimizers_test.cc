@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/counting_allocator.h"
+
 extern "C" {
 #include "frontends/optimizers.h"
 }
@@ -218,27 +220,18 @@ TEST(OptimizersTest, StepRejectsAnotherBlockSize) {
   tg_optimizer_free(opt);
 }
 
-struct Counter {
-  int allocs = 0;
-};
-void* CountAlloc(void* ctx, size_t n) {
-  static_cast<Counter*>(ctx)->allocs++;
-  return malloc(n);
-}
-void CountFree(void*, void* p) { free(p); }
-
 TEST(OptimizersTest, StepsAllocateNothingAndResetForgetsState) {
-  Counter c;
-  tg_allocator a = {CountAlloc, CountFree, &c};
+  tgtest::CountingAllocator c;
+  const tg_allocator* a = c.get();
   tg_optimizer_options o = {};
   o.amsgrad = true;
-  tg_optimizer* opt = tg_optimizer_new(&o, kN, &a, nullptr);
+  tg_optimizer* opt = tg_optimizer_new(&o, kN, a, nullptr);
   ASSERT_NE(opt, nullptr);
-  const int after_new = c.allocs;
+  const int after_new = c.allocs();
   std::vector<float> w(kN, 1.0f), g(kN, 0.5f), w2(kN, 1.0f);
   for (int s = 0; s < 100; ++s)
     ASSERT_EQ(tg_optimizer_step(opt, w.data(), g.data(), kN, nullptr), TG_OK);
-  EXPECT_EQ(c.allocs, after_new);
+  EXPECT_EQ(c.allocs(), after_new);
   tg_optimizer_reset(opt);
   EXPECT_EQ(tg_optimizer_iterations(opt), 0);
   ASSERT_EQ(tg_optimizer_step(opt, w2.data(), g.data(), kN, nullptr), TG_OK);

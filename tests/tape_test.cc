@@ -4,6 +4,8 @@
 #include <cstring>
 #include <vector>
 
+#include "tests/counting_allocator.h"
+
 extern "C" {
 #include "core/arena.h"
 #include "core/rng.h"
@@ -13,22 +15,7 @@ extern "C" {
 
 namespace {
 
-struct CountingAllocator {
-  int allocs = 0;
-  int frees = 0;
-  tg_allocator a;
-  CountingAllocator() {
-    a.ctx = this;
-    a.alloc = [](void* ctx, size_t n) -> void* {
-      static_cast<CountingAllocator*>(ctx)->allocs++;
-      return std::malloc(n);
-    };
-    a.free = [](void* ctx, void* p) {
-      if (p) static_cast<CountingAllocator*>(ctx)->frees++;
-      std::free(p);
-    };
-  }
-};
+using tgtest::CountingAllocator;
 
 TEST(TapeTest, GradientAccumulatesWhenOneTensorFeedsTwoOps) {
   tg_tape* t = tg_tape_new();
@@ -113,26 +100,26 @@ TEST(TapeTest, ReplayWithNewDataMatchesFreshRecording) {
 
 TEST(TapeTest, ReplayAndBackwardDoNotAllocate) {
   CountingAllocator counter;
-  tg_tape* t = tg_tape_new_ex(&counter.a);
+  tg_tape* t = tg_tape_new_ex(counter.get());
   int64_t sx[2] = {8, 5}, sw[2] = {5, 3};
   tg_tensor* x = tg_tape_leaf(t, 2, sx, nullptr, false);
   tg_tensor* w = tg_tape_leaf(t, 2, sw, nullptr, true);
   tg_tensor* loss = tg_mean(t, tg_relu(t, tg_matmul(t, x, w)));
   ASSERT_EQ(tg_tape_backward(t, loss), TG_OK);
-  const int before = counter.allocs;
+  const int before = counter.allocs();
   for (int step = 0; step < 100; ++step) {
     x->data[step % x->size] += 1.0f;
     ASSERT_EQ(tg_tape_forward(t), TG_OK);
     ASSERT_EQ(tg_tape_backward(t, loss), TG_OK);
   }
-  EXPECT_EQ(counter.allocs, before);
+  EXPECT_EQ(counter.allocs(), before);
   tg_tape_free(t);
-  EXPECT_EQ(counter.allocs, counter.frees);
+  EXPECT_EQ(counter.allocs(), counter.frees());
 }
 
 TEST(TapeTest, ClearForgetsNodesAndReusesMemory) {
   CountingAllocator counter;
-  tg_tape* t = tg_tape_new_ex(&counter.a);
+  tg_tape* t = tg_tape_new_ex(counter.get());
   int64_t s[2] = {16, 16};
   auto record = [&]() {
     tg_tensor* a = tg_tape_leaf(t, 2, s, nullptr, true);
@@ -141,7 +128,7 @@ TEST(TapeTest, ClearForgetsNodesAndReusesMemory) {
   ASSERT_NE(record(), nullptr);
   EXPECT_EQ(tg_tape_node_count(t), 3);
   const size_t reserved = tg_tape_reserved_bytes(t);
-  const int allocs = counter.allocs;
+  const int allocs = counter.allocs();
   for (int i = 0; i < 10; ++i) {
     tg_tape_clear(t);
     EXPECT_EQ(tg_tape_node_count(t), 0);
@@ -149,10 +136,10 @@ TEST(TapeTest, ClearForgetsNodesAndReusesMemory) {
     tg_tensor* loss = record();
     ASSERT_EQ(tg_tape_backward(t, loss), TG_OK);
   }
-  EXPECT_EQ(counter.allocs, allocs) << "re-recording the same shapes must reuse the arena";
+  EXPECT_EQ(counter.allocs(), allocs) << "re-recording the same shapes must reuse the arena";
   EXPECT_EQ(tg_tape_reserved_bytes(t), reserved);
   tg_tape_free(t);
-  EXPECT_EQ(counter.allocs, counter.frees);
+  EXPECT_EQ(counter.allocs(), counter.frees());
 }
 
 TEST(TapeTest, ClearResetsTheStickyError) {
