@@ -106,18 +106,6 @@ std::vector<float> SeedY() {
   return y;
 }
 
-std::string TempPath(const std::string& name) {
-  const char* dir = std::getenv("TEST_TMPDIR");
-  return std::string(dir && *dir ? dir : "/tmp") + "/" + name;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string DotBinary() {
   std::vector<std::string> dirs;
   if (const char* path = std::getenv("PATH")) {

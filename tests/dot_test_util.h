@@ -5,6 +5,8 @@
 #define TAPEGRAD_TESTS_DOT_TEST_UTIL_H_
 
 #include <string>
+
+#include "tests/test_files.h"
 #include <vector>
 
 extern "C" {
@@ -51,10 +53,6 @@ class HandMlp {
 // The seed problem: x[i] = i/10 (10x1), y[i] = [0.1, 0.01 i] (10x2).
 std::vector<float> SeedX();
 std::vector<float> SeedY();
-
-// A fresh path under $TEST_TMPDIR (or /tmp).
-std::string TempPath(const std::string& name);
-std::string ReadFile(const std::string& path);
 
 // Path of Graphviz' dot, or "" when it is not installed.
 std::string DotBinary();

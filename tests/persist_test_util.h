@@ -7,6 +7,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+
+#include "tests/test_files.h"
 #include <vector>
 
 extern "C" {
@@ -59,9 +61,6 @@ void PutF32(Bytes& b, size_t at, float v);
 // Makes the header agree with the payload again: its size and CRC-32.
 void FixHeader(Bytes& b);
 
-// A fresh path under $TEST_TMPDIR (or /tmp); files in a directory.
-std::string TempPath(const std::string& name);
-std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const Bytes& b);
 std::vector<std::string> ListDir(const std::string& dir);
 
