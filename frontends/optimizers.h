@@ -23,7 +23,9 @@
  *            defaults lr 0.01, momentum 0
  *   RMSprop  a = rho a + (1 - rho) g²;  w -= lr' g / (sqrt(a) + epsilon)
  *            defaults lr 0.001, rho 0.9, epsilon 1e-7
- * Arithmetic is float32 like Keras; powers of beta are computed in double.
+ * Arithmetic is float32 like Keras; powers of beta are computed in double. Adam's
+ * moments below FLT_MIN are flushed to 0 (as TensorFlow's flush-to-zero CPU kernels
+ * do): a dead unit's moments would otherwise sit in the slow subnormal range forever.
  *
  * Thread-safety: one optimizer per thread; distinct optimizers share nothing.
  *
