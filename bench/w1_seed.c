@@ -166,7 +166,26 @@ static double run_rep(loop_kind kind, const float* x, const float* y, float* fin
   return us;
 }
 
-int main(void) {
+/* `w1_seed profile STEPS`: only the tapegrad training loop, for a profiler. */
+static int profile(long steps, const float* x, const float* y) {
+  tg_error err = {0};
+  tg_model* m = tg_seed_model_new(NULL, 1, NULL, &err);
+  if (m == NULL) return 1;
+  float loss = 0.0f;
+  const double c0 = tg_bench_thread_cpu();
+  for (long s = 0; s < steps; ++s) tg_model_train_on_batch(m, x, N, y, &loss);
+  printf("W1 profile steps=%ld cpu_us_per_step=%.3f final_loss=%.4g\n", steps,
+         (tg_bench_thread_cpu() - c0) * 1e6 / (double)steps, (double)loss);
+  tg_model_free(m);
+  return 0;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "profile") == 0) {
+    float x[N], y[N * O];
+    tg_seed_data(x, y);
+    return profile(atol(argv[2]), x, y);
+  }
   tg_bench_print_machine();
   printf("# W1: seed MLP 1-16-16-2, 10 rows, Adam; %d repetitions of %d steps\n", kReps, kSteps);
   float x[N], y[N * O];

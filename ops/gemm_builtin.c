@@ -5,9 +5,14 @@
 
 #include <string.h>
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#endif
+
 /* Baseline: 16-byte vectors (SSE2 on x86-64, NEON elsewhere). */
 #define GK_SUFFIX generic
 #define GK_TARGET
+#define GK_MASK 0
 #define GK_VL 4
 #define GK_MR 6
 #define GK_NV 2
@@ -17,6 +22,7 @@
 #include "ops/internal/gemm_kernel.inc"
 #undef GK_SUFFIX
 #undef GK_TARGET
+#undef GK_MASK
 #undef GK_VL
 #undef GK_MR
 #undef GK_NV
@@ -29,6 +35,7 @@
 
 #define GK_SUFFIX avx2
 #define GK_TARGET __attribute__((target("avx2,fma")))
+#define GK_MASK 256
 #define GK_VL 8
 #define GK_MR 6
 #define GK_NV 2
@@ -38,6 +45,7 @@
 #include "ops/internal/gemm_kernel.inc"
 #undef GK_SUFFIX
 #undef GK_TARGET
+#undef GK_MASK
 #undef GK_VL
 #undef GK_MR
 #undef GK_NV
@@ -49,6 +57,7 @@
  * 8x48 and larger MC/KC/NC on a Xeon with AVX-512 (bench/README.md). */
 #define GK_SUFFIX avx512
 #define GK_TARGET __attribute__((target("avx512f,avx512vl,fma")))
+#define GK_MASK 512
 #define GK_VL 16
 #define GK_MR 12
 #define GK_NV 2
@@ -58,6 +67,7 @@
 #include "ops/internal/gemm_kernel.inc"
 #undef GK_SUFFIX
 #undef GK_TARGET
+#undef GK_MASK
 #undef GK_VL
 #undef GK_MR
 #undef GK_NV
