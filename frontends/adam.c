@@ -15,13 +15,13 @@
 #define TG_VECTOR_CLONES
 #endif
 
-TG_VECTOR_CLONES void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
+/* The update of elements [i0, i1) with the step size lr_t; each element's update
+ * reads and writes only its own w, m, v (, v_hat), so ranges can run on different
+ * threads and give the same bits as one pass. */
+TG_VECTOR_CLONES void tg_adam_range(tg_optimizer* o, float* w, const float* g, float lr_t,
+                                    int64_t i0, int64_t i1) {
   const tg_optimizer_options* p = &o->opt;
   const int64_t n = o->n;
-  const double t = (double)(o->iterations + 1);
-  /* Both bias corrections folded into the step size, as Keras does. */
-  const float lr_t =
-      (float)(tg_opt_decayed_lr(o) * sqrt(1.0 - pow(p->beta_2, t)) / (1.0 - pow(p->beta_1, t)));
   const float b1 = p->beta_1, b2 = p->beta_2, eps = p->epsilon;
   float* restrict m = o->state;
   float* restrict v = o->state + n;
@@ -36,7 +36,7 @@ TG_VECTOR_CLONES void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
    * flush-to-zero makes them; the update such a moment gives is far below any
    * weight's last bit anyway. */
   if (!p->amsgrad) {
-    for (int64_t i = 0; i < n; ++i) {
+    for (int64_t i = i0; i < i1; ++i) {
       const float mi = b1 * m[i] + (1.0f - b1) * gr[i];
       const float vi = b2 * v[i] + (1.0f - b2) * (gr[i] * gr[i]);
       m[i] = fabsf(mi) < FLT_MIN ? 0.0f : mi;
@@ -46,7 +46,7 @@ TG_VECTOR_CLONES void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
     return;
   }
   float* restrict v_hat = o->state + 2 * n; /* the largest v seen so far */
-  for (int64_t i = 0; i < n; ++i) {
+  for (int64_t i = i0; i < i1; ++i) {
     const float mi = b1 * m[i] + (1.0f - b1) * gr[i];
     const float vi = b2 * v[i] + (1.0f - b2) * (gr[i] * gr[i]);
     m[i] = fabsf(mi) < FLT_MIN ? 0.0f : mi;
@@ -54,4 +54,15 @@ TG_VECTOR_CLONES void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
     v_hat[i] = v_hat[i] < v[i] ? v[i] : v_hat[i];
     wr[i] -= lr_t * m[i] / (sqrtf(v_hat[i]) + eps);
   }
+}
+
+float tg_adam_lr_t(const tg_optimizer* o) {
+  const tg_optimizer_options* p = &o->opt;
+  const double t = (double)(o->iterations + 1);
+  /* Both bias corrections folded into the step size, as Keras does. */
+  return (float)(tg_opt_decayed_lr(o) * sqrt(1.0 - pow(p->beta_2, t)) / (1.0 - pow(p->beta_1, t)));
+}
+
+void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
+  tg_adam_range(o, w, g, tg_adam_lr_t(o), 0, o->n);
 }

@@ -136,6 +136,42 @@ double tg_opt_decayed_lr(const tg_optimizer* o) {
   return (double)o->opt.lr / (1.0 + (double)o->opt.decay * (double)o->iterations);
 }
 
+/* Adam split over a pool's workers: whole cache lines per worker. */
+typedef struct adam_split {
+  tg_optimizer* o;
+  float* w;
+  const float* g;
+  float lr_t;
+} adam_split;
+
+static void adam_part(void* ctx, int worker, int workers) {
+  const adam_split* s = (const adam_split*)ctx;
+  const int64_t n = s->o->n;
+  const int64_t per = ((n + workers - 1) / workers + 15) / 16 * 16;
+  const int64_t i0 = per * worker < n ? per * worker : n;
+  const int64_t i1 = i0 + per < n ? i0 + per : n;
+  tg_adam_range(s->o, s->w, s->g, s->lr_t, i0, i1);
+}
+
+enum {
+  /* Below this many parameters per worker, handing work to another thread costs
+   * more than it saves (a few µs against ~1 ns per parameter). */
+  kMinParamsPerWorker = 1 << 15
+};
+
+tg_status tg_optimizer_step_pool(tg_optimizer* o, float* params, const float* grads, int64_t n,
+                                 tg_threadpool* pool, int workers, tg_error* err) {
+  if (workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
+  while (workers > 1 && n / workers < kMinParamsPerWorker) --workers;
+  if (o == NULL || workers <= 1 || o->opt.kind != TG_OPT_ADAM || n != o->n || params == NULL ||
+      grads == NULL)
+    return tg_optimizer_step(o, params, grads, n, err);
+  adam_split s = {o, params, grads, tg_adam_lr_t(o)};
+  tg_threadpool_run(pool, workers, adam_part, &s);
+  o->iterations++;
+  return TG_OK;
+}
+
 tg_status tg_optimizer_step(tg_optimizer* o, float* params, const float* grads, int64_t n,
                             tg_error* err) {
   const char* fn = "tg_optimizer_step";

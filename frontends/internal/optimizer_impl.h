@@ -3,6 +3,7 @@
 #ifndef TAPEGRAD_FRONTENDS_INTERNAL_OPTIMIZER_IMPL_H_
 #define TAPEGRAD_FRONTENDS_INTERNAL_OPTIMIZER_IMPL_H_
 
+#include "core/threadpool.h"
 #include "frontends/optimizers.h"
 
 struct tg_optimizer {
@@ -22,6 +23,15 @@ double tg_opt_decayed_lr(const struct tg_optimizer* o);
 
 /* One step; `o->iterations` is the count before this step. */
 void tg_adam_step(struct tg_optimizer* o, float* w, const float* g);
+/* Adam's step size for the next step, and its update of elements [i0, i1) only. */
+float tg_adam_lr_t(const struct tg_optimizer* o);
+void tg_adam_range(struct tg_optimizer* o, float* w, const float* g, float lr_t, int64_t i0,
+                   int64_t i1);
+/* tg_optimizer_step split over `workers` of `pool` (NULL or 1: the calling thread)
+ * when the block is large enough to pay; the same bits as one thread. Arguments are
+ * checked as tg_optimizer_step checks them. */
+tg_status tg_optimizer_step_pool(struct tg_optimizer* o, float* params, const float* grads,
+                                 int64_t n, tg_threadpool* pool, int workers, tg_error* err);
 void tg_sgd_step(struct tg_optimizer* o, float* w, const float* g);
 void tg_rmsprop_step(struct tg_optimizer* o, float* w, const float* g);
 
