@@ -45,7 +45,14 @@ typedef struct plain_net {
   long t;
 } plain_net;
 
-static float plain_step(plain_net* net, const float* x, const float* y) {
+/* Built for the same instruction sets as the library's kernels and loops (which
+ * pick AVX2 or AVX-512 at run time), so the floor is not held to the x86-64
+ * baseline's 4-wide vectors while tapegrad is not. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+__attribute__((target_clones("avx512f", "avx2", "default")))
+#endif
+static float
+plain_step(plain_net* net, const float* x, const float* y) {
   const float* w1 = net->p + kW1;
   const float* b1 = net->p + kB1;
   const float* w2 = net->p + kW2;
