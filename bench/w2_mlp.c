@@ -13,7 +13,10 @@
  * itself with OpenBLAS at the same thread count, kernel_floor_ms through tg_gemm_ex
  * with the backend the step actually used. ratio = median / the floor of the
  * backend the step used (BLAS: blas_floor_ms). peak_rss_mib is the process's peak
- * so far (getrusage), so the threads=1 line is the one-thread model alone.
+ * (getrusage) at the end of the timed steps, before the floors run: the bench opens
+ * OpenBLAS for blas_floor_ms only then, so the figure holds the library only when
+ * the step itself used it. One thread count per process (argument 1 or 2) keeps it
+ * one model's; without an argument the threads=2 line also holds the first run's.
  */
 #include <math.h>
 #include <stdio.h>
@@ -30,18 +33,40 @@
 
 #ifdef TG_BENCH_CBLAS
 #include <cblas.h>
-void openblas_set_num_threads(int num_threads);
-char* openblas_get_corename(void);
+#include <dlfcn.h>
+
+/* OpenBLAS for the floor, opened only after the training phase's peak RSS is read
+ * (linked, it would be in every process's memory from the start). */
+typedef struct cblas_fns {
+  void (*sgemm)(const enum CBLAS_ORDER, const enum CBLAS_TRANSPOSE, const enum CBLAS_TRANSPOSE,
+                const blasint, const blasint, const blasint, const float, const float*,
+                const blasint, const float*, const blasint, const float, float*, const blasint);
+  void (*set_threads)(int);
+  char* (*corename)(void);
+} cblas_fns;
+
+static bool open_cblas(cblas_fns* f) {
+  void* h = dlopen("libopenblas.so.0", RTLD_NOW);
+  if (h == NULL) h = dlopen("libopenblas.so", RTLD_NOW);
+  if (h == NULL) return false;
+  void* sym = dlsym(h, "cblas_sgemm");
+  memcpy(&f->sgemm, &sym, sizeof sym);
+  sym = dlsym(h, "openblas_set_num_threads");
+  memcpy(&f->set_threads, &sym, sizeof sym);
+  sym = dlsym(h, "openblas_get_corename");
+  memcpy(&f->corename, &sym, sizeof sym);
+  return f->sgemm && f->set_threads && f->corename; /* kept open for the process */
+}
+static cblas_fns g_cblas;
 #endif
 
 /* The kernel OpenBLAS picked for this CPU (OPENBLAS_CORETYPE overrides it), "-"
  * without BLAS; printed on every line so runs with different kernels stay apart. */
 static const char* blas_core(void) {
 #ifdef TG_BENCH_CBLAS
-  return openblas_get_corename();
-#else
-  return "-";
+  if (g_cblas.corename) return g_cblas.corename();
 #endif
+  return "-";
 }
 
 enum { kIn = 784, kHidden = 512, kOut = 10, kBatch = 128, kWarmup = 20, kSteps = 200 };
@@ -102,7 +127,7 @@ static void run_products(const product* p, int n, const tg_gemm_options* o, bool
   for (int i = 0; i < n; ++i) {
     if (cblas) {
 #ifdef TG_BENCH_CBLAS
-      cblas_sgemm(CblasRowMajor, p[i].ta ? CblasTrans : CblasNoTrans,
+      g_cblas.sgemm(CblasRowMajor, p[i].ta ? CblasTrans : CblasNoTrans,
                   p[i].tb ? CblasTrans : CblasNoTrans, (int)p[i].m, (int)p[i].n, (int)p[i].k, 1.0f,
                   p[i].a, (int)p[i].lda, p[i].b, (int)p[i].ldb, p[i].beta, p[i].c, (int)p[i].ldc);
 #endif
@@ -151,9 +176,11 @@ static void bench_threads(int threads, const float* x, const float* y) {
   const double kernel_floor = floor_ms(p, np, &o, false, kSteps);
   double blas_floor = -1.0;
 #ifdef TG_BENCH_CBLAS
-  openblas_set_num_threads(threads);
-  blas_floor = floor_ms(p, np, &o, true, kSteps);
-  openblas_set_num_threads(1);
+  if (g_cblas.sgemm != NULL || open_cblas(&g_cblas)) {
+    g_cblas.set_threads(threads);
+    blas_floor = floor_ms(p, np, &o, true, kSteps);
+    g_cblas.set_threads(1);
+  }
   if (threads > 1) tg_bench_sleep(0.3); /* let OpenBLAS's threads go idle */
 #endif
   const double floor = used == TG_GEMM_BLAS && blas_floor > 0.0 ? blas_floor : kernel_floor;
@@ -166,7 +193,7 @@ static void bench_threads(int threads, const float* x, const float* y) {
   printf(
       "W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
       "blas_core=%s products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f "
-      "peak_rss_mib=%.1f params_grads_adam_mib=%.1f tape_mib=%.1f scratch_mib=%.1f "
+      "peak_rss_mib=%.1f rss_measured=before_floors params_grads_adam_mib=%.1f tape_mib=%.1f scratch_mib=%.1f "
       "final_loss=%.4g\n",
       threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), blas_core(), np, blas_floor,
       kernel_floor, med / floor, rss, model_mib, tape_mib, scratch_mib, (double)loss);

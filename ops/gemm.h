@@ -15,7 +15,12 @@
  *            the CPU has (tg_gemm_isa_name). Always present.
  *   BLAS     CBLAS sgemm (OpenBLAS) when the build has it (the default build;
  *            `--define blas=none` builds without). Driven single-threaded; tapegrad's
- *            own threads split the product into column or row blocks.
+ *            own threads split the product into column or row blocks. The library is
+ *            opened at run time (dlopen libopenblas.so.0, else libopenblas.so; the
+ *            environment variable TG_BLAS_LIBRARY names another file, empty: none) on
+ *            the first product that asks about it, and closed again when its kernel
+ *            is narrower than the built-in one; when it cannot be opened BLAS is
+ *            absent and this backend runs the built-in kernel.
  *   AUTO     SMALL for those products; otherwise BLAS when the build has it and its
  *            kernel is at least as wide as the built-in one, else BUILTIN. (OpenBLAS
  *            0.3.21 does not recognise some newer CPUs and falls back to an SSE3
