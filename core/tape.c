@@ -152,6 +152,40 @@ static bool grow_nodes(tg_tape* t) {
   return true;
 }
 
+/* The node after x's producer, when its output uses x's gradient buffer
+ * (tg_tape_share_grad); NULL otherwise. */
+static tg_tensor* grad_sharer(tg_tape* t, const tg_tensor* x) {
+  if (x->grad == NULL || x->node < 0 || x->node + 1 >= t->n_nodes) return NULL;
+  tg_tensor* next = t->nodes[x->node + 1].out;
+  return next != x && next->grad == x->grad ? next : NULL;
+}
+
+/* x gets another consumer: the node that shares its gradient buffer gets its own. */
+static bool unshare_grad(tg_tape* t, const tg_tensor* x) {
+  tg_tensor* y = grad_sharer(t, x);
+  if (y == NULL) return true;
+  float* own = tg_tape_alloc_floats(t, y->size);
+  if (own == NULL) return false;
+  y->grad = own;
+  return true;
+}
+
+bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in) {
+  if (t == NULL || t->error.code != TG_OK || y == NULL || in == NULL || y == in) return false;
+  if (y->grad == NULL || in->grad == NULL || y->grad == in->grad) return false;
+  if (y->node < 0 || y->node != t->n_nodes - 1 || t->nodes[y->node].out != y) return false;
+  if (in->node < 0 || in->node != y->node - 1 || t->nodes[in->node].out != in ||
+      !tg_same_shape(in, y))
+    return false;
+  /* in may be an input of y's node only once (add(x, x) needs two buffers). */
+  const tg_node* n = &t->nodes[y->node];
+  int uses = 0;
+  for (int i = 0; i < n->n_in; ++i) uses += n->in[i] == in;
+  if (uses != 1) return false;
+  y->grad = in->grad; /* y's own buffer stays in the arena, never touched */
+  return true;
+}
+
 tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in,
                          const tg_op_attr* attr) {
   if (t == NULL || t->error.code != TG_OK) return NULL;
@@ -190,6 +224,8 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   }
   bool needs_grad = false;
   for (int i = 0; i < n_in; ++i) needs_grad = needs_grad || in[i]->grad != NULL;
+  for (int i = 0; i < n_in; ++i)
+    if (!unshare_grad(t, in[i])) return NULL;
 
   tg_tensor* y = new_arena_tensor(t, rank, shape, needs_grad && op->backward != NULL, op->name);
   if (y == NULL) return NULL;

@@ -119,6 +119,15 @@ size_t tg_tape_reserved_bytes(const tg_tape* t);
  * recorded on failure. */
 float* tg_tape_alloc_floats(tg_tape* t, int64_t n);
 
+/* For ops whose backward hands out->grad unchanged to one input (add's `a` of the
+ * same shape): makes y, the node just recorded, use in's gradient buffer when in is
+ * the previous node's output and nothing else consumed it, so the tape holds one
+ * buffer instead of two (a 256 KiB activation gradient per Dense layer in W2). Both
+ * tensors then read the same values they would have held apart; the op's backward
+ * must skip an input whose grad is out->grad. A later node that consumes `in` gives
+ * y a buffer of its own again. Returns whether the buffer is shared. */
+bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,14 +11,22 @@ static tg_status add_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], ch
 
 static void add_forward(tg_node* n) { tg_bcast_forward(TG_BCAST_ADD, n->in[0], n->in[1], n->out); }
 
+/* An input whose grad is out->grad (tg_tape_share_grad) already holds its gradient. */
 static void add_backward(tg_node* n) {
-  if (n->in[0]->grad) tg_bcast_accumulate(n->in[0]->grad, n->in[0], n->out->grad, n->out, 1.0f, NULL);
-  if (n->in[1]->grad) tg_bcast_accumulate(n->in[1]->grad, n->in[1], n->out->grad, n->out, 1.0f, NULL);
+  const float* gy = n->out->grad;
+  if (n->in[0]->grad && n->in[0]->grad != gy)
+    tg_bcast_accumulate(n->in[0]->grad, n->in[0], gy, n->out, 1.0f, NULL);
+  if (n->in[1]->grad && n->in[1]->grad != gy)
+    tg_bcast_accumulate(n->in[1]->grad, n->in[1], gy, n->out, 1.0f, NULL);
 }
 
 const tg_op_def tg_op_add = {"add", 2, add_shape, add_forward, add_backward};
 
 tg_tensor* tg_add(tg_tape* t, tg_tensor* a, tg_tensor* b) {
   tg_tensor* in[2] = {a, b};
-  return tg_tape_apply(t, &tg_op_add, in, 2, NULL);
+  tg_tensor* y = tg_tape_apply(t, &tg_op_add, in, 2, NULL);
+  /* dy/da is the identity: a (when the previous node made it) keeps y's gradient in
+   * y's own buffer instead of a copy. */
+  if (y) tg_tape_share_grad(t, y, a);
+  return y;
 }

@@ -64,7 +64,9 @@ TG_VECTOR_CLONES static bool add_relu_backward(tg_node* add, tg_node* relu) {
   float* restrict gz = add->out->grad;
   if (k == 0 || gz == NULL) return false;
   const int64_t size = add->out->size;
-  const float* ga0 = add->in[0]->grad;
+  /* a that shares z's gradient buffer (tg_tape_share_grad) already holds its gradient. */
+  const bool a_shares = add->in[0]->grad == gz;
+  const float* ga0 = a_shares ? NULL : add->in[0]->grad;
   const float* gb0 = add->in[1]->grad;
   /* One pass interleaves the updates add.c makes one after the other: only the
    * same when the three gradients are separate memory. */
@@ -72,7 +74,7 @@ TG_VECTOR_CLONES static bool add_relu_backward(tg_node* add, tg_node* relu) {
     return false;
   const float* restrict z = add->out->data;
   const float* restrict gy = relu->out->grad;
-  float* restrict ga = add->in[0]->grad;
+  float* restrict ga = a_shares ? NULL : add->in[0]->grad;
   float* restrict gb = add->in[1]->grad;
   const int64_t n = add->out->size;
   /* One flat loop per gradient so each vectorises over the whole tensor: every
