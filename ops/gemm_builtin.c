@@ -20,15 +20,6 @@
 #define GK_KC 256
 #define GK_NC 1024
 #include "ops/internal/gemm_kernel.inc"
-#undef GK_SUFFIX
-#undef GK_TARGET
-#undef GK_MASK
-#undef GK_VL
-#undef GK_MR
-#undef GK_NV
-#undef GK_MC
-#undef GK_KC
-#undef GK_NC
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define TG_GEMM_HAVE_X86 1
@@ -43,15 +34,6 @@
 #define GK_KC 256
 #define GK_NC 1024
 #include "ops/internal/gemm_kernel.inc"
-#undef GK_SUFFIX
-#undef GK_TARGET
-#undef GK_MASK
-#undef GK_VL
-#undef GK_MR
-#undef GK_NV
-#undef GK_MC
-#undef GK_KC
-#undef GK_NC
 
 /* 12 x 32 tile: 24 of the 32 zmm registers accumulate. Measured against 14x32,
  * 8x48 and larger MC/KC/NC on a Xeon with AVX-512 (bench/README.md). */
@@ -65,15 +47,6 @@
 #define GK_KC 256
 #define GK_NC 1024
 #include "ops/internal/gemm_kernel.inc"
-#undef GK_SUFFIX
-#undef GK_TARGET
-#undef GK_MASK
-#undef GK_VL
-#undef GK_MR
-#undef GK_NV
-#undef GK_MC
-#undef GK_KC
-#undef GK_NC
 #endif
 
 /* One kernel set per instruction set; the register tile (mr x nr) matches the
