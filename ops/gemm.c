@@ -34,23 +34,28 @@ static bool blas_dims_ok(int64_t m, int64_t n, int64_t k) {
   return tg_blas_present() && m <= INT_MAX && n <= INT_MAX && k <= INT_MAX;
 }
 
+/* Whether BLAS can take the product. Asked only after the small path declined:
+ * asking takes the BLAS loader's lock, which costs more than a tiny product. */
+static bool blas_takes(const tg_gemm_args* g) {
+  return g->lda <= INT_MAX && g->ldb <= INT_MAX && g->ldc <= INT_MAX &&
+         blas_dims_ok(g->m, g->n, g->k);
+}
+
 static tg_gemm_backend resolve(const tg_gemm_options* opt, const tg_gemm_args* g,
                                const tg_gemm_isa* isa) {
   tg_gemm_backend b = opt ? opt->backend : TG_GEMM_AUTO;
-  const bool lds_ok = g->lda <= INT_MAX && g->ldb <= INT_MAX && g->ldc <= INT_MAX;
-  const bool blas_ok = lds_ok && blas_dims_ok(g->m, g->n, g->k);
   switch (b) {
     case TG_GEMM_SMALL:
     case TG_GEMM_BUILTIN:
       return b;
     case TG_GEMM_BLAS:
-      return blas_ok ? TG_GEMM_BLAS : TG_GEMM_BUILTIN;
+      return blas_takes(g) ? TG_GEMM_BLAS : TG_GEMM_BUILTIN;
     case TG_GEMM_AUTO:
     default:
       if (isa->small_wins(g->m, g->n, g->k) &&
           isa->small_floats(g->trans_b, g->k, g->n) <= kSmallMaxCopy)
         return TG_GEMM_SMALL;
-      if (blas_ok && tg_blas_simd_level() >= isa->simd_level) return TG_GEMM_BLAS;
+      if (blas_takes(g) && tg_blas_simd_level() >= isa->simd_level) return TG_GEMM_BLAS;
       return TG_GEMM_BUILTIN;
   }
 }
