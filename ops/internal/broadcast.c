@@ -53,6 +53,10 @@ static int is_row_repeat(const tg_tensor* x, const tg_tensor* y) {
   return 1;
 }
 
+/* Rows shorter than this (floats) skip the vector loops, whose set-up costs more
+ * than the row itself. */
+enum { kShortRow = 8 };
+
 static inline float combine(tg_bcast_kind kind, float a, float b) {
   switch (kind) {
     case TG_BCAST_ADD: return a + b;
@@ -91,6 +95,13 @@ void tg_bcast_forward(tg_bcast_kind kind, const tg_tensor* a, const tg_tensor* b
   }
   if (a->size == n && tg_same_shape(a, y) && is_row_repeat(b, y)) {
     const int64_t k = b->size;
+    if (k < kShortRow && kind == TG_BCAST_ADD) {
+      /* A bias of a few units (a 2-unit output layer): a call per row of two
+       * floats costs more than the adds. */
+      for (int64_t r = 0; r < n; r += k)
+        for (int64_t j = 0; j < k; ++j) py[r + j] = pa[r + j] + pb[j];
+      return;
+    }
     for (int64_t r = 0; r < n; r += k) combine_run(kind, py + r, pa + r, pb, k);
     return;
   }
@@ -123,6 +134,16 @@ void tg_bcast_accumulate(float* gx, const tg_tensor* x, const float* gy, const t
   }
   if (other == NULL && is_row_repeat(x, y)) {
     const int64_t k = x->size;
+    if (k < kShortRow) {
+      /* A few columns: each column's sum in a register, the rows still added in
+       * order (the same roundings as the row-by-row loop below). */
+      for (int64_t j = 0; j < k; ++j) {
+        float s = gx[j];
+        for (int64_t r = 0; r < n; r += k) s += sign * gy[r + j];
+        gx[j] = s;
+      }
+      return;
+    }
     for (int64_t r = 0; r < n; r += k)
       for (int64_t j = 0; j < k; ++j) gx[j] += sign * gy[r + j];
     return;
