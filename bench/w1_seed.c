@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "bench/bench_util.h"
+#include "core/vector_clones.h"
 #include "examples/seed_problem.h"
 #include "frontends/model.h"
 
@@ -48,11 +49,7 @@ typedef struct plain_net {
 /* Built for the same instruction sets as the library's kernels and loops (which
  * pick AVX2 or AVX-512 at run time), so the floor is not held to the x86-64
  * baseline's 4-wide vectors while tapegrad is not. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-__attribute__((target_clones("avx512f", "avx2", "default")))
-#endif
-static float
-plain_step(plain_net* net, const float* x, const float* y) {
+TG_VECTOR_CLONES static float plain_step(plain_net* net, const float* x, const float* y) {
   const float* w1 = net->p + kW1;
   const float* b1 = net->p + kB1;
   const float* w2 = net->p + kW2;

@@ -152,6 +152,12 @@ void tg_threadpool_free(tg_threadpool* pool) {
 
 int tg_threadpool_threads(const tg_threadpool* pool) { return pool ? pool->threads : 1; }
 
+void tg_threadpool_split(int64_t n, int worker, int workers, int64_t* begin, int64_t* end) {
+  const int64_t per = ((n + workers - 1) / workers + 15) / 16 * 16;
+  *begin = per * worker < n ? per * worker : n;
+  *end = *begin + per < n ? *begin + per : n;
+}
+
 void tg_threadpool_run(tg_threadpool* pool, int workers, tg_task_fn fn, void* ctx) {
   if (fn == NULL) return;
   int limit = pool ? pool->threads : 1;

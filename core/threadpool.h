@@ -25,6 +25,7 @@
 #define TAPEGRAD_CORE_THREADPOOL_H_
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/alloc.h"
 #include "core/status.h"
@@ -55,6 +56,11 @@ int tg_threadpool_threads(const tg_threadpool* pool);
  * thread — and returns when all have returned. `workers` is clamped to 1..threads;
  * a NULL pool runs fn(ctx, 0, 1) inline. */
 void tg_threadpool_run(tg_threadpool* pool, int workers, tg_task_fn fn, void* ctx);
+
+/* Worker `worker`'s share [*begin, *end) of n elements split over `workers`, each
+ * share a whole number of 16-float cache lines (the last one takes the rest), so
+ * workers never write the same line. Shares may be empty. */
+void tg_threadpool_split(int64_t n, int worker, int workers, int64_t* begin, int64_t* end);
 
 /* Makes every worker's scratch at least `bytes` long (64-byte aligned). Allocates
  * only when a larger size than before is asked for; TG_ERR_NOMEM on failure (the

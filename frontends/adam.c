@@ -3,17 +3,8 @@
 #include <float.h>
 #include <math.h>
 
+#include "core/vector_clones.h"
 #include "frontends/internal/optimizer_impl.h"
-
-/* Compiled also for AVX2 and AVX-512, picked once at load time (GCC's function
- * multi-versioning): the build targets the x86-64 baseline, whose 4-wide vectors
- * left these loops a third as fast as the hardware. No FMA contraction (ISO C
- * mode), so every version computes the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define TG_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TG_VECTOR_CLONES
-#endif
 
 /* The update of elements [i0, i1) with the step size lr_t; each element's update
  * reads and writes only its own w, m, v (, v_hat), so ranges can run on different

@@ -146,10 +146,8 @@ typedef struct adam_split {
 
 static void adam_part(void* ctx, int worker, int workers) {
   const adam_split* s = (const adam_split*)ctx;
-  const int64_t n = s->o->n;
-  const int64_t per = ((n + workers - 1) / workers + 15) / 16 * 16;
-  const int64_t i0 = per * worker < n ? per * worker : n;
-  const int64_t i1 = i0 + per < n ? i0 + per : n;
+  int64_t i0, i1;
+  tg_threadpool_split(s->o->n, worker, workers, &i0, &i1);
   tg_adam_range(s->o, s->w, s->g, s->lr_t, i0, i1);
 }
 

@@ -75,9 +75,8 @@ typedef struct zero_split {
 
 static void zero_part(void* ctx, int worker, int workers) {
   const zero_split* z = (const zero_split*)ctx;
-  const int64_t per = ((z->n + workers - 1) / workers + 15) / 16 * 16;
-  const int64_t i0 = per * worker < z->n ? per * worker : z->n;
-  const int64_t i1 = i0 + per < z->n ? i0 + per : z->n;
+  int64_t i0, i1;
+  tg_threadpool_split(z->n, worker, workers, &i0, &i1);
   memset(z->p + i0, 0, (size_t)(i1 - i0) * sizeof(float));
 }
 

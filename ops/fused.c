@@ -11,17 +11,8 @@
 #include <stdbool.h>
 
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/ops.h"
-
-/* Compiled also for AVX2 and AVX-512, picked once at load time (GCC's function
- * multi-versioning): the build targets the x86-64 baseline, whose 4-wide vectors
- * left these loops a third as fast as the hardware. No FMA contraction (ISO C
- * mode), so every version computes the same bits. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
-#define TG_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define TG_VECTOR_CLONES
-#endif
 
 /* Rows of a multiple of this many floats (a Dense layer of 16, 32, ... units) run
  * their per-row loops in fixed chunks of one AVX-512 vector or two AVX2 vectors,
