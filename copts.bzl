@@ -16,3 +16,14 @@ TG_TEST_COPTS = [
     "-Wextra",
     "-Werror",
 ]
+
+def tg_test(name, deps = [], size = "small", **kwargs):
+    """A GoogleTest suite tests/<name>.cc, held to the same warnings as library code."""
+    native.cc_test(
+        name = name,
+        size = size,
+        srcs = [name + ".cc"],
+        copts = TG_TEST_COPTS,
+        deps = deps + ["@googletest//:gtest_main"],
+        **kwargs
+    )
