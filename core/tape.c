@@ -15,7 +15,7 @@ struct tg_tape {
   int n_nodes;
   int cap_nodes;
   tg_error error;
-  const char* scope;        /* arena copy, "" when none */
+  const char* scope; /* arena copy, "" when none */
   const tg_tensor* loss;
   int threads;
   tg_threadpool* own_pool;     /* created on first tg_tape_pool, through `alloc` */
@@ -58,9 +58,7 @@ void tg_tape_clear(tg_tape* t) {
 
 tg_status tg_tape_status(const tg_tape* t) { return t ? t->error.code : TG_ERR_NULL_ARG; }
 
-const char* tg_tape_message(const tg_tape* t) {
-  return t ? t->error.message : "tape is NULL";
-}
+const char* tg_tape_message(const tg_tape* t) { return t ? t->error.message : "tape is NULL"; }
 
 tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...) {
   if (t == NULL || t->error.code != TG_OK) return code;
@@ -133,10 +131,21 @@ tg_tensor* tg_tape_leaf(tg_tape* t, int rank, const int64_t* shape, const float*
   }
   tg_tensor* y = new_arena_tensor(t, rank, shape, requires_grad, "tg_tape_leaf");
   if (y == NULL) return NULL;
-  if (data) memcpy(y->data, data, (size_t)y->size * sizeof(float));
-  else memset(y->data, 0, (size_t)y->size * sizeof(float));
+  if (data)
+    memcpy(y->data, data, (size_t)y->size * sizeof(float));
+  else
+    memset(y->data, 0, (size_t)y->size * sizeof(float));
   if (y->grad) memset(y->grad, 0, (size_t)y->size * sizeof(float));
   y->role = requires_grad ? TG_ROLE_PARAM : TG_ROLE_INPUT;
+  return y;
+}
+
+tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const int32_t* values) {
+  if (t == NULL || t->error.code != TG_OK) return NULL;
+  tg_tensor* y = tg_tape_leaf(t, rank, shape, NULL, false);
+  if (y == NULL) return NULL;
+  y->dtype = TG_INT32;
+  if (values) memcpy(y->idata, values, (size_t)y->size * sizeof(int32_t));
   return y;
 }
 
@@ -156,6 +165,7 @@ static bool grow_nodes(tg_tape* t) {
  * (tg_tape_share_grad); NULL otherwise. */
 static tg_tensor* grad_sharer(tg_tape* t, const tg_tensor* x) {
   if (x->grad == NULL || x->node < 0 || x->node + 1 >= t->n_nodes) return NULL;
+  if (t->nodes[x->node + 1].op->flags & TG_OP_VIEW) return NULL; /* a view, not a sharer */
   tg_tensor* next = t->nodes[x->node + 1].out;
   return next != x && next->grad == x->grad ? next : NULL;
 }
@@ -177,6 +187,7 @@ bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in) {
   if (in->node < 0 || in->node != y->node - 1 || t->nodes[in->node].out != in ||
       !tg_same_shape(in, y))
     return false;
+  if (t->nodes[in->node].op->flags & TG_OP_VIEW) return false; /* its buffer is its base's */
   /* in may be an input of y's node only once (add(x, x) needs two buffers). */
   const tg_node* n = &t->nodes[y->node];
   int uses = 0;
@@ -186,29 +197,81 @@ bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in) {
   return true;
 }
 
+/* x's gradient buffer for itself: when tg_tape_share_grad gave x its producer's
+ * input's buffer, x gets one of its own (a view of x must not see the other). */
+static bool own_grad(tg_tape* t, tg_tensor* x) {
+  if (x->grad == NULL || x->node <= 0 || x->node >= t->n_nodes || t->nodes[x->node].out != x)
+    return true;
+  if (t->nodes[x->node - 1].out->grad != x->grad) return true;
+  float* own = tg_tape_alloc_floats(t, x->size);
+  if (own == NULL) return false;
+  x->grad = own;
+  return true;
+}
+
+/* Checks the inputs' count, NULLs and element types; records the error if any. */
+static bool check_inputs(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in) {
+  if (n_in > 0 && in == NULL) {
+    tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: the input array is NULL (%d inputs)", op->name, n_in);
+    return false;
+  }
+  if (op->arity == TG_OP_VARIADIC) {
+    if (n_in < 1 || n_in > TG_MAX_INPUTS) {
+      tg_tape_fail(t, TG_ERR_ARG, "%s: expects 1 to %d inputs, got %d", op->name, TG_MAX_INPUTS,
+                   n_in);
+      return false;
+    }
+  } else if (op->arity < 0 || op->arity > TG_MAX_INPUTS) {
+    tg_tape_fail(t, TG_ERR_ARG, "%s: arity %d is outside 0..%d", op->name, op->arity,
+                 TG_MAX_INPUTS);
+    return false;
+  } else if (n_in != op->arity) {
+    tg_tape_fail(t, TG_ERR_ARG, "%s: expects %d input%s, got %d", op->name, op->arity,
+                 op->arity == 1 ? "" : "s", n_in);
+    return false;
+  }
+  for (int i = 0; i < n_in; ++i) {
+    if (in[i] == NULL) {
+      tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: input %d is NULL", op->name, i + 1);
+      return false;
+    }
+    const tg_dtype want = (i < 32 && (op->index_inputs >> i) & 1u) ? TG_INT32 : TG_FLOAT32;
+    if (in[i]->dtype != want) {
+      char s[TG_SHAPE_STR_CAP];
+      tg_tape_fail(t, TG_ERR_ARG, "%s: input %d %s is %s, expected %s", op->name, i + 1,
+                   tg_tensor_shape_str(in[i], s, sizeof s), tg_dtype_name(in[i]->dtype),
+                   tg_dtype_name(want));
+      return false;
+    }
+  }
+  return true;
+}
+
 tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in,
-                         const tg_op_attr* attr) {
+                         const void* params) {
   if (t == NULL || t->error.code != TG_OK) return NULL;
   if (op == NULL) {
     tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_apply: op is NULL");
     return NULL;
   }
-  if (n_in != op->arity || n_in > TG_MAX_INPUTS || (n_in > 0 && in == NULL)) {
-    tg_tape_fail(t, TG_ERR_ARG, "%s: expects %d inputs, got %d", op->name, op->arity, n_in);
+  if (op->params_size > TG_OP_PARAMS_CAP) {
+    tg_tape_fail(t, TG_ERR_ARG, "%s: parameter block of %zu bytes exceeds %d", op->name,
+                 op->params_size, TG_OP_PARAMS_CAP);
     return NULL;
   }
-  for (int i = 0; i < n_in; ++i) {
-    if (in[i] == NULL) {
-      tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: input %d is NULL", op->name, i + 1);
-      return NULL;
-    }
-  }
+  if (!check_inputs(t, op, in, n_in)) return NULL;
+  const bool view = (op->flags & TG_OP_VIEW) != 0;
   tg_node n;
   memset(&n, 0, sizeof n);
   n.op = op;
   n.n_in = n_in;
+  n.in = (tg_tensor**)tg_arena_alloc(&t->arena, (size_t)(n_in > 0 ? n_in : 1) * sizeof(tg_tensor*));
+  if (n.in == NULL) {
+    tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory recording %d inputs", op->name, n_in);
+    return NULL;
+  }
   for (int i = 0; i < n_in; ++i) n.in[i] = in[i];
-  if (attr) n.attr = *attr;
+  if (params != NULL && op->params_size > 0) memcpy(n.params.bytes, params, op->params_size);
   n.scope = t->scope;
   n.index = t->n_nodes;
   n.tape = t;
@@ -227,8 +290,37 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   for (int i = 0; i < n_in; ++i)
     if (!unshare_grad(t, in[i])) return NULL;
 
-  tg_tensor* y = new_arena_tensor(t, rank, shape, needs_grad && op->backward != NULL, op->name);
-  if (y == NULL) return NULL;
+  tg_tensor* y;
+  if (view) {
+    int64_t numel = 0;
+    char sx[TG_SHAPE_STR_CAP], sy[TG_SHAPE_STR_CAP];
+    if (!tg_shape_numel(rank, shape, &numel) || numel != in[0]->size) {
+      tg_tape_fail(t, TG_ERR_SHAPE, "%s: a view of %s cannot have shape %s", op->name,
+                   tg_tensor_shape_str(in[0], sx, sizeof sx),
+                   tg_shape_format(sy, sizeof sy, rank, shape));
+      return NULL;
+    }
+    if (!own_grad(t, in[0])) return NULL;
+    y = (tg_tensor*)tg_arena_alloc(&t->arena, sizeof *y);
+    if (y == NULL) {
+      tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory for a view", op->name);
+      return NULL;
+    }
+    memset(y, 0, sizeof *y);
+    y->rank = rank;
+    for (int i = 0; i < TG_MAX_RANK; ++i) y->shape[i] = i < rank ? shape[i] : 1;
+    y->size = numel;
+    y->data = in[0]->data;
+    y->grad = in[0]->grad;
+    y->dtype = in[0]->dtype;
+  } else {
+    const bool index_out = (op->flags & TG_OP_INDEX_OUTPUT) != 0;
+    const bool grad_out =
+        needs_grad && op->backward != NULL && !index_out && !(op->flags & TG_OP_NO_GRAD);
+    y = new_arena_tensor(t, rank, shape, grad_out, op->name);
+    if (y == NULL) return NULL;
+    if (index_out) y->dtype = TG_INT32;
+  }
   if (n.scratch_size > 0) {
     n.scratch = tg_tape_alloc_floats(t, n.scratch_size);
     if (n.scratch == NULL) return NULL;
@@ -241,8 +333,9 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   y->node = t->n_nodes;
   n.out = y;
   t->nodes[t->n_nodes] = n;
-  op->forward(&t->nodes[t->n_nodes]);
   t->n_nodes++;
+  if (op->forward) op->forward(&t->nodes[t->n_nodes - 1]);
+  if (t->error.code != TG_OK) return NULL; /* the forward found bad data */
   return y;
 }
 
@@ -261,17 +354,20 @@ tg_status tg_tape_forward(tg_tape* t) {
     if (t->n_fusions > 0 && i + 1 < t->n_nodes) {
       const tg_op_fusion* f = fusion_of(t, n, n + 1);
       if (f && f->forward && f->forward(n, n + 1)) {
-        ++i;   /* both nodes done in one pass */
+        ++i; /* both nodes done in one pass */
         continue;
       }
     }
-    n->op->forward(n);
+    if (n->op->forward) n->op->forward(n);
+    if (t->error.code != TG_OK) return t->error.code; /* bad data (an index out of range) */
   }
   return TG_OK;
 }
 
 /* Whether backward visits node n at all. */
-static bool runs_backward(const tg_node* n) { return n->out->grad != NULL && n->op->backward != NULL; }
+static bool runs_backward(const tg_node* n) {
+  return n->out->grad != NULL && n->op->backward != NULL;
+}
 
 tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
   if (t == NULL) return TG_ERR_NULL_ARG;
@@ -279,20 +375,22 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
   if (loss == NULL) return tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_backward: loss is NULL");
   char s[TG_SHAPE_STR_CAP];
   if (loss->node < 0 || loss->node >= t->n_nodes || t->nodes[loss->node].out != loss)
-    return tg_tape_fail(t, TG_ERR_ARG,
-                        "tg_tape_backward: loss %s was not recorded on this tape",
+    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_backward: loss %s was not recorded on this tape",
                         tg_tensor_shape_str(loss, s, sizeof s));
   if (loss->size != 1)
     return tg_tape_fail(t, TG_ERR_SHAPE,
                         "tg_tape_backward: loss must have exactly one element, got %s",
                         tg_tensor_shape_str(loss, s, sizeof s));
   if (loss->grad == NULL)
-    return tg_tape_fail(t, TG_ERR_ARG,
-                        "tg_tape_backward: loss does not depend on any tensor that requires a gradient");
+    return tg_tape_fail(
+        t, TG_ERR_ARG,
+        "tg_tape_backward: loss does not depend on any tensor that requires a gradient");
   int last = loss->node;
   for (int i = 0; i <= last; ++i) {
     tg_tensor* y = t->nodes[i].out;
-    if (y->grad) memset(y->grad, 0, (size_t)y->size * sizeof(float));
+    /* A view's gradient is its base's, zeroed (or, for a leaf, kept) with it. */
+    if (y->grad && !(t->nodes[i].op->flags & TG_OP_VIEW))
+      memset(y->grad, 0, (size_t)y->size * sizeof(float));
   }
   loss->grad[0] = 1.0f;
   for (int i = last; i >= 0; --i) {
@@ -301,7 +399,7 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
     if (t->n_fusions > 0 && i > 0 && runs_backward(n - 1)) {
       const tg_op_fusion* f = fusion_of(t, n - 1, n);
       if (f && f->backward && f->backward(n - 1, n)) {
-        --i;   /* n's and its predecessor's backward done in one pass */
+        --i; /* n's and its predecessor's backward done in one pass */
         continue;
       }
     }

@@ -65,9 +65,11 @@ tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...)
 /* The single funnel every op goes through: NULL/sticky-error check, shape rule,
  * arena allocation of the output (and its grad when an input needs one), eager
  * forward, append. Returns the output (owned by the tape, valid until clear/free)
- * or NULL with the error recorded. `attr` may be NULL (all zero). */
+ * or NULL with the error recorded. `params` points to the op's parameter block
+ * (op->params_size bytes, copied into the node) or is NULL (all zero). A view op's
+ * output shares input 0's buffers. Any tg_op_def works; none needs registering. */
 tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in,
-                         const tg_op_attr* attr);
+                         const void* params);
 
 /* A leaf tensor owned by the tape (inputs, targets, constants in tests): copies
  * `data` (may be NULL: zeros); with requires_grad it gets a zeroed grad that
@@ -75,7 +77,13 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
 tg_tensor* tg_tape_leaf(tg_tape* t, int rank, const int64_t* shape, const float* data,
                         bool requires_grad);
 
-/* Replays the forward pass of every recorded node. No allocation. */
+/* An int32 index leaf owned by the tape (labels, token ids for gather/one_hot):
+ * copies `values` (NULL: zeros). No gradient. NULL with the error recorded. */
+tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const int32_t* values);
+
+/* Replays the forward pass of every recorded node. No allocation. Stops with the
+ * error when a node's forward rejects its data (e.g. gather given an index out of
+ * range); the tape keeps that error. */
 tg_status tg_tape_forward(tg_tape* t);
 
 /* Backward from a one-element tensor recorded on this tape: zeroes intermediate
@@ -109,7 +117,7 @@ void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count);
 
 /* Read-only introspection for tools and tests. Nodes are in recording order. */
 int tg_tape_node_count(const tg_tape* t);
-const tg_node* tg_tape_node(const tg_tape* t, int index);   /* NULL if out of range */
+const tg_node* tg_tape_node(const tg_tape* t, int index); /* NULL if out of range */
 /* The tensor last passed to a successful tg_tape_backward, or NULL. */
 const tg_tensor* tg_tape_loss(const tg_tape* t);
 /* Bytes the tape has obtained from its allocator (arena and node list). */

@@ -128,6 +128,25 @@ tg_status tg_tensor_init_view(tg_tensor* t, int rank, const int64_t* shape, floa
   return TG_OK;
 }
 
+tg_status tg_tensor_init_index_view(tg_tensor* t, int rank, const int64_t* shape, int32_t* data,
+                                    tg_error* err) {
+  if (t == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "tg_tensor_init_index_view: t is NULL");
+  int64_t n = 0;
+  tg_status s = check_shape("tg_tensor_init_index_view", rank, shape, &n, err);
+  if (s != TG_OK) return s;
+  if (data == NULL && n > 0)
+    return tg_error_set(err, TG_ERR_NULL_ARG, "tg_tensor_init_index_view: data is NULL");
+  memset(t, 0, sizeof *t);
+  set_shape(t, rank, shape, n);
+  t->idata = data;
+  t->dtype = TG_INT32;
+  t->role = TG_ROLE_INPUT;
+  t->node = -1;
+  return TG_OK;
+}
+
+const char* tg_dtype_name(tg_dtype dtype) { return dtype == TG_INT32 ? "int32" : "float32"; }
+
 void tg_tensor_set_name(tg_tensor* t, const char* name) {
   if (t == NULL) return;
   snprintf(t->name, sizeof t->name, "%s", name ? name : "");
@@ -143,8 +162,9 @@ tg_status tg_tensor_set_data(tg_tensor* t, const float* values, int64_t n, tg_er
                         t == NULL ? "t" : "values");
   if (n != t->size) {
     char s[TG_SHAPE_STR_CAP];
-    return tg_error_set(err, TG_ERR_SHAPE, "tg_tensor_set_data: %lld values for a %s tensor of %lld",
-                        (long long)n, tg_tensor_shape_str(t, s, sizeof s), (long long)t->size);
+    return tg_error_set(err, TG_ERR_SHAPE,
+                        "tg_tensor_set_data: %lld values for a %s tensor of %lld", (long long)n,
+                        tg_tensor_shape_str(t, s, sizeof s), (long long)t->size);
   }
   memcpy(t->data, values, (size_t)n * sizeof(float));
   return TG_OK;

@@ -35,20 +35,28 @@ enum { TG_MAX_RANK = 4, TG_NAME_CAP = 48, TG_SHAPE_STR_CAP = 96 };
 
 /* Where a tensor comes from; tools draw each role differently. */
 typedef enum tg_role {
-  TG_ROLE_INPUT = 0,     /* leaf holding data (inputs, targets, constants) */
-  TG_ROLE_PARAM,         /* leaf that persists across steps and is trained */
-  TG_ROLE_INTERMEDIATE   /* produced by an op on a tape */
+  TG_ROLE_INPUT = 0,   /* leaf holding data (inputs, targets, constants) */
+  TG_ROLE_PARAM,       /* leaf that persists across steps and is trained */
+  TG_ROLE_INTERMEDIATE /* produced by an op on a tape */
 } tg_role;
 
+/* Element type. Index tensors (int32) carry integer indices for ops that take them
+ * (gather, one_hot) and come out of argmax; they never have a gradient. */
+typedef enum tg_dtype { TG_FLOAT32 = 0, TG_INT32 } tg_dtype;
+
 typedef struct tg_tensor {
-  int rank;                     /* 0..TG_MAX_RANK */
-  int64_t shape[TG_MAX_RANK];   /* shape[i] >= 0 for i < rank; 1 beyond */
-  int64_t size;                 /* product of the shape (1 for a scalar) */
-  float* data;                  /* size floats */
-  float* grad;                  /* size floats, or NULL when no gradient is needed */
+  int rank;                   /* 0..TG_MAX_RANK */
+  int64_t shape[TG_MAX_RANK]; /* shape[i] >= 0 for i < rank; 1 beyond */
+  int64_t size;               /* product of the shape (1 for a scalar) */
+  union {
+    float* data;    /* size floats (TG_FLOAT32) */
+    int32_t* idata; /* size indices (TG_INT32) */
+  };
+  float* grad;    /* size floats, or NULL when no gradient is needed */
+  tg_dtype dtype; /* TG_FLOAT32 unless made as an index tensor */
   tg_role role;
-  int node;                     /* index of the producing node on its tape; -1 for leaves */
-  char name[TG_NAME_CAP];       /* optional, e.g. "dense_1/kernel"; "" when unnamed */
+  int node;               /* index of the producing node on its tape; -1 for leaves */
+  char name[TG_NAME_CAP]; /* optional, e.g. "dense_1/kernel"; "" when unnamed */
   /* private: who frees the storage */
   const tg_allocator* owner_;
   void* block_;
@@ -82,6 +90,14 @@ void tg_tensor_free(tg_tensor* t);
  * allocated and tg_tensor_free must not be called on it. */
 tg_status tg_tensor_init_view(tg_tensor* t, int rank, const int64_t* shape, float* data,
                               float* grad, tg_role role, tg_error* err);
+
+/* Initialises *t as an int32 index tensor over caller storage (no gradient), e.g.
+ * the class labels or token ids fed to gather/one_hot; same rules as above. */
+tg_status tg_tensor_init_index_view(tg_tensor* t, int rank, const int64_t* shape, int32_t* data,
+                                    tg_error* err);
+
+/* "float32" or "int32". */
+const char* tg_dtype_name(tg_dtype dtype);
 
 /* Sets the tensor's name (truncated to TG_NAME_CAP-1 bytes). */
 void tg_tensor_set_name(tg_tensor* t, const char* name);

@@ -5,7 +5,8 @@
 #include "ops/internal/broadcast.h"
 #include "ops/ops.h"
 
-static tg_status add_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+static tg_status add_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                           size_t cap) {
   return tg_bcast_shape(n->in[0], n->in[1], "+", rank, shape, msg, cap);
 }
 
@@ -20,7 +21,11 @@ static void add_backward(tg_node* n) {
     tg_bcast_accumulate(n->in[1]->grad, n->in[1], gy, n->out, 1.0f, NULL);
 }
 
-const tg_op_def tg_op_add = {"add", 2, add_shape, add_forward, add_backward};
+const tg_op_def tg_op_add = {.name = "add",
+                             .arity = 2,
+                             .shape = add_shape,
+                             .forward = add_forward,
+                             .backward = add_backward};
 
 tg_tensor* tg_add(tg_tape* t, tg_tensor* a, tg_tensor* b) {
   tg_tensor* in[2] = {a, b};

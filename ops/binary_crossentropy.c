@@ -47,8 +47,11 @@ static void bce_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_binary_crossentropy = {"binary_crossentropy", 2, bce_shape, bce_forward,
-                                             bce_backward};
+const tg_op_def tg_op_binary_crossentropy = {.name = "binary_crossentropy",
+                                             .arity = 2,
+                                             .shape = bce_shape,
+                                             .forward = bce_forward,
+                                             .backward = bce_backward};
 
 tg_tensor* tg_binary_crossentropy(tg_tape* t, tg_tensor* probabilities, tg_tensor* target) {
   tg_tensor* in[2] = {probabilities, target};

@@ -38,9 +38,11 @@ static int64_t bias_width(const tg_node* add, const tg_node* relu) {
 /* z = a + b (b a row of k repeated over the n floats), y = max(z, 0). The loops
  * live in their own function because the compiler trusts restrict on parameters
  * (no run-time overlap checks per row) but not on locals loaded from the nodes. */
-static inline __attribute__((always_inline)) void add_relu_rows(
-    const float* restrict pa, const float* restrict pb, float* restrict pz,
-    float* restrict py, int64_t n, int64_t k) {
+static inline __attribute__((always_inline)) void add_relu_rows(const float* restrict pa,
+                                                                const float* restrict pb,
+                                                                float* restrict pz,
+                                                                float* restrict py, int64_t n,
+                                                                int64_t k) {
   if (k % kChunk == 0) { /* fixed-length inner loops: no per-row vector tail */
     for (int64_t r = 0; r < n; r += k)
       for (int64_t j0 = 0; j0 < k; j0 += kChunk)
@@ -62,8 +64,8 @@ static inline __attribute__((always_inline)) void add_relu_rows(
 TG_VECTOR_CLONES static bool add_relu_forward(tg_node* add, tg_node* relu) {
   const int64_t k = bias_width(add, relu);
   if (k == 0) return false;
-  add_relu_rows(add->in[0]->data, add->in[1]->data, add->out->data, relu->out->data,
-                add->out->size, k);
+  add_relu_rows(add->in[0]->data, add->in[1]->data, add->out->data, relu->out->data, add->out->size,
+                k);
   return true;
 }
 
@@ -81,8 +83,8 @@ static inline __attribute__((always_inline)) void add_to(float* restrict ga,
 
 /* gb[j] += Σ_rows gz[r + j], the rows in order (restrict parameters as above). */
 static inline __attribute__((always_inline)) void sum_rows(float* restrict gb,
-                                                           const float* restrict gz,
-                                                           int64_t n, int64_t k) {
+                                                           const float* restrict gz, int64_t n,
+                                                           int64_t k) {
   if (k % kChunk == 0) {
     for (int64_t r = 0; r < n; r += k)
       for (int64_t j0 = 0; j0 < k; j0 += kChunk)
@@ -119,7 +121,7 @@ TG_VECTOR_CLONES static bool add_relu_backward(tg_node* add, tg_node* relu) {
   /* One flat loop per gradient so each vectorises over the whole tensor: every
    * element still sees relu's update, then a's, then b's (the three are separate
    * memory, so only each one's own order matters: b sums the rows in order). */
-  relu_grad(gz, z, gy, n); /* relu's backward */
+  relu_grad(gz, z, gy, n);   /* relu's backward */
   if (ga) add_to(ga, gz, n); /* add's backward, for a then b, as add.c does */
   if (gb) sum_rows(gb, gz, n, k);
   return true;

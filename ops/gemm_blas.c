@@ -37,10 +37,10 @@ typedef struct blas_lib {
 enum { kUnknown = -2, kAbsent = -1 };
 
 static pthread_mutex_t g_mu = PTHREAD_MUTEX_INITIALIZER;
-static int g_level = kUnknown;             /* simd level once probed, kAbsent when none */
-static char g_config[160] = "none";        /* openblas_get_config(), copied at the probe */
-static void* g_handle;                     /* open library (kept or not yet closed) */
-static blas_lib g_lib;                     /* filled before g_published points at it */
+static int g_level = kUnknown;               /* simd level once probed, kAbsent when none */
+static char g_config[160] = "none";          /* openblas_get_config(), copied at the probe */
+static void* g_handle;                       /* open library (kept or not yet closed) */
+static blas_lib g_lib;                       /* filled before g_published points at it */
 static _Atomic(const blas_lib*) g_published; /* non-NULL once kept open for good */
 
 /* Vector width of an OpenBLAS core (DYNAMIC_ARCH names), on the built-in ISAs' scale. */
@@ -157,6 +157,6 @@ void tg_blas_sgemm(const tg_gemm_args* g, int threads) {
   const int ldb = g->ldb > 0 ? (int)g->ldb : 1;
   const int ldc = g->ldc > 0 ? (int)g->ldc : 1;
   l->sgemm(CblasRowMajor, g->trans_a ? CblasTrans : CblasNoTrans,
-           g->trans_b ? CblasTrans : CblasNoTrans, (int)g->m, (int)g->n, (int)g->k, 1.0f, g->a,
-           lda, g->b, ldb, g->beta, g->c, ldc);
+           g->trans_b ? CblasTrans : CblasNoTrans, (int)g->m, (int)g->n, (int)g->k, 1.0f, g->a, lda,
+           g->b, ldb, g->beta, g->c, ldc);
 }

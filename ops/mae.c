@@ -37,7 +37,11 @@ static void mae_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_mae = {"mae", 2, mae_shape, mae_forward, mae_backward};
+const tg_op_def tg_op_mae = {.name = "mae",
+                             .arity = 2,
+                             .shape = mae_shape,
+                             .forward = mae_forward,
+                             .backward = mae_backward};
 
 tg_tensor* tg_mae(tg_tape* t, tg_tensor* prediction, tg_tensor* target) {
   tg_tensor* in[2] = {prediction, target};

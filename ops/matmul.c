@@ -19,7 +19,8 @@ static tg_status matmul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK],
   tg_tensor_shape_str(b, sb, sizeof sb);
   bool ok_rank = (a->rank == 2 && b->rank == 2) || (a->rank == 3 && (b->rank == 2 || b->rank == 3));
   if (!ok_rank) {
-    snprintf(msg, cap, "%s @ %s: operands must be 2-D, or a 3-D batch times a 2-D or 3-D operand", sa, sb);
+    snprintf(msg, cap, "%s @ %s: operands must be 2-D, or a 3-D batch times a 2-D or 3-D operand",
+             sa, sb);
     return TG_ERR_RANK;
   }
   int64_t ka = a->shape[a->rank - 1];
@@ -41,7 +42,9 @@ static tg_status matmul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK],
 }
 
 /* Batch count and per-batch dimensions; a shared 2-D b folds the batch into M. */
-typedef struct dims { int64_t batch, m, k, n, a_step, b_step, y_step; } dims;
+typedef struct dims {
+  int64_t batch, m, k, n, a_step, b_step, y_step;
+} dims;
 
 static dims matmul_dims(const tg_node* nd) {
   const tg_tensor* a = nd->in[0];
@@ -76,8 +79,8 @@ static void matmul_forward(tg_node* nd) {
   const tg_tensor* b = nd->in[1];
   const tg_gemm_options o = gemm_options(nd);
   for (int64_t i = 0; i < d.batch; ++i)
-    tg_gemm_ex(&o, false, false, d.m, d.n, d.k, a->data + i * d.a_step, d.k,
-               b->data + i * d.b_step, d.n, 0.0f, nd->out->data + i * d.y_step, d.n);
+    tg_gemm_ex(&o, false, false, d.m, d.n, d.k, a->data + i * d.a_step, d.k, b->data + i * d.b_step,
+               d.n, 0.0f, nd->out->data + i * d.y_step, d.n);
 }
 
 static void matmul_backward(tg_node* nd) {
@@ -98,7 +101,11 @@ static void matmul_backward(tg_node* nd) {
   }
 }
 
-const tg_op_def tg_op_matmul = {"matmul", 2, matmul_shape, matmul_forward, matmul_backward};
+const tg_op_def tg_op_matmul = {.name = "matmul",
+                                .arity = 2,
+                                .shape = matmul_shape,
+                                .forward = matmul_forward,
+                                .backward = matmul_backward};
 
 tg_tensor* tg_matmul(tg_tape* t, tg_tensor* a, tg_tensor* b) {
   tg_tensor* in[2] = {a, b};

@@ -4,11 +4,13 @@
 #include "core/tape.h"
 #include "ops/ops.h"
 
-static tg_status mean_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+static tg_status mean_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                            size_t cap) {
   (void)shape;
   if (n->in[0]->size == 0) {
     char s[TG_SHAPE_STR_CAP];
-    snprintf(msg, cap, "%s: cannot average zero elements", tg_tensor_shape_str(n->in[0], s, sizeof s));
+    snprintf(msg, cap, "%s: cannot average zero elements",
+             tg_tensor_shape_str(n->in[0], s, sizeof s));
     return TG_ERR_SHAPE;
   }
   *rank = 0;
@@ -29,6 +31,10 @@ static void mean_backward(tg_node* n) {
   for (int64_t i = 0; i < n->in[0]->size; ++i) gx[i] += g;
 }
 
-const tg_op_def tg_op_mean = {"mean", 1, mean_shape, mean_forward, mean_backward};
+const tg_op_def tg_op_mean = {.name = "mean",
+                              .arity = 1,
+                              .shape = mean_shape,
+                              .forward = mean_forward,
+                              .backward = mean_backward};
 
 tg_tensor* tg_mean(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_mean, &x, 1, NULL); }

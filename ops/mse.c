@@ -6,7 +6,8 @@
 #include "ops/internal/loss_shape.h"
 #include "ops/ops.h"
 
-static tg_status mse_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+static tg_status mse_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                           size_t cap) {
   (void)shape;
   return tg_loss_shape_rule(n, false, rank, msg, cap);
 }
@@ -37,7 +38,11 @@ static void mse_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_mse = {"mse", 2, mse_shape, mse_forward, mse_backward};
+const tg_op_def tg_op_mse = {.name = "mse",
+                             .arity = 2,
+                             .shape = mse_shape,
+                             .forward = mse_forward,
+                             .backward = mse_backward};
 
 tg_tensor* tg_mse(tg_tape* t, tg_tensor* prediction, tg_tensor* target) {
   tg_tensor* in[2] = {prediction, target};

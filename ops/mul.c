@@ -5,18 +5,25 @@
 #include "ops/internal/broadcast.h"
 #include "ops/ops.h"
 
-static tg_status mul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+static tg_status mul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                           size_t cap) {
   return tg_bcast_shape(n->in[0], n->in[1], "*", rank, shape, msg, cap);
 }
 
 static void mul_forward(tg_node* n) { tg_bcast_forward(TG_BCAST_MUL, n->in[0], n->in[1], n->out); }
 
 static void mul_backward(tg_node* n) {
-  if (n->in[0]->grad) tg_bcast_accumulate(n->in[0]->grad, n->in[0], n->out->grad, n->out, 1.0f, n->in[1]);
-  if (n->in[1]->grad) tg_bcast_accumulate(n->in[1]->grad, n->in[1], n->out->grad, n->out, 1.0f, n->in[0]);
+  if (n->in[0]->grad)
+    tg_bcast_accumulate(n->in[0]->grad, n->in[0], n->out->grad, n->out, 1.0f, n->in[1]);
+  if (n->in[1]->grad)
+    tg_bcast_accumulate(n->in[1]->grad, n->in[1], n->out->grad, n->out, 1.0f, n->in[0]);
 }
 
-const tg_op_def tg_op_mul = {"mul", 2, mul_shape, mul_forward, mul_backward};
+const tg_op_def tg_op_mul = {.name = "mul",
+                             .arity = 2,
+                             .shape = mul_shape,
+                             .forward = mul_forward,
+                             .backward = mul_backward};
 
 tg_tensor* tg_mul(tg_tape* t, tg_tensor* a, tg_tensor* b) {
   tg_tensor* in[2] = {a, b};

@@ -22,6 +22,11 @@
 #include "core/op.h"
 #include "core/tape.h"
 #include "core/tensor.h"
+#include "ops/index.h"
+#include "ops/math.h"
+#include "ops/nn.h"
+#include "ops/reduce.h"
+#include "ops/shape.h"
 
 #ifdef __cplusplus
 extern "C" {

@@ -25,6 +25,10 @@ static void relu_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_relu = {"relu", 1, tg_same_shape_rule, relu_forward, relu_backward};
+const tg_op_def tg_op_relu = {.name = "relu",
+                              .arity = 1,
+                              .shape = tg_same_shape_rule,
+                              .forward = relu_forward,
+                              .backward = relu_backward};
 
 tg_tensor* tg_relu(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_relu, &x, 1, NULL); }

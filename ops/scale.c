@@ -6,16 +6,31 @@
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
-static tg_status scale_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
-  if (!isfinite(n->attr.f)) {
-    snprintf(msg, cap, "factor %g is not finite", (double)n->attr.f);
+typedef struct scale_params {
+  float c;
+} scale_params;
+
+static float factor(const tg_node* n) {
+  scale_params p;
+  tg_node_params(n, &p, sizeof p);
+  return p.c;
+}
+
+static int scale_describe(const tg_node* n, char* buf, size_t cap) {
+  return snprintf(buf, cap, "x%g", (double)factor(n));
+}
+
+static tg_status scale_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                             size_t cap) {
+  if (!isfinite(factor(n))) {
+    snprintf(msg, cap, "factor %g is not finite", (double)factor(n));
     return TG_ERR_ARG;
   }
   return tg_same_shape_rule(n, rank, shape, msg, cap);
 }
 
 static void scale_forward(tg_node* n) {
-  const float c = n->attr.f;
+  const float c = factor(n);
   const float* x = n->in[0]->data;
   float* y = n->out->data;
   for (int64_t i = 0; i < n->out->size; ++i) y[i] = c * x[i];
@@ -24,14 +39,20 @@ static void scale_forward(tg_node* n) {
 static void scale_backward(tg_node* n) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
-  const float c = n->attr.f;
+  const float c = factor(n);
   const float* gy = n->out->grad;
   for (int64_t i = 0; i < n->out->size; ++i) gx[i] += c * gy[i];
 }
 
-const tg_op_def tg_op_scale = {"scale", 1, scale_shape, scale_forward, scale_backward};
+const tg_op_def tg_op_scale = {.name = "scale",
+                               .arity = 1,
+                               .shape = scale_shape,
+                               .forward = scale_forward,
+                               .backward = scale_backward,
+                               .params_size = sizeof(scale_params),
+                               .describe = scale_describe};
 
 tg_tensor* tg_scale(tg_tape* t, tg_tensor* x, float c) {
-  tg_op_attr attr = {.f = c};
-  return tg_tape_apply(t, &tg_op_scale, &x, 1, &attr);
+  scale_params p = {.c = c};
+  return tg_tape_apply(t, &tg_op_scale, &x, 1, &p);
 }

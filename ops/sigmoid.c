@@ -27,6 +27,12 @@ static void sigmoid_backward(tg_node* n) {
   for (int64_t i = 0; i < n->out->size; ++i) gx[i] += gy[i] * y[i] * (1.0f - y[i]);
 }
 
-const tg_op_def tg_op_sigmoid = {"sigmoid", 1, tg_same_shape_rule, sigmoid_forward, sigmoid_backward};
+const tg_op_def tg_op_sigmoid = {.name = "sigmoid",
+                                 .arity = 1,
+                                 .shape = tg_same_shape_rule,
+                                 .forward = sigmoid_forward,
+                                 .backward = sigmoid_backward};
 
-tg_tensor* tg_sigmoid(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_sigmoid, &x, 1, NULL); }
+tg_tensor* tg_sigmoid(tg_tape* t, tg_tensor* x) {
+  return tg_tape_apply(t, &tg_op_sigmoid, &x, 1, NULL);
+}

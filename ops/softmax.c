@@ -50,7 +50,11 @@ static void softmax_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_softmax = {"softmax", 1, softmax_shape, softmax_forward, softmax_backward};
+const tg_op_def tg_op_softmax = {.name = "softmax",
+                                 .arity = 1,
+                                 .shape = softmax_shape,
+                                 .forward = softmax_forward,
+                                 .backward = softmax_backward};
 
 tg_tensor* tg_softmax(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_softmax, &x, 1, NULL);

@@ -57,8 +57,11 @@ static void sxe_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_softmax_cross_entropy = {"softmax_cross_entropy", 2, sxe_shape, sxe_forward,
-                                               sxe_backward};
+const tg_op_def tg_op_softmax_cross_entropy = {.name = "softmax_cross_entropy",
+                                               .arity = 2,
+                                               .shape = sxe_shape,
+                                               .forward = sxe_forward,
+                                               .backward = sxe_backward};
 
 tg_tensor* tg_softmax_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* target) {
   tg_tensor* in[2] = {logits, target};

@@ -5,18 +5,25 @@
 #include "ops/internal/broadcast.h"
 #include "ops/ops.h"
 
-static tg_status sub_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+static tg_status sub_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                           size_t cap) {
   return tg_bcast_shape(n->in[0], n->in[1], "-", rank, shape, msg, cap);
 }
 
 static void sub_forward(tg_node* n) { tg_bcast_forward(TG_BCAST_SUB, n->in[0], n->in[1], n->out); }
 
 static void sub_backward(tg_node* n) {
-  if (n->in[0]->grad) tg_bcast_accumulate(n->in[0]->grad, n->in[0], n->out->grad, n->out, 1.0f, NULL);
-  if (n->in[1]->grad) tg_bcast_accumulate(n->in[1]->grad, n->in[1], n->out->grad, n->out, -1.0f, NULL);
+  if (n->in[0]->grad)
+    tg_bcast_accumulate(n->in[0]->grad, n->in[0], n->out->grad, n->out, 1.0f, NULL);
+  if (n->in[1]->grad)
+    tg_bcast_accumulate(n->in[1]->grad, n->in[1], n->out->grad, n->out, -1.0f, NULL);
 }
 
-const tg_op_def tg_op_sub = {"sub", 2, sub_shape, sub_forward, sub_backward};
+const tg_op_def tg_op_sub = {.name = "sub",
+                             .arity = 2,
+                             .shape = sub_shape,
+                             .forward = sub_forward,
+                             .backward = sub_backward};
 
 tg_tensor* tg_sub(tg_tape* t, tg_tensor* a, tg_tensor* b) {
   tg_tensor* in[2] = {a, b};

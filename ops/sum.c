@@ -3,8 +3,12 @@
 #include "core/tape.h"
 #include "ops/ops.h"
 
-static tg_status sum_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
-  (void)n; (void)shape; (void)msg; (void)cap;
+static tg_status sum_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                           size_t cap) {
+  (void)n;
+  (void)shape;
+  (void)msg;
+  (void)cap;
   *rank = 0;
   return TG_OK;
 }
@@ -23,6 +27,10 @@ static void sum_backward(tg_node* n) {
   for (int64_t i = 0; i < n->in[0]->size; ++i) gx[i] += g;
 }
 
-const tg_op_def tg_op_sum = {"sum", 1, sum_shape, sum_forward, sum_backward};
+const tg_op_def tg_op_sum = {.name = "sum",
+                             .arity = 1,
+                             .shape = sum_shape,
+                             .forward = sum_forward,
+                             .backward = sum_backward};
 
 tg_tensor* tg_sum(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_sum, &x, 1, NULL); }

@@ -19,6 +19,10 @@ static void tanh_backward(tg_node* n) {
   for (int64_t i = 0; i < n->out->size; ++i) gx[i] += gy[i] * (1.0f - y[i] * y[i]);
 }
 
-const tg_op_def tg_op_tanh = {"tanh", 1, tg_same_shape_rule, tanh_forward, tanh_backward};
+const tg_op_def tg_op_tanh = {.name = "tanh",
+                              .arity = 1,
+                              .shape = tg_same_shape_rule,
+                              .forward = tanh_forward,
+                              .backward = tanh_backward};
 
 tg_tensor* tg_tanh(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_tanh, &x, 1, NULL); }

@@ -135,8 +135,14 @@ static void put_op(const dot_ctx* c, const tg_node* n, const char* indent) {
   }
   fprintf(f,
           "%sN%d [shape=box, style=\"rounded,filled\", fillcolor=\"#eeeeee\", color=\"#888888\", "
-          "label=<<B>%s</B>>];\n",
+          "label=<<B>%s</B>",
           indent, n->index, n->op->name);
+  char params[128];
+  if (n->op->describe != NULL && n->op->describe(n, params, sizeof params) > 0) {
+    fputc(' ', f);
+    tg_put_html(f, params);
+  }
+  fputs(">];\n", f);
 }
 
 /* Cluster caption and colours: red for a symmetric layer, orange when only nearly. */

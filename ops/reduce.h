@@ -1,0 +1,16 @@
+/* ops/reduce.h — Reductions along axes, with keepdims. Included by ops/ops.h. */
+#ifndef TAPEGRAD_OPS_REDUCE_H_
+#define TAPEGRAD_OPS_REDUCE_H_
+
+#include "core/tape.h"
+#include "core/tensor.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAPEGRAD_OPS_REDUCE_H_ */
