@@ -6,7 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <tapegrad.h>
+#include "tapegrad.h"
 
 int main(void) {
   struct timespec t0;
