@@ -49,7 +49,7 @@ tg_tensor* tg_sum(tg_tape* t, tg_tensor* x);
 tg_tensor* tg_mean(tg_tape* t, tg_tensor* x);
 /* Mean squared error over all elements; shapes must be equal. */
 tg_tensor* tg_mse(tg_tape* t, tg_tensor* prediction, tg_tensor* target);
-/* Softmax along the last axis (rank >= 1). */
+/* Softmax along the last axis (rank >= 1); tg_softmax_axis (ops/math.h) takes any. */
 tg_tensor* tg_softmax(tg_tape* t, tg_tensor* x);
 /* Losses to a scalar; prediction and target shapes must be equal (frontends/losses.h
  * has the formulas). Cross-entropies on probabilities clip to [1e-7, 1-1e-7] as
