@@ -37,8 +37,9 @@ static void gather_forward(tg_node* n) {
   for (int64_t i = 0; i < idx->size; ++i) {
     const int32_t r = idx->idata[i];
     if (r < 0 || r >= rows) {
-      tg_tape_fail(n->tape, TG_ERR_ARG, "gather: index %d out of range for %lld rows (at position %lld)",
-                   r, (long long)rows, (long long)i);
+      tg_tape_fail(n->tape, TG_ERR_ARG,
+                   "gather: index %d out of range for %lld rows (at position %lld)", r,
+                   (long long)rows, (long long)i);
       return;
     }
     if (w > 0) memcpy(n->out->data + i * w, table->data + r * w, (size_t)w * sizeof(float));

@@ -5,7 +5,7 @@
 #include "ops/ops.h"
 
 static tg_status mean_axes_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
-                                size_t cap) {
+                                 size_t cap) {
   return tg_reduce_shape(n, "average", rank, shape, msg, cap);
 }
 
@@ -40,12 +40,12 @@ static void mean_axes_backward(tg_node* n) {
 }
 
 const tg_op_def tg_op_mean_axes = {.name = "mean_axes",
-                                  .arity = 1,
-                                  .shape = mean_axes_shape,
-                                  .forward = mean_axes_forward,
-                                  .backward = mean_axes_backward,
-                                  .params_size = sizeof(tg_reduce_params),
-                                  .describe = tg_reduce_describe};
+                                   .arity = 1,
+                                   .shape = mean_axes_shape,
+                                   .forward = mean_axes_forward,
+                                   .backward = mean_axes_backward,
+                                   .params_size = sizeof(tg_reduce_params),
+                                   .describe = tg_reduce_describe};
 
 tg_tensor* tg_mean_axes(tg_tape* t, tg_tensor* x, const int* axes, int n_axes, bool keepdims) {
   tg_reduce_params p = tg_reduce_params_make(axes, n_axes, keepdims);

@@ -25,7 +25,8 @@ using tgtest::S;
 
 std::vector<int64_t> RandomShape(tg_rng* rng, int rank, int max_dim) {
   std::vector<int64_t> s(static_cast<size_t>(rank));
-  for (int64_t& d : s) d = 1 + static_cast<int64_t>(tg_rng_below(rng, static_cast<uint64_t>(max_dim)));
+  for (int64_t& d : s)
+    d = 1 + static_cast<int64_t>(tg_rng_below(rng, static_cast<uint64_t>(max_dim)));
   return s;
 }
 
@@ -65,8 +66,7 @@ OP_GRAD_TEST(reshape, ViewsOfAParameterLeaf) {
 }
 
 OP_GRAD_TEST(flatten, FlattenEveryRankInAComposite) {
-  for (const std::vector<int64_t>& s :
-       {std::vector<int64_t>{4}, {3, 2}, {2, 3, 2}, {2, 1, 3, 2}}) {
+  for (const std::vector<int64_t>& s : {std::vector<int64_t>{4}, {3, 2}, {2, 3, 2}, {2, 1, 3, 2}}) {
     ExpectGradOk({S(s), S({1})}, [](tg_tape* t, const L& x) {
       return tg_sigmoid(t, tg_flatten(t, tg_tanh(t, tg_add(t, x[0], x[1]))));
     });
@@ -128,9 +128,8 @@ OP_GRAD_TEST(transpose, TransposeRandomShapes) {
   tg_rng rng;
   tg_rng_seed(&rng, 11);
   for (int trial = 0; trial < 5; ++trial) {
-    ExpectGradOk({S(RandomShape(&rng, 2, 5)), S({1})}, [](tg_tape* t, const L& x) {
-      return tg_transpose(t, tg_mul(t, x[0], x[1]));
-    });
+    ExpectGradOk({S(RandomShape(&rng, 2, 5)), S({1})},
+                 [](tg_tape* t, const L& x) { return tg_transpose(t, tg_mul(t, x[0], x[1])); });
   }
   ExpectGradOk({S({3, 3})}, [](tg_tape* t, const L& x) {
     return tg_matmul(t, tg_transpose(t, x[0]), x[0]);  // x used twice
@@ -144,8 +143,8 @@ OP_GRAD_TEST(permute, PermuteEveryOrderOfRank3AndSomeOfRank4) {
     ExpectGradOk({S({2, 3, 4})},
                  [&p3](tg_tape* t, const L& x) { return tg_permute(t, x[0], p3.data()); });
   } while (std::next_permutation(p3.begin(), p3.end()));
-  for (const std::vector<int>& p4 : {std::vector<int>{0, 2, 3, 1}, {3, 2, 1, 0}, {1, 0, 3, 2},
-                                     {0, 3, 1, 2}, {-1, 0, -2, 1}}) {
+  for (const std::vector<int>& p4 :
+       {std::vector<int>{0, 2, 3, 1}, {3, 2, 1, 0}, {1, 0, 3, 2}, {0, 3, 1, 2}, {-1, 0, -2, 1}}) {
     ExpectGradOk({S({2, 3, 2, 3})},
                  [&p4](tg_tape* t, const L& x) { return tg_permute(t, x[0], p4.data()); });
   }
@@ -189,7 +188,7 @@ OP_GRAD_TEST(slice, SliceStepsAndNegativeBounds) {
   const Case cases[] = {
       {{0, 0}, {TG_SLICE_END, TG_SLICE_END}, {1, 1}},  // everything
       {{1, 0}, {4, 5}, {2, 3}},                        // steps
-      {{-3, -4}, {-1, TG_SLICE_END}, {1, 2}},           // negative bounds
+      {{-3, -4}, {-1, TG_SLICE_END}, {1, 2}},          // negative bounds
       {{-100, 2}, {100, 3}, {3, 1}},                   // clamped bounds
       {{4, 1}, {2, 5}, {1, 1}},                        // empty on axis 0
   };
@@ -225,8 +224,9 @@ OP_GRAD_TEST(broadcast_to, BroadcastToEveryPattern) {
     std::vector<int64_t> from, to;
   };
   const Case cases[] = {
-      {{3}, {4, 3}}, {{4, 1}, {4, 3}}, {{1, 3}, {2, 4, 3}}, {{}, {2, 3}},
-      {{2, 1, 3}, {2, 2, 4, 3}}, {{2, 3}, {2, 3}}, {{1}, {1}},
+      {{3}, {4, 3}}, {{4, 1}, {4, 3}},          {{1, 3}, {2, 4, 3}},
+      {{}, {2, 3}},  {{2, 1, 3}, {2, 2, 4, 3}}, {{2, 3}, {2, 3}},
+      {{1}, {1}},
   };
   for (const Case& c : cases) {
     ExpectGradOk({S(c.from)}, [&c](tg_tape* t, const L& x) {
@@ -237,13 +237,13 @@ OP_GRAD_TEST(broadcast_to, BroadcastToEveryPattern) {
 
 OP_GRAD_TEST(pad, PadEveryAxisWithValue) {
   const int64_t b2[2] = {1, 0}, a2[2] = {2, 3};
-  ExpectGradOk({S({2, 3})},
-               [&](tg_tape* t, const L& x) { return tg_pad(t, x[0], b2, a2, -1.5f); });
+  ExpectGradOk({S({2, 3})}, [&](tg_tape* t, const L& x) { return tg_pad(t, x[0], b2, a2, -1.5f); });
   const int64_t b4[4] = {0, 1, 2, 1}, a4[4] = {1, 0, 1, 2};
   ExpectGradOk({S({2, 2, 3, 2})}, [&](tg_tape* t, const L& x) {
     return tg_tanh(t, tg_pad(t, tg_tanh(t, x[0]), b4, a4, 0.0f));
   });
-  ExpectGradOk({S({3})}, [](tg_tape* t, const L& x) { return tg_pad(t, x[0], nullptr, nullptr, 1.0f); });
+  ExpectGradOk({S({3})},
+               [](tg_tape* t, const L& x) { return tg_pad(t, x[0], nullptr, nullptr, 1.0f); });
 }
 
 // ---- reductions
@@ -281,8 +281,8 @@ void CheckEveryAxisSet(Reducer reduce, bool distinct) {
       for (bool keep : {false, true}) {
         SCOPED_TRACE(testing::Message() << "rank " << rank << " mask " << mask << " keep " << keep);
         tgtest::Leaves leaves;
-        tg_tensor* x = distinct ? DistinctLeaf(&leaves, shape, &rng, 0.07f)
-                                : leaves.Add(S(shape), &rng);
+        tg_tensor* x =
+            distinct ? DistinctLeaf(&leaves, shape, &rng, 0.07f) : leaves.Add(S(shape), &rng);
         GradCheckResult r = CheckGradientsOn({x}, [&](tg_tape* t, const L& in) {
           return reduce(t, in[0], axes.data(), static_cast<int>(axes.size()), keep);
         });

@@ -120,8 +120,8 @@ TEST_F(OpsShapeTest, TransposeAndPermuteValues) {
 }
 
 TEST_F(OpsShapeTest, ConcatValuesAlongEachAxis) {
-  tg_tensor* a = Iota({2, 2});               // [[0 1] [2 3]]
-  tg_tensor* b = Leaf({2, 1}, {10, 11});     // [[10] [11]]
+  tg_tensor* a = Iota({2, 2});            // [[0 1] [2 3]]
+  tg_tensor* b = Leaf({2, 1}, {10, 11});  // [[10] [11]]
   tg_tensor* in[3] = {a, b, a};
   tg_tensor* y = tg_concat(t_, in, 3, -1);
   ASSERT_NE(nullptr, y) << tg_tape_message(t_);
@@ -443,35 +443,39 @@ TEST_F(OpsShapeTest, OneHotErrors) {
 // Every op of this family in one graph (views after add's shared gradient, copies,
 // every reduction, gather, argmax into one_hot), from caller-owned leaves.
 struct Leaves {
-  tg_tensor* x;      // [4x6] input
-  tg_tensor* w;      // [6x6] parameter
-  tg_tensor* b;      // [6] parameter
-  tg_tensor* emb;    // [5x3] parameter
-  tg_tensor idx;     // [2x2] int32 view over ids
+  tg_tensor* x;    // [4x6] input
+  tg_tensor* w;    // [6x6] parameter
+  tg_tensor* b;    // [6] parameter
+  tg_tensor* emb;  // [5x3] parameter
+  tg_tensor idx;   // [2x2] int32 view over ids
   std::vector<int32_t> ids = {4, 1, 1, 0};
 };
 
 tg_tensor* RecordEveryOp(tg_tape* t, Leaves* l) {
-  tg_tensor* h = tg_tanh(t, tg_add(t, tg_matmul(t, l->x, l->w), l->b));    // [4x6]
+  tg_tensor* h = tg_tanh(t, tg_add(t, tg_matmul(t, l->x, l->w), l->b));  // [4x6]
   const int64_t s3[3] = {4, 2, 3};
   tg_tensor* v = tg_squeeze(t, tg_expand_dims(t, tg_reshape(t, h, 3, s3), 0), 0);
   const int perm[3] = {2, 0, 1};
   tg_tensor* tr = tg_transpose(t, tg_flatten(t, tg_permute(t, v, perm)));  // [8x3]
   tg_tensor* parts[3] = {tr, tg_slice_axis(t, tr, 0, 1, -1, 2), tr};
-  tg_tensor* c = tg_concat(t, parts, 3, 0);                                   // [19x3]
+  tg_tensor* c = tg_concat(t, parts, 3, 0);  // [19x3]
   const int64_t lo[2] = {-10, 0}, hi[2] = {TG_SLICE_END, 3}, st[2] = {3, 2};
-  tg_tensor* sl = tg_slice(t, c, lo, hi, st);                                 // [4x2]
+  tg_tensor* sl = tg_slice(t, c, lo, hi, st);  // [4x2]
   const int64_t bs[3] = {2, 4, 2};
   const int64_t before[3] = {0, 1, 0}, after[3] = {1, 0, 2};
   tg_tensor* pd = tg_pad(t, tg_broadcast_to(t, sl, 3, bs), before, after, 0.5f);  // [3x5x4]
   const int a0[1] = {0}, a1[1] = {-1}, a02[2] = {0, 2}, a01[2] = {0, 1};
-  tg_tensor* g = tg_gather(t, l->emb, &l->idx);                               // [2x2x3]
-  tg_tensor* oh = tg_one_hot(t, tg_argmax(t, pd, 1, false), 5);               // [3x4x5]
+  tg_tensor* g = tg_gather(t, l->emb, &l->idx);                  // [2x2x3]
+  tg_tensor* oh = tg_one_hot(t, tg_argmax(t, pd, 1, false), 5);  // [3x4x5]
   tg_tensor* terms[9] = {
-      tg_sum_axes(t, pd, a0, 1, true),  tg_mean_axes(t, pd, a1, 1, false),
-      tg_max_axes(t, pd, a02, 2, false), tg_min_axes(t, pd, a1, 1, true),
-      tg_var_axes(t, pd, a01, 2, true), tg_logsumexp(t, pd, a02, 2, false),
-      tg_mul(t, g, g),                  oh,
+      tg_sum_axes(t, pd, a0, 1, true),
+      tg_mean_axes(t, pd, a1, 1, false),
+      tg_max_axes(t, pd, a02, 2, false),
+      tg_min_axes(t, pd, a1, 1, true),
+      tg_var_axes(t, pd, a01, 2, true),
+      tg_logsumexp(t, pd, a02, 2, false),
+      tg_mul(t, g, g),
+      oh,
       h,
   };
   tg_tensor* loss = tg_sum(t, terms[0]);

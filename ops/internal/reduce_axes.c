@@ -20,8 +20,8 @@ static unsigned mask_of(const tg_node* n) {
   return p.mask;
 }
 
-tg_status tg_reduce_shape(tg_node* n, const char* empty_verb, int* rank,
-                          int64_t shape[TG_MAX_RANK], char* msg, size_t cap) {
+tg_status tg_reduce_shape(tg_node* n, const char* empty_verb, int* rank, int64_t shape[TG_MAX_RANK],
+                          char* msg, size_t cap) {
   tg_reduce_params p;
   tg_node_params(n, &p, sizeof p);
   const tg_tensor* x = n->in[0];
@@ -32,8 +32,7 @@ tg_status tg_reduce_shape(tg_node* n, const char* empty_verb, int* rank,
     return TG_ERR_NULL_ARG;
   }
   if (p.n_axes < 0 || p.n_axes > x->rank) {
-    snprintf(msg, cap, "%d axes given for %s (rank %d; 0 means every axis)", p.n_axes, s,
-             x->rank);
+    snprintf(msg, cap, "%d axes given for %s (rank %d; 0 means every axis)", p.n_axes, s, x->rank);
     return TG_ERR_ARG;
   }
   unsigned mask = p.n_axes == 0 ? (1u << x->rank) - 1u : 0u;

@@ -19,8 +19,8 @@ typedef struct tg_reduce_params {
   int32_t n_axes;    /* as given; 0 means every axis */
   int32_t axes_null; /* the caller passed axes == NULL with n_axes > 0 */
   int32_t keepdims;
-  uint32_t mask;                /* bit d: axis d is reduced (set by the shape rule) */
-  int32_t axes[TG_MAX_RANK];    /* the first TG_MAX_RANK axes as given */
+  uint32_t mask;             /* bit d: axis d is reduced (set by the shape rule) */
+  int32_t axes[TG_MAX_RANK]; /* the first TG_MAX_RANK axes as given */
 } tg_reduce_params;
 
 /* The parameter block for a builder (validated later by tg_reduce_shape). */
@@ -30,8 +30,8 @@ tg_reduce_params tg_reduce_params_make(const int* axes, int n_axes, bool keepdim
  * parameters and writes the output shape. Reducing zero elements into a non-empty
  * output is an error saying what cannot be done (empty_verb, e.g. "average"), or
  * allowed when empty_verb is NULL (a sum of nothing is 0). */
-tg_status tg_reduce_shape(tg_node* n, const char* empty_verb, int* rank,
-                          int64_t shape[TG_MAX_RANK], char* msg, size_t cap);
+tg_status tg_reduce_shape(tg_node* n, const char* empty_verb, int* rank, int64_t shape[TG_MAX_RANK],
+                          char* msg, size_t cap);
 
 /* "axes=0,2 keepdims" for tools. */
 int tg_reduce_describe(const tg_node* n, char* buf, size_t cap);
