@@ -50,9 +50,13 @@ static void gather_backward(tg_node* n) {
   const tg_tensor* table = n->in[0];
   if (table->grad == NULL) return;
   const tg_tensor* idx = n->in[1];
-  const int64_t w = table->shape[0] > 0 ? table->size / table->shape[0] : 0;
+  const int64_t rows = table->shape[0];
+  const int64_t w = rows > 0 ? table->size / rows : 0;
   for (int64_t i = 0; i < idx->size; ++i) {
-    float* g = table->grad + idx->idata[i] * w;
+    const int32_t r = idx->idata[i];
+    /* The forward checked every index; one changed since then must not write outside. */
+    if (r < 0 || r >= rows) continue;
+    float* g = table->grad + r * w;
     const float* gy = n->out->grad + i * w;
     for (int64_t j = 0; j < w; ++j) g[j] += gy[j];
   }

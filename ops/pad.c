@@ -9,7 +9,6 @@
 
 typedef struct pad_params {
   float value;
-  int32_t rank; /* entries given (x's rank when recorded) */
   int64_t before[TG_MAX_RANK];
   int64_t after[TG_MAX_RANK];
 } pad_params;
@@ -100,8 +99,8 @@ tg_tensor* tg_pad(tg_tape* t, tg_tensor* x, const int64_t* before, const int64_t
   memset(&p, 0, sizeof p);
   p.value = value;
   /* x's rank says how many entries the arrays have; a NULL x is the funnel's to report. */
-  p.rank = x != NULL ? x->rank : 0;
-  for (int d = 0; d < p.rank && d < TG_MAX_RANK; ++d) {
+  const int rank = x != NULL ? x->rank : 0;
+  for (int d = 0; d < rank && d < TG_MAX_RANK; ++d) {
     p.before[d] = before ? before[d] : 0;
     p.after[d] = after ? after[d] : 0;
   }

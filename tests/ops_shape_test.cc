@@ -101,6 +101,31 @@ TEST_F(OpsShapeTest, ViewsShareDataAndHaveTheirShapes) {
   EXPECT_EQ(Sh({}), Shape(tg_reshape(t_, Leaf({1, 1}), 0, nullptr)));
 }
 
+TEST_F(OpsShapeTest, ChainOfViewsSharesTheIntermediatesGradient) {
+  tg_tensor* x = Leaf({2, 6}, {}, true);
+  tg_tensor* h = tg_tanh(t_, x);
+  const int64_t s[3] = {2, 2, 3};
+  tg_tensor* v = tg_flatten(t_, tg_expand_dims(t_, tg_reshape(t_, h, 3, s), 0));
+  ASSERT_NE(nullptr, v) << tg_tape_message(t_);
+  EXPECT_EQ(h->data, v->data);
+  EXPECT_EQ(h->grad, v->grad);
+}
+
+TEST_F(OpsShapeTest, ViewAfterAddWithSharedGradientGetsTheAddsOwnBuffer) {
+  tg_tensor* x = Leaf({4, 3});
+  tg_tensor* w = Leaf({3, 6}, {}, true);
+  tg_tensor* b = Leaf({6}, {}, true);
+  tg_tensor* m = tg_matmul(t_, x, w);
+  tg_tensor* y = tg_add(t_, m, b);
+  ASSERT_NE(nullptr, y) << tg_tape_message(t_);
+  EXPECT_EQ(m->grad, y->grad);  // add keeps its gradient in matmul's buffer
+  const int64_t s[1] = {24};
+  tg_tensor* v = tg_reshape(t_, y, 1, s);
+  ASSERT_NE(nullptr, v) << tg_tape_message(t_);
+  EXPECT_NE(m->grad, y->grad);  // ... until a view of y needs y's gradient alone
+  EXPECT_EQ(y->grad, v->grad);
+}
+
 // ---- copies: values
 
 TEST_F(OpsShapeTest, TransposeAndPermuteValues) {
@@ -360,7 +385,7 @@ TEST_F(OpsShapeTest, ReductionErrors) {
   ExpectError(tg_min_axes(t_, Leaf({3, 4}), five, 5, false), TG_ERR_ARG,
               "min_axes: 5 axes given for [3x4] (rank 2; 0 means every axis)");
   ExpectError(tg_var_axes(t_, Leaf({3, 4}), nullptr, 1, false), TG_ERR_NULL_ARG,
-              "var_axes: axes is NULL with 1 axes for [3x4]");
+              "var_axes: axes is NULL but n_axes is 1 for [3x4]");
   ExpectError(tg_logsumexp(t_, Leaf({3, 4}), five, -1, false), TG_ERR_ARG,
               "logsumexp: -1 axes given for [3x4] (rank 2; 0 means every axis)");
   ExpectError(tg_argmax(t_, Leaf({4}), 1, false), TG_ERR_ARG,

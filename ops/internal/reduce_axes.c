@@ -28,7 +28,7 @@ tg_status tg_reduce_shape(tg_node* n, const char* empty_verb, int* rank, int64_t
   char s[TG_SHAPE_STR_CAP];
   tg_tensor_shape_str(x, s, sizeof s);
   if (p.axes_null) {
-    snprintf(msg, cap, "axes is NULL with %d axes for %s", p.n_axes, s);
+    snprintf(msg, cap, "axes is NULL but n_axes is %d for %s", p.n_axes, s);
     return TG_ERR_NULL_ARG;
   }
   if (p.n_axes < 0 || p.n_axes > x->rank) {
