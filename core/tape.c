@@ -204,6 +204,8 @@ bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in) {
 static bool own_grad(tg_tape* t, tg_tensor* x) {
   if (x->grad == NULL || x->node <= 0 || x->node >= t->n_nodes || t->nodes[x->node].out != x)
     return true;
+  /* A view's buffer is its base's by design (a view of a view shares it too). */
+  if (t->nodes[x->node].op->flags & TG_OP_VIEW) return true;
   if (t->nodes[x->node - 1].out->grad != x->grad) return true;
   float* own = tg_tape_alloc_floats(t, x->size);
   if (own == NULL) return false;

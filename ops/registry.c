@@ -16,10 +16,29 @@ static const tg_op_def* const kOps[] = {
     &tg_op_hard_sigmoid, &tg_op_log_softmax,
 
     /* shape ops (ops/shape.h) */
+    &tg_op_reshape,
+    &tg_op_flatten,
+    &tg_op_squeeze,
+    &tg_op_expand_dims,
+    &tg_op_transpose,
+    &tg_op_permute,
+    &tg_op_concat,
+    &tg_op_slice,
+    &tg_op_broadcast_to,
+    &tg_op_pad,
 
     /* reductions along axes (ops/reduce.h) */
+    &tg_op_sum_axes,
+    &tg_op_mean_axes,
+    &tg_op_max_axes,
+    &tg_op_min_axes,
+    &tg_op_var_axes,
+    &tg_op_logsumexp,
+    &tg_op_argmax,
 
     /* indexing (ops/index.h) */
+    &tg_op_gather,
+    &tg_op_one_hot,
 
     /* neural-network ops (ops/nn.h) */
 
