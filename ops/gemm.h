@@ -25,8 +25,11 @@
  *            kernel is at least as wide as the built-in one, else BUILTIN. (OpenBLAS
  *            0.3.21 does not recognise some newer CPUs and falls back to an SSE3
  *            kernel that the built-in AVX-512 kernel beats fivefold.)
- * Results are bit-for-bit reproducible for a given backend, CPU and thread count:
- * threads split rows or columns of C, never the sum over k.
+ * Results are bit-for-bit reproducible for a given backend and CPU, whatever the
+ * thread count: threads split rows or columns of C, never the sum over k, and a BLAS
+ * product is cut into blocks chosen from its shape alone (OpenBLAS picks kernels by
+ * block shape), which one thread runs in turn. NATIVE BLAS threading makes no such
+ * promise across thread counts.
  *
  * Memory: the built-in kernel packs blocks of A and B into per-thread scratch. With
  * a pool (core/threadpool.h) that scratch is the pool's and is reused, so a replayed
