@@ -62,6 +62,23 @@ TEST(TgdotSpecTest, ParsesTheSeedSpec) {
   EXPECT_STREQ(tg_model_spec_format(&s, buf, sizeof buf), "3-8s-4t-5");
 }
 
+// A spec built by hand with a layer count outside the array is refused, not read
+// past its end.
+TEST(TgdotSpecTest, BuildRejectsALayerCountOutsideTheArray) {
+  tg_model_spec spec = {};
+  spec.input_dim = 1;
+  for (int n : {TG_SPEC_MAX_LAYERS + 1, -1}) {
+    spec.n_layers = n;
+    tg_error err = {};
+    EXPECT_EQ(nullptr, tg_model_spec_build(&spec, nullptr, nullptr, 1, &err));
+    EXPECT_EQ(TG_ERR_ARG, err.code);
+    EXPECT_EQ("tg_model_spec_build: " + std::to_string(n) + " layers is outside 0..64",
+              std::string(err.message));
+    char buf[64];
+    EXPECT_STREQ("(invalid spec)", tg_model_spec_format(&spec, buf, sizeof buf));
+  }
+}
+
 TEST(TgdotSpecTest, RejectsBadSpecsWithTheReason) {
   struct Case {
     const char* spec;
