@@ -454,8 +454,24 @@ void tg_tape_set_scope(tg_tape* t, const char* scope) {
   t->scope = copy;
 }
 
-void tg_tape_set_threads(tg_tape* t, int threads) {
-  if (t) t->threads = threads < 1 ? 1 : threads;
+tg_status tg_tape_set_threads(tg_tape* t, int threads) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (threads < 1 || threads > TG_MAX_THREADS)
+    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_set_threads: %d threads is outside 1..%d", threads,
+                        TG_MAX_THREADS);
+  if (t->own_pool != NULL && tg_threadpool_threads(t->own_pool) != threads) {
+    const size_t scratch = tg_threadpool_scratch_bytes(t->own_pool);
+    tg_threadpool* fresh = tg_threadpool_new(threads, t->alloc, NULL);
+    if (fresh == NULL || (scratch > 0 && tg_threadpool_reserve(fresh, scratch) != TG_OK)) {
+      tg_threadpool_free(fresh);
+      return tg_tape_fail(t, TG_ERR_NOMEM,
+                          "tg_tape_set_threads: out of memory for a pool of %d threads", threads);
+    }
+    tg_threadpool_free(t->own_pool);
+    t->own_pool = fresh;
+  }
+  t->threads = threads;
+  return TG_OK;
 }
 
 int tg_tape_threads(const tg_tape* t) { return t ? t->threads : 1; }
@@ -489,6 +505,8 @@ const tg_node* tg_tape_node(const tg_tape* t, int index) {
 }
 
 const tg_tensor* tg_tape_loss(const tg_tape* t) { return t ? t->loss : NULL; }
+
+const tg_allocator* tg_tape_allocator(const tg_tape* t) { return t ? t->alloc : NULL; }
 
 size_t tg_tape_reserved_bytes(const tg_tape* t) {
   return t ? t->arena.reserved + (size_t)t->cap_nodes * sizeof(tg_node) : 0;

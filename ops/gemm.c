@@ -212,7 +212,7 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
   if (backend == TG_GEMM_BUILTIN) {
     const size_t bytes = (size_t)isa->pack_floats * sizeof(float);
     if (pool == NULL) {
-      own_scratch = (float*)tg_aligned_alloc(NULL, bytes);
+      own_scratch = (float*)tg_aligned_alloc(opt ? opt->alloc : NULL, bytes);
       if (own_scratch == NULL) {
         run_small(&g, isa);
         return;
@@ -225,7 +225,7 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
 
   if (workers <= 1) {
     isa->blocked(&g, own_scratch ? own_scratch : (float*)tg_threadpool_scratch(pool, 0));
-    tg_aligned_free(NULL, own_scratch);
+    tg_aligned_free(opt ? opt->alloc : NULL, own_scratch);
     return;
   }
 

@@ -33,7 +33,8 @@
  *
  * Memory: the built-in kernel packs blocks of A and B into per-thread scratch. With
  * a pool (core/threadpool.h) that scratch is the pool's and is reused, so a replayed
- * tape never allocates; without one each blocked call allocates and frees it.
+ * tape never allocates; without one each blocked call allocates and frees it through
+ * opt->alloc. matmul reserves the pool's scratch when it is recorded.
  * Thread-safety: calls share nothing but the pool passed in (one caller per pool).
  * The BLAS backend sets OpenBLAS's process-wide thread count (to 1, or to `threads`
  * in NATIVE mode) when it differs.
@@ -78,6 +79,9 @@ typedef struct tg_gemm_options {
    * from tg_gemm_isa_name ("avx512", "avx2", "generic"); one the CPU lacks means
    * the best. For tests and benchmarks that compare kernels. */
   const char* isa;
+  /* Where the built-in kernel's scratch comes from when there is no pool (borrowed;
+   * NULL: malloc). With a pool, the pool's allocator. */
+  const tg_allocator* alloc;
 } tg_gemm_options;
 
 /* The product through AUTO on the calling thread. `threads` is not used: there is
