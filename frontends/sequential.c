@@ -31,8 +31,16 @@ tg_model* tg_sequential_new(const tg_model_options* options, tg_error* err) {
                  (long long)options->input_dim);
     return NULL;
   }
-  if (options->threads < 0) {
-    tg_error_set(err, TG_ERR_ARG, "%s: threads must be >= 0, got %d", fn, options->threads);
+  /* A kernel of input_dim x 1 floats must at least be countable. */
+  int64_t numel = 0;
+  if (!tg_shape_numel(1, &options->input_dim, &numel)) {
+    tg_error_set(err, TG_ERR_OVERFLOW, "%s: input_dim %lld is too large for a tensor", fn,
+                 (long long)options->input_dim);
+    return NULL;
+  }
+  if (options->threads < 0 || options->threads > TG_MAX_THREADS) {
+    tg_error_set(err, TG_ERR_ARG, "%s: threads must be 0..%d (0: one), got %d", fn, TG_MAX_THREADS,
+                 options->threads);
     return NULL;
   }
   const tg_allocator* alloc = tg_allocator_or_default(options->allocator);

@@ -213,7 +213,7 @@ TEST(DotExportTest, ErrorsNameTheFunctionAndTheProblem) {
   EXPECT_STREQ(err.message, "tg_dot_save: path is NULL or empty");
   EXPECT_EQ(tg_dot_save(m.tape(), nullptr, "/nonexistent-dir/g.dot", &(err = {})), TG_ERR_IO);
   EXPECT_STREQ(err.message,
-               "tg_dot_save: cannot create '/nonexistent-dir/g.dot': No such file or directory");
+               "tg_dot_save: cannot create a temporary file beside '/nonexistent-dir/g.dot': No such file or directory");
   tg_dot_options opt = {};
   opt.tolerance = std::numeric_limits<float>::quiet_NaN();
   EXPECT_EQ(tg_dot_save(m.tape(), &opt, "x.dot", &(err = {})), TG_ERR_ARG);
