@@ -69,6 +69,14 @@ static double decode(const unsigned char* p, int type) {
   }
 }
 
+/* zlib's message without the "path: " it puts in front. */
+static const char* gz_message(gzFile f, const char* path, int* zerr) {
+  const char* msg = gzerror(f, zerr);
+  const size_t n = strlen(path);
+  if (strncmp(msg, path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') msg += n + 2;
+  return msg;
+}
+
 /* Reads up to `len` bytes; returns the count, or -1 with the error set. A short
  * count means the stream ended (zlib reports a cut gzip stream as a short read). */
 static int64_t read_bytes(const char* fn, const char* path, gzFile f, void* buf, int64_t len,
@@ -79,7 +87,7 @@ static int64_t read_bytes(const char* fn, const char* path, gzFile f, void* buf,
     const int got = gzread(f, (unsigned char*)buf + done, (unsigned)want);
     if (got < 0) {
       int zerr = 0;
-      const char* msg = gzerror(f, &zerr);
+      const char* msg = gz_message(f, path, &zerr);
       if (zerr == Z_ERRNO)
         tg_error_set(err, TG_ERR_IO, "%s: %s: read error: %s", fn, path, strerror(errno));
       else
@@ -197,9 +205,9 @@ static tg_status read_elements(const char* fn, const char* path, gzFile f, const
     if (got < want) {
       st = tg_error_set(err, TG_ERR_PARSE,
                         "%s: %s: truncated: the header announces %lld records of %lld bytes but "
-                        "the file ends after %lld records and %lld bytes",
+                        "the data ends in record %lld (0-based), after %lld of %lld bytes",
                         fn, path, (long long)h->records, (long long)record_bytes,
-                        (long long)(done / record_bytes), (long long)(done % record_bytes));
+                        (long long)(done / record_bytes), (long long)done, (long long)total_bytes);
       break;
     }
   }

@@ -11,12 +11,11 @@
  * Errors name the function, the file and what was expected, e.g.
  *   "tg_idx_load: train-labels-idx1-ubyte.gz: record count 60000 but the image file has 59999"
  *   "tg_idx_read_images: x.idx: truncated: the header announces 10 records of 784 bytes
- *    but the file ends after 9 records and 100 bytes"
+ *    but the data ends in record 9 (0-based), after 7156 of 7840 bytes"
  * Ownership: the data set filled is the caller's (tg_dataset_free). Nothing aborts.
  *
  *   tg_dataset train;
  *   tg_error err = {0};
- *   const char* dir = "/usr/share/datasets/fashion-mnist/";
  *   if (tg_idx_load("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
  *                   "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz",
  *                   NULL, &train, &err) != TG_OK) fprintf(stderr, "%s\n", err.message);

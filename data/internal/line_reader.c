@@ -36,6 +36,8 @@ void tg_line_reader_close(tg_line_reader* r) {
 static int read_error(tg_line_reader* r, tg_error* err) {
   int zerr = Z_OK;
   const char* msg = gzerror((gzFile)r->file, &zerr);
+  const size_t n = strlen(r->path); /* zlib puts "path: " in front */
+  if (strncmp(msg, r->path, n) == 0 && msg[n] == ':' && msg[n + 1] == ' ') msg += n + 2;
   if (zerr == Z_ERRNO)
     tg_error_set(err, TG_ERR_IO, "%s: %s: read error: %s", r->fn, r->path, strerror(errno));
   else
