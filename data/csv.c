@@ -243,8 +243,9 @@ tg_status tg_csv_load(const char* path, const tg_csv_options* o, const tg_alloca
                           kFn, path, r.lineno, (long long)lab + 1, (long long)nl - 1,
                           (long long)ncols);
       if (st == TG_OK && ncols - nl < 1)
-        st = tg_error_set(err, TG_ERR_PARSE, "%s: %s:%ld: %lld columns leave no feature column",
-                          kFn, path, r.lineno, (long long)ncols);
+        st = tg_error_set(err, TG_ERR_PARSE,
+                          "%s: %s:%ld: no feature column: all %lld columns are labels", kFn, path,
+                          r.lineno, (long long)ncols);
       c.nf = ncols - nl;
       c.nt = o->mode == TG_CSV_LABEL_FLOAT ? nl : 0;
       if (st != TG_OK || is_header) continue;
