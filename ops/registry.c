@@ -8,6 +8,7 @@ static const tg_op_def* const kOps[] = {
     &tg_op_tanh, &tg_op_sum, &tg_op_mean, &tg_op_mse, &tg_op_softmax, &tg_op_mae,
     &tg_op_binary_crossentropy, &tg_op_sigmoid_cross_entropy, &tg_op_categorical_crossentropy,
     &tg_op_softmax_cross_entropy,
+    &tg_op_sparse_categorical_crossentropy,
 
     /* elementwise math and activations (ops/math.h) */
     &tg_op_neg, &tg_op_exp, &tg_op_log, &tg_op_sqrt, &tg_op_rsqrt, &tg_op_square, &tg_op_abs,
