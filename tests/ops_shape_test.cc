@@ -268,7 +268,7 @@ TEST_F(OpsShapeTest, ConcatErrors) {
   ExpectError(tg_concat(t_, scalars, 2, 0), TG_ERR_ARG, "concat: axis 0 out of range for rank 0");
   ExpectError(tg_concat(t_, one, 0, 0), TG_ERR_ARG, "concat: expects 1 to 64 inputs, got 0");
   ExpectError(tg_concat(t_, nullptr, 2, 0), TG_ERR_NULL_ARG,
-              "concat: the input array is NULL (2 inputs)");
+              "concat: the input array is NULL (n_in is 2)");
   tg_tensor* holes[2] = {Leaf({2}), nullptr};
   ExpectError(tg_concat(t_, holes, 2, 0), TG_ERR_NULL_ARG, "concat: input 2 is NULL");
 }
