@@ -31,6 +31,10 @@ static const tg_op_def* const kOps[] = {
     /* indexing (ops/index.h) */
 
     /* neural-network ops (ops/nn.h) */
+    &tg_op_conv2d,
+    &tg_op_max_pool2d,
+    &tg_op_avg_pool2d,
+    &tg_op_global_avg_pool2d,
 
 };
 
