@@ -257,3 +257,135 @@ TEST(OpsGradTest, StridedGroupedConvAvgPoolChain) {
 }
 
 }  // namespace
+
+namespace {
+
+// ---- dropout, batch_norm, layer_norm
+
+// The checker replays the tape twice per element, and every dropout forward draws a
+// new mask. This test-only op sits before dropout and, on every forward, copies x
+// and re-seeds the rng dropout draws from, so each replay draws the recording's
+// mask again: the function is then fixed and central differences apply. (Without
+// it the dropout case fails: each perturbation would see another mask.)
+struct ReseedParams {
+  tg_rng* rng;
+  uint64_t seed;
+};
+
+tg_status ReseedShape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char*, size_t) {
+  *rank = n->in[0]->rank;
+  for (int d = 0; d < TG_MAX_RANK; ++d) shape[d] = n->in[0]->shape[d];
+  return TG_OK;
+}
+
+void ReseedForward(tg_node* n) {
+  ReseedParams p;
+  tg_node_params(n, &p, sizeof p);
+  tg_rng_seed(p.rng, p.seed);
+  for (int64_t i = 0; i < n->out->size; ++i) n->out->data[i] = n->in[0]->data[i];
+}
+
+void ReseedBackward(tg_node* n) {
+  if (n->in[0]->grad == nullptr) return;
+  for (int64_t i = 0; i < n->out->size; ++i) n->in[0]->grad[i] += n->out->grad[i];
+}
+
+tg_tensor* Reseed(tg_tape* t, tg_tensor* x, tg_rng* rng, uint64_t seed) {
+  static const tg_op_def def = [] {
+    tg_op_def d{};
+    d.name = "test_reseed";
+    d.arity = 1;
+    d.shape = ReseedShape;
+    d.forward = ReseedForward;
+    d.backward = ReseedBackward;
+    d.params_size = sizeof(ReseedParams);
+    return d;
+  }();
+  ReseedParams p = {rng, seed};
+  return tg_tape_apply(t, &def, &x, 1, &p);
+}
+
+OP_GRAD_TEST(dropout, DropoutTrainingWithTheMaskHeldFixed) {
+  for (float rate : {0.0f, 0.3f, 0.75f}) {
+    SCOPED_TRACE(rate);
+    tg_rng rng;
+    ExpectGradOk({S({4, 5, 3})}, [&rng, rate](tg_tape* t, const L& in) {
+      tg_dropout_options o = {};
+      o.rate = rate;
+      o.training = true;
+      o.rng = &rng;
+      tg_tensor* x2 = tg_mul(t, in[0], in[0]);  // dropout of a non-leaf, x used twice
+      return tg_add(t, tg_dropout(t, Reseed(t, x2, &rng, 42), &o), in[0]);
+    });
+  }
+}
+
+OP_GRAD_TEST(dropout, DropoutInferenceIsIdentity) {
+  ExpectGradOk({S({3, 4})}, [](tg_tape* t, const L& in) {
+    tg_dropout_options o = {};
+    o.rate = 0.5f;
+    return tg_dropout(t, in[0], &o);
+  });
+}
+
+tg_tensor* BatchNorm(tg_tape* t, const L& in, bool training) {
+  tg_batch_norm_options o = {};
+  o.training = training;
+  o.epsilon = 1e-2f;
+  if (!training) {
+    o.moving_mean = in[3];
+    o.moving_variance = in[4];
+  }
+  return tg_batch_norm(t, in[0], in[1], in[2], &o);
+}
+
+OP_GRAD_TEST(batch_norm, BatchNormTraining) {
+  ExpectGradOk({S({6, 3}), S({3}), S({3})},
+               [](tg_tape* t, const L& in) { return BatchNorm(t, in, true); });
+  ExpectGradOk({S({2, 3, 3, 2}), S({2}), S({2})},
+               [](tg_tape* t, const L& in) { return BatchNorm(t, in, true); });
+  // Only x, and a normalised x used twice.
+  ExpectGradOk({S({5, 4}), S({4}, false), S({4}, false)}, [](tg_tape* t, const L& in) {
+    tg_tensor* y = BatchNorm(t, in, true);
+    return tg_mul(t, y, tg_add(t, y, in[0]));
+  });
+}
+
+OP_GRAD_TEST(batch_norm, BatchNormInferenceWithMovingStatistics) {
+  ExpectGradOk({S({2, 2, 3, 3}), S({3}), S({3}), S({3}), tgtest::P({3}, 0.5f, 1.5f)},
+               [](tg_tape* t, const L& in) { return BatchNorm(t, in, false); });
+}
+
+OP_GRAD_TEST(layer_norm, LayerNormLastAxis) {
+  ExpectGradOk({S({4, 5}), S({5}), S({5})}, [](tg_tape* t, const L& in) {
+    return tg_layer_norm(t, in[0], in[1], in[2], 1e-2f);
+  });
+  ExpectGradOk({S({2, 3, 4}), S({4}), S({4})},
+               [](tg_tape* t, const L& in) { return tg_layer_norm(t, in[0], in[1], in[2], 0.0f); });
+  ExpectGradOk({S({3, 6}), S({6}, false), S({6}, false)}, [](tg_tape* t, const L& in) {
+    tg_tensor* y = tg_layer_norm(t, in[0], in[1], in[2], 1e-3f);
+    return tg_mul(t, y, in[0]);
+  });
+}
+
+// conv -> batch norm -> tanh -> dropout -> global pool -> layer norm -> dense.
+TEST(OpsGradTest, ConvBatchNormDropoutLayerNormChain) {
+  tg_rng rng;
+  ExpectGradOk({S({3, 5, 5, 2}), S({3, 3, 2, 4}), S({4}), S({4}), S({4}), S({4}), S({4, 2})},
+               [&rng](tg_tape* t, const L& in) {
+                 tg_conv2d_options co = Conv(1, 1, TG_PADDING_SAME);
+                 tg_batch_norm_options bo = {};
+                 bo.training = true;
+                 tg_tensor* h =
+                     tg_batch_norm(t, tg_conv2d(t, in[0], in[1], &co), in[2], in[3], &bo);
+                 tg_dropout_options d = {};
+                 d.rate = 0.25f;
+                 d.training = true;
+                 d.rng = &rng;
+                 h = tg_dropout(t, Reseed(t, tg_tanh(t, h), &rng, 7), &d);
+                 tg_tensor* g = tg_layer_norm(t, tg_global_avg_pool2d(t, h), in[4], in[5], 0.0f);
+                 return tg_matmul(t, g, in[6]);
+               });
+}
+
+}  // namespace

@@ -321,39 +321,255 @@ TEST_F(NnTest, PoolErrors) {
   ExpectError(TG_ERR_SHAPE, "global_avg_pool2d: input [2x0x3x1] has no pixels to average");
 }
 
+// ---- dropout
+
+tg_dropout_options DropOpt(float rate, tg_rng* rng, bool training = true) {
+  tg_dropout_options o = {};
+  o.rate = rate;
+  o.rng = rng;
+  o.training = training;
+  return o;
+}
+
+// The mask is what the rng draws, element by element: kept where u >= rate, and
+// scaled by 1 / (1 - rate) (Keras' inverted dropout). A copy of the generator
+// predicts it; the recording draws one mask, each replay the next.
+TEST_F(NnTest, DropoutIsReproducibleFromTheSeed) {
+  const float rate = 0.4f, scale = 1.0f / (1.0f - rate);
+  std::vector<float> xv = Iota(1000);
+  tg_rng rng, oracle;
+  tg_rng_seed(&rng, 2026);
+  oracle = rng;
+  tg_dropout_options o = DropOpt(rate, &rng);
+  tg_tensor* y = tg_dropout(t_, Leaf({10, 100}, xv), &o);
+  ASSERT_NE(nullptr, y) << tg_tape_message(t_);
+  for (int pass = 0; pass < 3; ++pass) {
+    if (pass > 0) {
+      ASSERT_EQ(TG_OK, tg_tape_forward(t_));
+    }
+    int kept = 0;
+    for (int64_t i = 0; i < y->size; ++i) {
+      const bool keep = tg_rng_uniform(&oracle) >= rate;
+      kept += keep;
+      ASSERT_EQ(keep ? xv[static_cast<size_t>(i)] * scale : 0.0f, y->data[i])
+          << "pass " << pass << " element " << i;
+    }
+    EXPECT_NEAR(600, kept, 60) << "pass " << pass;  // 1000 draws, keep probability 0.6
+  }
+  // Another tape with the same seed gives the same first mask.
+  tg_rng again;
+  tg_rng_seed(&again, 2026);
+  tg_tape* t2 = tg_tape_new();
+  tg_dropout_options o2 = DropOpt(rate, &again);
+  const int64_t shape[2] = {10, 100};
+  tg_tensor* y2 = tg_dropout(t2, tg_tape_leaf(t2, 2, shape, xv.data(), false), &o2);
+  tg_rng first;
+  tg_rng_seed(&first, 2026);
+  for (int64_t i = 0; i < y2->size; ++i) {
+    ASSERT_EQ(tg_rng_uniform(&first) >= rate ? xv[static_cast<size_t>(i)] * scale : 0.0f,
+              y2->data[i]);
+  }
+  tg_tape_free(t2);
+}
+
+// Backward multiplies by the same mask the forward used: dx = dy * mask.
+TEST_F(NnTest, DropoutBackwardUsesTheForwardMask) {
+  tg_rng rng;
+  tg_rng_seed(&rng, 5);
+  tg_tensor* x = Leaf({4, 8}, Iota(32), true);
+  tg_dropout_options o = DropOpt(0.5f, &rng);
+  tg_tensor* y = tg_dropout(t_, x, &o);
+  ASSERT_EQ(TG_OK, tg_tape_backward(t_, tg_sum(t_, y)));
+  for (int64_t i = 0; i < x->size; ++i) EXPECT_EQ(y->data[i] / x->data[i], x->grad[i]) << i;
+}
+
+TEST_F(NnTest, DropoutInferenceAndRateZeroAreIdentity) {
+  tg_rng rng;
+  tg_rng_seed(&rng, 1);
+  const tg_rng before = rng;
+  tg_dropout_options inference = DropOpt(0.9f, nullptr, false);
+  tg_tensor* x = Leaf({3, 3}, Iota(9));
+  EXPECT_EQ(Values(tg_dropout(t_, x, &inference)), Iota(9));
+  tg_dropout_options none = DropOpt(0.0f, &rng);
+  EXPECT_EQ(Values(tg_dropout(t_, x, &none)), Iota(9));
+  EXPECT_NE(0, std::memcmp(&before, &rng, sizeof rng));  // training still draws
+}
+
+TEST_F(NnTest, DropoutErrors) {
+  tg_rng rng;
+  tg_rng_seed(&rng, 1);
+  tg_dropout_options o = DropOpt(1.0f, &rng);
+  EXPECT_EQ(nullptr, tg_dropout(t_, Leaf({2, 2}), &o));
+  ExpectError(TG_ERR_ARG, "dropout: rate 1 is outside [0, 1)");
+  tg_tape_clear(t_);
+  o = DropOpt(-0.1f, &rng);
+  EXPECT_EQ(nullptr, tg_dropout(t_, Leaf({2, 2}), &o));
+  ExpectError(TG_ERR_ARG, "dropout: rate -0.1 is outside [0, 1)");
+  tg_tape_clear(t_);
+  o = DropOpt(std::nanf(""), &rng, false);
+  EXPECT_EQ(nullptr, tg_dropout(t_, Leaf({2, 2}), &o));
+  ExpectError(TG_ERR_ARG, "dropout: rate nan is outside [0, 1)");
+  tg_tape_clear(t_);
+  o = DropOpt(0.5f, nullptr);
+  EXPECT_EQ(nullptr, tg_dropout(t_, Leaf({2, 2}), &o));
+  ExpectError(TG_ERR_NULL_ARG,
+              "dropout: training needs an rng to draw the mask (options.rng is NULL)");
+  tg_tape_clear(t_);
+  EXPECT_EQ(nullptr, tg_dropout(t_, Leaf({2, 2}), nullptr));
+  ExpectError(TG_ERR_NULL_ARG, "dropout: options are NULL");
+}
+
+// ---- batch_norm, layer_norm
+
+// One channel x = 1, 2, 3, 4 (a [2,2,1] batch): mean 2.5, biased variance
+// (2.25 + 0.25 + 0.25 + 2.25) / 4 = 1.25; y = gamma (x - 2.5) / sqrt(1.25 + eps) + beta.
+// A second channel 10, 10, 10, 10: mean 10, variance 0, y = beta.
+TEST_F(NnTest, BatchNormTrainingWorkedByHand) {
+  tg_tensor* x = Leaf({2, 2, 2}, {1, 10, 2, 10, 3, 10, 4, 10});
+  tg_tensor* gamma = Leaf({2}, {2, 1});
+  tg_tensor* beta = Leaf({2}, {0.5f, -1});
+  float mean[2] = {0, 0}, var[2] = {0, 0};
+  tg_batch_norm_options o = {};
+  o.training = true;
+  o.epsilon = 0.25f;
+  o.batch_mean = mean;
+  o.batch_variance = var;
+  tg_tensor* y = tg_batch_norm(t_, x, gamma, beta, &o);
+  ASSERT_NE(nullptr, y) << tg_tape_message(t_);
+  EXPECT_FLOAT_EQ(2.5f, mean[0]);
+  EXPECT_FLOAT_EQ(1.25f, var[0]);
+  EXPECT_FLOAT_EQ(10.0f, mean[1]);
+  EXPECT_FLOAT_EQ(0.0f, var[1]);
+  // sqrt(1.25 + 0.25) = sqrt(1.5); y0 = 2 * (-1.5) / sqrt(1.5) + 0.5 = 0.5 - sqrt(6)
+  const float r = std::sqrt(1.5f);
+  const float want[8] = {2 * -1.5f / r + 0.5f, -1, 2 * -0.5f / r + 0.5f, -1,
+                         2 * 0.5f / r + 0.5f,  -1, 2 * 1.5f / r + 0.5f,  -1};
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR(want[i], y->data[i], 1e-6) << i;
+  EXPECT_NEAR(0.5 - std::sqrt(6.0), y->data[0], 1e-6);
+  EXPECT_EQ("training eps=0.25", Describe(y));
+}
+
+// Inference normalises with the given statistics, read again at every replay.
+TEST_F(NnTest, BatchNormInferenceUsesMovingStatistics) {
+  tg_tensor* x = Leaf({3, 1}, {1, 2, 3});
+  tg_tensor* gamma = Leaf({1}, {1});
+  tg_tensor* beta = Leaf({1}, {0});
+  tg_tensor* mm = Leaf({1}, {1});
+  tg_tensor* mv = Leaf({1}, {3});  // + eps 1 = 4: rstd 0.5
+  tg_batch_norm_options o = {};
+  o.epsilon = 1.0f;
+  o.moving_mean = mm;
+  o.moving_variance = mv;
+  tg_tensor* y = tg_batch_norm(t_, x, gamma, beta, &o);
+  EXPECT_EQ(Values(y), (std::vector<float>{0, 0.5f, 1}));
+  mm->data[0] = 3;
+  mv->data[0] = 0;  // rstd 1
+  ASSERT_EQ(TG_OK, tg_tape_forward(t_));
+  EXPECT_EQ(Values(y), (std::vector<float>{-2, -1, 0}));
+}
+
+// Row (1, 2, 3, 4): mean 2.5, variance 1.25; with eps 0.75 the deviations are divided
+// by sqrt(2) = 1.41421...: (-1.5, -0.5, 0.5, 1.5) / sqrt(2).
+TEST_F(NnTest, LayerNormWorkedByHand) {
+  tg_tensor* x = Leaf({2, 4}, {1, 2, 3, 4, 5, 5, 5, 5});
+  tg_tensor* gamma = Leaf({4}, {1, 1, 1, 2});
+  tg_tensor* beta = Leaf({4}, {0, 0, 0, 1});
+  tg_tensor* y = tg_layer_norm(t_, x, gamma, beta, 0.75f);
+  ASSERT_NE(nullptr, y) << tg_tape_message(t_);
+  const double s = std::sqrt(2.0);
+  const double want[8] = {-1.5 / s, -0.5 / s, 0.5 / s, 2 * 1.5 / s + 1, 0, 0, 0, 1};
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR(want[i], y->data[i], 1e-6) << i;
+  EXPECT_EQ("eps=0.75", Describe(y));
+}
+
+TEST_F(NnTest, NormErrors) {
+  EXPECT_EQ(nullptr, tg_batch_norm(t_, Leaf({8, 4}), Leaf({3}), Leaf({4}), nullptr));
+  ExpectError(TG_ERR_SHAPE, "batch_norm: gamma [3] must be [4], the last axis of input [8x4]");
+  tg_tape_clear(t_);
+  EXPECT_EQ(nullptr, tg_batch_norm(t_, Leaf({8, 4}), Leaf({4}), Leaf({1, 4}), nullptr));
+  ExpectError(TG_ERR_SHAPE, "batch_norm: beta [1x4] must be [4], the last axis of input [8x4]");
+  tg_tape_clear(t_);
+  tg_batch_norm_options o = {};
+  o.moving_mean = Leaf({4});
+  EXPECT_EQ(nullptr, tg_batch_norm(t_, Leaf({8, 4}), Leaf({4}), Leaf({4}), &o));
+  ExpectError(TG_ERR_NULL_ARG,
+              "batch_norm: inference needs moving_mean and moving_variance (got a tensor and "
+              "NULL)");
+  tg_tape_clear(t_);
+  o.moving_mean = Leaf({4});
+  o.moving_variance = Leaf({5});
+  EXPECT_EQ(nullptr, tg_batch_norm(t_, Leaf({2, 3, 4}), Leaf({4}), Leaf({4}), &o));
+  ExpectError(TG_ERR_SHAPE,
+              "batch_norm: moving_variance [5] must be [4], the last axis of input [2x3x4]");
+  tg_tape_clear(t_);
+  EXPECT_EQ(nullptr, tg_batch_norm(t_, Leaf({0, 4}), Leaf({4}), Leaf({4}), nullptr));
+  ExpectError(TG_ERR_SHAPE,
+              "batch_norm: input [0x4] has no elements to take batch statistics over");
+  tg_tape_clear(t_);
+  tg_batch_norm_options neg = {};
+  neg.training = true;
+  neg.epsilon = -1.0f;
+  EXPECT_EQ(nullptr, tg_batch_norm(t_, Leaf({2, 4}), Leaf({4}), Leaf({4}), &neg));
+  ExpectError(TG_ERR_ARG, "batch_norm: epsilon -1 must be positive");
+  tg_tape_clear(t_);
+  EXPECT_EQ(nullptr, tg_layer_norm(t_, Leaf({3, 5}), Leaf({5}), Leaf({3}), 0.0f));
+  ExpectError(TG_ERR_SHAPE, "layer_norm: beta [3] must be [5], the last axis of input [3x5]");
+  tg_tape_clear(t_);
+  EXPECT_EQ(nullptr, tg_layer_norm(t_, Leaf({}), Leaf({1}), Leaf({1}), 0.0f));
+  ExpectError(TG_ERR_RANK, "layer_norm: input [] must have an axis to normalise (rank >= 1)");
+  tg_tape_clear(t_);
+  EXPECT_EQ(nullptr, tg_layer_norm(t_, Leaf({3, 0}), Leaf({0}), Leaf({0}), 0.0f));
+  ExpectError(TG_ERR_SHAPE, "layer_norm: input [3x0] has an empty last axis");
+}
+
 // ---- replay
 
-// A CNN step on one tape: every op of ops/nn.h, parameters as tape leaves.
+// A CNN step on one tape: every op of ops/nn.h, parameters as tape leaves; dropout
+// draws from `rng` (re-seed it to replay the same mask).
 struct CnnStep {
-  tg_tensor *x, *k1, *k2, *loss;
+  tg_tensor *x, *loss;
   std::vector<tg_tensor*> params;
+  std::vector<float> batch_mean = std::vector<float>(8), batch_var = std::vector<float>(8);
 };
 
-CnnStep RecordCnn(tg_tape* t, const std::vector<float>& xv, uint64_t seed) {
+void RecordCnn(tg_tape* t, const std::vector<float>& xv, uint64_t seed, tg_rng* drop_rng,
+               CnnStep* s) {
   tg_rng rng;
   tg_rng_seed(&rng, seed);
-  auto uniform = [&rng](int64_t n) {
+  auto uniform = [&rng](int64_t n, float offset = 0.0f) {
     std::vector<float> v(static_cast<size_t>(n));
-    for (float& f : v) f = tg_rng_uniform(&rng) - 0.5f;
+    for (float& f : v) f = tg_rng_uniform(&rng) - 0.5f + offset;
     return v;
   };
-  CnnStep s;
   const int64_t sx[4] = {4, 16, 16, 8}, sk1[4] = {3, 3, 8, 16}, sk2[4] = {3, 3, 8, 8},
-                sw[2] = {8, 3};
-  s.x = tg_tape_leaf(t, 4, sx, xv.data(), true);
-  s.k1 = tg_tape_leaf(t, 4, sk1, uniform(3 * 3 * 8 * 16).data(), true);
-  s.k2 = tg_tape_leaf(t, 4, sk2, uniform(3 * 3 * 8 * 8).data(), true);
+                sw[2] = {8, 3}, sc[1] = {8};
+  s->x = tg_tape_leaf(t, 4, sx, xv.data(), true);
+  tg_tensor* k1 = tg_tape_leaf(t, 4, sk1, uniform(3 * 3 * 8 * 16).data(), true);
+  tg_tensor* k2 = tg_tape_leaf(t, 4, sk2, uniform(3 * 3 * 8 * 8).data(), true);
   tg_tensor* w = tg_tape_leaf(t, 2, sw, uniform(8 * 3).data(), true);
-  s.params = {s.k1, s.k2, w};
+  tg_tensor* gamma = tg_tape_leaf(t, 1, sc, uniform(8, 1.0f).data(), true);
+  tg_tensor* beta = tg_tape_leaf(t, 1, sc, uniform(8).data(), true);
+  tg_tensor* lgamma = tg_tape_leaf(t, 1, sc, uniform(8, 1.0f).data(), true);
+  tg_tensor* lbeta = tg_tape_leaf(t, 1, sc, uniform(8).data(), true);
+  s->params = {k1, k2, w, gamma, beta, lgamma, lbeta};
   tg_conv2d_options same = ConvOpt(1, TG_PADDING_SAME);
   tg_conv2d_options grouped = ConvOpt(2, TG_PADDING_SAME, 1, 2);
-  tg_tensor* h = tg_tanh(t, tg_conv2d(t, s.x, s.k1, &same));  // [4,16,16,16]
-  tg_tensor* p = tg_max_pool2d(t, h, nullptr);                // [4,8,8,16]
-  tg_tensor* h2 = tg_conv2d(t, p, s.k2, &grouped);            // [4,4,4,8]
+  tg_tensor* h = tg_tanh(t, tg_conv2d(t, s->x, k1, &same));  // [4,16,16,16]
+  tg_tensor* p = tg_max_pool2d(t, h, nullptr);               // [4,8,8,16]
+  tg_dropout_options drop = {};
+  drop.rate = 0.2f;
+  drop.training = true;
+  drop.rng = drop_rng;
+  tg_tensor* h2 = tg_conv2d(t, tg_dropout(t, p, &drop), k2, &grouped);  // [4,4,4,8]
+  tg_batch_norm_options bn = {};
+  bn.training = true;
+  bn.batch_mean = s->batch_mean.data();
+  bn.batch_variance = s->batch_var.data();
+  h2 = tg_batch_norm(t, h2, gamma, beta, &bn);
   tg_pool2d_options avg = PoolOpt(3, 1, TG_PADDING_SAME);
   tg_tensor* g = tg_global_avg_pool2d(t, tg_avg_pool2d(t, h2, &avg));  // [4,8]
-  s.loss = tg_sum(t, tg_matmul(t, tg_mul(t, g, g), w));
-  return s;
+  g = tg_layer_norm(t, g, lgamma, lbeta, 0.0f);
+  s->loss = tg_sum(t, tg_matmul(t, tg_mul(t, g, g), w));
 }
 
 std::vector<float> Grads(const CnnStep& s) {
@@ -370,22 +586,30 @@ void ExpectReplayEqualsFresh(int threads) {
   for (float& f : a) f = tg_rng_uniform(&rng) - 0.5f;
   for (float& f : b) f = tg_rng_uniform(&rng) - 0.5f;
 
+  tg_rng drop_r, drop_f;
+  tg_rng_seed(&drop_r, 77);
   tg_tape* replayed = tg_tape_new();
   tg_tape_set_threads(replayed, threads);
-  CnnStep r = RecordCnn(replayed, a, 1);
+  CnnStep r;
+  RecordCnn(replayed, a, 1, &drop_r, &r);
   ASSERT_EQ(TG_OK, tg_tape_backward(replayed, r.loss)) << tg_tape_message(replayed);
   std::memcpy(r.x->data, b.data(), b.size() * sizeof(float));
   for (tg_tensor* p : r.params) tg_tensor_zero_grad(p);
   tg_tensor_zero_grad(r.x);
+  tg_rng_seed(&drop_r, 78);  // the mask the fresh recording draws
   ASSERT_EQ(TG_OK, tg_tape_forward(replayed));
   ASSERT_EQ(TG_OK, tg_tape_backward(replayed, r.loss));
 
+  tg_rng_seed(&drop_f, 78);
   tg_tape* fresh = tg_tape_new();
   tg_tape_set_threads(fresh, threads);
-  CnnStep f = RecordCnn(fresh, b, 1);
+  CnnStep f;
+  RecordCnn(fresh, b, 1, &drop_f, &f);
   ASSERT_EQ(TG_OK, tg_tape_backward(fresh, f.loss)) << tg_tape_message(fresh);
 
   EXPECT_EQ(0, std::memcmp(r.loss->data, f.loss->data, sizeof(float)));
+  EXPECT_EQ(r.batch_mean, f.batch_mean);
+  EXPECT_EQ(r.batch_var, f.batch_var);
   const std::vector<float> gr = Grads(r), gf = Grads(f);
   ASSERT_EQ(gr.size(), gf.size());
   EXPECT_EQ(0, std::memcmp(gr.data(), gf.data(), gr.size() * sizeof(float)))
@@ -403,7 +627,11 @@ void ExpectNoAllocationOnReplay(int threads) {
   ASSERT_NE(nullptr, t);
   tg_tape_set_threads(t, threads);
   std::vector<float> xv(4 * 16 * 16 * 8, 0.25f);
-  CnnStep s = RecordCnn(t, xv, 2);
+  for (size_t i = 0; i < xv.size(); ++i) xv[i] += 0.001f * static_cast<float>(i % 97);
+  tg_rng drop;
+  tg_rng_seed(&drop, 3);
+  CnnStep s;
+  RecordCnn(t, xv, 2, &drop, &s);
   ASSERT_EQ(TG_OK, tg_tape_backward(t, s.loss)) << tg_tape_message(t);
   const int allocs = counting.allocs(), frees = counting.frees();
   for (int step = 0; step < 5; ++step) {
