@@ -3,7 +3,6 @@
  * one, so NaN propagates as in PyTorch).
  *   x [N,H,W,C] -> y [N,OH,OW,C]; scratch: the winning tap (a*PW + b) per output, as
  *   int32 in the node's float scratch (the same 4 bytes), written by every forward. */
-#include <math.h>
 #include <stdint.h>
 
 #include "core/tape.h"
@@ -46,9 +45,10 @@ static void max_pool2d_forward(tg_node* nd) {
           for (int64_t b = b0; b < b1; ++b) {
             const float* v = x + ((n * g.h + ih0 + a) * g.w + iw0 + b) * c;
             const int32_t tap = (int32_t)(a * pw + b);
-            for (int64_t ci = 0; ci < c; ++ci) {
-              const bool take = v[ci] > best[ci] || (isnan(v[ci]) && !isnan(best[ci]));
-              best[ci] = take ? v[ci] : best[ci];
+            for (int64_t ci = 0; ci < c; ++ci) { /* no branches: the loop vectorises */
+              const float vi = v[ci], bi = best[ci];
+              const int take = (vi > bi) | ((vi != vi) & (bi == bi)); /* larger, or first NaN */
+              best[ci] = take ? vi : bi;
               at[ci] = take ? tap : at[ci];
             }
           }

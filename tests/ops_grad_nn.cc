@@ -103,6 +103,12 @@ OP_GRAD_TEST(conv2d, Conv2dInputsUsedTwice) {
   });
 }
 
+// Enough rows that conv2d builds col in several chunks (about 1 << 15 floats, at
+// least 64 rows each: 100 rows of K = 540 make chunks of 64 and 36).
+OP_GRAD_TEST(conv2d, Conv2dSeveralChunks) {
+  ExpectConvGradOk({1, 10, 10, 60}, {3, 3, 30, 2}, Conv(1, 1, TG_PADDING_SAME, 1, 1, 2));
+}
+
 OP_GRAD_TEST(conv2d, Conv2dRandomShapes) {
   tg_rng rng;
   tg_rng_seed(&rng, 17);

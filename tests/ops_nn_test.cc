@@ -4,6 +4,7 @@
 // nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -107,6 +108,63 @@ TEST_F(NnTest, Conv2dGroupsSeeTheirOwnChannels) {
   tg_tensor* k = Leaf({1, 1, 1, 2}, {2, 3});
   tg_conv2d_options o = ConvOpt(1, TG_PADDING_VALID, 1, 2);
   EXPECT_EQ(Values(tg_conv2d(t_, x, k, &o)), (std::vector<float>{2, 30, 4, 60, 6, 90, 8, 120}));
+}
+
+// A case big enough for several im2col chunks (and both thread counts) against a
+// direct loop over the definition, in double.
+TEST(NnConvTest, Conv2dMatchesTheDefinitionAcrossChunks) {
+  const int64_t n = 6, h = 13, w = 11, c = 24, kh = 3, kw = 2, f = 10, groups = 2;
+  const int64_t cg = c / groups, fg = f / groups, sh = 2, sw = 1, dh = 1, dw = 2;
+  tg_rng rng;
+  tg_rng_seed(&rng, 31);
+  std::vector<float> xv(static_cast<size_t>(n * h * w * c)),
+      kv(static_cast<size_t>(kh * kw * cg * f));
+  for (float& v : xv) v = tg_rng_uniform(&rng) - 0.5f;
+  for (float& v : kv) v = tg_rng_uniform(&rng) - 0.5f;
+  // TensorFlow 'same': out = ceil(in / stride), pad_top = total / 2.
+  const int64_t oh = (h + sh - 1) / sh, ow = (w + sw - 1) / sw;
+  const int64_t pt = std::max<int64_t>((oh - 1) * sh + (kh - 1) * dh + 1 - h, 0) / 2;
+  const int64_t pl = std::max<int64_t>((ow - 1) * sw + (kw - 1) * dw + 1 - w, 0) / 2;
+  std::vector<double> want(static_cast<size_t>(n * oh * ow * f), 0.0);
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t i = 0; i < oh; ++i)
+      for (int64_t j = 0; j < ow; ++j)
+        for (int64_t o = 0; o < f; ++o) {
+          double acc = 0.0;
+          const int64_t g = o / fg;
+          for (int64_t a = 0; a < kh; ++a)
+            for (int64_t e = 0; e < kw; ++e) {
+              const int64_t ih = i * sh - pt + a * dh, iw = j * sw - pl + e * dw;
+              if (ih < 0 || ih >= h || iw < 0 || iw >= w) continue;
+              for (int64_t ci = 0; ci < cg; ++ci)
+                acc += static_cast<double>(
+                           xv[static_cast<size_t>(((b * h + ih) * w + iw) * c + g * cg + ci)]) *
+                       kv[static_cast<size_t>(((a * kw + e) * cg + ci) * f + o)];
+            }
+          want[static_cast<size_t>(((b * oh + i) * ow + j) * f + o)] = acc;
+        }
+  for (int threads = 1; threads <= 2; ++threads) {
+    tg_tape* t = tg_tape_new();
+    tg_tape_set_threads(t, threads);
+    const int64_t sx[4] = {n, h, w, c}, sk[4] = {kh, kw, cg, f};
+    tg_conv2d_options o = {};
+    o.stride[0] = static_cast<int>(sh);
+    o.stride[1] = static_cast<int>(sw);
+    o.dilation[0] = static_cast<int>(dh);
+    o.dilation[1] = static_cast<int>(dw);
+    o.groups = static_cast<int>(groups);
+    o.padding = TG_PADDING_SAME;
+    tg_tensor* y = tg_conv2d(t, tg_tape_leaf(t, 4, sx, xv.data(), false),
+                             tg_tape_leaf(t, 4, sk, kv.data(), false), &o);
+    ASSERT_NE(nullptr, y) << tg_tape_message(t);
+    ASSERT_EQ(static_cast<int64_t>(want.size()), y->size);
+    const tg_node* node = tg_tape_node(t, y->node);
+    EXPECT_GT(node->scratch_size, 0);
+    EXPECT_LT(node->scratch_size, n * oh * ow * kh * kw * c);  // col is built in chunks
+    for (size_t i = 0; i < want.size(); ++i)
+      ASSERT_NEAR(want[i], y->data[i], 1e-5) << "threads " << threads << " element " << i;
+    tg_tape_free(t);
+  }
 }
 
 void ExpectNear(const float* want, const tg_tensor* y, int64_t n, const char* name) {
