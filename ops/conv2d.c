@@ -10,14 +10,15 @@
  *   dx             += col2im(dcol)  (scatter-add of every tap back to its pixel)
  * A 1x1 kernel with stride 1 needs no im2col: col is x itself.
  *
- * col is never built whole: the rows go in chunks of about kChunkFloats floats, and
+ * col is never built whole: the rows go in chunks (kChunkFloats below), and
  * each chunk's products run while it is still in cache (measured on W4: half the
  * time of one im2col of all rows followed by whole-matrix products, which stream
  * the M x K buffer through memory twice). Backward rebuilds each chunk of col for
  * dK rather than keeping all of it from the forward.
  *
  * Scratch (floats, from the tape's arena at record time, so replay allocates
- * nothing): col [R*K] for R rows, then dcol [R*K] when x needs a gradient.
+ * nothing): col [R*K] for R rows, then dcol [R*K] when x needs a gradient. R
+ * follows the tape's thread count at record time and stays with the node.
  */
 #include <stdio.h>
 #include <string.h>
@@ -27,15 +28,18 @@
 #include "ops/internal/window.h"
 #include "ops/ops.h"
 
-/* A chunk of col: about 128 KiB per thread (it and the products' share of dY and y
- * stay in L2), but at least 64 rows so each product keeps a useful height. Chosen
- * on W4 (1 << 13 .. 1 << 18 tried: smaller chunks fit the cache better until the
- * products get too short). */
-enum { kChunkFloats = 1 << 15, kMinChunkRows = 64 };
+/* A chunk of col: 128 KiB on one thread (it and the products' share of dY and y stay
+ * in L2); 1 MiB per thread when the products are split over workers, so that each
+ * product repays the hand-off; at least 64 rows so each keeps a useful height.
+ * Chosen on W4 (1 << 13 .. 1 << 23 floats tried). */
+enum { kChunkFloats = 1 << 15, kChunkFloatsPerThread = 1 << 18, kMinChunkRows = 64 };
 
 /* The options with the defaults applied (what the node keeps). */
 typedef struct conv2d_params {
   int32_t stride[2], dilation[2], groups, padding;
+  /* Rows of col per chunk, fixed by the shape rule for the scratch it sized (a
+   * later tg_tape_set_threads must not make chunks outgrow it); 0 in the builder. */
+  int64_t chunk_rows;
 } conv2d_params;
 
 typedef struct conv_geometry {
@@ -75,11 +79,15 @@ static conv_geometry geometry(const tg_node* nd) {
   g.kg = g.kh * g.kw * g.cg;
   g.k = g.kg * g.g;
   g.direct = g.kh == 1 && g.kw == 1 && p.stride[0] == 1 && p.stride[1] == 1;
-  const int threads = tg_tape_threads(nd->tape);
-  g.rows = g.k > 0 ? (int64_t)kChunkFloats * (threads > 1 ? threads : 1) / g.k : g.m;
-  if (g.rows < kMinChunkRows) g.rows = kMinChunkRows;
-  if (g.rows > g.m) g.rows = g.m;
-  if (g.rows < 1) g.rows = 1;
+  g.rows = p.chunk_rows;
+  if (g.rows <= 0) { /* the shape rule: choose it */
+    const int threads = tg_tape_threads(nd->tape);
+    const int64_t chunk = threads > 1 ? (int64_t)kChunkFloatsPerThread * threads : kChunkFloats;
+    g.rows = g.k > 0 ? chunk / g.k : g.m;
+    if (g.rows < kMinChunkRows) g.rows = kMinChunkRows;
+    if (g.rows > g.m) g.rows = g.m;
+    if (g.rows < 1) g.rows = 1;
+  }
   return g;
 }
 
@@ -180,6 +188,9 @@ static tg_status conv2d_shape(tg_node* nd, int* rank, int64_t shape[TG_MAX_RANK]
     return TG_ERR_SHAPE;
   }
   if (!g.direct && g.m > 0) nd->scratch_size = g.rows * g.k * (x->grad != NULL ? 2 : 1);
+  conv2d_params fixed = p;
+  fixed.chunk_rows = g.rows;
+  memcpy(nd->params.bytes, &fixed, sizeof fixed);
   *rank = 4;
   shape[0] = g.n;
   shape[1] = g.oh;
