@@ -26,6 +26,8 @@
  *   W4 tapegrad max_pool2d threads=<t> fwd_ms= bwd_ms= total_ms= gbytes_per_s=
  *   W4 tapegrad layer_step threads=<t> total_ms=  (the whole tape: conv, pool, sum;
  *      tg_tape_forward + tg_tape_backward, gradient zeroing included)
+ *   W4 tapegrad batch_norm threads=1 shape= fwd_ms= bwd_ms=  (training mode, on the
+ *      conv's output: the fused op beside the layer it follows)
  * GFLOP/s count the three products only: 3 · 2·M·K·F with M = N·OH·OW, K = 3·3·32.
  */
 #include <stdbool.h>
@@ -232,6 +234,41 @@ static void bench_threads(int threads) {
   tg_tape_free(t);
 }
 
+/* batch_norm (training) on the conv's output shape, forward + backward of the node
+ * alone: the fused op's cost beside the conv it normally follows. */
+static void bench_batch_norm(void) {
+  tg_rng rng;
+  tg_rng_seed(&rng, 5);
+  tg_tape* t = tg_tape_new();
+  const int64_t sy[4] = {N, H, W, F}, sc[1] = {F};
+  float* yv = filled((int64_t)M * F, &rng);
+  tg_tensor* y = tg_tape_leaf(t, 4, sy, yv, true);
+  tg_tensor* gamma = tg_tape_leaf(t, 1, sc, NULL, true);
+  tg_tensor* beta = tg_tape_leaf(t, 1, sc, NULL, true);
+  tg_batch_norm_options bo = {.training = true};
+  tg_tensor* z = tg_batch_norm(t, y, gamma, beta, &bo);
+  if (tg_tape_backward(t, tg_sum(t, z)) != TG_OK) {
+    fprintf(stderr, "w4_conv: %s\n", tg_tape_message(t));
+    exit(1);
+  }
+  tg_node* bn = (tg_node*)tg_tape_node(t, z->node);
+  double fwd[REPS], bwd[REPS];
+  for (int r = -2; r < REPS; ++r) {
+    const double t0 = clock_now();
+    bn->op->forward(bn);
+    const double t1 = clock_now();
+    bn->op->backward(bn);
+    const double t2 = clock_now();
+    if (r < 0) continue;
+    fwd[r] = (t1 - t0) * 1e3;
+    bwd[r] = (t2 - t1) * 1e3;
+  }
+  printf("W4 tapegrad batch_norm threads=1 shape=[%dx%dx%dx%d] fwd_ms=%.3f bwd_ms=%.3f\n", N, H, W,
+         F, tg_bench_median(fwd, REPS), tg_bench_median(bwd, REPS));
+  tg_aligned_free(NULL, yv);
+  tg_tape_free(t);
+}
+
 int main(int argc, char** argv) {
   tg_bench_print_machine();
   printf(
@@ -250,5 +287,6 @@ int main(int argc, char** argv) {
     if (only != 0 && only != threads) continue;
     bench_threads(threads);
   }
+  bench_batch_norm();
   return 0;
 }
