@@ -272,24 +272,61 @@ static tg_status read_elements(const char* fn, const char* path, gzFile f, const
   return st;
 }
 
+/* Opens an images file and checks its header (rank 2..4); *f is NULL on error. */
+static tg_status images_header(const char* fn, const char* path, gzFile* f, idx_header* h,
+                               tg_error* err) {
+  tg_status st = open_idx(fn, path, f, err);
+  if (st != TG_OK) return st;
+  st = read_header(fn, path, *f, h, err);
+  if (st == TG_OK && h->rank < 2) {
+    char s[TG_SHAPE_STR_CAP];
+    st = tg_error_set(err, TG_ERR_PARSE,
+                      "%s: %s: expected images (an IDX file of 2 to %d dimensions), got %s", fn,
+                      path, TG_MAX_RANK, tg_shape_format(s, sizeof s, h->rank, h->dims));
+  }
+  if (st != TG_OK) {
+    gzclose(*f);
+    *f = NULL;
+  }
+  return st;
+}
+
+/* Opens a labels file and checks its header (rank 1, integers, n records). */
+static tg_status labels_header(const char* fn, const char* path, int64_t n, gzFile* f,
+                               idx_header* h, tg_error* err) {
+  tg_status st = open_idx(fn, path, f, err);
+  if (st != TG_OK) return st;
+  st = read_header(fn, path, *f, h, err);
+  char s[TG_SHAPE_STR_CAP];
+  if (st == TG_OK && h->rank != 1)
+    st = tg_error_set(err, TG_ERR_PARSE,
+                      "%s: %s: expected labels (an IDX file of 1 dimension), got %s", fn, path,
+                      tg_shape_format(s, sizeof s, h->rank, h->dims));
+  if (st == TG_OK && (h->type == 0x0D || h->type == 0x0E))
+    st = tg_error_set(err, TG_ERR_PARSE,
+                      "%s: %s: expected integer labels, got %s elements (type 0x%02X)", fn, path,
+                      h->type == 0x0D ? "float" : "double", (unsigned)h->type);
+  if (st == TG_OK && h->records != n)
+    st = tg_error_set(err, TG_ERR_PARSE, "%s: %s: record count %lld but the image file has %lld",
+                      fn, path, (long long)h->records, (long long)n);
+  if (st != TG_OK) {
+    gzclose(*f);
+    *f = NULL;
+  }
+  return st;
+}
+
 static tg_status read_images(const char* fn, const char* path, const tg_allocator* alloc,
                              tg_dataset* out, tg_error* err) {
   if (out == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: out is NULL", fn);
   memset(out, 0, sizeof *out);
   gzFile f;
-  tg_status st = open_idx(fn, path, &f, err);
+  idx_header h;
+  tg_status st = images_header(fn, path, &f, &h, err);
   if (st != TG_OK) return st;
   const tg_allocator* a = tg_allocator_or_default(alloc);
-  idx_header h;
-  st = read_header(fn, path, f, &h, err);
-  if (st == TG_OK && h.rank < 2) {
-    char s[TG_SHAPE_STR_CAP];
-    st = tg_error_set(err, TG_ERR_PARSE,
-                      "%s: %s: expected images (an IDX file of 2 to %d dimensions), got %s", fn,
-                      path, TG_MAX_RANK, tg_shape_format(s, sizeof s, h.rank, h.dims));
-  }
   sink sk = {.ints = false, .buf = NULL, .cap = 0, .used = 0};
-  if (st == TG_OK) st = read_elements(fn, path, f, &h, a, &sk, err);
+  st = read_elements(fn, path, f, &h, a, &sk, err);
   gzclose(f);
   if (st == TG_OK)
     st = tg_dataset_adopt_x(out, h.records, h.rank - 1, h.dims + 1, (float*)sk.buf, a);
@@ -302,25 +339,12 @@ static tg_status read_labels(const char* fn, const char* path, tg_dataset* ds, t
   if (ds->alloc_ == NULL || ds->label_kind != TG_LABELS_NONE)
     return tg_error_set(err, TG_ERR_STATE, "%s: ds must be a data set without targets", fn);
   gzFile f;
-  tg_status st = open_idx(fn, path, &f, err);
-  if (st != TG_OK) return st;
   idx_header h;
-  st = read_header(fn, path, f, &h, err);
-  char s[TG_SHAPE_STR_CAP];
-  if (st == TG_OK && h.rank != 1)
-    st = tg_error_set(err, TG_ERR_PARSE,
-                      "%s: %s: expected labels (an IDX file of 1 dimension), got %s", fn, path,
-                      tg_shape_format(s, sizeof s, h.rank, h.dims));
-  if (st == TG_OK && (h.type == 0x0D || h.type == 0x0E))
-    st = tg_error_set(err, TG_ERR_PARSE,
-                      "%s: %s: expected integer labels, got %s elements (type 0x%02X)", fn, path,
-                      h.type == 0x0D ? "float" : "double", (unsigned)h.type);
-  if (st == TG_OK && h.records != ds->n)
-    st = tg_error_set(err, TG_ERR_PARSE, "%s: %s: record count %lld but the image file has %lld",
-                      fn, path, (long long)h.records, (long long)ds->n);
+  tg_status st = labels_header(fn, path, ds->n, &f, &h, err);
+  if (st != TG_OK) return st;
   const tg_allocator* a = ds->alloc_;
   sink sk = {.ints = true, .buf = NULL, .cap = 0, .used = 0};
-  if (st == TG_OK) st = read_elements(fn, path, f, &h, a, &sk, err);
+  st = read_elements(fn, path, f, &h, a, &sk, err);
   gzclose(f);
   int32_t* labels = (int32_t*)sk.buf;
   int32_t max = -1;
@@ -351,7 +375,17 @@ tg_status tg_idx_read_labels(const char* path, tg_dataset* ds, tg_error* err) {
 tg_status tg_idx_load(const char* images_path, const char* labels_path, const tg_allocator* alloc,
                       tg_dataset* out, tg_error* err) {
   static const char fn[] = "tg_idx_load";
-  tg_status st = read_images(fn, images_path, alloc, out, err);
+  if (out) memset(out, 0, sizeof *out);
+  /* Both headers first: a count mismatch is reported before 47 MB are decoded. */
+  gzFile f;
+  idx_header hi, hl;
+  tg_status st = images_header(fn, images_path, &f, &hi, err);
+  if (st != TG_OK) return st;
+  gzclose(f);
+  st = labels_header(fn, labels_path, hi.records, &f, &hl, err);
+  if (st != TG_OK) return st;
+  gzclose(f);
+  st = read_images(fn, images_path, alloc, out, err);
   if (st != TG_OK) return st;
   st = read_labels(fn, labels_path, out, err);
   if (st != TG_OK) tg_dataset_free(out);
