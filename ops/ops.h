@@ -65,8 +65,8 @@ tg_tensor* tg_softmax_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* ta
  * [1e-7, 1-1e-7] as categorical_crossentropy. A label outside [0, classes) fails the
  * forward: "sparse_categorical_crossentropy: label 12 out of range for 10 classes (at
  * position 3)". */
-tg_tensor* tg_sparse_categorical_crossentropy(tg_tape* t, tg_tensor* prediction,
-                                              tg_tensor* labels, bool from_logits);
+tg_tensor* tg_sparse_categorical_crossentropy(tg_tape* t, tg_tensor* prediction, tg_tensor* labels,
+                                              bool from_logits);
 
 /* The op definitions, for tools and tests. */
 extern const tg_op_def tg_op_matmul, tg_op_add, tg_op_sub, tg_op_mul, tg_op_scale, tg_op_relu,

@@ -42,7 +42,7 @@ std::string WritePlain(const std::string& name, const Bytes& b) {
   FILE* f = std::fopen(path.c_str(), "wb");
   EXPECT_NE(f, nullptr);
   if (f == nullptr) return path;
-  std::fwrite(b.data(), 1, b.size(), f);
+  if (!b.empty()) std::fwrite(b.data(), 1, b.size(), f);
   std::fclose(f);
   return path;
 }
