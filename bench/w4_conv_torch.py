@@ -12,7 +12,8 @@ max-pool, with torch.set_num_threads(n). Debian's python3-torch; for comparison 
 Lines (medians, milliseconds), in the format of bench/w4_conv.c:
     W4 pytorch conv2d threads=<t> layout=<nchw|channels_last> fwd_ms= bwd_ms= total_ms= gflops=
     W4 pytorch max_pool2d threads=<t> layout=... total_ms=
-    W4 ratio conv2d threads=<t> tapegrad_vs_pytorch=<tapegrad total / best PyTorch total>
+    W4 ratio conv2d threads=<t> tapegrad_vs_pytorch=<tapegrad total / PyTorch total, the layout
+       with the lower wall time>
        (at 1 thread also cpu_ratio: the same from the calling thread's CPU time, which
        other processes' load does not inflate; medians over the alternating rounds)
 The conv's backward is timed alone (y.backward(dy) on a fresh forward); PyTorch's

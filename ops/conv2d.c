@@ -288,6 +288,10 @@ static void conv2d_forward(tg_node* nd) {
                  kern + gi * g.fg, g.f, 0.0f, y + gi * g.fg, g.f);
     return;
   }
+  if (g.k == 0) { /* no input channels: every output is an empty sum */
+    memset(y, 0, (size_t)nd->out->size * sizeof *y);
+    return;
+  }
   for (int64_t begin = 0; begin < g.m; begin += g.rows) {
     const int64_t end = begin + g.rows < g.m ? begin + g.rows : g.m;
     im2col_chunk(nd, &g, begin, end);
@@ -314,6 +318,7 @@ static void conv2d_backward(tg_node* nd) {
                    1.0f, x->grad + gi * g.cg, g.c);
     return;
   }
+  if (g.k == 0) return; /* dK and dX have no elements */
   float* col = nd->scratch;
   float* dcol = nd->scratch + g.rows * g.k;
   for (int64_t begin = 0; begin < g.m; begin += g.rows) {

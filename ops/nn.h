@@ -16,8 +16,8 @@
  *                                                          .training = true});
  *   tg_tensor* g = tg_global_avg_pool2d(t, d);                          // [8,32]
  *
- * Thread-safety: as the tape (one thread at a time); conv2d runs its products and
- * its im2col on the tape's pool (tg_tape_set_threads).
+ * Thread-safety: as the tape (one thread at a time); conv2d runs its products on
+ * the tape's pool (tg_tape_set_threads).
  */
 #ifndef TAPEGRAD_OPS_NN_H_
 #define TAPEGRAD_OPS_NN_H_

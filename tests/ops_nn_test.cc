@@ -293,6 +293,20 @@ TEST_F(NnTest, MaxPoolTiesAndNaN) {
   for (int i = 0; i < 8; ++i) EXPECT_EQ(want[static_cast<size_t>(i)], x->grad[i]) << i;
 }
 
+// Empty shapes: no images, or no input channels (every output an empty sum, 0).
+TEST_F(NnTest, Conv2dEmptyShapes) {
+  tg_conv2d_options same = ConvOpt(1, TG_PADDING_SAME);
+  tg_tensor* none =
+      tg_conv2d(t_, Leaf({0, 4, 4, 2}, {}, true), Leaf({3, 3, 2, 3}, {}, true), &same);
+  ASSERT_NE(nullptr, none) << tg_tape_message(t_);
+  EXPECT_EQ(0, none->size);
+  tg_tensor* k = Leaf({3, 3, 0, 2}, {}, true);
+  tg_tensor* y = tg_conv2d(t_, Leaf({1, 4, 4, 0}, {}, true), k, &same);
+  ASSERT_NE(nullptr, y) << tg_tape_message(t_);
+  EXPECT_EQ(Values(y), std::vector<float>(32, 0.0f));
+  EXPECT_EQ(TG_OK, tg_tape_backward(t_, tg_sum(t_, y)));
+}
+
 TEST_F(NnTest, DescribeForTools) {
   tg_tensor* x = Leaf({2, 8, 8, 4});
   tg_tensor* k = Leaf({3, 3, 4, 8});
