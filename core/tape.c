@@ -22,6 +22,7 @@ struct tg_tape {
   tg_threadpool* shared_pool;  /* borrowed from tg_tape_set_pool, or NULL */
   const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
   int n_fusions;
+  const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
@@ -464,3 +465,9 @@ const tg_tensor* tg_tape_loss(const tg_tape* t) { return t ? t->loss : NULL; }
 size_t tg_tape_reserved_bytes(const tg_tape* t) {
   return t ? t->arena.reserved + (size_t)t->cap_nodes * sizeof(tg_node) : 0;
 }
+
+void tg_tape_set_annotation(tg_tape* t, const void* annotation) {
+  if (t != NULL) t->annotation = annotation;
+}
+
+const void* tg_tape_annotation(const tg_tape* t) { return t ? t->annotation : NULL; }

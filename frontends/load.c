@@ -91,18 +91,10 @@ static bool read_layers(reader* r, tg_model* m, int64_t* n_params) {
          n_layers, r->end - r->pos);
     return false;
   }
-  if (n_layers > 0) {
-    m->layers = (tg_dense_layer**)m->alloc->alloc(m->alloc->ctx, n_layers * sizeof *m->layers);
-    if (m->layers == NULL) {
-      fail(r, TG_ERR_NOMEM, "out of memory for %" PRIu32 " layers", n_layers);
-      return false;
-    }
-    m->cap_layers = (int)n_layers;
-  }
   /* Parameters must fit in what is left after the descriptors and the count. */
   const size_t values_at = r->pos + n_layers * desc_bytes + 8;
   const int64_t budget = values_at <= r->end ? (int64_t)((r->end - values_at) / 4) : 0;
-  int64_t total = 0, in = m->input_dim;
+  int64_t total = 0, in = tg_model_input_dim(m);
   for (uint32_t i = 0; i < n_layers; ++i) {
     char what[64];
     uint64_t units = 0;
@@ -140,19 +132,20 @@ static bool read_layers(reader* r, tg_model* m, int64_t* n_params) {
            at, i + 1, in, units);
       return false;
     }
-    tg_dense_layer* l = (tg_dense_layer*)m->alloc->alloc(m->alloc->ctx, sizeof *l);
-    if (l == NULL) {
-      fail(r, TG_ERR_NOMEM, "out of memory for layer %" PRIu32, i + 1);
+    /* Version 1 holds Sequential Dense models only. Zeros draw nothing; the file's
+     * values and streams replace what the layer starts with. */
+    const tg_dense_options o = {.units = (int64_t)units,
+                                .activation = (tg_activation)act,
+                                .no_bias = !use_bias,
+                                .kernel_init = tg_init_zeros(),
+                                .bias_init = tg_init_zeros()};
+    if (tg_model_add_dense(m, o) != TG_OK) {
+      if (m->error.code == TG_ERR_NOMEM)
+        fail(r, TG_ERR_NOMEM, "out of memory for layer %" PRIu32, i + 1);
+      else
+        fail(r, m->error.code, "byte %zu: layer %" PRIu32 ": %s", at, i + 1, m->error.message);
       return false;
     }
-    memset(l, 0, sizeof *l);
-    snprintf(l->name, sizeof l->name, "dense_%d", (int)i + 1);
-    l->in = in;
-    l->units = (int64_t)units;
-    l->activation = (tg_activation)act;
-    l->use_bias = use_bias;
-    l->offset = total;
-    m->layers[m->n_layers++] = l;
     total += need;
     in = (int64_t)units;
   }
@@ -171,19 +164,9 @@ static bool read_values(reader* r, tg_model* m, int64_t n_params) {
     return false;
   }
   if (n_params == 0) return true;
-  const size_t bytes = (size_t)n_params * sizeof(float);
-  m->values = (float*)tg_aligned_alloc(m->alloc, bytes);
-  m->grads = (float*)tg_aligned_alloc(m->alloc, bytes);
-  if (m->values == NULL || m->grads == NULL) {
-    fail(r, TG_ERR_NOMEM, "out of memory for %" PRId64 " parameters", n_params);
-    return false;
-  }
-  m->n_params = n_params;
-  memset(m->grads, 0, bytes);
-  tg_model_bind_views(m);
   char what[64];
   snprintf(what, sizeof what, "the %" PRId64 " parameter values", n_params);
-  return get_f32s(r, what, m->values, n_params);
+  return get_f32s(r, what, m->params.values, n_params);
 }
 
 static bool read_stream_state(reader* r, const char* name, tg_rng* rng) {
@@ -277,7 +260,7 @@ static bool read_training(reader* r, tg_model* m) {
     fail(r, TG_ERR_PARSE,
          "byte %zu: the optimizer state holds %" PRIu64 " floats but %s needs %" PRId64
          " for %" PRId64 " parameters",
-         r->pos - 8, n_state, tg_optimizer_kind_name(o->opt.kind), need, m->n_params);
+         r->pos - 8, n_state, tg_optimizer_kind_name(o->opt.kind), need, m->params.trainable);
     return false;
   }
   return get_f32s(r, "the optimizer state", o->state, need);
@@ -311,7 +294,7 @@ static tg_model* read_payload(reader* r, const tg_model_options* options) {
   int64_t n_params = 0;
   bool compiled = false;
   bool ok = read_layers(r, m, &n_params) && read_values(r, m, n_params) &&
-            read_stream_state(r, "initializer", &m->init_rng) &&
+            read_stream_state(r, "initializer", &m->params.rng) &&
             read_stream_state(r, "shuffling", &m->shuffle_rng) &&
             get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m));
   if (ok && r->pos != r->end) {

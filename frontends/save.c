@@ -69,17 +69,18 @@ static void put_f32s(sink* s, const float* v, int64_t n) {
 
 /* The payload, field by field, in the order persist.h documents. */
 static void put_payload(sink* s, const tg_model* m) {
-  put_u64(s, (uint64_t)m->input_dim);
+  put_u64(s, (uint64_t)tg_model_input_dim(m));
   put_u32(s, (uint32_t)m->n_layers);
   for (int i = 0; i < m->n_layers; ++i) {
-    const tg_dense_layer* l = m->layers[i];
-    put_u64(s, (uint64_t)l->units);
-    put_u32(s, (uint32_t)l->activation);
-    put_u32(s, l->use_bias ? 1u : 0u);
+    tg_layer_info info;
+    tg_model_layer(m, i, &info);
+    put_u64(s, (uint64_t)info.units);
+    put_u32(s, (uint32_t)info.activation);
+    put_u32(s, info.bias != NULL ? 1u : 0u);
   }
-  put_u64(s, (uint64_t)m->n_params);
-  put_f32s(s, m->values, m->n_params);
-  for (int i = 0; i < 4; ++i) put_u64(s, m->init_rng.s[i]);
+  put_u64(s, (uint64_t)m->params.size);
+  put_f32s(s, m->params.values, m->params.size);
+  for (int i = 0; i < 4; ++i) put_u64(s, m->params.rng.s[i]);
   for (int i = 0; i < 4; ++i) put_u64(s, m->shuffle_rng.s[i]);
   const bool compiled = m->compiled && m->optimizer != NULL;
   put_u32(s, compiled ? 1u : 0u);
@@ -97,6 +98,21 @@ static void put_payload(sink* s, const tg_model* m) {
   const int64_t n_state = tg_optimizer_state_size(o);
   put_u64(s, (uint64_t)n_state);
   put_f32s(s, o->state, n_state);
+}
+
+/* Version 1 holds a Sequential chain of Dense layers; anything else is refused
+ * until the layer-by-layer format replaces it. */
+static tg_status check_savable(const tg_model* m, const char* fn, tg_error* err) {
+  if (m->functional)
+    return tg_error_set(err, TG_ERR_ARG, "%s: functional models cannot be saved yet", fn);
+  for (int i = 0; i < m->n_layers; ++i) {
+    tg_layer_info info;
+    tg_model_layer(m, i, &info);
+    if (strcmp(info.type, "Dense") != 0)
+      return tg_error_set(err, TG_ERR_ARG, "%s: layer %s (%s) cannot be saved yet", fn, info.name,
+                          info.type);
+  }
+  return TG_OK;
 }
 
 /* Size and CRC-32 of the payload, without storing it. */
@@ -124,6 +140,7 @@ size_t tg_model_save_buffer(const tg_model* m, void* buf, size_t cap, tg_error* 
     tg_error_set(err, TG_ERR_NULL_ARG, "tg_model_save_buffer: model is NULL");
     return 0;
   }
+  if (check_savable(m, "tg_model_save_buffer", err) != TG_OK) return 0;
   uint32_t crc = 0;
   const size_t payload = measure(m, &crc);
   const size_t total = TG_MODEL_HEADER_BYTES + payload;
@@ -148,6 +165,7 @@ tg_status tg_model_write(const tg_model* m, FILE* f, tg_error* err) {
   const char* fn = "tg_model_write";
   if (m == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
   if (f == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: stream is NULL", fn);
+  if (check_savable(m, fn, err) != TG_OK) return err ? err->code : TG_ERR_ARG;
   const int e = write_stream(m, f);
   return e == 0 ? TG_OK
                 : tg_error_set(err, TG_ERR_IO, "%s: writing the model failed: %s", fn, strerror(e));
@@ -175,6 +193,7 @@ tg_status tg_model_save(const tg_model* m, const char* path, tg_error* err) {
   if (m == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
   if (path == NULL || path[0] == '\0')
     return tg_error_set(err, TG_ERR_NULL_ARG, "%s: path is NULL or empty", fn);
+  if (check_savable(m, fn, err) != TG_OK) return err ? err->code : TG_ERR_ARG;
   static const char kSuffix[] = ".tmp.XXXXXX";
   const size_t len = strlen(path);
   char* tmp = (char*)m->alloc->alloc(m->alloc->ctx, len + sizeof kSuffix);
