@@ -1,6 +1,13 @@
-"""Compile flags for tapegrad's own targets (third-party code is not held to -Werror)."""
+"""Compile flags for tapegrad's own targets.
 
+They live here, not in .bazelrc, so that they apply to tapegrad's targets only: a
+user's target in this workspace (or a workspace that uses tapegrad) builds with the
+compiler's defaults, and third-party code is not held to -Werror.
+"""
+
+# C code of the library, tools, examples and benchmarks.
 TG_COPTS = [
+    "-std=c11",
     "-Wall",
     "-Wextra",
     "-Werror",
@@ -11,7 +18,9 @@ TG_COPTS = [
 
 TG_LINKOPTS = []
 
+# GoogleTest suites (C++).
 TG_TEST_COPTS = [
+    "-std=c++17",
     "-Wall",
     "-Wextra",
     "-Werror",

@@ -146,6 +146,8 @@ tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const 
   tg_tensor* y = tg_tape_leaf(t, rank, shape, NULL, false);
   if (y == NULL) return NULL;
   y->dtype = TG_INT32;
+  y->idata = (int32_t*)(void*)y->data; /* the arena's floats, as 4-byte indices */
+  y->data = NULL;
   if (values) memcpy(y->idata, values, (size_t)y->size * sizeof(int32_t));
   return y;
 }
@@ -314,13 +316,18 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
     y->data = in[0]->data;
     y->grad = in[0]->grad;
     y->dtype = in[0]->dtype;
+    y->idata = in[0]->idata;
   } else {
     const bool index_out = (op->flags & TG_OP_INDEX_OUTPUT) != 0;
     const bool grad_out =
         needs_grad && op->backward != NULL && !index_out && !(op->flags & TG_OP_NO_GRAD);
     y = new_arena_tensor(t, rank, shape, grad_out, op->name);
     if (y == NULL) return NULL;
-    if (index_out) y->dtype = TG_INT32;
+    if (index_out) {
+      y->dtype = TG_INT32;
+      y->idata = (int32_t*)(void*)y->data;
+      y->data = NULL;
+    }
   }
   if (n.scratch_size > 0) {
     n.scratch = tg_tape_alloc_floats(t, n.scratch_size);
