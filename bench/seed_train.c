@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 #include "frontends/initializers.h"
 #include "frontends/model.h"
 

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 #include "examples/seed_graphs.h"
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 
 enum { kSteps = 1000 };
 

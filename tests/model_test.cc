@@ -16,7 +16,7 @@
 
 extern "C" {
 #include "core/tape.h"
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 #include "frontends/model.h"
 }
 

@@ -10,7 +10,7 @@
 extern "C" {
 #include "core/rng.h"
 #include "core/tape.h"
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 #include "frontends/model.h"
 #include "ops/ops.h"
 }

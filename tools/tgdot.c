@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 #include "frontends/persist.h"
 #include "tools/analysis.h"
 #include "tools/csv.h"
