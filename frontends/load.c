@@ -558,7 +558,8 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
     mo.allocator = options->allocator;
   }
   tg_error e = {0};
-  tg_model* m = tg_model_new_empty(&mo, kind == 1, "tg_model_load", &e);
+  tg_model* m =
+      tg_model_new_empty(&mo, kind == 1, kind == 1 ? "tg_functional_new" : "tg_sequential_new", &e);
   if (m == NULL) {
     fail(r, e.code, "%s", e.message);
     return NULL;

@@ -1,5 +1,6 @@
 /* frontends/save.c — model -> bytes (format in frontends/persist.h), to a buffer, a
- * stream, or a file replaced atomically (temporary file, fsync, rename).
+ * stream, or a file by name through core/atomic_file.h (replaced atomically; links
+ * followed; FIFOs and devices written as streams).
  *
  * The header carries the payload's size and checksum, which are known only once the
  * payload is serialised. Rather than hold a copy of the model in memory, saving
@@ -9,9 +10,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "frontends/internal/config_io.h"
 #include "frontends/internal/model_impl.h"
 #include "frontends/internal/optimizer_impl.h"
@@ -256,53 +256,22 @@ tg_status tg_model_write(const tg_model* m, FILE* f, tg_error* err) {
                 : tg_error_set(err, TG_ERR_IO, "%s: writing the model failed: %s", fn, strerror(e));
 }
 
-/* Writes, flushes to disk and closes the temporary file; returns 0 or an errno. */
-static int fill_temporary(const tg_model* m, int fd) {
-  FILE* f = fdopen(fd, "wb");
-  if (f == NULL) {
-    const int e = errno;
-    close(fd);
-    return e;
-  }
-  int e = write_stream(m, f);
-  if (e == 0 && fflush(f) != 0) e = errno;
-  /* The data must be on disk before the rename makes it the file, or a crash could
-   * leave a complete-looking name over incomplete contents. */
-  if (e == 0 && fsync(fileno(f)) != 0) e = errno;
-  if (fclose(f) != 0 && e == 0) e = errno;
-  return e;
+typedef struct save_job {
+  const tg_model* m;
+  const char* path;
+} save_job;
+
+static tg_status write_job(void* ctx, FILE* f, tg_error* err) {
+  const save_job* job = (const save_job*)ctx;
+  const int e = write_stream(job->m, f);
+  return e == 0 ? TG_OK
+                : tg_error_set(err, TG_ERR_IO, "tg_model_save: writing '%s' failed: %s", job->path,
+                               strerror(e));
 }
 
 tg_status tg_model_save(const tg_model* m, const char* path, tg_error* err) {
   const char* fn = "tg_model_save";
   if (m == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
-  if (path == NULL || path[0] == '\0')
-    return tg_error_set(err, TG_ERR_NULL_ARG, "%s: path is NULL or empty", fn);
-  static const char kSuffix[] = ".tmp.XXXXXX";
-  const size_t len = strlen(path);
-  char* tmp = (char*)m->alloc->alloc(m->alloc->ctx, len + sizeof kSuffix);
-  if (tmp == NULL) return tg_error_set(err, TG_ERR_NOMEM, "%s: out of memory", fn);
-  memcpy(tmp, path, len);
-  memcpy(tmp + len, kSuffix, sizeof kSuffix);
-  tg_status st = TG_OK;
-  const int fd = mkstemp(tmp);
-  if (fd < 0) {
-    st = tg_error_set(err, TG_ERR_IO, "%s: cannot create a temporary file beside '%s': %s", fn,
-                      path, strerror(errno));
-    m->alloc->free(m->alloc->ctx, tmp);
-    return st;
-  }
-  /* mkstemp makes the file private (0600): keep the replaced file's mode instead. */
-  struct stat old;
-  const mode_t mode = stat(path, &old) == 0 && S_ISREG(old.st_mode) ? (old.st_mode & 07777) : 0644;
-  (void)fchmod(fd, mode);
-  int e = fill_temporary(m, fd);
-  if (e != 0)
-    st = tg_error_set(err, TG_ERR_IO, "%s: writing '%s' failed: %s", fn, path, strerror(e));
-  else if (rename(tmp, path) != 0)
-    st = tg_error_set(err, TG_ERR_IO, "%s: cannot rename the temporary file to '%s': %s", fn, path,
-                      strerror(errno));
-  if (st != TG_OK) unlink(tmp);
-  m->alloc->free(m->alloc->ctx, tmp);
-  return st;
+  save_job job = {m, path};
+  return tg_atomic_write(fn, path, m->alloc, write_job, &job, err);
 }

@@ -28,8 +28,9 @@ tg_model* tg_model_new_empty(const tg_model_options* options, bool functional, c
     tg_error_set(err, TG_ERR_NULL_ARG, "%s: options is NULL", fn);
     return NULL;
   }
-  if (options->threads < 0) {
-    tg_error_set(err, TG_ERR_ARG, "%s: threads must be >= 0, got %d", fn, options->threads);
+  if (options->threads < 0 || options->threads > TG_MAX_THREADS) {
+    tg_error_set(err, TG_ERR_ARG, "%s: threads must be 0..%d (0: one), got %d", fn, TG_MAX_THREADS,
+                 options->threads);
     return NULL;
   }
   const tg_allocator* alloc = tg_allocator_or_default(options->allocator);
@@ -61,6 +62,14 @@ tg_model* tg_sequential_new(const tg_model_options* options, tg_error* err) {
     tg_error_set(err, TG_ERR_ARG, "%s: input_dim must be >= 1, got %lld", fn,
                  (long long)options->input_dim);
     return NULL;
+  } else if (options) {
+    /* A kernel of input_dim x 1 floats must at least be countable. */
+    int64_t numel = 0;
+    if (!tg_shape_numel(1, &options->input_dim, &numel) || numel > ((int64_t)1 << 40)) {
+      tg_error_set(err, TG_ERR_OVERFLOW, "%s: input_dim %lld is too large for a tensor", fn,
+                   (long long)options->input_dim);
+      return NULL;
+    }
   }
   tg_model* m = tg_model_new_empty(options, false, fn, err);
   if (m == NULL) return NULL;
