@@ -167,6 +167,23 @@ tg_layer* tg_model_merge_add(tg_model* m) {
   return m ? tg_model_make_layer(m, "tg_model_merge_add", &tg_layer_add, NULL, NULL) : NULL;
 }
 
+tg_layer* tg_model_flatten(tg_model* m) {
+  return m ? tg_model_make_layer(m, "tg_model_flatten", &tg_layer_flatten, NULL, NULL) : NULL;
+}
+
+tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape) {
+  if (m == NULL) return NULL;
+  tg_reshape_options o = {.rank = rank};
+  for (int i = 0; target_shape && i < rank && i < TG_LAYER_MAX_RANK; ++i) o.shape[i] = target_shape[i];
+  return tg_model_make_layer(m, "tg_model_reshape", &tg_layer_reshape, &o, NULL);
+}
+
+tg_layer* tg_model_concatenate(tg_model* m, int axis) {
+  const tg_concatenate_options o = {.axis = axis};
+  return m ? tg_model_make_layer(m, "tg_model_concatenate", &tg_layer_concatenate, &o, NULL)
+           : NULL;
+}
+
 /* Builds l for input shapes in[0..n); on failure nothing it declared stays and the
  * initializer stream is where it was. `who` prefixes messages. */
 static tg_status build_layer(tg_model* m, const char* who, tg_layer* l, const tg_layer_shape* in,

@@ -97,10 +97,24 @@ typedef struct tg_activation_options {
   tg_activation activation;
 } tg_activation_options;
 
+/* Reshape's configuration: the per-sample target shape (one entry may be -1). */
+typedef struct tg_reshape_options {
+  int rank; /* 1..3 */
+  int64_t shape[TG_LAYER_MAX_RANK];
+} tg_reshape_options;
+
+/* Concatenate's configuration: the sample axis to join on (Keras' default -1, the
+ * last; a zero-initialised struct means axis 0, so say -1). */
+typedef struct tg_concatenate_options {
+  int axis;
+} tg_concatenate_options;
+
 /* The layer types tapegrad ships (frontends/layers/, one file each). Configurations:
  * Dense tg_dense_options, Activation tg_activation_options, Add none (two or more
- * inputs of one shape, summed elementwise). */
-extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add;
+ * inputs of one shape, summed elementwise), Flatten none, Reshape
+ * tg_reshape_options, Concatenate tg_concatenate_options. */
+extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add, tg_layer_flatten,
+    tg_layer_reshape, tg_layer_concatenate;
 /* Every built-in type, for loaders and tools; tg_layer_type_find(name) or NULL. */
 int tg_layer_type_count(void);
 const tg_layer_type* tg_layer_type_at(int index);
@@ -167,6 +181,9 @@ tg_layer* tg_model_new_layer(tg_model* m, const tg_layer_type* type, const void*
 tg_layer* tg_model_dense(tg_model* m, tg_dense_options options);
 tg_layer* tg_model_activation(tg_model* m, tg_activation activation);
 tg_layer* tg_model_merge_add(tg_model* m);
+tg_layer* tg_model_flatten(tg_model* m);
+tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape);
+tg_layer* tg_model_concatenate(tg_model* m, int axis);
 /* Applies layer l to in[0..n) and returns its output. The first application builds
  * the layer (its parameters); later ones share them and must give the same shapes.
  * Errors name the layer and the shapes, e.g. "tg_model_call: add_1: input 2 is

@@ -271,6 +271,53 @@ TEST(FunctionalTest, SharedLayerGradientIsTheSumOfBothUses) {
   tg_model_free(split);
 }
 
+TEST(LayersTest, FlattenReshapeAndConcatenateShapes) {
+  tg_model_options o = {};
+  o.input_shape.rank = 2;
+  o.input_shape.dim[0] = 2;
+  o.input_shape.dim[1] = 3;
+  tg_error err = {};
+  tg_model* m = tg_sequential_new(&o, &err);
+  ASSERT_NE(m, nullptr) << err.message;
+  tg_reshape_options r = {};
+  r.rank = 3;
+  r.shape[0] = 3;
+  r.shape[1] = -1;
+  r.shape[2] = 1;
+  ASSERT_EQ(tg_model_add(m, &tg_layer_reshape, &r), TG_OK) << tg_model_message(m);
+  ASSERT_EQ(tg_model_add(m, &tg_layer_flatten, nullptr), TG_OK);
+  ASSERT_EQ(tg_model_add_dense(m, Dense(1)), TG_OK);
+  char buf[4096];
+  tg_model_summary_str(m, buf, sizeof buf);
+  EXPECT_NE(std::string(buf).find("reshape_1 (Reshape)          (None, 3, 2, 1)"), std::string::npos)
+      << buf;
+  EXPECT_NE(std::string(buf).find("flatten_1 (Flatten)          (None, 6)"), std::string::npos);
+  // Six inputs per sample, one output: predict takes rows of 6 floats.
+  float x[12] = {1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1}, out[2];
+  ASSERT_EQ(tg_model_predict(m, x, 2, out, 2), TG_OK) << tg_model_message(m);
+  r.shape[1] = 4;  // 3 * 4 * 1 != 6
+  EXPECT_EQ(tg_model_add(m, &tg_layer_reshape, &r), TG_ERR_SHAPE);
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_add: cannot reshape (None, 1) (1 elements) to the target shape");
+  tg_model_free(m);
+
+  tg_model* f = Functional();
+  const int64_t s23[2] = {2, 3}, s24[2] = {2, 4}, s33[2] = {3, 3};
+  tg_sym a = tg_model_input(f, 2, s23), b = tg_model_input(f, 2, s24), c = tg_model_input(f, 2, s33);
+  tg_layer* cat = tg_model_concatenate(f, -1);
+  tg_sym ab[2] = {a, b}, ac[2] = {a, c};
+  tg_sym y = tg_model_call(f, cat, ab, 2);
+  ASSERT_GE(y.id, 0) << tg_model_message(f);
+  EXPECT_LT(tg_model_call(f, tg_model_concatenate(f, -1), ac, 2).id, 0);
+  EXPECT_STREQ(tg_model_message(f),
+               "tg_model_call: concatenate_2: input 2 is (None, 3, 3) but input 1 is (None, 2, "
+               "3): they may differ on axis -1 only");
+  tg_layer_info info = {};
+  ASSERT_EQ(tg_model_layer(f, 0, &info), TG_OK);
+  EXPECT_EQ(info.units, 14);  // (None, 2, 7)
+  tg_model_free(f);
+}
+
 TEST(FunctionalTest, ShapeErrorsNameTheLayerAndBothShapes) {
   tg_model* m = Functional();
   const int64_t s3[1] = {3}, s4[1] = {4};
@@ -316,8 +363,10 @@ TEST(FunctionalTest, ShapeErrorsNameTheLayerAndBothShapes) {
 }
 
 // loss(θ + εδ) - loss(θ - εδ) ≈ 2ε g·δ for a random direction δ (KANN's check), on a
-// model with every layer type there is: Dense (with and without bias, every
-// activation), Activation (every kind), Add, two inputs and a shared layer.
+// model with every layer type there is: Dense (with and without bias), Activation of
+// every kind, Add, Concatenate, Reshape, Flatten, two inputs and a shared layer. No
+// layer here behaves differently in training and inference, so the loss that
+// evaluate (inference) computes is the function train's gradient belongs to.
 TEST(FunctionalTest, WholeModelGradientMatchesARandomDirectionDifference) {
   tg_model* m = Functional(9);
   const int64_t shape[1] = {3};
@@ -328,13 +377,16 @@ TEST(FunctionalTest, WholeModelGradientMatchesARandomDirectionDifference) {
   tg_sym ha = tg_model_call1(m, shared, a), hb = tg_model_call1(m, shared, b);
   tg_sym hs[2] = {ha, hb};
   tg_sym s = tg_model_call(m, tg_model_merge_add(m), hs, 2);
-  s = tg_model_call1(m, tg_model_activation(m, TG_ACT_SIGMOID), s);
+  tg_sym cat[2] = {s, ha};
+  s = tg_model_call(m, tg_model_concatenate(m, -1), cat, 2);  // (None, 8)
+  const int64_t target[2] = {2, -1};
+  s = tg_model_call1(m, tg_model_reshape(m, 2, target), s);  // (None, 2, 4)
+  s = tg_model_call1(m, tg_model_flatten(m), s);             // (None, 8)
   s = tg_model_call1(m, tg_model_dense(m, nb), s);
-  s = tg_model_call1(m, tg_model_activation(m, TG_ACT_TANH), s);
+  for (int act = 0; act < TG_ACT_COUNT; ++act)
+    s = tg_model_call1(m, tg_model_activation(m, static_cast<tg_activation>(act)), s);
   s = tg_model_call1(m, tg_model_dense(m, Dense(5, TG_ACT_RELU)), s);
-  s = tg_model_call1(m, tg_model_activation(m, TG_ACT_LINEAR), s);
   s = tg_model_call1(m, tg_model_dense(m, Dense(3)), s);
-  s = tg_model_call1(m, tg_model_activation(m, TG_ACT_SOFTMAX), s);
   tg_sym ins[2] = {a, b};
   ASSERT_EQ(tg_model_set_io(m, ins, 2, s), TG_OK) << tg_model_message(m);
   ASSERT_EQ(tg_model_compile(m, Mse(), nullptr), TG_OK);

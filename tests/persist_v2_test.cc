@@ -21,7 +21,8 @@ namespace {
 
 using namespace tgtest;
 
-// Two inputs, a shared Dense, Add, Activation layers of every kind, Dense without bias.
+// Two inputs, a shared Dense, Add, Concatenate, Reshape, Flatten, Activation layers of
+// every kind, Dense without bias: every layer type tapegrad has.
 tg_model* EveryLayerModel() {
   tg_model_options o = {};
   o.seed = 12;
@@ -31,6 +32,11 @@ tg_model* EveryLayerModel() {
   tg_layer* shared = tg_model_dense(m, Dense(4, TG_ACT_TANH));
   tg_sym uses[2] = {tg_model_call1(m, shared, a), tg_model_call1(m, shared, b)};
   tg_sym h = tg_model_call(m, tg_model_merge_add(m), uses, 2);
+  tg_sym cat[2] = {h, uses[0]};
+  h = tg_model_call(m, tg_model_concatenate(m, -1), cat, 2);
+  const int64_t target[2] = {4, 2};
+  h = tg_model_call1(m, tg_model_reshape(m, 2, target), h);
+  h = tg_model_call1(m, tg_model_flatten(m), h);
   for (int act = 0; act < TG_ACT_COUNT; ++act)
     h = tg_model_call1(m, tg_model_activation(m, static_cast<tg_activation>(act)), h);
   h = tg_model_call1(m, tg_model_dense(m, Dense(2, TG_ACT_LINEAR, true)), h);

@@ -9,6 +9,9 @@ static const tg_layer_type* const kTypes[] = {
     &tg_layer_dense,
     &tg_layer_activation,
     &tg_layer_add,
+    &tg_layer_flatten,
+    &tg_layer_reshape,
+    &tg_layer_concatenate,
 };
 
 int tg_layer_type_count(void) { return (int)(sizeof kTypes / sizeof kTypes[0]); }
