@@ -118,7 +118,7 @@ static bool read_layers(reader* r, tg_model* m, int64_t* n_params) {
     }
     snprintf(what, sizeof what, "layer %" PRIu32 "'s activation", i + 1);
     if (!get_u32(r, what, &act)) return false;
-    if (act >= TG_ACT_COUNT) {
+    if (act > TG_ACT_SOFTMAX) { /* the activations version 1 knew */
       fail(r, TG_ERR_PARSE, "byte %zu: layer %" PRIu32 ": unknown activation %" PRIu32, r->pos - 4,
            i + 1, act);
       return false;
@@ -188,10 +188,11 @@ static bool read_stream_state(reader* r, const char* name, tg_rng* rng) {
 }
 
 /* The optimizer options, checked as compile checks them, and resolved already. */
-static bool read_optimizer_options(reader* r, tg_optimizer_options* o) {
+static bool read_optimizer_options(reader* r, tg_optimizer_options* o, uint32_t version) {
   uint32_t kind = 0;
   if (!get_u32(r, "the optimizer kind", &kind)) return false;
-  if (kind >= TG_OPT_KIND_COUNT) {
+  /* Version 1 knew Adam, SGD and RMSprop. */
+  if (kind >= (version == 1 ? (uint32_t)TG_OPT_ADAMW : (uint32_t)TG_OPT_KIND_COUNT)) {
     fail(r, TG_ERR_PARSE, "byte %zu: unknown optimizer kind %" PRIu32, r->pos - 4, kind);
     return false;
   }
@@ -207,6 +208,14 @@ static bool read_optimizer_options(reader* r, tg_optimizer_options* o) {
     *fields[i] = tg_f32_from_bits(bits);
   }
   if (!get_flag(r, "amsgrad", &o->amsgrad) || !get_flag(r, "nesterov", &o->nesterov)) return false;
+  const size_t more_at = r->pos;
+  float* more[] = {&o->weight_decay, &o->initial_accumulator_value, &o->clipnorm, &o->clipvalue,
+                   &o->global_clipnorm};
+  for (size_t i = 0; version >= 2 && i < sizeof more / sizeof more[0]; ++i) {
+    uint32_t bits = 0;
+    if (!get_u32(r, "the optimizer options", &bits)) return false;
+    *more[i] = tg_f32_from_bits(bits);
+  }
   tg_error e = {0};
   if (tg_optimizer_validate(o, &e) != TG_OK) {
     fail(r, TG_ERR_PARSE, "byte %zu: %s", at, e.message);
@@ -225,11 +234,22 @@ static bool read_optimizer_options(reader* r, tg_optimizer_options* o) {
       return false;
     }
   }
+  const float* want_more[] = {&resolved.weight_decay, &resolved.initial_accumulator_value};
+  static const char* const kMore[] = {"weight_decay", "initial_accumulator_value"};
+  for (size_t i = 0; version >= 2 && i < 2; ++i) {
+    if (tg_f32_bits(*more[i]) != tg_f32_bits(*want_more[i])) {
+      fail(r, TG_ERR_PARSE,
+           "byte %zu: %s %s is %g, which stands for a default; a saved model holds the value it "
+           "used",
+           more_at + 4 * i, tg_optimizer_kind_name(o->kind), kMore[i], (double)*more[i]);
+      return false;
+    }
+  }
   return true;
 }
 
 /* Loss, optimizer, step count and state; compiles m. */
-static bool read_training(reader* r, tg_model* m) {
+static bool read_training(reader* r, tg_model* m, uint32_t version) {
   uint32_t kind = 0;
   tg_loss loss = {0};
   if (!get_u32(r, "the loss kind", &kind)) return false;
@@ -241,7 +261,7 @@ static bool read_training(reader* r, tg_model* m) {
   if (!get_flag(r, "from_logits", &loss.from_logits)) return false;
   const size_t opt_at = r->pos;
   tg_optimizer_options opt;
-  if (!read_optimizer_options(r, &opt)) return false;
+  if (!read_optimizer_options(r, &opt, version)) return false;
   if (tg_model_compile(m, loss, &opt) != TG_OK) {
     fail(r, m->error.code, "byte %zu: %s", opt_at - 8, m->error.message);
     return false;
@@ -297,7 +317,7 @@ static tg_model* read_payload(reader* r, const tg_model_options* options) {
   bool ok = read_layers(r, m, &n_params) && read_values(r, m, n_params) &&
             read_stream_state(r, "initializer", &m->params.rng) &&
             read_stream_state(r, "shuffling", &m->shuffle_rng) &&
-            get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m));
+            get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m, 1));
   if (ok && r->pos != r->end) {
     fail(r, TG_ERR_PARSE, "byte %zu: %zu unexpected bytes at the end of the payload", r->pos,
          r->end - r->pos);
@@ -578,7 +598,7 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
   ok = ok && read_params_v2(r, m) && read_stream_state(r, "initializer", &m->params.rng) &&
        read_stream_state(r, "shuffling", &m->shuffle_rng) &&
        read_stream_state(r, "layers'", &m->layer_rng) &&
-       get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m));
+       get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m, 2));
   if (ok && r->pos != r->end) {
     fail(r, TG_ERR_PARSE, "byte %zu: %zu unexpected bytes at the end of the payload", r->pos,
          r->end - r->pos);

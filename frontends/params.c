@@ -235,6 +235,19 @@ void tg_param_set_zero_grads(tg_param_set* ps) {
   if (ps && ps->size > 0) memset(ps->grads, 0, (size_t)ps->size * sizeof(float));
 }
 
+tg_status tg_param_set_partition(const tg_param_set* ps, tg_optimizer* o, tg_error* err) {
+  if (ps == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "tg_param_set_partition: set is NULL");
+  int64_t sizes[256];
+  int n = 0;
+  for (int i = 0; i < ps->n; ++i) {
+    if (!ps->e[i]->trainable) continue;
+    if (n == 256)
+      return tg_error_set(err, TG_ERR_ARG, "tg_param_set_partition: more than 256 parameters");
+    sizes[n++] = ps->e[i]->size;
+  }
+  return tg_optimizer_set_partition(o, sizes, n, err);
+}
+
 tg_status tg_param_set_step(tg_param_set* ps, tg_optimizer* o, tg_error* err) {
   if (ps == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "tg_param_set_step: set is NULL");
   return tg_optimizer_step(o, ps->values, ps->grads, ps->trainable, err);

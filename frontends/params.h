@@ -109,6 +109,10 @@ void tg_param_set_zero_grads(tg_param_set* ps);
  * tg_param_set_trainable_size(ps) floats (TG_ERR_SHAPE otherwise). */
 tg_status tg_param_set_step(tg_param_set* ps, tg_optimizer* o, tg_error* err);
 
+/* Tells `o` where each trainable parameter lies in the block, for its clipnorm
+ * (which clips each parameter's gradient on its own). Up to 256 parameters. */
+tg_status tg_param_set_partition(const tg_param_set* ps, tg_optimizer* o, tg_error* err);
+
 /* Lets tools that read tape `t` (the DOT exporter, the analysis) find these
  * declarations: names, unit axes, trainable flags. The set must outlive that use. */
 void tg_param_set_attach(const tg_param_set* ps, tg_tape* t);

@@ -76,7 +76,7 @@ static void put_str(sink* s, const char* str) {
 }
 
 /* The loss, the optimizer's resolved options, step count and state (both versions). */
-static void put_training(sink* s, const tg_model* m) {
+static void put_training(sink* s, const tg_model* m, uint32_t version) {
   const bool compiled = m->compiled && m->optimizer != NULL;
   put_u32(s, compiled ? 1u : 0u);
   if (!compiled) return;
@@ -89,6 +89,11 @@ static void put_training(sink* s, const tg_model* m) {
   for (size_t i = 0; i < sizeof hyper / sizeof hyper[0]; ++i) put_f32(s, hyper[i]);
   put_u32(s, p->amsgrad ? 1u : 0u);
   put_u32(s, p->nesterov ? 1u : 0u);
+  if (version >= 2) {
+    const float more[] = {p->weight_decay, p->initial_accumulator_value, p->clipnorm,
+                          p->clipvalue, p->global_clipnorm};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; ++i) put_f32(s, more[i]);
+  }
   put_u64(s, (uint64_t)o->iterations);
   const int64_t n_state = tg_optimizer_state_size(o);
   put_u64(s, (uint64_t)n_state);
@@ -114,7 +119,7 @@ static void put_payload_v1(sink* s, const tg_model* m) {
   put_f32s(s, m->params.values, m->params.size);
   put_rng(s, &m->params.rng);
   put_rng(s, &m->shuffle_rng);
-  put_training(s, m);
+  put_training(s, m, 1);
 }
 
 static void emit_config(void* ctx, const uint8_t* p, size_t n) { emit((sink*)ctx, p, n); }
@@ -167,7 +172,7 @@ static void put_payload_v2(sink* s, const tg_model* m) {
   put_rng(s, &m->params.rng);
   put_rng(s, &m->shuffle_rng);
   put_rng(s, &m->layer_rng);
-  put_training(s, m);
+  put_training(s, m, 2);
 }
 
 static void put_payload(sink* s, const tg_model* m, uint32_t version) {
@@ -179,12 +184,23 @@ static void put_payload(sink* s, const tg_model* m, uint32_t version) {
 
 /* Version 1 holds a Sequential chain of Dense layers only. */
 static tg_status check_v1(const tg_model* m, const char* fn, tg_error* err) {
+  if (m->compiled && m->optimizer != NULL) {
+    const tg_optimizer_options* p = &m->optimizer->opt;
+    if (p->kind > TG_OPT_RMSPROP || p->clipnorm > 0 || p->clipvalue > 0 || p->global_clipnorm > 0)
+      return tg_error_set(err, TG_ERR_ARG,
+                          "%s: version 1 holds Adam, SGD and RMSprop without clipping only", fn);
+  }
   if (m->functional)
     return tg_error_set(err, TG_ERR_ARG, "%s: version 1 holds Sequential models only", fn);
-  for (int i = 0; i < m->n_layers; ++i)
-    if (strcmp(m->layers[i]->type->name, "Dense") != 0)
-      return tg_error_set(err, TG_ERR_ARG, "%s: version 1 holds Dense layers only, not %s (%s)",
-                          fn, m->layers[i]->name, m->layers[i]->type->name);
+  for (int i = 0; i < m->n_layers; ++i) {
+    tg_layer_info info;
+    tg_model_layer(m, i, &info);
+    if (strcmp(info.type, "Dense") != 0 || info.activation > TG_ACT_SOFTMAX)
+      return tg_error_set(err, TG_ERR_ARG,
+                          "%s: version 1 holds Dense layers with linear, relu, sigmoid, tanh or "
+                          "softmax only, not %s (%s)",
+                          fn, info.name, info.type);
+  }
   return TG_OK;
 }
 

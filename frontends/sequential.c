@@ -138,6 +138,20 @@ tg_status tg_model_compile(tg_model* m, tg_loss loss, const tg_optimizer_options
   tg_error err = {0};
   tg_optimizer* opt = tg_optimizer_new(optimizer, m->params.trainable, m->alloc, &err);
   if (opt == NULL) return tg_model_fail(m, err.code, "%s: %s", fn, err.message);
+  /* clipnorm clips each parameter: tell the optimizer where they are (the trainable
+   * ones sit first in the block, in declaration order). */
+  if (tg_optimizer_options_of(opt).clipnorm > 0 && m->params.n > 0) {
+    int64_t* sizes = (int64_t*)m->alloc->alloc(m->alloc->ctx, (size_t)m->params.n * sizeof *sizes);
+    int n = 0;
+    for (int i = 0; sizes && i < m->params.n; ++i)
+      if (m->params.e[i]->trainable) sizes[n++] = m->params.e[i]->size;
+    const tg_status st = sizes ? tg_optimizer_set_partition(opt, sizes, n, &err) : TG_ERR_NOMEM;
+    m->alloc->free(m->alloc->ctx, sizes);
+    if (st != TG_OK) {
+      tg_optimizer_free(opt);
+      return tg_model_fail(m, st, "%s: out of memory", fn);
+    }
+  }
   tg_optimizer_free(m->optimizer);
   m->optimizer = opt;
   m->loss = loss;
