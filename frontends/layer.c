@@ -7,6 +7,7 @@
 #include "frontends/internal/config_io.h"
 #include "frontends/internal/model_impl.h"
 #include "frontends/internal/persist_format.h"
+#include "ops/ops.h"
 
 char* tg_layer_shape_str(const tg_layer_shape* s, char* buf, size_t cap) {
   if (cap == 0) return buf;
@@ -77,6 +78,23 @@ tg_status tg_layer_param_info(const tg_layer* l, int i, tg_param_info* out) {
   if (l == NULL || out == NULL) return TG_ERR_NULL_ARG;
   if (i < 0 || i >= l->n_params) return TG_ERR_ARG;
   return tg_param_set_info(&l->model->params, l->param[i], out);
+}
+
+void tg_layer_add_penalty(tg_tape* t, const tg_layer_ctx* ctx, tg_regularizer r, tg_tensor* w) {
+  if (ctx == NULL || ctx->losses == NULL || (r.l1 == 0.0f && r.l2 == 0.0f)) return;
+  tg_tensor* p = NULL;
+  if (r.l1 != 0.0f) p = tg_scale(t, tg_sum(t, tg_abs(t, w)), r.l1);
+  if (r.l2 != 0.0f) {
+    tg_tensor* q = tg_scale(t, tg_sum(t, tg_square(t, w)), r.l2);
+    p = p ? tg_add(t, p, q) : q;
+  }
+  tg_loss_terms* terms = ctx->losses;
+  if (terms->n == (int)(sizeof terms->term / sizeof terms->term[0])) {
+    tg_tape_fail(t, TG_ERR_ARG, "regularizers: more than %d penalty terms",
+                 (int)(sizeof terms->term / sizeof terms->term[0]));
+    return;
+  }
+  terms->term[terms->n++] = p;
 }
 
 /* ---- configuration I/O ---- */

@@ -76,12 +76,29 @@ char* tg_layer_shape_str(const tg_layer_shape* s, char* buf, size_t cap);
 int64_t tg_layer_shape_numel(const tg_layer_shape* s);
 bool tg_layer_shape_equal(const tg_layer_shape* a, const tg_layer_shape* b);
 
+/* Extra loss terms layers add while recording (regularization penalties). */
+typedef struct tg_loss_terms {
+  tg_tensor* term[64];
+  int n;
+} tg_loss_terms;
+
 /* What a recording is for. */
 typedef struct tg_layer_ctx {
   bool training; /* Keras' training=True: dropout drops, batch norm uses batch stats */
   bool grads;    /* parameters get gradients (tg_layer_param gives the views with one) */
   tg_rng* rng;   /* for layers that draw (dropout); the model's own stream */
+  tg_loss_terms* losses; /* where penalties go; NULL when there is no loss (predict) */
 } tg_layer_ctx;
+
+/* Keras' L1/L2 regularizer: penalty l1 * sum(|w|) + l2 * sum(w²). Zero: none. */
+typedef struct tg_regularizer {
+  float l1, l2;
+} tg_regularizer;
+
+/* In record: adds regularizer r's penalty on w to the model's loss (nothing when r is
+ * zero or the recording has no loss). The penalty's ops are recorded in the layer's
+ * scope, so the DOT picture shows them with the layer. */
+void tg_layer_add_penalty(tg_tape* t, const tg_layer_ctx* ctx, tg_regularizer r, tg_tensor* w);
 
 typedef struct tg_layer tg_layer;
 typedef struct tg_config_io tg_config_io;

@@ -90,6 +90,8 @@ typedef struct tg_dense_options {
   bool no_bias;               /* Keras' use_bias=False */
   tg_initializer kernel_init; /* default glorot_uniform */
   tg_initializer bias_init;   /* default zeros */
+  tg_regularizer kernel_regularizer; /* penalty on the kernel in the loss; zero: none */
+  tg_regularizer bias_regularizer;
 } tg_dense_options;
 
 /* Activation's configuration. */

@@ -93,8 +93,13 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
   const int rank_y = batch_shape(tg_model_output_shape(m), n, shape);
   s->y = y && tg_tape_status(t) == TG_OK ? tg_tape_leaf(t, rank_y, shape, y, false) : NULL;
   if (s->y) tg_tensor_set_name(s->y, "y");
-  s->out = tg_tape_status(t) == TG_OK ? tg_model_record_forward(m, t, s->x, ctx) : NULL;
+  tg_layer_ctx c = *ctx;
+  m->terms.n = 0;
+  c.losses = y ? &m->terms : NULL; /* penalties only where there is a loss */
+  s->out = tg_tape_status(t) == TG_OK ? tg_model_record_forward(m, t, s->x, &c) : NULL;
   s->loss = y ? tg_loss_apply(t, m->loss, s->out, s->y) : NULL;
+  /* Keras' reported loss includes the regularization penalties. */
+  for (int i = 0; y && i < m->terms.n; ++i) s->loss = tg_add(t, s->loss, m->terms.term[i]);
   if (tg_tape_status(t) != TG_OK)
     return tg_model_fail(m, tg_tape_status(t), "%s: %s", fn, tg_tape_message(t));
   s->rows = n;

@@ -271,6 +271,52 @@ TEST(FunctionalTest, SharedLayerGradientIsTheSumOfBothUses) {
   tg_model_free(split);
 }
 
+// loss = mse + l1 sum|K| + l2 sum K² (+ the bias's): the reported loss and the
+// gradient both carry the penalty, checked against the same model without it.
+TEST(LayersTest, RegularizersAddTheirPenaltyToTheLossAndTheGradient) {
+  float x[6] = {0.1f, -0.4f, 0.7f, 0.2f, -0.5f, 0.9f}, y[3] = {0.3f, -0.2f, 0.5f};
+  tg_model* plain = Seq(2, 8);
+  tg_model* reg = Seq(2, 8);
+  tg_dense_options d = Dense(1);
+  ASSERT_EQ(tg_model_add_dense(plain, d), TG_OK);
+  d.kernel_regularizer.l1 = 0.05f;
+  d.kernel_regularizer.l2 = 0.01f;
+  d.bias_regularizer.l2 = 0.5f;
+  ASSERT_EQ(tg_model_add_dense(reg, d), TG_OK);
+  ASSERT_EQ(tg_model_compile(plain, Mse(), nullptr), TG_OK);
+  ASSERT_EQ(tg_model_compile(reg, Mse(), nullptr), TG_OK);
+  float* b = tg_model_param_values(reg) + 2;  // a non-zero bias so its penalty shows
+  *b = 0.4f;
+  tg_model_param_values(plain)[2] = 0.4f;
+  float lp = 0, lr = 0;
+  ASSERT_EQ(tg_model_compute_gradients(plain, x, 3, y, &lp), TG_OK);
+  ASSERT_EQ(tg_model_compute_gradients(reg, x, 3, y, &lr), TG_OK) << tg_model_message(reg);
+  const float* k = tg_model_param_values(reg);
+  const double penalty = 0.05 * (std::fabs(k[0]) + std::fabs(k[1])) +
+                         0.01 * (k[0] * k[0] + k[1] * k[1]) + 0.5 * 0.4 * 0.4;
+  EXPECT_NEAR(lr, lp + penalty, 1e-6);
+  const float* gp = tg_model_param_grads(plain);
+  const float* gr = tg_model_param_grads(reg);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_NEAR(gr[i], gp[i] + 0.05f * (k[i] > 0 ? 1.0f : -1.0f) + 0.02f * k[i], 1e-6) << i;
+  EXPECT_NEAR(gr[2], gp[2] + 2 * 0.5f * 0.4f, 1e-6);
+  // Prediction records no penalty; evaluation reports it, as Keras does.
+  float le = 0;
+  ASSERT_EQ(tg_model_evaluate(reg, x, 3, y, &le), TG_OK);
+  EXPECT_FLOAT_EQ(le, lr);
+  // Bad values are refused when the layer is added.
+  tg_dense_options bad = Dense(1);
+  bad.bias_regularizer.l1 = -1.0f;
+  EXPECT_EQ(tg_model_add_dense(reg, bad), TG_ERR_STATE);  // compiled already
+  tg_model* fresh = Seq(2);
+  EXPECT_EQ(tg_model_add_dense(fresh, bad), TG_ERR_ARG);
+  EXPECT_STREQ(tg_model_message(fresh),
+               "tg_model_add_dense: bias regularizer l1 must be finite and >= 0, got -1");
+  tg_model_free(fresh);
+  tg_model_free(plain);
+  tg_model_free(reg);
+}
+
 TEST(LayersTest, FlattenReshapeAndConcatenateShapes) {
   tg_model_options o = {};
   o.input_shape.rank = 2;

@@ -169,7 +169,9 @@ TEST(PersistV2Test, AUsersLayerTypeLoadsWhenTheProgramNamesIt) {
 
 // Byte offsets in the file of NewModel(2) + Dense(3, relu): header 24, kind 24, layer
 // count 28, then "Dense" (2 + 5) and "dense_1" (2 + 7) at 32, the config at 48:
-// units 48 (1 + 1 + 5 + 8), activation 63 (1 + 1 + 10 + 1 + 4), use_bias 80, end 91.
+// units 48 (1 + 1 + 5 + 8), activation 63 (1 + 1 + 10 + 1 + 4), use_bias 80 (1 + 1 + 8
+// + 1), kernel_l1 91, kernel_l2 106 (1 + 1 + 9 + 4 each), bias_l1 121, bias_l2 134
+// (1 + 1 + 7 + 4 each), end 147; the tensors from 148, tensor 1 at 168.
 TEST(PersistV2Test, DamagedFilesAreRefusedWithTheByteAndTheReason) {
   tg_model* m = NewModel(2, 3);
   ASSERT_EQ(tg_model_add_dense(m, Dense(3, TG_ACT_RELU)), TG_OK);
@@ -184,12 +186,12 @@ TEST(PersistV2Test, DamagedFilesAreRefusedWithTheByteAndTheReason) {
       {34, 'X', "byte 32: layer 1 'dense_1' has type 'XDnse', which this program does not know "
                 "(pass it in options->layer_types)"},
       {50, 'U', "byte 48: layer dense_1 (Dense): expected field 'units' but found 'Units'"},
-      // The configuration reads; its layer refuses it when applied (tensor 1, byte 112).
-      {55, 0, "byte 112: dense_1: units must be >= 1, got 0"},
+      // The configuration reads; its layer refuses it when applied (tensor 1, byte 168).
+      {55, 0, "byte 168: dense_1: units must be >= 1, got 0"},
       {76, 'x', "byte 63: layer dense_1 (Dense): field 'activation': unknown value 'xelu'"},
       {90, 2, "byte 80: layer dense_1 (Dense): field 'use_bias' must be 0 or 1, got 2"},
-      {91, 9, "byte 91: layer dense_1 (Dense): unexpected field '' after the last one this layer "
-              "type has"},
+      {147, 9, "byte 147: layer dense_1 (Dense): unexpected field '' after the last one this "
+               "layer type has"},
   };
   for (const Case& c : cases) {
     Bytes b = good;

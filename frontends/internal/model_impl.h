@@ -80,6 +80,7 @@ struct tg_model {
   int n_inputs;
   int output; /* symbol id of the output; -1 before there is one */
   tg_tensor** rec; /* per symbol while recording */
+  tg_loss_terms terms; /* penalties the layers add while recording a loss */
   int cap_rec;
   bool compiled;
   tg_loss loss;
