@@ -431,7 +431,7 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
     if (y->grad && !(t->nodes[i].op->flags & TG_OP_VIEW))
       memset(y->grad, 0, (size_t)y->size * sizeof(float));
   }
-  loss->grad[0] = 1.0f;
+  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
   for (int i = last; i >= 0; --i) {
     tg_node* n = &t->nodes[i];
     if (!runs_backward(n)) continue;

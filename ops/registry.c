@@ -42,6 +42,13 @@ static const tg_op_def* const kOps[] = {
     &tg_op_one_hot,
 
     /* neural-network ops (ops/nn.h) */
+    &tg_op_conv2d,
+    &tg_op_max_pool2d,
+    &tg_op_avg_pool2d,
+    &tg_op_global_avg_pool2d,
+    &tg_op_dropout,
+    &tg_op_batch_norm,
+    &tg_op_layer_norm,
 
 };
 

@@ -45,13 +45,18 @@ static void resolve(const tg_node* n, int64_t first[TG_MAX_RANK], int64_t count[
   }
 }
 
+/* The smallest stop that gives the same elements (x[1:5:2] is x[1:4:2]). */
+static int64_t stop_of(int64_t first, int64_t count, int64_t step) {
+  return count > 0 ? first + (count - 1) * step + 1 : first;
+}
+
 static int slice_describe(const tg_node* n, char* buf, size_t cap) {
   int64_t first[TG_MAX_RANK], count[TG_MAX_RANK], step[TG_MAX_RANK];
   resolve(n, first, count, step);
   int used = 0;
   for (int d = 0; d < n->in[0]->rank && used >= 0 && (size_t)used < cap; ++d)
     used += snprintf(buf + used, cap - (size_t)used, "%s%lld:%lld:%lld", d ? "," : "",
-                     (long long)first[d], (long long)(first[d] + count[d] * step[d]),
+                     (long long)first[d], (long long)stop_of(first[d], count[d], step[d]),
                      (long long)step[d]);
   return used;
 }

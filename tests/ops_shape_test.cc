@@ -463,6 +463,30 @@ TEST_F(OpsShapeTest, OneHotErrors) {
               "one_hot: input 1 [2] is float32, expected int32");
 }
 
+TEST_F(OpsShapeTest, DescribeSaysTheParametersForTools) {
+  auto describe = [this](const tg_tensor* y) {
+    EXPECT_NE(nullptr, y) << tg_tape_message(t_);
+    if (y == nullptr) return std::string();
+    const tg_node* n = tg_tape_node(t_, y->node);
+    char buf[128] = "";
+    if (n->op->describe != nullptr) n->op->describe(n, buf, sizeof buf);
+    return std::string(buf);
+  };
+  tg_tensor* x = Iota({4, 5, 2});
+  const int axes[2] = {-1, 0}, perm[3] = {2, 0, -2};
+  EXPECT_EQ("axes=0,2 keepdims", describe(tg_sum_axes(t_, x, axes, 2, true)));
+  EXPECT_EQ("axes=0,1,2", describe(tg_logsumexp(t_, x, nullptr, 0, false)));
+  EXPECT_EQ("axes=1", describe(tg_argmax(t_, x, -2, false)));
+  EXPECT_EQ("perm=2,0,1", describe(tg_permute(t_, x, perm)));
+  tg_tensor* in[2] = {x, x};
+  EXPECT_EQ("axis=2", describe(tg_concat(t_, in, 2, -1)));
+  EXPECT_EQ("0:4:1,1:4:2,0:2:1", describe(tg_slice_axis(t_, x, 1, 1, 5, 2)));
+  const int64_t before[3] = {1, 0, 0}, after[3] = {0, 2, 0};
+  EXPECT_EQ("1,0 0,2 0,0 value=-1", describe(tg_pad(t_, x, before, after, -1.0f)));
+  EXPECT_EQ("axis=-1", describe(tg_expand_dims(t_, x, -1)));
+  EXPECT_EQ("depth=3", describe(tg_one_hot(t_, Index({2}, {0, 2}), 3)));
+}
+
 // ---- replay
 
 // Every op of this family in one graph (views after add's shared gradient, copies,
