@@ -66,7 +66,7 @@ static int batch_shape(const tg_layer_shape* s, int64_t rows, int64_t* out) {
 static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const float* const* x,
                           int64_t n, const float* y, const tg_layer_ctx* ctx) {
   const int64_t out = tg_model_output_dim(m);
-  if (s->rows == n) {
+  if (s->rows == n && s->training == ctx->training) {
     for (int k = 0; k < m->n_inputs; ++k)
       memcpy(s->x[k]->data, x[k], (size_t)s->x[k]->size * sizeof(float));
     if (y) memcpy(s->y->data, y, (size_t)(n * out) * sizeof(float));
@@ -103,6 +103,7 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
   if (tg_tape_status(t) != TG_OK)
     return tg_model_fail(m, tg_tape_status(t), "%s: %s", fn, tg_tape_message(t));
   s->rows = n;
+  s->training = ctx->training;
   return TG_OK;
 }
 
@@ -131,8 +132,13 @@ static void zero_grads(tg_model* m, tg_tape* t) {
 
 tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int64_t n,
                         const float* y, bool update, float* loss) {
+  return tg_model_step_mode(m, fn, x, n, y, update, true, loss);
+}
+
+tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, bool update, bool training, float* loss) {
   m->last_train = NULL;
-  const tg_layer_ctx ctx = {.training = true, .grads = true, .rng = &m->layer_rng};
+  const tg_layer_ctx ctx = {.training = training, .grads = true, .rng = &m->layer_rng};
   tg_status st = run_slot(m, fn, &m->train, x, n, y, &ctx);
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
@@ -173,6 +179,13 @@ tg_status tg_model_compute_gradients_multi(tg_model* m, const float* const* x, i
   const char* fn = "tg_model_compute_gradients";
   tg_status st = tg_model_check_batch(m, fn, x, n_x, n, y, true, true);
   return st != TG_OK ? st : tg_model_step(m, fn, x, n, y, false, loss);
+}
+
+tg_status tg_model_compute_gradients_mode(tg_model* m, const float* const* x, int n_x, int64_t n,
+                                          const float* y, bool training, float* loss) {
+  const char* fn = "tg_model_compute_gradients";
+  tg_status st = tg_model_check_batch(m, fn, x, n_x, n, y, true, true);
+  return st != TG_OK ? st : tg_model_step_mode(m, fn, x, n, y, false, training, loss);
 }
 
 tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, int64_t n,

@@ -57,6 +57,7 @@ typedef struct tg_model_node {
 typedef struct tg_tape_slot {
   tg_tape* tape;
   int64_t rows;                    /* batch size recorded; 0: nothing usable */
+  bool training;                   /* the layers' mode it was recorded in */
   tg_tensor* x[TG_MODEL_MAX_INPUTS]; /* [rows, ...input shape] input leaves */
   tg_tensor* y;                    /* [rows, ...output shape] target leaf (NULL for predict) */
   tg_tensor* out;                  /* model output */
@@ -139,6 +140,9 @@ tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* const* 
  * optimizer update when `update`. Checks nothing (callers do). */
 tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int64_t n,
                         const float* y, bool update, float* loss);
+/* The same with the layers' mode chosen (tg_model_step trains in training mode). */
+tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, bool update, bool training, float* loss);
 
 /* Loss on rows without gradients (the evaluation tape). Checks nothing. */
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
