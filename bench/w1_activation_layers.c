@@ -23,8 +23,8 @@ static tg_model* seed(bool separate) {
   const int64_t units[3] = {16, 16, 2};
   for (int i = 0; i < 3; ++i) {
     const bool relu = i < 2;
-    tg_model_add_dense(m, (tg_dense_options){
-                              .units = units[i],
+    tg_model_add_dense(
+        m, (tg_dense_options){.units = units[i],
                               .activation = relu && !separate ? TG_ACT_RELU : TG_ACT_LINEAR});
     if (relu && separate) tg_model_add_activation(m, TG_ACT_RELU);
   }

@@ -23,7 +23,7 @@ struct tg_tape {
   const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
   int n_fusions;
   const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
-  uint32_t epoch; /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
+  uint32_t epoch;         /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {

@@ -4,9 +4,9 @@
 #include "ops/ops.h"
 
 static const char* const kNames[TG_ACT_COUNT] = {
-    "linear",   "relu",     "sigmoid",      "tanh",        "softmax",    "elu",
-    "selu",     "gelu",     "softplus",     "softsign",    "swish",      "hard_sigmoid",
-    "exponential", "leaky_relu", "relu6", "log_softmax"};
+    "linear",      "relu",       "sigmoid",  "tanh",       "softmax", "elu",
+    "selu",        "gelu",       "softplus", "softsign",   "swish",   "hard_sigmoid",
+    "exponential", "leaky_relu", "relu6",    "log_softmax"};
 
 const char* tg_activation_name(tg_activation a) {
   return a >= 0 && a < TG_ACT_COUNT ? kNames[a] : "unknown";

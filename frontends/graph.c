@@ -96,8 +96,7 @@ tg_layer* tg_model_make_layer(tg_model* m, const char* fn, const tg_layer_type* 
     return NULL;
   }
   if (type == NULL || type->name == NULL || type->build == NULL || type->record == NULL) {
-    tg_model_fail(m, TG_ERR_ARG, "%s: the layer type is NULL or lacks a name, build or record",
-                  fn);
+    tg_model_fail(m, TG_ERR_ARG, "%s: the layer type is NULL or lacks a name, build or record", fn);
     return NULL;
   }
   if (type->config_size > TG_LAYER_CONFIG_CAP) {
@@ -174,14 +173,14 @@ tg_layer* tg_model_flatten(tg_model* m) {
 tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape) {
   if (m == NULL) return NULL;
   tg_reshape_options o = {.rank = rank};
-  for (int i = 0; target_shape && i < rank && i < TG_LAYER_MAX_RANK; ++i) o.shape[i] = target_shape[i];
+  for (int i = 0; target_shape && i < rank && i < TG_LAYER_MAX_RANK; ++i)
+    o.shape[i] = target_shape[i];
   return tg_model_make_layer(m, "tg_model_reshape", &tg_layer_reshape, &o, NULL);
 }
 
 tg_layer* tg_model_concatenate(tg_model* m, int axis) {
   const tg_concatenate_options o = {.axis = axis};
-  return m ? tg_model_make_layer(m, "tg_model_concatenate", &tg_layer_concatenate, &o, NULL)
-           : NULL;
+  return m ? tg_model_make_layer(m, "tg_model_concatenate", &tg_layer_concatenate, &o, NULL) : NULL;
 }
 
 /* Builds l for input shapes in[0..n); on failure nothing it declared stays and the
@@ -348,8 +347,7 @@ tg_status tg_model_set_io(tg_model* m, const tg_sym* inputs, int n_inputs, tg_sy
     ids[k] = inputs[k].id;
   }
   if (m->syms[output.id].node < 0)
-    return tg_model_fail(m, TG_ERR_ARG, "%s: the output is a model input; apply a layer first",
-                         fn);
+    return tg_model_fail(m, TG_ERR_ARG, "%s: the output is a model input; apply a layer first", fn);
   const int old_output = m->output;
   m->output = output.id;
   int missing = -1;

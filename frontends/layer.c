@@ -60,7 +60,8 @@ int tg_layer_declare(tg_layer* l, const tg_param_decl* decl, tg_error* err) {
   const int i = tg_param_set_declare(&l->model->params, &d, l->name, "tg_layer_declare", &e);
   if (i < 0) {
     /* The declaring function is the layer's build: name the parameter, not it. */
-    const char* msg = strncmp(e.message, "tg_layer_declare: ", 18) == 0 ? e.message + 18 : e.message;
+    const char* msg =
+        strncmp(e.message, "tg_layer_declare: ", 18) == 0 ? e.message + 18 : e.message;
     tg_error_set(err, e.code, "%s", msg);
     return -1;
   }
@@ -111,7 +112,9 @@ void tg_config_fail(tg_config_io* io, const char* fmt, ...) {
   va_end(ap);
 }
 
-static void put(tg_config_io* io, const void* p, size_t n) { io->emit(io->ctx, (const uint8_t*)p, n); }
+static void put(tg_config_io* io, const void* p, size_t n) {
+  io->emit(io->ctx, (const uint8_t*)p, n);
+}
 
 static void put_head(tg_config_io* io, int kind, const char* key) {
   const size_t len = strlen(key);

@@ -388,7 +388,8 @@ static bool read_layers_v2(reader* r, tg_model* m, const tg_model_options* optio
     const tg_layer_type* type = find_type(type_name, options);
     if (type == NULL) {
       fail(r, TG_ERR_PARSE,
-           "byte %zu: layer %" PRIu32 " '%s' has type '%s', which this program does not know "
+           "byte %zu: layer %" PRIu32
+           " '%s' has type '%s', which this program does not know "
            "(pass it in options->layer_types)",
            at, i + 1, name, type_name);
       return false;
@@ -443,15 +444,16 @@ static bool read_graph_v2(reader* r, tg_model* m) {
       continue;
     }
     if (kind != 1) {
-      fail(r, TG_ERR_PARSE, "byte %zu: tensor %" PRIu32 ": kind must be 0 (input) or 1 (layer), got %" PRIu32,
-           at, i, kind);
+      fail(r, TG_ERR_PARSE,
+           "byte %zu: tensor %" PRIu32 ": kind must be 0 (input) or 1 (layer), got %" PRIu32, at, i,
+           kind);
       return false;
     }
     uint32_t layer = 0, n_in = 0;
     if (!get_u32(r, "a layer index", &layer)) return false;
     if (layer >= (uint32_t)m->n_layers) {
-      fail(r, TG_ERR_PARSE, "byte %zu: tensor %" PRIu32 " applies layer %" PRIu32 " of %d", r->pos - 4,
-           i, layer, m->n_layers);
+      fail(r, TG_ERR_PARSE, "byte %zu: tensor %" PRIu32 " applies layer %" PRIu32 " of %d",
+           r->pos - 4, i, layer, m->n_layers);
       return false;
     }
     if (!get_u32(r, "an input count", &n_in)) return false;
@@ -465,8 +467,9 @@ static bool read_graph_v2(reader* r, tg_model* m) {
       uint32_t v = 0;
       if (!get_u32(r, "an input reference", &v)) return false;
       if (v >= i) { /* only earlier tensors: the graph has no cycle */
-        fail(r, TG_ERR_PARSE, "byte %zu: tensor %" PRIu32 " reads tensor %" PRIu32
-             ", which does not come before it", r->pos - 4, i, v);
+        fail(r, TG_ERR_PARSE,
+             "byte %zu: tensor %" PRIu32 " reads tensor %" PRIu32 ", which does not come before it",
+             r->pos - 4, i, v);
         return false;
       }
       in[k] = (int)v;
@@ -501,8 +504,8 @@ static bool read_io_v2(reader* r, tg_model* m) {
     const bool same = n == 1 && ins[0].id == m->inputs[0] &&
                       (out == UINT32_MAX ? m->output < 0 : (int64_t)out == m->output);
     if (!same) {
-      fail(r, TG_ERR_PARSE, "byte %zu: a Sequential model's input and output are not those of its chain",
-           at);
+      fail(r, TG_ERR_PARSE,
+           "byte %zu: a Sequential model's input and output are not those of its chain", at);
       return false;
     }
     return true;
@@ -521,8 +524,9 @@ static bool read_params_v2(reader* r, tg_model* m) {
   uint32_t n = 0;
   if (!get_count(r, "the parameter count", 1u << 24, 14, &n)) return false;
   if (n != (uint32_t)m->params.n) {
-    fail(r, TG_ERR_PARSE, "byte %zu: the file lists %" PRIu32 " parameters but the layers declare %d",
-         r->pos - 4, n, m->params.n);
+    fail(r, TG_ERR_PARSE,
+         "byte %zu: the file lists %" PRIu32 " parameters but the layers declare %d", r->pos - 4, n,
+         m->params.n);
     return false;
   }
   for (uint32_t i = 0; i < n; ++i) {
@@ -530,7 +534,8 @@ static bool read_params_v2(reader* r, tg_model* m) {
     const tg_param_entry* e = m->params.e[i];
     char name[TG_NAME_CAP];
     uint32_t rank = 0, trainable = 0, axis = 0;
-    if (!get_str(r, "a parameter name", name, sizeof name) || !get_u32(r, "a parameter's rank", &rank))
+    if (!get_str(r, "a parameter name", name, sizeof name) ||
+        !get_u32(r, "a parameter's rank", &rank))
       return false;
     bool same = strcmp(name, e->name) == 0 && rank == (uint32_t)e->rank;
     for (uint32_t d = 0; d < rank && d < TG_MAX_RANK; ++d) {
@@ -545,7 +550,8 @@ static bool read_params_v2(reader* r, tg_model* m) {
     if (!same) {
       char shape[TG_SHAPE_STR_CAP];
       fail(r, TG_ERR_PARSE,
-           "byte %zu: parameter %" PRIu32 " is '%s' in the file but the layers declare '%s' %s "
+           "byte %zu: parameter %" PRIu32
+           " is '%s' in the file but the layers declare '%s' %s "
            "(%s, unit axis %d)",
            at, i + 1, name, e->name, tg_shape_format(shape, sizeof shape, e->rank, e->shape),
            e->trainable ? "trainable" : "non-trainable", e->unit_axis);
@@ -555,7 +561,8 @@ static bool read_params_v2(reader* r, tg_model* m) {
   uint64_t count = 0;
   if (!get_u64(r, "the parameter value count", &count)) return false;
   if (count != (uint64_t)m->params.size) {
-    fail(r, TG_ERR_PARSE, "byte %zu: the parameter value count is %" PRIu64 " but the table needs %" PRId64,
+    fail(r, TG_ERR_PARSE,
+         "byte %zu: the parameter value count is %" PRIu64 " but the table needs %" PRId64,
          r->pos - 8, count, m->params.size);
     return false;
   }
@@ -568,7 +575,8 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
   uint32_t kind = 0;
   if (!get_u32(r, "the model kind", &kind)) return NULL;
   if (kind > 1) {
-    fail(r, TG_ERR_PARSE, "byte %zu: the model kind must be 0 (Sequential) or 1 (functional), got %" PRIu32,
+    fail(r, TG_ERR_PARSE,
+         "byte %zu: the model kind must be 0 (Sequential) or 1 (functional), got %" PRIu32,
          r->pos - 4, kind);
     return NULL;
   }
@@ -591,7 +599,8 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
   m->params.limit = 0;
   if (ok && options && options->input_dim != 0 &&
       (m->n_inputs != 1 || tg_model_input_dim(m) != options->input_dim)) {
-    fail(r, TG_ERR_ARG, "the saved model takes %" PRId64 " inputs but options->input_dim is %" PRId64,
+    fail(r, TG_ERR_ARG,
+         "the saved model takes %" PRId64 " inputs but options->input_dim is %" PRId64,
          tg_model_input_dim(m), options->input_dim);
     ok = false;
   }

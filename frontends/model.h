@@ -86,11 +86,11 @@ typedef struct tg_model_options {
 } tg_model_options;
 
 typedef struct tg_dense_options {
-  int64_t units;              /* >= 1 */
-  tg_activation activation;   /* default linear */
-  bool no_bias;               /* Keras' use_bias=False */
-  tg_initializer kernel_init; /* default glorot_uniform */
-  tg_initializer bias_init;   /* default zeros */
+  int64_t units;                     /* >= 1 */
+  tg_activation activation;          /* default linear */
+  bool no_bias;                      /* Keras' use_bias=False */
+  tg_initializer kernel_init;        /* default glorot_uniform */
+  tg_initializer bias_init;          /* default zeros */
   tg_regularizer kernel_regularizer; /* penalty on the kernel in the loss; zero: none */
   tg_regularizer bias_regularizer;
 } tg_dense_options;
@@ -162,8 +162,8 @@ const tg_layer_type* tg_layer_type_find(const char* name);
 
 /* What a layer is, for tools and tests. Pointers belong to the model. */
 typedef struct tg_layer_info {
-  const char* name; /* "dense_1" */
-  const char* type; /* "Dense" */
+  const char* name;         /* "dense_1" */
+  const char* type;         /* "Dense" */
   int64_t input_dim, units; /* elements per sample of the (first) input and the output */
   tg_activation activation; /* the activation the layer ends with (its type says) */
   tg_tensor* kernel;        /* the parameter named ".../kernel", or NULL */
@@ -267,8 +267,8 @@ tg_status tg_model_compute_gradients_multi(tg_model* m, const float* const* x, i
  * statistics, nothing updated), e.g. to check an inference-mode gradient. */
 tg_status tg_model_compute_gradients_mode(tg_model* m, const float* const* x, int n_x, int64_t n,
                                           const float* y, bool training, float* loss);
-tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
-                                 float* out, int64_t out_cap);
+tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
+                                 int64_t out_cap);
 tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                   const float* y, float* loss);
 
@@ -302,7 +302,7 @@ size_t tg_model_summary_str(const tg_model* m, char* buf, size_t cap);
 /* Introspection. Counts are 0 and pointers NULL for a NULL model or a bad index. */
 bool tg_model_is_functional(const tg_model* m);
 int tg_model_input_count(const tg_model* m);
-int64_t tg_model_input_dim(const tg_model* m); /* elements per sample of input 0 */
+int64_t tg_model_input_dim(const tg_model* m);  /* elements per sample of input 0 */
 int64_t tg_model_output_dim(const tg_model* m); /* 0 before the first layer */
 int tg_model_layer_count(const tg_model* m);
 tg_status tg_model_layer(const tg_model* m, int index, tg_layer_info* out);

@@ -57,12 +57,17 @@ tg_status tg_optimizer_validate(const tg_optimizer_options* opt, tg_error* err) 
     float v;
     float hi;
   } f[] = {
-      {"lr", o.lr, INFINITY},       {"epsilon", o.epsilon, INFINITY},
-      {"decay", o.decay, INFINITY}, {"momentum", o.momentum, INFINITY},
-      {"beta_1", o.beta_1, 1.0f},   {"beta_2", o.beta_2, 1.0f},
-      {"rho", o.rho, 1.0f},         {"weight_decay", o.weight_decay, INFINITY},
+      {"lr", o.lr, INFINITY},
+      {"epsilon", o.epsilon, INFINITY},
+      {"decay", o.decay, INFINITY},
+      {"momentum", o.momentum, INFINITY},
+      {"beta_1", o.beta_1, 1.0f},
+      {"beta_2", o.beta_2, 1.0f},
+      {"rho", o.rho, 1.0f},
+      {"weight_decay", o.weight_decay, INFINITY},
       {"initial_accumulator_value", o.initial_accumulator_value, INFINITY},
-      {"clipnorm", o.clipnorm, INFINITY}, {"clipvalue", o.clipvalue, INFINITY},
+      {"clipnorm", o.clipnorm, INFINITY},
+      {"clipvalue", o.clipvalue, INFINITY},
       {"global_clipnorm", o.global_clipnorm, INFINITY},
   };
   for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) {
@@ -132,7 +137,8 @@ tg_optimizer* tg_optimizer_new(const tg_optimizer_options* opt, int64_t n_params
   o->state = (float*)tg_aligned_alloc(alloc, bytes == 0 ? 1 : bytes);
   const bool clips = o->opt.clipnorm > 0 || o->opt.clipvalue > 0 || o->opt.global_clipnorm > 0;
   if (o->state != NULL && clips)
-    o->clipped = (float*)tg_aligned_alloc(alloc, n_params > 0 ? (size_t)n_params * sizeof(float) : 1);
+    o->clipped =
+        (float*)tg_aligned_alloc(alloc, n_params > 0 ? (size_t)n_params * sizeof(float) : 1);
   if (o->state == NULL || (clips && o->clipped == NULL)) {
     tg_error_set(err, TG_ERR_NOMEM, "tg_optimizer_new: out of memory for %lld state floats",
                  (long long)k);
@@ -168,8 +174,8 @@ tg_status tg_optimizer_set_partition(tg_optimizer* o, const int64_t* sizes, int 
   int64_t total = 0;
   for (int i = 0; i < n_segments; ++i) {
     if (sizes[i] < 0 || sizes[i] > o->n - total)
-      return tg_error_set(err, TG_ERR_ARG, "%s: segment %d of %lld floats overruns the %lld", fn,
-                          i, (long long)sizes[i], (long long)o->n);
+      return tg_error_set(err, TG_ERR_ARG, "%s: segment %d of %lld floats overruns the %lld", fn, i,
+                          (long long)sizes[i], (long long)o->n);
     total += sizes[i];
   }
   if (total != o->n)
@@ -203,9 +209,8 @@ const float* tg_optimizer_clip(tg_optimizer* o, const float* g) {
   float* c = o->clipped;
   memcpy(c, g, (size_t)o->n * sizeof(float));
   if (p->clipvalue > 0)
-    for (int64_t i = 0; i < o->n; ++i) c[i] = c[i] > p->clipvalue ? p->clipvalue
-                                               : c[i] < -p->clipvalue ? -p->clipvalue
-                                                                      : c[i];
+    for (int64_t i = 0; i < o->n; ++i)
+      c[i] = c[i] > p->clipvalue ? p->clipvalue : c[i] < -p->clipvalue ? -p->clipvalue : c[i];
   if (p->clipnorm > 0) {
     if (o->n_segments == 0) {
       clip_norm(c, o->n, p->clipnorm);

@@ -70,15 +70,15 @@ typedef enum tg_optimizer_kind {
 
 typedef struct tg_optimizer_options {
   tg_optimizer_kind kind;
-  float lr;       /* 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
-  float beta_1;   /* Adam, 0: 0.9 */
-  float beta_2;   /* Adam, 0: 0.999 */
-  float epsilon;  /* Adam and RMSprop, 0: 1e-7 (Keras' K.epsilon()) */
-  float decay;    /* every optimizer: lr / (1 + decay * iterations); 0: none */
-  bool amsgrad;   /* Adam */
-  float momentum; /* SGD, 0: plain SGD */
-  bool nesterov;  /* SGD */
-  float rho;      /* RMSprop, 0: 0.9 */
+  float lr;                        /* 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
+  float beta_1;                    /* Adam, 0: 0.9 */
+  float beta_2;                    /* Adam, 0: 0.999 */
+  float epsilon;                   /* Adam and RMSprop, 0: 1e-7 (Keras' K.epsilon()) */
+  float decay;                     /* every optimizer: lr / (1 + decay * iterations); 0: none */
+  bool amsgrad;                    /* Adam */
+  float momentum;                  /* SGD, 0: plain SGD */
+  bool nesterov;                   /* SGD */
+  float rho;                       /* RMSprop, 0: 0.9 */
   float weight_decay;              /* AdamW, 0: 0.004 (Keras) */
   float initial_accumulator_value; /* Adagrad, 0: 0.1 (Keras) */
   /* Gradient clipping before any update, as Keras' optimizer arguments; 0: off.

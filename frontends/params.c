@@ -110,15 +110,15 @@ int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* o
     return -1;
   }
   if (d->rank < 0 || d->rank > TG_MAX_RANK) {
-    tg_error_set(err, TG_ERR_ARG, "%s: '%s': rank must be 0..%d, got %d", fn, d->name,
-                 TG_MAX_RANK, d->rank);
+    tg_error_set(err, TG_ERR_ARG, "%s: '%s': rank must be 0..%d, got %d", fn, d->name, TG_MAX_RANK,
+                 d->rank);
     return -1;
   }
   int64_t size = 0;
   for (int i = 0; i < d->rank; ++i)
     if (d->shape[i] < 1) {
-      tg_error_set(err, TG_ERR_ARG, "%s: '%s': dimension %d must be >= 1, got %lld", fn,
-                   d->name, i, (long long)d->shape[i]);
+      tg_error_set(err, TG_ERR_ARG, "%s: '%s': dimension %d must be >= 1, got %lld", fn, d->name, i,
+                   (long long)d->shape[i]);
       return -1;
     }
   const int64_t limit = (INT64_MAX / 8) / (int64_t)sizeof(float);

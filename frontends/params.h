@@ -71,10 +71,10 @@ typedef struct tg_param_info {
   int64_t size;   /* floats */
   int64_t offset; /* of its first float in the value and gradient blocks */
   bool trainable;
-  int unit_axis;      /* or TG_NO_UNIT_AXIS */
-  tg_tensor* tensor;  /* view with a gradient (none when not trainable) */
-  tg_tensor* frozen;  /* the same values without a gradient (inference tapes) */
-  const char* owner;  /* the layer that declared it, "" for a user's own */
+  int unit_axis;     /* or TG_NO_UNIT_AXIS */
+  tg_tensor* tensor; /* view with a gradient (none when not trainable) */
+  tg_tensor* frozen; /* the same values without a gradient (inference tapes) */
+  const char* owner; /* the layer that declared it, "" for a user's own */
 } tg_param_info;
 
 typedef struct tg_param_set tg_param_set;

@@ -90,8 +90,8 @@ static void put_training(sink* s, const tg_model* m, uint32_t version) {
   put_u32(s, p->amsgrad ? 1u : 0u);
   put_u32(s, p->nesterov ? 1u : 0u);
   if (version >= 2) {
-    const float more[] = {p->weight_decay, p->initial_accumulator_value, p->clipnorm,
-                          p->clipvalue, p->global_clipnorm};
+    const float more[] = {p->weight_decay, p->initial_accumulator_value, p->clipnorm, p->clipvalue,
+                          p->global_clipnorm};
     for (size_t i = 0; i < sizeof more / sizeof more[0]; ++i) put_f32(s, more[i]);
   }
   put_u64(s, (uint64_t)o->iterations);

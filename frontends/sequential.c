@@ -131,8 +131,8 @@ tg_status tg_model_compile(tg_model* m, tg_loss loss, const tg_optimizer_options
   if (m->n_nodes == 0)
     return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers; add one first", fn);
   if (m->output < 0)
-    return tg_model_fail(m, TG_ERR_STATE,
-                         "%s: the model has no output; call tg_model_set_io first", fn);
+    return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no output; call tg_model_set_io first",
+                         fn);
   if (loss.kind < 0 || loss.kind >= TG_LOSS_KIND_COUNT)
     return tg_model_fail(m, TG_ERR_ARG, "%s: unknown loss kind %d", fn, (int)loss.kind);
   tg_error err = {0};

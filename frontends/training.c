@@ -18,15 +18,14 @@ tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* const* 
   if (m == NULL) return TG_ERR_NULL_ARG;
   if (m->n_nodes == 0) return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers", fn);
   if (m->output < 0)
-    return tg_model_fail(m, TG_ERR_STATE,
-                         "%s: the model has no output; call tg_model_set_io first", fn);
+    return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no output; call tg_model_set_io first",
+                         fn);
   if (needs_loss && !m->compiled)
     return tg_model_fail(m, TG_ERR_STATE, "%s: compile the model first (no loss or optimizer)", fn);
   if (n < 1) return tg_model_fail(m, TG_ERR_ARG, "%s: n must be >= 1, got %lld", fn, (long long)n);
   if (n_x != m->n_inputs)
     return tg_model_fail(m, TG_ERR_ARG, "%s: the model takes %d input%s but %d %s given", fn,
-                         m->n_inputs, m->n_inputs == 1 ? "" : "s", n_x,
-                         n_x == 1 ? "was" : "were");
+                         m->n_inputs, m->n_inputs == 1 ? "" : "s", n_x, n_x == 1 ? "was" : "were");
   if (x == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: x is NULL", fn);
   int64_t widest = tg_model_output_dim(m);
   for (int k = 0; k < n_x; ++k) {
@@ -48,7 +47,7 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
   if (s->tape == NULL) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
-    tg_ops_enable_fusion(s->tape); /* bias add + ReLU in one pass on replay */
+    tg_ops_enable_fusion(s->tape);             /* bias add + ReLU in one pass on replay */
     tg_tape_set_annotation(s->tape, &m->note); /* tools find the layers and parameters */
   }
   return s->tape;
@@ -195,8 +194,8 @@ tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, i
   return st != TG_OK ? st : tg_model_eval_rows(m, fn, x, n, y, loss);
 }
 
-tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
-                                 float* out, int64_t out_cap) {
+tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
+                                 int64_t out_cap) {
   const char* fn = "tg_model_predict";
   tg_status st = tg_model_check_batch(m, fn, x, n_x, n, NULL, false, false);
   if (st != TG_OK) return st;

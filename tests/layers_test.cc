@@ -122,7 +122,7 @@ TEST(LayersTest, SeparateActivationRecordsTheSameOpsUnderItsOwnScope) {
   const tg_tape* t = tg_model_tape(m);
   // matmul add | relu | matmul add | relu | matmul add | mse
   const char* ops[] = {"matmul", "add", "relu", "matmul", "add", "relu", "matmul", "add", "mse"};
-  const char* scopes[] = {"dense_1", "dense_1",      "activation_1", "dense_2", "dense_2",
+  const char* scopes[] = {"dense_1",      "dense_1", "activation_1", "dense_2", "dense_2",
                           "activation_2", "dense_3", "dense_3",      ""};
   ASSERT_EQ(tg_tape_node_count(t), 9);
   for (int i = 0; i < 9; ++i) {
@@ -335,7 +335,8 @@ TEST(LayersTest, FlattenReshapeAndConcatenateShapes) {
   ASSERT_EQ(tg_model_add_dense(m, Dense(1)), TG_OK);
   char buf[4096];
   tg_model_summary_str(m, buf, sizeof buf);
-  EXPECT_NE(std::string(buf).find("reshape_1 (Reshape)          (None, 3, 2, 1)"), std::string::npos)
+  EXPECT_NE(std::string(buf).find("reshape_1 (Reshape)          (None, 3, 2, 1)"),
+            std::string::npos)
       << buf;
   EXPECT_NE(std::string(buf).find("flatten_1 (Flatten)          (None, 6)"), std::string::npos);
   // Six inputs per sample, one output: predict takes rows of 6 floats.
@@ -349,7 +350,8 @@ TEST(LayersTest, FlattenReshapeAndConcatenateShapes) {
 
   tg_model* f = Functional();
   const int64_t s23[2] = {2, 3}, s24[2] = {2, 4}, s33[2] = {3, 3};
-  tg_sym a = tg_model_input(f, 2, s23), b = tg_model_input(f, 2, s24), c = tg_model_input(f, 2, s33);
+  tg_sym a = tg_model_input(f, 2, s23), b = tg_model_input(f, 2, s24),
+         c = tg_model_input(f, 2, s33);
   tg_layer* cat = tg_model_concatenate(f, -1);
   tg_sym ab[2] = {a, b}, ac[2] = {a, c};
   tg_sym y = tg_model_call(f, cat, ab, 2);
@@ -371,14 +373,16 @@ TEST(FunctionalTest, ShapeErrorsNameTheLayerAndBothShapes) {
   tg_layer* add = tg_model_merge_add(m);
   tg_sym ab[2] = {a, b};
   EXPECT_LT(tg_model_call(m, add, ab, 2).id, 0);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_call: add_1: input 2 is (None, 4) but input 1 is (None, 3)");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_call: add_1: input 2 is (None, 4) but input 1 is (None, 3)");
   EXPECT_LT(tg_model_call(m, add, &a, 1).id, 0);
   EXPECT_STREQ(tg_model_message(m), "tg_model_call: add_1: Add takes 2 to 16 inputs, got 1");
   tg_layer* d = tg_model_dense(m, Dense(2));
   ASSERT_GE(tg_model_call1(m, d, a).id, 0);
   EXPECT_LT(tg_model_call1(m, d, b).id, 0);
-  EXPECT_STREQ(tg_model_message(m),
-               "tg_model_call: dense_1: input 1 is (None, 4) but the layer was built for (None, 3)");
+  EXPECT_STREQ(
+      tg_model_message(m),
+      "tg_model_call: dense_1: input 1 is (None, 4) but the layer was built for (None, 3)");
   // A failed call yields an invalid symbol; using it fails without a new message.
   tg_sym bad = tg_model_call1(m, d, b);
   EXPECT_LT(tg_model_call1(m, tg_model_dense(m, Dense(1)), bad).id, 0);
@@ -394,7 +398,8 @@ TEST(FunctionalTest, ShapeErrorsNameTheLayerAndBothShapes) {
   float x[3] = {1, 2, 3}, y[1] = {0};
   const float* two[2] = {x, x};
   EXPECT_EQ(tg_model_train_on_batch_multi(m, two, 2, 1, y, nullptr), TG_ERR_ARG);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_train_on_batch: the model takes 1 input but 2 were given");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_train_on_batch: the model takes 1 input but 2 were given");
   EXPECT_EQ(tg_model_train_on_batch(m, x, 1, y, nullptr), TG_OK) << tg_model_message(m);
   tg_model_free(m);
 

@@ -123,7 +123,8 @@ TEST(NnLayersTest, WholeCnnGradientInTrainingAndInferenceMode) {
   const Data d = CnnData(4);
   // Move the moving statistics off their start so inference differs from training.
   const float* xs[1] = {d.x.data()};
-  for (int s = 0; s < 3; ++s) ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 1, 4, d.y.data(), nullptr), TG_OK);
+  for (int s = 0; s < 3; ++s)
+    ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 1, 4, d.y.data(), nullptr), TG_OK);
   CheckDirection(m, d, true);
   CheckDirection(m, d, false);
   tg_model_free(m);
@@ -137,11 +138,16 @@ TEST(NnLayersTest, SummaryCountsTheMovingStatisticsAsNonTrainable) {
   // Keras cuts a field at its column with no space, as print_row does.
   // conv2d_1 3*3*2*3+3 = 57, batch_normalization_1 4*3 = 12 (6 non-trainable),
   // conv2d_2 2*2*3*4+4 = 52, layer_normalization_1 8, dense_1 4*2+2 = 10: 139 in all.
-  EXPECT_NE(s.find("conv2d_1 (Conv2D)            (None, 6, 6, 3)           57"), std::string::npos) << s;
-  EXPECT_NE(s.find("batch_normalization_1 (BatchN(None, 6, 6, 3)           12"), std::string::npos) << s;
-  EXPECT_NE(s.find("max_pooling2d_1 (MaxPooling2D(None, 3, 3, 3)           0"), std::string::npos) << s;
-  EXPECT_NE(s.find("conv2d_2 (Conv2D)            (None, 2, 2, 4)           52"), std::string::npos) << s;
-  EXPECT_NE(s.find("global_average_pooling2d_1 (G(None, 4)                 0"), std::string::npos) << s;
+  EXPECT_NE(s.find("conv2d_1 (Conv2D)            (None, 6, 6, 3)           57"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("batch_normalization_1 (BatchN(None, 6, 6, 3)           12"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("max_pooling2d_1 (MaxPooling2D(None, 3, 3, 3)           0"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("conv2d_2 (Conv2D)            (None, 2, 2, 4)           52"), std::string::npos)
+      << s;
+  EXPECT_NE(s.find("global_average_pooling2d_1 (G(None, 4)                 0"), std::string::npos)
+      << s;
   EXPECT_NE(s.find("Total params: 139\nTrainable params: 133\nNon-trainable params: 6\n"),
             std::string::npos)
       << s;
@@ -224,21 +230,24 @@ TEST(NnLayersTest, CnnRoundTripsWithItsMovingStatisticsAndTrainsOnBitForBit) {
   tg_model* m = Cnn(6, 0.25f);
   const Data d = CnnData(4);
   const float* xs[1] = {d.x.data()};
-  for (int s = 0; s < 3; ++s) ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 1, 4, d.y.data(), nullptr), TG_OK);
+  for (int s = 0; s < 3; ++s)
+    ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 1, 4, d.y.data(), nullptr), TG_OK);
   tg_error err = {};
   std::vector<uint8_t> bytes(tg_model_save_buffer(m, nullptr, 0, &err));
   ASSERT_EQ(tg_model_save_buffer(m, bytes.data(), bytes.size(), &err), bytes.size());
   tg_model* back = tg_model_load_buffer(bytes.data(), bytes.size(), nullptr, &err);
   ASSERT_NE(back, nullptr) << err.message;
   const int64_t n = tg_model_param_size(m);
-  EXPECT_EQ(std::memcmp(tg_model_param_values(m), tg_model_param_values(back), n * sizeof(float)), 0);
+  EXPECT_EQ(std::memcmp(tg_model_param_values(m), tg_model_param_values(back), n * sizeof(float)),
+            0);
   for (int s = 0; s < 3; ++s) {
     float la = 0, lb = 0;
     ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 1, 4, d.y.data(), &la), TG_OK);
     ASSERT_EQ(tg_model_train_on_batch_multi(back, xs, 1, 4, d.y.data(), &lb), TG_OK);
     EXPECT_EQ(std::memcmp(&la, &lb, sizeof la), 0) << s;
   }
-  EXPECT_EQ(std::memcmp(tg_model_param_values(m), tg_model_param_values(back), n * sizeof(float)), 0);
+  EXPECT_EQ(std::memcmp(tg_model_param_values(m), tg_model_param_values(back), n * sizeof(float)),
+            0);
   tg_model_free(back);
   tg_model_free(m);
 }

@@ -124,9 +124,9 @@ std::vector<float> SgdMove(tg_optimizer_options o, const std::vector<float>& g,
   tg_optimizer* opt = Make(o, n);
   tg_error err = {};
   if (!partition.empty()) {
-    EXPECT_EQ(tg_optimizer_set_partition(opt, partition.data(), static_cast<int>(partition.size()),
-                                         &err),
-              TG_OK)
+    EXPECT_EQ(
+        tg_optimizer_set_partition(opt, partition.data(), static_cast<int>(partition.size()), &err),
+        TG_OK)
         << err.message;
   }
   std::vector<float> w(g.size(), 0.0f);

@@ -384,7 +384,8 @@ TEST_F(PersistErrorsTest, OptionsThatContradictTheFile) {
   o.threads = -1;
   f = LoadFails(good_, &o);
   EXPECT_EQ(f.code, TG_ERR_ARG);
-  EXPECT_EQ(f.message, std::string(kPrefix) + "tg_sequential_new: threads must be 0..64 (0: one), got -1");
+  EXPECT_EQ(f.message,
+            std::string(kPrefix) + "tg_sequential_new: threads must be 0..64 (0: one), got -1");
 }
 
 TEST_F(PersistErrorsTest, OutOfMemoryAtEveryAllocationLeaksNothing) {

@@ -233,8 +233,7 @@ TEST(PersistFuzzTest, MutatedFilesNeverCrashLeakOrOverAllocate) {
       while (at < again.size() && at < b.size() && again[at] == b[at]) ++at;
       ASSERT_EQ(again, b) << "round " << round << ": first difference at byte " << at;
       const int64_t in = tg_model_input_dim(m), out = tg_model_output_dim(m);
-      if (tg_model_layer_count(m) > 0 && tg_model_input_count(m) == 1 && in <= 16 &&
-          out > 0) {
+      if (tg_model_layer_count(m) > 0 && tg_model_input_count(m) == 1 && in <= 16 && out > 0) {
         std::vector<float> x(static_cast<size_t>(2 * in), 0.5f), y(static_cast<size_t>(2 * out));
         std::vector<float> pred(y.size());
         ASSERT_EQ(tg_model_predict(m, x.data(), 2, pred.data(), static_cast<int64_t>(pred.size())),

@@ -62,7 +62,8 @@ std::string Summary(const tg_model* m) {
 TEST(PersistV2Test, EveryLayerTypeRoundTripsAndTrainsOnBitForBit) {
   tg_model* m = EveryLayerModel();
   const float* xs[2] = {kA, kB};
-  for (int s = 0; s < 3; ++s) ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 2, 2, kY, nullptr), TG_OK);
+  for (int s = 0; s < 3; ++s)
+    ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 2, 2, kY, nullptr), TG_OK);
   const Bytes b = SaveBytes(m);
   EXPECT_EQ(Get32(b, 8), 2u);
   tg_error err = {};
@@ -129,7 +130,9 @@ tg_tensor* ScaleRecord(tg_layer* l, tg_tape* t, tg_tensor* const* in, int,
                        const tg_layer_ctx* ctx) {
   return tg_mul(t, in[0], tg_layer_param(l, 0, ctx));
 }
-void ScaleIo(void* config, tg_config_io* io) { tg_config_f32(io, "init", static_cast<float*>(config)); }
+void ScaleIo(void* config, tg_config_io* io) {
+  tg_config_f32(io, "init", static_cast<float*>(config));
+}
 tg_layer_type MakeScale() {
   tg_layer_type t{};
   t.name = "Scale";
@@ -183,15 +186,17 @@ TEST(PersistV2Test, DamagedFilesAreRefusedWithTheByteAndTheReason) {
     const char* message;
   } cases[] = {
       {24, 7, "byte 24: the model kind must be 0 (Sequential) or 1 (functional), got 7"},
-      {34, 'X', "byte 32: layer 1 'dense_1' has type 'XDnse', which this program does not know "
-                "(pass it in options->layer_types)"},
+      {34, 'X',
+       "byte 32: layer 1 'dense_1' has type 'XDnse', which this program does not know "
+       "(pass it in options->layer_types)"},
       {50, 'U', "byte 48: layer dense_1 (Dense): expected field 'units' but found 'Units'"},
       // The configuration reads; its layer refuses it when applied (tensor 1, byte 168).
       {55, 0, "byte 168: dense_1: units must be >= 1, got 0"},
       {76, 'x', "byte 63: layer dense_1 (Dense): field 'activation': unknown value 'xelu'"},
       {90, 2, "byte 80: layer dense_1 (Dense): field 'use_bias' must be 0 or 1, got 2"},
-      {147, 9, "byte 147: layer dense_1 (Dense): unexpected field '' after the last one this "
-               "layer type has"},
+      {147, 9,
+       "byte 147: layer dense_1 (Dense): unexpected field '' after the last one this "
+       "layer type has"},
   };
   for (const Case& c : cases) {
     Bytes b = good;

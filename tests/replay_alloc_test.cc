@@ -10,8 +10,8 @@
 extern "C" {
 #include "core/rng.h"
 #include "core/tape.h"
-#include "frontends/seed_problem.h"
 #include "frontends/model.h"
+#include "frontends/seed_problem.h"
 #include "ops/ops.h"
 }
 

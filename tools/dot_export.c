@@ -5,9 +5,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/atomic_file.h"
 #include "frontends/model.h"
 #include "tools/analysis.h"
-#include "core/atomic_file.h"
 #include "tools/internal/dot_parts.h"
 #include "tools/internal/format.h"
 

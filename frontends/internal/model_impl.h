@@ -56,12 +56,12 @@ typedef struct tg_model_node {
 /* A tape recorded for one batch size, replayed while the size stays the same. */
 typedef struct tg_tape_slot {
   tg_tape* tape;
-  int64_t rows;                    /* batch size recorded; 0: nothing usable */
-  bool training;                   /* the layers' mode it was recorded in */
+  int64_t rows;                      /* batch size recorded; 0: nothing usable */
+  bool training;                     /* the layers' mode it was recorded in */
   tg_tensor* x[TG_MODEL_MAX_INPUTS]; /* [rows, ...input shape] input leaves */
-  tg_tensor* y;                    /* [rows, ...output shape] target leaf (NULL for predict) */
-  tg_tensor* out;                  /* model output */
-  tg_tensor* loss;                 /* NULL for predict */
+  tg_tensor* y;                      /* [rows, ...output shape] target leaf (NULL for predict) */
+  tg_tensor* out;                    /* model output */
+  tg_tensor* loss;                   /* NULL for predict */
 } tg_tape_slot;
 
 struct tg_model {
@@ -79,8 +79,8 @@ struct tg_model {
   int n_nodes, cap_nodes;
   int inputs[TG_MODEL_MAX_INPUTS]; /* symbol ids of the model's inputs, in order */
   int n_inputs;
-  int output; /* symbol id of the output; -1 before there is one */
-  tg_tensor** rec; /* per symbol while recording */
+  int output;          /* symbol id of the output; -1 before there is one */
+  tg_tensor** rec;     /* per symbol while recording */
   tg_loss_terms terms; /* penalties the layers add while recording a loss */
   int cap_rec;
   bool compiled;

@@ -28,8 +28,8 @@ typedef struct moving_update_params {
   float momentum;
 } moving_update_params;
 
-static tg_status moving_update_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK],
-                                     char* msg, size_t cap) {
+static tg_status moving_update_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                                     size_t cap) {
   (void)n;
   (void)msg;
   (void)cap;
@@ -130,8 +130,8 @@ static void bn_config_io(void* config, tg_config_io* io) {
 
 static size_t bn_describe(const tg_layer* l, char* buf, size_t cap) {
   const tg_batch_norm_layer_options* o = (const tg_batch_norm_layer_options*)tg_layer_config(l);
-  const int n = snprintf(buf, cap, "momentum %g eps %g", (double)momentum_of(o),
-                         (double)epsilon_of(o));
+  const int n =
+      snprintf(buf, cap, "momentum %g eps %g", (double)momentum_of(o), (double)epsilon_of(o));
   return n < 0 ? 0 : (size_t)n;
 }
 

@@ -19,8 +19,8 @@ static int64_t out_len(int64_t in, int k, int stride, int dilation, tg_padding p
   return in < span ? 0 : (in - span) / stride + 1;
 }
 
-static tg_status conv2d_build(tg_layer* l, const tg_layer_shape* in, int n_in,
-                              tg_layer_shape* out, tg_error* err) {
+static tg_status conv2d_build(tg_layer* l, const tg_layer_shape* in, int n_in, tg_layer_shape* out,
+                              tg_error* err) {
   (void)n_in;
   const tg_conv2d_layer_options* o = (const tg_conv2d_layer_options*)tg_layer_config(l);
   char s[64];
@@ -30,8 +30,8 @@ static tg_status conv2d_build(tg_layer* l, const tg_layer_shape* in, int n_in,
   if (o->filters < 1)
     return tg_error_set(err, TG_ERR_ARG, "filters must be >= 1, got %lld", (long long)o->filters);
   if (o->kernel_size[0] < 1 || o->kernel_size[1] < 1)
-    return tg_error_set(err, TG_ERR_ARG, "kernel_size must be >= 1, got %dx%d",
-                        o->kernel_size[0], o->kernel_size[1]);
+    return tg_error_set(err, TG_ERR_ARG, "kernel_size must be >= 1, got %dx%d", o->kernel_size[0],
+                        o->kernel_size[1]);
   if (o->activation < 0 || o->activation >= TG_ACT_COUNT)
     return tg_error_set(err, TG_ERR_ARG, "unknown activation %d", (int)o->activation);
   const int groups = or1(o->groups);
@@ -48,14 +48,14 @@ static tg_status conv2d_build(tg_layer* l, const tg_layer_shape* in, int n_in,
                         o->kernel_size[0], o->kernel_size[1],
                         tg_layer_shape_str(&in[0], s, sizeof s));
   const int64_t area = (int64_t)o->kernel_size[0] * o->kernel_size[1];
-  const tg_param_decl kernel = {.name = "kernel",
-                                .rank = 4,
-                                .shape = {o->kernel_size[0], o->kernel_size[1], c / groups,
-                                          o->filters},
-                                .init = o->kernel_init,
-                                .unit_axis = 3,
-                                .fan_in = area * (c / groups),
-                                .fan_out = area * o->filters};
+  const tg_param_decl kernel = {
+      .name = "kernel",
+      .rank = 4,
+      .shape = {o->kernel_size[0], o->kernel_size[1], c / groups, o->filters},
+      .init = o->kernel_init,
+      .unit_axis = 3,
+      .fan_in = area * (c / groups),
+      .fan_out = area * o->filters};
   if (tg_layer_declare(l, &kernel, err) < 0) return err ? err->code : TG_ERR_ARG;
   if (!o->no_bias) {
     const tg_initializer zeros = tg_init_zeros();
@@ -106,10 +106,10 @@ static void conv2d_config_io(void* config, tg_config_io* io) {
 
 static size_t conv2d_describe(const tg_layer* l, char* buf, size_t cap) {
   const tg_conv2d_layer_options* o = (const tg_conv2d_layer_options*)tg_layer_config(l);
-  const int n = snprintf(buf, cap, "%lld %dx%d %s%s%s", (long long)o->filters, o->kernel_size[0],
-                         o->kernel_size[1], o->padding == TG_PADDING_SAME ? "same" : "valid",
-                         o->activation ? " " : "",
-                         o->activation ? tg_activation_name(o->activation) : "");
+  const int n =
+      snprintf(buf, cap, "%lld %dx%d %s%s%s", (long long)o->filters, o->kernel_size[0],
+               o->kernel_size[1], o->padding == TG_PADDING_SAME ? "same" : "valid",
+               o->activation ? " " : "", o->activation ? tg_activation_name(o->activation) : "");
   return n < 0 ? 0 : (size_t)n;
 }
 

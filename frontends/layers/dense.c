@@ -22,8 +22,8 @@ static tg_status dense_build(tg_layer* l, const tg_layer_shape* in, int n_in, tg
     return tg_error_set(err, TG_ERR_ARG, "unknown activation %d", (int)o->activation);
   if (in[0].rank < 1)
     return tg_error_set(err, TG_ERR_SHAPE, "Dense needs inputs of rank >= 1 per sample, got ()");
-  const float regs[4] = {o->kernel_regularizer.l1, o->kernel_regularizer.l2,
-                         o->bias_regularizer.l1, o->bias_regularizer.l2};
+  const float regs[4] = {o->kernel_regularizer.l1, o->kernel_regularizer.l2, o->bias_regularizer.l1,
+                         o->bias_regularizer.l2};
   for (int i = 0; i < 4; ++i)
     if (!(regs[i] >= 0.0f) || regs[i] == INFINITY)
       return tg_error_set(err, TG_ERR_ARG, "%s regularizer %s must be finite and >= 0, got %g",
@@ -99,9 +99,9 @@ static size_t dense_describe(const tg_layer* l, char* buf, size_t cap) {
   const tg_dense_options* o = (const tg_dense_options*)tg_layer_config(l);
   const bool reg = o->kernel_regularizer.l1 != 0 || o->kernel_regularizer.l2 != 0 ||
                    o->bias_regularizer.l1 != 0 || o->bias_regularizer.l2 != 0;
-  const int n = snprintf(buf, cap, "%lld %s%s%s", (long long)o->units,
-                         tg_activation_name(o->activation), o->no_bias ? " no-bias" : "",
-                         reg ? " regularized" : "");
+  const int n =
+      snprintf(buf, cap, "%lld %s%s%s", (long long)o->units, tg_activation_name(o->activation),
+               o->no_bias ? " no-bias" : "", reg ? " regularized" : "");
   return n < 0 ? 0 : (size_t)n;
 }
 

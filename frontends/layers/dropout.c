@@ -8,8 +8,8 @@
 #include "frontends/model.h"
 #include "ops/ops.h"
 
-static tg_status dropout_build(tg_layer* l, const tg_layer_shape* in, int n_in,
-                               tg_layer_shape* out, tg_error* err) {
+static tg_status dropout_build(tg_layer* l, const tg_layer_shape* in, int n_in, tg_layer_shape* out,
+                               tg_error* err) {
   (void)n_in;
   const tg_dropout_layer_options* o = (const tg_dropout_layer_options*)tg_layer_config(l);
   if (!(o->rate >= 0.0f && o->rate < 1.0f))

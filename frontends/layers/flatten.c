@@ -5,8 +5,8 @@
 #include "frontends/model.h"
 #include "ops/ops.h"
 
-static tg_status flatten_build(tg_layer* l, const tg_layer_shape* in, int n_in,
-                               tg_layer_shape* out, tg_error* err) {
+static tg_status flatten_build(tg_layer* l, const tg_layer_shape* in, int n_in, tg_layer_shape* out,
+                               tg_error* err) {
   (void)l;
   (void)n_in;
   (void)err;

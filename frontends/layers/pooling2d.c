@@ -19,8 +19,7 @@ static tg_status pool_build(tg_layer* l, const tg_layer_shape* in, int n_in, tg_
   int64_t dims[2];
   for (int a = 0; a < 2; ++a) {
     const int k = or_(o->pool_size[a], 2), st = or_(o->strides[a], k);
-    if (k < 1 || st < 1)
-      return tg_error_set(err, TG_ERR_ARG, "pool_size and strides must be >= 1");
+    if (k < 1 || st < 1) return tg_error_set(err, TG_ERR_ARG, "pool_size and strides must be >= 1");
     dims[a] = o->padding == TG_PADDING_SAME ? (in[0].dim[a] + st - 1) / st
               : in[0].dim[a] < k            ? 0
                                             : (in[0].dim[a] - k) / st + 1;

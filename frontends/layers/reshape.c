@@ -5,8 +5,8 @@
 #include "frontends/model.h"
 #include "ops/ops.h"
 
-static tg_status reshape_build(tg_layer* l, const tg_layer_shape* in, int n_in,
-                               tg_layer_shape* out, tg_error* err) {
+static tg_status reshape_build(tg_layer* l, const tg_layer_shape* in, int n_in, tg_layer_shape* out,
+                               tg_error* err) {
   (void)n_in;
   const tg_reshape_options* o = (const tg_reshape_options*)tg_layer_config(l);
   if (o->rank < 1 || o->rank > TG_LAYER_MAX_RANK)
@@ -53,7 +53,8 @@ static void reshape_config_io(void* config, tg_config_io* io) {
     return;
   }
   static const char* const kDims[TG_LAYER_MAX_RANK] = {"dim_1", "dim_2", "dim_3"};
-  for (int i = 0; i < o->rank && i < TG_LAYER_MAX_RANK; ++i) tg_config_i64(io, kDims[i], &o->shape[i]);
+  for (int i = 0; i < o->rank && i < TG_LAYER_MAX_RANK; ++i)
+    tg_config_i64(io, kDims[i], &o->shape[i]);
 }
 
 static size_t reshape_describe(const tg_layer* l, char* buf, size_t cap) {
