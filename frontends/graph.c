@@ -153,36 +153,6 @@ tg_layer* tg_model_new_layer(tg_model* m, const tg_layer_type* type, const void*
   return m ? tg_model_make_layer(m, "tg_model_new_layer", type, config, name) : NULL;
 }
 
-tg_layer* tg_model_dense(tg_model* m, tg_dense_options o) {
-  return m ? tg_model_make_layer(m, "tg_model_dense", &tg_layer_dense, &o, NULL) : NULL;
-}
-
-tg_layer* tg_model_activation(tg_model* m, tg_activation a) {
-  const tg_activation_options o = {.activation = a};
-  return m ? tg_model_make_layer(m, "tg_model_activation", &tg_layer_activation, &o, NULL) : NULL;
-}
-
-tg_layer* tg_model_merge_add(tg_model* m) {
-  return m ? tg_model_make_layer(m, "tg_model_merge_add", &tg_layer_add, NULL, NULL) : NULL;
-}
-
-tg_layer* tg_model_flatten(tg_model* m) {
-  return m ? tg_model_make_layer(m, "tg_model_flatten", &tg_layer_flatten, NULL, NULL) : NULL;
-}
-
-tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape) {
-  if (m == NULL) return NULL;
-  tg_reshape_options o = {.rank = rank};
-  for (int i = 0; target_shape && i < rank && i < TG_LAYER_MAX_RANK; ++i)
-    o.shape[i] = target_shape[i];
-  return tg_model_make_layer(m, "tg_model_reshape", &tg_layer_reshape, &o, NULL);
-}
-
-tg_layer* tg_model_concatenate(tg_model* m, int axis) {
-  const tg_concatenate_options o = {.axis = axis};
-  return m ? tg_model_make_layer(m, "tg_model_concatenate", &tg_layer_concatenate, &o, NULL) : NULL;
-}
-
 /* Builds l for input shapes in[0..n); on failure nothing it declared stays and the
  * initializer stream is where it was. `who` prefixes messages. */
 static tg_status build_layer(tg_model* m, const char* who, tg_layer* l, const tg_layer_shape* in,
@@ -369,8 +339,8 @@ tg_status tg_model_set_io(tg_model* m, const tg_sym* inputs, int n_inputs, tg_sy
 
 /* ---- Sequential ---- */
 
-static tg_status sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
-                                const void* config) {
+tg_status tg_model_sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
+                                  const void* config) {
   if (m == NULL) return TG_ERR_NULL_ARG;
   if (m->functional)
     return tg_model_fail(m, TG_ERR_STATE,
@@ -391,16 +361,7 @@ static tg_status sequential_add(tg_model* m, const char* fn, const tg_layer_type
 }
 
 tg_status tg_model_add(tg_model* m, const tg_layer_type* type, const void* config) {
-  return sequential_add(m, "tg_model_add", type, config);
-}
-
-tg_status tg_model_add_dense(tg_model* m, tg_dense_options o) {
-  return sequential_add(m, "tg_model_add_dense", &tg_layer_dense, &o);
-}
-
-tg_status tg_model_add_activation(tg_model* m, tg_activation a) {
-  const tg_activation_options o = {.activation = a};
-  return sequential_add(m, "tg_model_add_activation", &tg_layer_activation, &o);
+  return tg_model_sequential_add(m, "tg_model_add", type, config);
 }
 
 /* ---- recording ---- */

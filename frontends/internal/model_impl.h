@@ -112,6 +112,11 @@ int tg_model_add_input(tg_model* m, const char* fn, const tg_layer_shape* s);
 tg_layer* tg_model_make_layer(tg_model* m, const char* fn, const tg_layer_type* type,
                               const void* config, const char* name);
 
+/* Sequential: appends a layer of `type` applied to the previous output (errors start
+ * with fn). The convenience constructors in each layer's file use it. */
+tg_status tg_model_sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
+                                  const void* config);
+
 /* Applies l to symbols in[0..n): builds it on first use; returns the output symbol
  * or -1 with the error on m. A layer that fails to build is removed again. */
 int tg_model_apply(tg_model* m, const char* fn, tg_layer* l, const int* in, int n);

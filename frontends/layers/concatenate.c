@@ -3,6 +3,7 @@
  * agree. The gradient splits back to each input. */
 #include <stdio.h>
 
+#include "frontends/internal/model_impl.h"
 #include "frontends/model.h"
 #include "ops/ops.h"
 
@@ -61,3 +62,9 @@ const tg_layer_type tg_layer_concatenate = {.name = "Concatenate",
                                             .record = concatenate_record,
                                             .config_io = concatenate_config_io,
                                             .describe = concatenate_describe};
+
+/* The model API's shorthand for this layer (frontends/model.h). */
+tg_layer* tg_model_concatenate(tg_model* m, int axis) {
+  const tg_concatenate_options o = {.axis = axis};
+  return m ? tg_model_make_layer(m, "tg_model_concatenate", &tg_layer_concatenate, &o, NULL) : NULL;
+}

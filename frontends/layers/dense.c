@@ -7,6 +7,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "frontends/internal/model_impl.h"
 #include "frontends/model.h"
 #include "ops/ops.h"
 
@@ -119,3 +120,12 @@ const tg_layer_type tg_layer_dense = {.name = "Dense",
                                       .config_io = dense_config_io,
                                       .describe = dense_describe,
                                       .activation = dense_activation};
+
+/* The model API's shorthands for this layer (frontends/model.h). */
+tg_layer* tg_model_dense(tg_model* m, tg_dense_options o) {
+  return m ? tg_model_make_layer(m, "tg_model_dense", &tg_layer_dense, &o, NULL) : NULL;
+}
+
+tg_status tg_model_add_dense(tg_model* m, tg_dense_options o) {
+  return tg_model_sequential_add(m, "tg_model_add_dense", &tg_layer_dense, &o);
+}

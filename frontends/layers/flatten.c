@@ -2,6 +2,7 @@
  * d1*...*dk), a view (no copy; the gradient flows through unchanged). */
 #include <stdio.h>
 
+#include "frontends/internal/model_impl.h"
 #include "frontends/model.h"
 #include "ops/ops.h"
 
@@ -28,3 +29,8 @@ const tg_layer_type tg_layer_flatten = {.name = "Flatten",
                                         .max_inputs = 1,
                                         .build = flatten_build,
                                         .record = flatten_record};
+
+/* The model API's shorthand for this layer (frontends/model.h). */
+tg_layer* tg_model_flatten(tg_model* m) {
+  return m ? tg_model_make_layer(m, "tg_model_flatten", &tg_layer_flatten, NULL, NULL) : NULL;
+}

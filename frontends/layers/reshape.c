@@ -2,6 +2,7 @@
  * target_shape (per sample, no batch axis; one entry may be -1, inferred), a view. */
 #include <stdio.h>
 
+#include "frontends/internal/model_impl.h"
 #include "frontends/model.h"
 #include "ops/ops.h"
 
@@ -72,3 +73,12 @@ const tg_layer_type tg_layer_reshape = {.name = "Reshape",
                                         .record = reshape_record,
                                         .config_io = reshape_config_io,
                                         .describe = reshape_describe};
+
+/* The model API's shorthand for this layer (frontends/model.h). */
+tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape) {
+  if (m == NULL) return NULL;
+  tg_reshape_options o = {.rank = rank};
+  for (int i = 0; target_shape && i < rank && i < TG_LAYER_MAX_RANK; ++i)
+    o.shape[i] = target_shape[i];
+  return tg_model_make_layer(m, "tg_model_reshape", &tg_layer_reshape, &o, NULL);
+}
