@@ -22,7 +22,8 @@ struct tg_tape {
   tg_threadpool* shared_pool;  /* borrowed from tg_tape_set_pool, or NULL */
   const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
   int n_fusions;
-  uint32_t epoch; /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
+  const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
+  uint32_t epoch;         /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
@@ -520,3 +521,9 @@ const tg_allocator* tg_tape_allocator(const tg_tape* t) { return t ? t->alloc : 
 size_t tg_tape_reserved_bytes(const tg_tape* t) {
   return t ? t->arena.reserved + (size_t)t->cap_nodes * sizeof(tg_node) : 0;
 }
+
+void tg_tape_set_annotation(tg_tape* t, const void* annotation) {
+  if (t != NULL) t->annotation = annotation;
+}
+
+const void* tg_tape_annotation(const tg_tape* t) { return t ? t->annotation : NULL; }

@@ -95,6 +95,13 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss);
  * group nodes by scope, e.g. a Dense layer's matmul, add and relu under "dense_1". */
 void tg_tape_set_scope(tg_tape* t, const char* scope);
 
+/* An opaque pointer the tape carries for whoever recorded it (borrowed, never read by
+ * core; kept by tg_tape_clear): a frontend points it at the declarations of the
+ * parameters and layers it records, so tools that read the tape can ask that frontend
+ * what a scope or a parameter is. NULL (the default) means none. */
+void tg_tape_set_annotation(tg_tape* t, const void* annotation);
+const void* tg_tape_annotation(const tg_tape* t);
+
 /* Worker threads kernels may use (1..TG_MAX_THREADS; default 1). A count outside
  * that range is refused: TG_ERR_ARG, recorded on the tape, the count unchanged.
  * When the tape's own pool exists it is re-created at once with the new count and

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 #include "tools/analysis.h"
 #include "tools/dot_export.h"
 #include "tools/render.h"

@@ -65,7 +65,7 @@ static void gather(float* dst, const float* src, int64_t w, const int64_t* order
 tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
                        const tg_fit_options* options) {
   const char* fn = "tg_model_fit";
-  tg_status st = tg_model_check_batch(m, fn, x, n, y, true, true);
+  tg_status st = tg_model_check_batch(m, fn, &x, 1, n, y, true, true);
   if (st != TG_OK) return st;
   tg_fit_options o;
   memset(&o, 0, sizeof o);
@@ -75,7 +75,7 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
   const int epochs = o.epochs == 0 ? 1 : o.epochs;
   const int64_t asked = o.batch_size == 0 ? 32 : o.batch_size; /* Keras' default 32 */
   const int64_t batch = asked < n_train ? asked : n_train;
-  const int64_t in = m->input_dim, out_w = tg_model_output_dim(m), n_val = n - n_train;
+  const int64_t in = tg_model_input_dim(m), out_w = tg_model_output_dim(m), n_val = n - n_train;
   FILE* out = o.verbose ? o.out : NULL;
 
   /* Row order, then one batch of x and y: allocated once, reused by every step. */
@@ -105,13 +105,15 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
       gather(bx, x, in, order + b0, rows);
       gather(by, y, out_w, order + b0, rows);
       float loss = 0.0f;
-      if ((st = tg_model_step(m, fn, bx, rows, by, true, &loss)) != TG_OK) return st;
+      const float* bxs = bx;
+      if ((st = tg_model_step(m, fn, &bxs, rows, by, true, &loss)) != TG_OK) return st;
       loss_sum += (double)loss * (double)rows;
     }
     const double epoch_loss = loss_sum / (double)n_train;
     float val_loss = NAN;
-    if (n_val > 0 && (st = tg_model_eval_rows(m, fn, x + n_train * in, n_val, y + n_train * out_w,
-                                              &val_loss)) != TG_OK)
+    const float* vx = x + n_train * in;
+    if (n_val > 0 &&
+        (st = tg_model_eval_rows(m, fn, &vx, n_val, y + n_train * out_w, &val_loss)) != TG_OK)
       return st;
     if (o.history_loss) o.history_loss[e] = (float)epoch_loss;
     if (o.history_val_loss) o.history_val_loss[e] = val_loss;

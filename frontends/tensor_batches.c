@@ -18,12 +18,16 @@ static tg_status check_xy(tg_model* m, const char* fn, const tg_tensor* x, const
   if (m == NULL) return TG_ERR_NULL_ARG;
   if (x == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: x is NULL", fn);
   if (needs_y && y == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: y is NULL", fn);
-  if (m->n_layers == 0) return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers", fn);
+  if (m->n_nodes == 0) return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers", fn);
+  if (m->n_inputs != 1)
+    return tg_model_fail(m, TG_ERR_ARG, "%s: the model takes %d inputs; use the _multi forms", fn,
+                         m->n_inputs);
   char s[TG_SHAPE_STR_CAP];
-  *n = rows_of(x, m->input_dim);
+  const int64_t in = tg_model_input_dim(m);
+  *n = rows_of(x, in);
   if (*n < 0)
     return tg_model_fail(m, TG_ERR_SHAPE, "%s: x is %s but the model takes [n x %lld] inputs", fn,
-                         tg_tensor_shape_str(x, s, sizeof s), (long long)m->input_dim);
+                         tg_tensor_shape_str(x, s, sizeof s), (long long)in);
   if (!needs_y) return TG_OK;
   const int64_t ny = rows_of(y, tg_model_output_dim(m));
   if (ny < 0)

@@ -13,18 +13,31 @@
 #include "frontends/internal/optimizer_impl.h"
 #include "ops/ops.h"
 
-tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* x, int64_t n,
-                               const float* y, bool needs_y, bool needs_loss) {
+tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* const* x, int n_x,
+                               int64_t n, const float* y, bool needs_y, bool needs_loss) {
   if (m == NULL) return TG_ERR_NULL_ARG;
-  if (m->n_layers == 0) return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers", fn);
+  if (m->n_nodes == 0) return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers", fn);
+  if (m->output < 0)
+    return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no output; call tg_model_set_io first",
+                         fn);
   if (needs_loss && !m->compiled)
     return tg_model_fail(m, TG_ERR_STATE, "%s: compile the model first (no loss or optimizer)", fn);
   if (n < 1) return tg_model_fail(m, TG_ERR_ARG, "%s: n must be >= 1, got %lld", fn, (long long)n);
+  if (n_x != m->n_inputs)
+    return tg_model_fail(m, TG_ERR_ARG, "%s: the model takes %d input%s but %d %s given", fn,
+                         m->n_inputs, m->n_inputs == 1 ? "" : "s", n_x, n_x == 1 ? "was" : "were");
   if (x == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: x is NULL", fn);
+  int64_t widest = tg_model_output_dim(m);
+  for (int k = 0; k < n_x; ++k) {
+    if (x[k] == NULL)
+      return n_x == 1 ? tg_model_fail(m, TG_ERR_NULL_ARG, "%s: x is NULL", fn)
+                      : tg_model_fail(m, TG_ERR_NULL_ARG, "%s: x[%d] is NULL", fn, k);
+    const int64_t w = tg_layer_shape_numel(tg_model_input_shape(m, k));
+    if (w > widest) widest = w;
+  }
   if (needs_y && y == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: y is NULL", fn);
   int64_t total = 0;
-  int64_t shape[2] = {
-      n, m->input_dim > tg_model_output_dim(m) ? m->input_dim : tg_model_output_dim(m)};
+  int64_t shape[2] = {n, widest};
   if (!tg_shape_numel(2, shape, &total))
     return tg_model_fail(m, TG_ERR_OVERFLOW, "%s: %lld rows is too many", fn, (long long)n);
   return TG_OK;
@@ -34,18 +47,27 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
   if (s->tape == NULL) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
-    tg_ops_enable_fusion(s->tape); /* bias add + ReLU in one pass on replay */
+    tg_ops_enable_fusion(s->tape);             /* bias add + ReLU in one pass on replay */
+    tg_tape_set_annotation(s->tape, &m->note); /* tools find the layers and parameters */
   }
   return s->tape;
 }
 
+/* [rows, ...shape] as a tensor shape. */
+static int batch_shape(const tg_layer_shape* s, int64_t rows, int64_t* out) {
+  out[0] = rows;
+  for (int i = 0; i < s->rank; ++i) out[i + 1] = s->dim[i];
+  return s->rank + 1;
+}
+
 /* Makes `s` hold the graph for n rows of x (and y) with the data already in place and
  * the forward pass done: replays when n matches, records otherwise. */
-static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const float* x, int64_t n,
-                          const float* y, bool trainable) {
-  const int64_t in = m->input_dim, out = tg_model_output_dim(m);
-  if (s->rows == n) {
-    memcpy(s->x->data, x, (size_t)(n * in) * sizeof(float));
+static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const float* const* x,
+                          int64_t n, const float* y, const tg_layer_ctx* ctx) {
+  const int64_t out = tg_model_output_dim(m);
+  if (s->rows == n && s->training == ctx->training) {
+    for (int k = 0; k < m->n_inputs; ++k)
+      memcpy(s->x[k]->data, x[k], (size_t)s->x[k]->size * sizeof(float));
     if (y) memcpy(s->y->data, y, (size_t)(n * out) * sizeof(float));
     tg_status st = tg_tape_forward(s->tape);
     if (st != TG_OK) s->rows = 0;
@@ -55,16 +77,32 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
   if (t == NULL) return tg_model_fail(m, TG_ERR_NOMEM, "%s: out of memory for a tape", fn);
   tg_tape_clear(t);
   s->rows = 0;
-  int64_t xs[2] = {n, in}, ys[2] = {n, out};
-  s->x = tg_tape_leaf(t, 2, xs, x, false);
-  s->y = y ? tg_tape_leaf(t, 2, ys, y, false) : NULL;
-  if (s->x) tg_tensor_set_name(s->x, "x");
+  int64_t shape[TG_MAX_RANK];
+  for (int k = 0; k < m->n_inputs; ++k) {
+    const int rank = batch_shape(tg_model_input_shape(m, k), n, shape);
+    s->x[k] = tg_tape_leaf(t, rank, shape, x[k], false);
+    if (s->x[k] == NULL) break;
+    char name[16];
+    if (m->n_inputs == 1)
+      snprintf(name, sizeof name, "x");
+    else
+      snprintf(name, sizeof name, "x%d", k + 1);
+    tg_tensor_set_name(s->x[k], name);
+  }
+  const int rank_y = batch_shape(tg_model_output_shape(m), n, shape);
+  s->y = y && tg_tape_status(t) == TG_OK ? tg_tape_leaf(t, rank_y, shape, y, false) : NULL;
   if (s->y) tg_tensor_set_name(s->y, "y");
-  s->out = tg_model_record_forward(m, t, s->x, trainable);
+  tg_layer_ctx c = *ctx;
+  m->terms.n = 0;
+  c.losses = y ? &m->terms : NULL; /* penalties only where there is a loss */
+  s->out = tg_tape_status(t) == TG_OK ? tg_model_record_forward(m, t, s->x, &c) : NULL;
   s->loss = y ? tg_loss_apply(t, m->loss, s->out, s->y) : NULL;
+  /* Keras' reported loss includes the regularization penalties. */
+  for (int i = 0; y && i < m->terms.n; ++i) s->loss = tg_add(t, s->loss, m->terms.term[i]);
   if (tg_tape_status(t) != TG_OK)
     return tg_model_fail(m, tg_tape_status(t), "%s: %s", fn, tg_tape_message(t));
   s->rows = n;
+  s->training = ctx->training;
   return TG_OK;
 }
 
@@ -83,18 +121,24 @@ static void zero_part(void* ctx, int worker, int workers) {
 /* The gradient block to 0, on the tape's threads when it is large enough (W2's 2.7 MB
  * takes ~0.1 ms on one thread). */
 static void zero_grads(tg_model* m, tg_tape* t) {
-  zero_split z = {m->grads, m->n_params};
-  const int workers = m->n_params >= (1 << 16) ? tg_tape_threads(t) : 1;
+  zero_split z = {m->params.grads, m->params.size};
+  const int workers = z.n >= (1 << 16) ? tg_tape_threads(t) : 1;
   if (workers > 1)
     tg_threadpool_run(tg_tape_pool(t), workers, zero_part, &z);
-  else
-    memset(m->grads, 0, (size_t)m->n_params * sizeof(float));
+  else if (z.n > 0)
+    memset(z.p, 0, (size_t)z.n * sizeof(float));
 }
 
-tg_status tg_model_step(tg_model* m, const char* fn, const float* x, int64_t n, const float* y,
-                        bool update, float* loss) {
+tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                        const float* y, bool update, float* loss) {
+  return tg_model_step_mode(m, fn, x, n, y, update, true, loss);
+}
+
+tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, bool update, bool training, float* loss) {
   m->last_train = NULL;
-  tg_status st = run_slot(m, fn, &m->train, x, n, y, true);
+  const tg_layer_ctx ctx = {.training = training, .grads = true, .rng = &m->layer_rng};
+  tg_status st = run_slot(m, fn, &m->train, x, n, y, &ctx);
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
   zero_grads(m, t); /* backward accumulates */
@@ -108,42 +152,52 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* x, int64_t n, 
   if (!update) return TG_OK;
   tg_error err = {0};
   /* On the tape's threads (the same bits as one thread): with two, Adam over
-   * W2's 670k parameters is a seventh of the step. */
-  st = tg_optimizer_step_pool(m->optimizer, m->values, m->grads, m->n_params, tg_tape_pool(t),
-                              tg_tape_threads(t), &err);
+   * W2's 670k parameters is a seventh of the step. Only the trainable block moves. */
+  st = tg_optimizer_step_pool(m->optimizer, m->params.values, m->params.grads, m->params.trainable,
+                              tg_tape_pool(t), tg_tape_threads(t), &err);
   return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, err.message);
 }
 
-tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* x, int64_t n, const float* y,
-                             float* loss) {
-  tg_status st = run_slot(m, fn, &m->eval, x, n, y, false);
+tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, float* loss) {
+  const tg_layer_ctx ctx = {.training = false, .grads = false, .rng = &m->layer_rng};
+  tg_status st = run_slot(m, fn, &m->eval, x, n, y, &ctx);
   if (st == TG_OK && loss) *loss = m->eval.loss->data[0];
   return st;
 }
 
-tg_status tg_model_train_on_batch(tg_model* m, const float* x, int64_t n, const float* y,
-                                  float* loss) {
+tg_status tg_model_train_on_batch_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
+                                        const float* y, float* loss) {
   const char* fn = "tg_model_train_on_batch";
-  tg_status st = tg_model_check_batch(m, fn, x, n, y, true, true);
+  tg_status st = tg_model_check_batch(m, fn, x, n_x, n, y, true, true);
   return st != TG_OK ? st : tg_model_step(m, fn, x, n, y, true, loss);
 }
 
-tg_status tg_model_compute_gradients(tg_model* m, const float* x, int64_t n, const float* y,
-                                     float* loss) {
+tg_status tg_model_compute_gradients_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
+                                           const float* y, float* loss) {
   const char* fn = "tg_model_compute_gradients";
-  tg_status st = tg_model_check_batch(m, fn, x, n, y, true, true);
+  tg_status st = tg_model_check_batch(m, fn, x, n_x, n, y, true, true);
   return st != TG_OK ? st : tg_model_step(m, fn, x, n, y, false, loss);
 }
 
-tg_status tg_model_evaluate(tg_model* m, const float* x, int64_t n, const float* y, float* loss) {
+tg_status tg_model_compute_gradients_mode(tg_model* m, const float* const* x, int n_x, int64_t n,
+                                          const float* y, bool training, float* loss) {
+  const char* fn = "tg_model_compute_gradients";
+  tg_status st = tg_model_check_batch(m, fn, x, n_x, n, y, true, true);
+  return st != TG_OK ? st : tg_model_step_mode(m, fn, x, n, y, false, training, loss);
+}
+
+tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
+                                  const float* y, float* loss) {
   const char* fn = "tg_model_evaluate";
-  tg_status st = tg_model_check_batch(m, fn, x, n, y, true, true);
+  tg_status st = tg_model_check_batch(m, fn, x, n_x, n, y, true, true);
   return st != TG_OK ? st : tg_model_eval_rows(m, fn, x, n, y, loss);
 }
 
-tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, int64_t out_cap) {
+tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
+                                 int64_t out_cap) {
   const char* fn = "tg_model_predict";
-  tg_status st = tg_model_check_batch(m, fn, x, n, NULL, false, false);
+  tg_status st = tg_model_check_batch(m, fn, x, n_x, n, NULL, false, false);
   if (st != TG_OK) return st;
   if (out == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: out is NULL", fn);
   const int64_t need = n * tg_model_output_dim(m);
@@ -151,7 +205,26 @@ tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, i
     return tg_model_fail(
         m, TG_ERR_SHAPE, "%s: out holds %lld floats but %lld rows of %lld outputs need %lld", fn,
         (long long)out_cap, (long long)n, (long long)tg_model_output_dim(m), (long long)need);
-  st = run_slot(m, fn, &m->predict, x, n, NULL, false);
+  const tg_layer_ctx ctx = {.training = false, .grads = false, .rng = &m->layer_rng};
+  st = run_slot(m, fn, &m->predict, x, n, NULL, &ctx);
   if (st == TG_OK) memcpy(out, m->predict.out->data, (size_t)need * sizeof(float));
   return st;
+}
+
+tg_status tg_model_train_on_batch(tg_model* m, const float* x, int64_t n, const float* y,
+                                  float* loss) {
+  return tg_model_train_on_batch_multi(m, &x, 1, n, y, loss);
+}
+
+tg_status tg_model_compute_gradients(tg_model* m, const float* x, int64_t n, const float* y,
+                                     float* loss) {
+  return tg_model_compute_gradients_multi(m, &x, 1, n, y, loss);
+}
+
+tg_status tg_model_evaluate(tg_model* m, const float* x, int64_t n, const float* y, float* loss) {
+  return tg_model_evaluate_multi(m, &x, 1, n, y, loss);
+}
+
+tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, int64_t out_cap) {
+  return tg_model_predict_multi(m, &x, 1, n, out, out_cap);
 }

@@ -13,7 +13,7 @@
 #include "tests/dot_test_util.h"
 
 extern "C" {
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 #include "tools/dot_export.h"
 }
 

@@ -18,16 +18,38 @@ extern "C" {
 
 namespace tgtest {
 
+// Declares dense_<l+1>/kernel [in, units] (unit axis 1) and dense_<l+1>/bias [units]
+// (unit axis 0) in the set, so the tools know which axis holds the units.
+static void Declare(tg_param_set* ps, size_t l, int in, int units, tg_tensor** k, tg_tensor** b) {
+  const std::string layer = "dense_" + std::to_string(l + 1);
+  const std::string kn = layer + "/kernel", bn = layer + "/bias";
+  tg_param_decl kd{};
+  kd.name = kn.c_str();
+  kd.rank = 2;
+  kd.shape[0] = in;
+  kd.shape[1] = units;
+  kd.init = tg_init_zeros();
+  kd.unit_axis = 1;
+  tg_param_decl bd{};
+  bd.name = bn.c_str();
+  bd.rank = 1;
+  bd.shape[0] = units;
+  bd.init = tg_init_zeros();
+  bd.unit_axis = 0;
+  *k = tg_param_set_add(ps, &kd, nullptr);
+  *b = tg_param_set_add(ps, &bd, nullptr);
+}
+
 HandMlp::HandMlp(int input_dim, const std::vector<DenseSpec>& layers, Init init, float constant,
                  unsigned seed) {
   tg_rng rng;
   tg_rng_seed(&rng, seed);
+  set_ = tg_param_set_new(nullptr, seed, nullptr);
   int in = input_dim;
   for (size_t l = 0; l < layers.size(); ++l) {
     const int units = layers[l].units;
-    int64_t ks[2] = {in, units}, bs[1] = {units};
-    tg_tensor* k = tg_tensor_new(2, ks, true, nullptr);
-    tg_tensor* b = tg_tensor_new(1, bs, true, nullptr);
+    tg_tensor *k = nullptr, *b = nullptr;
+    Declare(set_, l, in, units, &k, &b);
     const float limit = std::sqrt(6.0f / static_cast<float>(in + units));  // glorot_uniform
     for (int64_t i = 0; i < k->size; ++i)
       k->data[i] = init == Init::kZeros      ? 0.0f
@@ -44,11 +66,11 @@ HandMlp::HandMlp(int input_dim, const std::vector<DenseSpec>& layers, Init init,
 HandMlp::HandMlp(int input_dim, const std::vector<DenseSpec>& layers,
                  const std::vector<std::vector<float>>& params, const std::vector<float>& x,
                  const std::vector<float>& y) {
+  set_ = tg_param_set_new(nullptr, 1, nullptr);
   int in = input_dim;
   for (size_t l = 0; l < layers.size(); ++l) {
-    int64_t ks[2] = {in, layers[l].units}, bs[1] = {layers[l].units};
-    tg_tensor* k = tg_tensor_new(2, ks, true, nullptr);
-    tg_tensor* b = tg_tensor_new(1, bs, true, nullptr);
+    tg_tensor *k = nullptr, *b = nullptr;
+    Declare(set_, l, in, layers[l].units, &k, &b);
     tg_tensor_set_data(k, params[2 * l].data(), static_cast<int64_t>(params[2 * l].size()),
                        nullptr);
     tg_tensor_set_data(b, params[2 * l + 1].data(), static_cast<int64_t>(params[2 * l + 1].size()),
@@ -62,14 +84,8 @@ HandMlp::HandMlp(int input_dim, const std::vector<DenseSpec>& layers,
 
 void HandMlp::Build(int input_dim, const std::vector<DenseSpec>& layers,
                     const std::vector<float>& x, const std::vector<float>& y) {
-  for (size_t l = 0; l < layers.size(); ++l) {
-    char name[TG_NAME_CAP];
-    std::snprintf(name, sizeof name, "dense_%zu/kernel", l + 1);
-    tg_tensor_set_name(params_[2 * l], name);
-    std::snprintf(name, sizeof name, "dense_%zu/bias", l + 1);
-    tg_tensor_set_name(params_[2 * l + 1], name);
-  }
   tape_ = tg_tape_new();
+  tg_param_set_attach(set_, tape_);
   const int64_t rows = static_cast<int64_t>(x.size()) / input_dim;
   int64_t sx[2] = {rows, input_dim};
   int64_t sy[2] = {rows, layers.back().units};
@@ -88,7 +104,7 @@ void HandMlp::Build(int input_dim, const std::vector<DenseSpec>& layers,
 
 HandMlp::~HandMlp() {
   tg_tape_free(tape_);
-  for (tg_tensor* p : params_) tg_tensor_free(p);
+  tg_param_set_free(set_);
 }
 
 std::vector<float> SeedX() {

@@ -5,13 +5,14 @@
 #define TAPEGRAD_TESTS_DOT_TEST_UTIL_H_
 
 #include <string>
+#include <vector>
 
 #include "tests/test_files.h"
-#include <vector>
 
 extern "C" {
 #include "core/tape.h"
 #include "core/tensor.h"
+#include "frontends/params.h"
 }
 
 namespace tgtest {
@@ -23,8 +24,9 @@ struct DenseSpec {
   bool relu;  // relu activation, or linear
 };
 
-// A Sequential-like MLP recorded on a tape: "dense_i" scopes, parameters named
-// "dense_i/kernel" [in, units] and "dense_i/bias" [units], mse loss with scope "".
+// A Sequential-like MLP recorded on a tape by hand: "dense_i" scopes, parameters
+// declared in a parameter set as "dense_i/kernel" [in, units] (unit axis 1) and
+// "dense_i/bias" [units] (unit axis 0) and attached to the tape, mse loss with scope "".
 // Forward and backward have run when the constructor returns.
 class HandMlp {
  public:
@@ -48,6 +50,7 @@ class HandMlp {
   tg_tape* tape_ = nullptr;
   tg_tensor* loss_ = nullptr;
   std::vector<tg_tensor*> params_;
+  tg_param_set* set_ = nullptr;
 };
 
 // The seed problem: x[i] = i/10 (10x1), y[i] = [0.1, 0.01 i] (10x2).

@@ -9,7 +9,7 @@
 #include <string>
 
 extern "C" {
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 }
 
 namespace {

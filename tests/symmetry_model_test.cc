@@ -6,7 +6,7 @@
 #include <memory>
 
 extern "C" {
-#include "examples/seed_problem.h"
+#include "frontends/seed_problem.h"
 #include "tools/analysis.h"
 }
 

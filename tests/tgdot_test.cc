@@ -272,7 +272,7 @@ TEST(TgdotCliTest, WritesDotToStdoutByDefault) {
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_EQ(r.out.rfind("digraph tapegrad {\n", 0), 0u);
   EXPECT_NE(r.out.find("4 units -&gt; 1 distinct (symmetric)"), std::string::npos);
-  EXPECT_NE(r.out.find("(tanh, hidden)"), std::string::npos);
+  EXPECT_NE(r.out.find("(Dense 4 tanh, hidden)"), std::string::npos);  // the layer as declared
 }
 
 // -o through a symbolic link writes the file it points at and keeps the link; a

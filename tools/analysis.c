@@ -6,7 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "ops/ops.h"
+#include "frontends/model.h"
+#include "frontends/params.h"
 
 tg_stats tg_stats_of(const float* v, int64_t n) {
   tg_stats s;
@@ -98,50 +99,66 @@ static bool collect_leaves(tg_analysis* a, const tg_tape* tape) {
   return true;
 }
 
-/* Dense applies its activation as the one-input op after matmul and add. */
-static bool is_activation(const tg_op_def* op) { return op->arity == 1; }
-
-static int param_leaf(const tg_analysis* a, const tg_tensor* t, int rank) {
-  int i = tg_analysis_leaf_of(a, t);
-  return i >= 0 && a->leaves[i].is_param && t->rank == rank ? i : -1;
+/* A one-input op names a layer's activation; view ops (reshape) do not. */
+static bool is_activation(const tg_op_def* op) {
+  return op->arity == 1 && (op->flags & TG_OP_VIEW) == 0;
 }
 
-/* Finds kernel, bias and activation of each scope in recording order. */
+/* ReLU-like: zero on a whole half-line, so a unit can die. */
+static bool is_relu_like(const tg_op_def* op) { return strcmp(op->name, "relu") == 0; }
+
+static tg_analysis_layer* layer_for(tg_analysis* a, const char* scope, const tg_model* model) {
+  tg_analysis_layer* l = (tg_analysis_layer*)tg_analysis_find_layer(a, scope);
+  if (l != NULL) return l;
+  l = &a->layers[a->n_layers++];
+  snprintf(l->name, sizeof l->name, "%s", scope);
+  l->type = "";
+  l->kernel_leaf = l->bias_leaf = -1;
+  l->matmul_node = l->add_node = l->act_node = -1;
+  l->activation = "linear";
+  l->dead_units = -1;
+  /* What the layer is, as its model declared it. */
+  const tg_layer* layer = tg_model_find_layer(model, scope);
+  if (layer != NULL) {
+    const tg_layer_type* type = tg_layer_type_of(layer);
+    l->type = type->name;
+    if (type->describe) type->describe(layer, l->config, sizeof l->config);
+  }
+  return l;
+}
+
+/* Per scope in recording order: the parameters first read there, its activation,
+ * its last ReLU. Scopes with neither parameters nor a ReLU are dropped after. */
 static bool collect_layers(tg_analysis* a, const tg_tape* tape) {
   const int n_nodes = tg_tape_node_count(tape);
+  const tg_model* model = tg_model_of_tape(tape);
   a->layers = (tg_analysis_layer*)calloc(n_nodes > 0 ? (size_t)n_nodes : 1, sizeof *a->layers);
   if (a->layers == NULL) return false;
   for (int i = 0; i < n_nodes; ++i) {
     const tg_node* n = tg_tape_node(tape, i);
     if (n->scope == NULL || n->scope[0] == '\0') continue;
-    tg_analysis_layer* l = (tg_analysis_layer*)tg_analysis_find_layer(a, n->scope);
-    if (l == NULL && n->op == &tg_op_matmul && param_leaf(a, n->in[1], 2) >= 0) {
-      l = &a->layers[a->n_layers++];
-      snprintf(l->name, sizeof l->name, "%s", n->scope);
-      l->kernel_leaf = param_leaf(a, n->in[1], 2);
-      l->bias_leaf = -1;
-      l->matmul_node = i;
-      l->add_node = -1;
-      l->act_node = -1;
-      l->units = (int)n->in[1]->shape[1];
-      l->activation = "linear";
-      continue;
+    tg_analysis_layer* l = layer_for(a, n->scope, model);
+    for (int k = 0; k < n->n_in; ++k) {
+      const int leaf = tg_analysis_leaf_of(a, n->in[k]);
+      if (leaf < 0 || !a->leaves[leaf].is_param || a->leaves[leaf].first_node != i) continue;
+      bool seen = false;
+      for (int j = 0; j < l->n_params && !seen; ++j) seen = l->param_leaf[j] == leaf;
+      if (!seen && l->n_params < TG_ANALYSIS_MAX_PARAMS) l->param_leaf[l->n_params++] = leaf;
     }
-    if (l == NULL) continue;
-    if (n->op == &tg_op_add && l->bias_leaf < 0 && l->act_node < 0) {
-      for (int k = 0; k < 2 && l->bias_leaf < 0; ++k) {
-        int b = param_leaf(a, n->in[k], 1);
-        if (b >= 0 && n->in[k]->shape[0] == l->units) {
-          l->bias_leaf = b;
-          l->add_node = i;
-        }
-      }
-    } else if (is_activation(n->op) && l->act_node < 0) {
-      l->act_node = i;
-      l->activation = n->op->name;
-    }
+    if (is_activation(n->op) && strcmp(l->activation, "linear") == 0) l->activation = n->op->name;
+    if (is_relu_like(n->op)) l->act_node = i;
   }
-  for (int i = 0; i < a->n_layers; ++i) a->layers[i].hidden = i + 1 < a->n_layers;
+  /* Keep the layers worth a finding, in order. */
+  int kept = 0;
+  for (int i = 0; i < a->n_layers; ++i) {
+    tg_analysis_layer* l = &a->layers[i];
+    if (l->n_params == 0 && l->act_node < 0) continue;
+    l->kernel_leaf = l->n_params > 0 ? l->param_leaf[0] : -1;
+    l->bias_leaf = l->n_params > 1 ? l->param_leaf[1] : -1;
+    if (kept != i) a->layers[kept] = *l;
+    ++kept;
+  }
+  a->n_layers = kept;
   return true;
 }
 
@@ -160,25 +177,65 @@ static void find_dead_units(tg_analysis_layer* l, const tg_node* act) {
   }
 }
 
+/* The declared unit axes of l's parameters: fills ts/axes with the ones whose unit
+ * count matches the first one's; returns that count of units (0: none). */
+static int64_t unit_params(const tg_analysis* a, const tg_param_set* ps, tg_analysis_layer* l,
+                           const tg_tensor** ts, int* axes) {
+  int64_t units = 0;
+  l->unit_params = 0;
+  for (int k = 0; k < l->n_params; ++k) {
+    const tg_tensor* t = a->leaves[l->param_leaf[k]].tensor;
+    tg_param_info info;
+    if (tg_param_set_info(ps, tg_param_set_find_tensor(ps, t), &info) != TG_OK) continue;
+    if (info.unit_axis < 0 || info.unit_axis >= t->rank) continue;
+    const int64_t u = t->shape[info.unit_axis];
+    if (units == 0) units = u;
+    if (u != units) continue;
+    ts[l->unit_params] = t;
+    axes[l->unit_params] = info.unit_axis;
+    l->unit_params++;
+  }
+  return units;
+}
+
 static bool analyse_layers(tg_analysis* a, const tg_tape* tape) {
+  const tg_param_set* ps = tg_param_set_of_tape(tape);
+  int last_with_units = -1;
   for (int i = 0; i < a->n_layers; ++i) {
     tg_analysis_layer* l = &a->layers[i];
-    const size_t units = l->units > 0 ? (size_t)l->units : 1;
-    l->group = (int*)calloc(units, sizeof(int));
-    l->group_tol = (int*)calloc(units, sizeof(int));
+    const tg_tensor* ts[TG_ANALYSIS_MAX_PARAMS];
+    int axes[TG_ANALYSIS_MAX_PARAMS];
+    int64_t units = unit_params(a, ps, l, ts, axes);
+    const tg_node* act = l->act_node >= 0 ? tg_tape_node(tape, l->act_node) : NULL;
+    if (units == 0 && act != NULL && act->out->rank >= 1)
+      units = act->out->shape[act->out->rank - 1];
+    if (units > (int64_t)(1 << 30)) units = 0;
+    l->units = (int)units;
+    if (l->unit_params > 0) last_with_units = i;
+    const size_t cap = units > 0 ? (size_t)units : 1;
+    l->group = (int*)calloc(cap, sizeof(int));
+    l->group_tol = (int*)calloc(cap, sizeof(int));
     if (l->group == NULL || l->group_tol == NULL) return false;
-    const tg_tensor* kernel = a->leaves[l->kernel_leaf].tensor;
-    const tg_tensor* bias = l->bias_leaf >= 0 ? a->leaves[l->bias_leaf].tensor : NULL;
-    l->groups = tg_group_units(kernel, bias, 0.0f, l->group);
-    l->groups_tol = tg_group_units(kernel, bias, a->tolerance, l->group_tol);
-    l->symmetric = l->hidden && l->groups < l->units;
-    l->symmetric_tol = l->hidden && l->groups_tol < l->units;
-    l->dead_units = -1;
-    if (l->act_node >= 0 && tg_tape_node(tape, l->act_node)->op == &tg_op_relu) {
-      l->dead = (bool*)calloc(units, sizeof(bool));
-      if (l->dead == NULL) return false;
-      find_dead_units(l, tg_tape_node(tape, l->act_node));
+    if (l->unit_params > 0) {
+      l->groups = tg_group_units_along(ts, axes, l->unit_params, units, 0.0f, l->group);
+      l->groups_tol =
+          tg_group_units_along(ts, axes, l->unit_params, units, a->tolerance, l->group_tol);
+    } else { /* nothing declared to compare: every unit its own */
+      for (int64_t u = 0; u < units; ++u) l->group[u] = l->group_tol[u] = (int)u;
+      l->groups = l->groups_tol = (int)units;
     }
+    l->dead_units = -1;
+    if (act != NULL) {
+      l->dead = (bool*)calloc(cap, sizeof(bool));
+      if (l->dead == NULL) return false;
+      find_dead_units(l, act);
+    }
+  }
+  for (int i = 0; i < a->n_layers; ++i) {
+    tg_analysis_layer* l = &a->layers[i];
+    l->hidden = i < last_with_units;
+    l->symmetric = l->hidden && l->unit_params > 0 && l->groups < l->units;
+    l->symmetric_tol = l->hidden && l->unit_params > 0 && l->groups_tol < l->units;
   }
   return true;
 }

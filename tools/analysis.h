@@ -2,16 +2,25 @@
  * and gradient statistics, and per-layer symmetry, zero-gradient and dead-ReLU
  * findings. The DOT exporter draws it; the text and JSON reports print it.
  *
- * A layer is a tape scope (tg_tape_set_scope) that holds a matmul whose right operand
- * is a rank-2 parameter (the kernel, shape [in, units]); an add with a rank-1
- * parameter of shape [units] in the same scope is its bias, and the first one-input
- * op (relu, sigmoid, tanh, ...) in the scope its activation (the Dense recording
- * contract; dead units are looked for when it is a relu). Unit j
- * of a layer is kernel column j, bias entry j and the matching gradient entries;
+ * A layer is a tape scope (tg_tape_set_scope) holding parameters or a ReLU. What its
+ * parameters are comes from what was declared, never from the ops recorded: the
+ * tape's annotation (frontends/params.h: a model's parameter table, or a user's
+ * parameter set attached with tg_param_set_attach) says which axis of each parameter
+ * indexes the layer's units (1 for a Dense kernel [in, units], 0 for its bias, the
+ * output channels of a convolution), and the model, when a model recorded the tape,
+ * gives the layer's type and configuration ("Dense", "16 relu"). A parameter belongs
+ * to the scope of the first node that reads it. Unit j of a layer is slice j along
+ * the unit axis of every parameter that has one, with the matching gradient slices;
  * units are grouped when all of those are equal (exactly, and within `tolerance`).
- * Every layer but the last is "hidden": a hidden layer with fewer distinct groups than
- * units is symmetric (its units compute the same function and get the same gradient,
- * so they stay identical forever).
+ * Parameters without declarations take part in no grouping.
+ * A ReLU in the scope (a Dense layer's activation, or an Activation layer of its own)
+ * has its dead units counted over its output's last axis: a unit is dead when it is
+ * 0 on every sample of the batch. The first one-input op in the scope names the
+ * layer's activation ("linear" without one).
+ * Every layer with units but the last one on the tape is "hidden" (so is a layer
+ * without parameters that comes before it): a hidden layer with fewer distinct groups
+ * than units is symmetric (its units compute the same function and get the same
+ * gradient, so they stay identical forever).
  *
  * Ownership: tg_analysis_new returns a caller-owned object (free with
  * tg_analysis_free) that points into the tape's tensors: keep the tape and the
@@ -63,12 +72,19 @@ typedef struct tg_analysis_leaf {
   bool grad_all_zero; /* has a grad and every entry is exactly 0 */
 } tg_analysis_leaf;
 
+enum { TG_ANALYSIS_MAX_PARAMS = 8 };
+
 typedef struct tg_analysis_layer {
-  char name[TG_NAME_CAP];              /* the scope, e.g. "dense_1" */
-  const char* activation;              /* op name ("relu", "tanh", ...) or "linear" */
-  int kernel_leaf;                     /* index into leaves */
-  int bias_leaf;                       /* index into leaves, or -1 */
-  int matmul_node, add_node, act_node; /* node indices, -1 when absent */
+  char name[TG_NAME_CAP];                 /* the scope, e.g. "dense_1" */
+  const char* activation;                 /* op name ("relu", "tanh", ...) or "linear" */
+  const char* type;                       /* the layer's type ("Dense"), "" when unknown */
+  char config[64];                        /* its configuration ("16 relu"), "" when unknown */
+  int n_params;                           /* parameters first read in this scope */
+  int param_leaf[TG_ANALYSIS_MAX_PARAMS]; /* their leaves, in first-use order */
+  int unit_params;                        /* how many of them take part in the grouping */
+  int kernel_leaf;                        /* param_leaf[0], or -1 without parameters */
+  int bias_leaf;                          /* param_leaf[1], or -1 */
+  int matmul_node, add_node, act_node;    /* node indices, -1 when absent */
   int units;
   bool hidden;        /* not the last layer on the tape */
   int groups;         /* distinct units, exact comparison */
@@ -111,6 +127,11 @@ const tg_analysis_layer* tg_analysis_find_layer(const tg_analysis* a, const char
  * matches, so the result is deterministic. Writes group[units]; returns the number of
  * groups, or -1 on bad arguments (NULL kernel/group, rank != 2, bias shape != [units]). */
 int tg_group_units(const tg_tensor* kernel, const tg_tensor* bias, float tolerance, int* group);
+
+/* The general form: unit u of tensor k is its slice u along axes[k] (every tensor has
+ * `units` entries there). Returns the number of groups or -1 on bad arguments. */
+int tg_group_units_along(const tg_tensor* const* tensors, const int* axes, int n, int64_t units,
+                         float tolerance, int* group);
 
 #ifdef __cplusplus
 }

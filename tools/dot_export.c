@@ -5,8 +5,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "tools/analysis.h"
 #include "core/atomic_file.h"
+#include "frontends/model.h"
+#include "tools/analysis.h"
 #include "tools/internal/dot_parts.h"
 #include "tools/internal/format.h"
 
@@ -163,8 +164,30 @@ static void put_cluster_head(const dot_ctx* c, int k, const char* scope) {
   fputs("    label=<<B>", f);
   tg_put_html(f, scope);
   fputs("</B>", f);
-  if (l != NULL) {
-    fprintf(f, " (%s, %s)<BR/>", l->activation, l->hidden ? "hidden" : "output");
+  if (l != NULL && l->type[0] != '\0') {
+    /* The layer's configuration as its model declared it: "Dense 16 relu". */
+    fputs(" (", f);
+    tg_put_html(f, l->type);
+    if (l->config[0] != '\0') {
+      fputc(' ', f);
+      tg_put_html(f, l->config);
+    }
+    fprintf(f, ", %s)", l->hidden ? "hidden" : "output");
+  } else if (l != NULL) {
+    fprintf(f, " (%s, %s)", l->activation, l->hidden ? "hidden" : "output");
+  } else {
+    /* A layer without findings (a merge): its type, if a model declared it. */
+    const tg_layer* layer = tg_model_find_layer(tg_model_of_tape(c->tape), scope);
+    if (layer != NULL) {
+      fputs(" (", f);
+      tg_put_html(f, tg_layer_type_of(layer)->name);
+      fputc(')', f);
+    }
+  }
+  if (l != NULL && (l->n_params > 0 || l->dead_units > 0)) fputs("<BR/>", f);
+  if (l != NULL && l->n_params == 0) {
+    if (l->dead_units > 0) fprintf(f, "%d of %d units dead", l->dead_units, l->units);
+  } else if (l != NULL) {
     if (red) fprintf(f, "<FONT COLOR=\"%s\"><B>", kRed);
     fprintf(f, "%d units -&gt; %d distinct%s", l->units, l->groups, red ? " (symmetric)" : "");
     if (red) fputs("</B></FONT>", f);

@@ -8,7 +8,8 @@
 
 static bool in_some_layer(const tg_analysis* a, int leaf) {
   for (int i = 0; i < a->n_layers; ++i)
-    if (a->layers[i].kernel_leaf == leaf || a->layers[i].bias_leaf == leaf) return true;
+    for (int k = 0; k < a->layers[i].n_params; ++k)
+      if (a->layers[i].param_leaf[k] == leaf) return true;
   return false;
 }
 
@@ -28,6 +29,15 @@ static void text_param(FILE* f, const tg_analysis_leaf* l) {
 }
 
 static void text_layer(FILE* f, const tg_analysis* a, const tg_analysis_layer* l) {
+  if (l->n_params == 0) { /* an Activation layer: only its ReLU has something to say */
+    fprintf(f, "layer %s (%s%s%s, %s): no parameters\n", l->name, l->type[0] ? l->type : "",
+            l->type[0] ? " " : "", l->config[0] ? l->config : l->activation,
+            l->hidden ? "hidden" : "output");
+    if (l->dead_units >= 0)
+      fprintf(f, "  dead ReLU units (zero on all %lld samples): %d of %d\n",
+              (long long)l->batch_rows, l->dead_units, l->units);
+    return;
+  }
   fprintf(f, "layer %s (%s, %s): %d units -> %d distinct%s\n", l->name, l->activation,
           l->hidden ? "hidden" : "output", l->units, l->groups, l->symmetric ? " (symmetric)" : "");
   char num[TG_NUM_CAP];
@@ -42,8 +52,7 @@ static void text_layer(FILE* f, const tg_analysis* a, const tg_analysis_layer* l
   if (l->dead_units >= 0)
     fprintf(f, "  dead ReLU units (zero on all %lld samples): %d of %d\n", (long long)l->batch_rows,
             l->dead_units, l->units);
-  text_param(f, &a->leaves[l->kernel_leaf]);
-  if (l->bias_leaf >= 0) text_param(f, &a->leaves[l->bias_leaf]);
+  for (int k = 0; k < l->n_params; ++k) text_param(f, &a->leaves[l->param_leaf[k]]);
 }
 
 static void text_diagnosis(FILE* f, const tg_analysis* a) {
@@ -198,8 +207,15 @@ static void json_layer(FILE* f, const tg_analysis* a, const tg_analysis_layer* l
       }
     fputc(']', f);
   }
+  fputs(",\n     \"type\": ", f);
+  tg_put_json_string(f, l->type);
+  fputs(", \"config\": ", f);
+  tg_put_json_string(f, l->config);
   fputs(",\n     \"kernel\": ", f);
-  json_param(f, &a->leaves[l->kernel_leaf]);
+  if (l->kernel_leaf >= 0)
+    json_param(f, &a->leaves[l->kernel_leaf]);
+  else
+    fputs("null", f);
   fputs(",\n     \"bias\": ", f);
   if (l->bias_leaf >= 0)
     json_param(f, &a->leaves[l->bias_leaf]);

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "examples/seed_problem.h"
 #include "frontends/persist.h"
+#include "frontends/seed_problem.h"
 #include "tools/analysis.h"
 #include "tools/csv.h"
 #include "tools/dot_export.h"

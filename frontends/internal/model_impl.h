@@ -1,49 +1,88 @@
 /* frontends/internal/model_impl.h — the model's insides, shared by the files that
- * implement model.h (sequential.c, dense.c, training.c, fit.c, summary.c) and
- * persist.h (save.c, load.c). */
+ * implement model.h (sequential.c, graph.c, training.c, fit.c, summary.c) and
+ * persist.h (save.c, load.c).
+ *
+ * A model is a graph: symbols (symbolic tensors: the model's inputs and the output of
+ * every layer application) and nodes (one layer applied to some symbols, giving one
+ * new symbol). Nodes are appended in an order where every input already exists, so
+ * recording them in order is a topological walk. A layer may be applied more than
+ * once (shared weights): several nodes then point at it. */
 #ifndef TAPEGRAD_FRONTENDS_INTERNAL_MODEL_IMPL_H_
 #define TAPEGRAD_FRONTENDS_INTERNAL_MODEL_IMPL_H_
 
+#include <stdalign.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/rng.h"
 #include "core/tape.h"
+#include "frontends/internal/params_impl.h"
+#include "frontends/layer.h"
 #include "frontends/model.h"
 
-/* One Dense layer. Allocated on its own so tensor addresses never move: tapes and
- * callers keep pointers to them. */
-typedef struct tg_dense_layer {
-  char name[TG_NAME_CAP]; /* "dense_3" */
-  int64_t in, units;
-  tg_activation activation;
-  bool use_bias;
-  int64_t offset;                     /* of the kernel in the parameter block; bias follows */
-  tg_tensor kernel, bias;             /* views with gradients, for the training tape */
-  tg_tensor kernel_const, bias_const; /* same values, no gradient: inference tapes */
-} tg_dense_layer;
+enum { TG_MODEL_MAX_INPUTS = 16 };
+
+/* One layer; allocated on its own so its address never moves. */
+struct tg_layer {
+  const tg_layer_type* type;
+  char name[TG_NAME_CAP];
+  struct tg_model* model;
+  int index; /* in model->layers */
+  bool built;
+  int n_in;
+  tg_layer_shape in[TG_LAYER_MAX_INPUTS];
+  tg_layer_shape out;
+  int n_params;
+  int param[TG_LAYER_MAX_PARAMS]; /* indices into the model's parameter set */
+  int uses;                       /* nodes that apply it */
+  alignas(max_align_t) unsigned char config[TG_LAYER_CONFIG_CAP];
+};
+
+typedef struct tg_symbol {
+  int node;  /* producing node, or -1 for a model input */
+  int input; /* which model input (node == -1) */
+  tg_layer_shape shape;
+} tg_symbol;
+
+typedef struct tg_model_node {
+  tg_layer* layer;
+  int n_in;
+  int in[TG_LAYER_MAX_INPUTS]; /* symbol ids */
+  int out;                     /* symbol id */
+  bool needed;                 /* on a path to the output (recorded) */
+} tg_model_node;
 
 /* A tape recorded for one batch size, replayed while the size stays the same. */
 typedef struct tg_tape_slot {
   tg_tape* tape;
-  int64_t rows;    /* batch size recorded; 0: nothing usable */
-  tg_tensor* x;    /* [rows, input_dim] input leaf */
-  tg_tensor* y;    /* [rows, output_dim] target leaf (NULL for predict) */
-  tg_tensor* out;  /* model output */
-  tg_tensor* loss; /* NULL for predict */
+  int64_t rows;                      /* batch size recorded; 0: nothing usable */
+  bool training;                     /* the layers' mode it was recorded in */
+  tg_tensor* x[TG_MODEL_MAX_INPUTS]; /* [rows, ...input shape] input leaves */
+  tg_tensor* y;                      /* [rows, ...output shape] target leaf (NULL for predict) */
+  tg_tensor* out;                    /* model output */
+  tg_tensor* loss;                   /* NULL for predict */
 } tg_tape_slot;
 
 struct tg_model {
   const tg_allocator* alloc;
-  int64_t input_dim;
+  bool functional; /* built with tg_functional_new (else Sequential) */
   int threads;
-  tg_rng init_rng;    /* every initializer, in layer order */
-  tg_rng shuffle_rng; /* fit's shuffling, independent of the layers */
-  tg_dense_layer** layers;
+  tg_param_set params; /* every parameter; its rng drives every initializer */
+  tg_rng shuffle_rng;  /* fit's shuffling, independent of the layers */
+  tg_rng layer_rng;    /* what layers draw while recording (dropout) */
+  tg_layer** layers;
   int n_layers, cap_layers;
-  float* values; /* n_params floats: every parameter */
-  float* grads;  /* n_params floats: every gradient */
-  int64_t n_params;
+  tg_symbol* syms;
+  int n_syms, cap_syms;
+  tg_model_node* nodes;
+  int n_nodes, cap_nodes;
+  int inputs[TG_MODEL_MAX_INPUTS]; /* symbol ids of the model's inputs, in order */
+  int n_inputs;
+  int output;          /* symbol id of the output; -1 before there is one */
+  tg_tensor** rec;     /* per symbol while recording */
+  tg_loss_terms terms; /* penalties the layers add while recording a loss */
+  int cap_rec;
   bool compiled;
   tg_loss loss;
   tg_optimizer* optimizer;
@@ -51,7 +90,8 @@ struct tg_model {
   const tg_tape* last_train; /* what tg_model_tape returns */
   float* scratch;            /* fit's batch buffers and row order, grow-only */
   size_t scratch_bytes;
-  tg_error error; /* last failing call */
+  tg_annotation note; /* what the model's tapes carry for tools */
+  tg_error error;     /* last failing call */
 };
 
 /* Records `code` and a message as the model's last error; returns code. */
@@ -61,13 +101,34 @@ tg_status tg_model_fail(tg_model* m, tg_status code, const char* fmt, ...)
 #endif
     ;
 
-/* Records the model's forward pass on t from x (scopes "dense_i", reset to "" after).
- * `trainable` picks the parameter views with gradients. NULL on a tape error. */
-tg_tensor* tg_model_record_forward(tg_model* m, tg_tape* t, tg_tensor* x, bool trainable);
+/* A new model (Sequential or functional) with no inputs yet. */
+tg_model* tg_model_new_empty(const tg_model_options* options, bool functional, const char* fn,
+                             tg_error* err);
 
-/* Points every view of every layer (kernel, bias and their _const twins) at the
- * current blocks, with the layer's shapes and names. Layers must have valid shapes. */
-void tg_model_bind_views(tg_model* m);
+/* Adds a model input of per-sample shape `s`; its symbol id or -1 (error on m). */
+int tg_model_add_input(tg_model* m, const char* fn, const tg_layer_shape* s);
+
+/* Creates a layer (not built until applied); NULL with the error on m. */
+tg_layer* tg_model_make_layer(tg_model* m, const char* fn, const tg_layer_type* type,
+                              const void* config, const char* name);
+
+/* Sequential: appends a layer of `type` applied to the previous output (errors start
+ * with fn). The convenience constructors in each layer's file use it. */
+tg_status tg_model_sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
+                                  const void* config);
+
+/* Applies l to symbols in[0..n): builds it on first use; returns the output symbol
+ * or -1 with the error on m. A layer that fails to build is removed again. */
+int tg_model_apply(tg_model* m, const char* fn, tg_layer* l, const int* in, int n);
+
+/* Records the model's forward pass on t from the input leaves x[0..n_inputs) (scope
+ * = each layer's name around its ops, "" after). NULL on a tape error. */
+tg_tensor* tg_model_record_forward(tg_model* m, tg_tape* t, tg_tensor* const* x,
+                                   const tg_layer_ctx* ctx);
+
+/* Per-sample shapes of input k and of the output; elements per row. */
+const tg_layer_shape* tg_model_input_shape(const tg_model* m, int k);
+const tg_layer_shape* tg_model_output_shape(const tg_model* m);
 
 /* Forgets every recorded tape (parameters moved or the loss changed). */
 void tg_model_invalidate_tapes(tg_model* m);
@@ -76,17 +137,20 @@ void tg_model_invalidate_tapes(tg_model* m);
 void* tg_model_scratch(tg_model* m, size_t bytes);
 
 /* Checks a batch against the model for function `fn`: m compiled (if needs_loss),
- * at least one layer, n >= 1, x (and y when needed) non-NULL. */
-tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* x, int64_t n,
-                               const float* y, bool needs_y, bool needs_loss);
+ * an output, n >= 1, x (and y when needed) non-NULL. */
+tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* const* x, int n_x,
+                               int64_t n, const float* y, bool needs_y, bool needs_loss);
 
 /* One training step on rows x, y (n rows): forward, loss, backward, and the
  * optimizer update when `update`. Checks nothing (callers do). */
-tg_status tg_model_step(tg_model* m, const char* fn, const float* x, int64_t n, const float* y,
-                        bool update, float* loss);
+tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                        const float* y, bool update, float* loss);
+/* The same with the layers' mode chosen (tg_model_step trains in training mode). */
+tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, bool update, bool training, float* loss);
 
 /* Loss on rows without gradients (the evaluation tape). Checks nothing. */
-tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* x, int64_t n, const float* y,
-                             float* loss);
+tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, float* loss);
 
 #endif /* TAPEGRAD_FRONTENDS_INTERNAL_MODEL_IMPL_H_ */

@@ -1,4 +1,4 @@
-/* examples/seed_problem.h — the seed story's data and model, shared by the seed
+/* frontends/seed_problem.h — the seed story's data and model, shared by the seed
  * example, the tests and the tools.
  *
  * Data: 10 samples, x[i] = i/10, y[i] = [0.1, 0.01 i]. Model: Dense(16, relu) ->
@@ -13,8 +13,8 @@
  *   tg_model* m = tg_seed_model_new(&zero, 0, NULL, &err);   // every weight 0
  *   tg_model_train_on_batch(m, x, TG_SEED_ROWS, y, &loss);
  */
-#ifndef TAPEGRAD_EXAMPLES_SEED_PROBLEM_H_
-#define TAPEGRAD_EXAMPLES_SEED_PROBLEM_H_
+#ifndef TAPEGRAD_FRONTENDS_SEED_PROBLEM_H_
+#define TAPEGRAD_FRONTENDS_SEED_PROBLEM_H_
 
 #include <stdint.h>
 
@@ -39,4 +39,4 @@ tg_model* tg_seed_model_new(const tg_initializer* init, uint64_t seed, const tg_
 }
 #endif
 
-#endif /* TAPEGRAD_EXAMPLES_SEED_PROBLEM_H_ */
+#endif /* TAPEGRAD_FRONTENDS_SEED_PROBLEM_H_ */

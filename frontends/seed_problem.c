@@ -1,5 +1,5 @@
-/* examples/seed_problem.c — the seed story's data and model (see seed_problem.h). */
-#include "examples/seed_problem.h"
+/* frontends/seed_problem.c — the seed story's data and model (see seed_problem.h). */
+#include "frontends/seed_problem.h"
 
 #include <stdio.h>
 
