@@ -1,7 +1,9 @@
 /* tools/report.c — the analysis as text and as JSON. */
 #include "tools/report.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <string.h>
 
 #include "core/atomic_file.h"
 #include "tools/internal/format.h"
@@ -101,6 +103,15 @@ static void text_diagnosis(FILE* f, const tg_analysis* a) {
   }
 }
 
+/* Flushes f and reports a write error (a full disk shows only here, at the flush)
+ * with its reason. */
+static tg_status finish_stream(const char* fn, FILE* f, tg_error* err) {
+  errno = 0;
+  if (fflush(f) == 0 && !ferror(f)) return TG_OK;
+  return tg_error_set(err, TG_ERR_IO, "%s: writing the report failed: %s", fn,
+                      strerror(errno != 0 ? errno : EIO));
+}
+
 tg_status tg_report_write_text(const tg_analysis* a, FILE* f, tg_error* err) {
   if (a == NULL || f == NULL)
     return tg_error_set(err, TG_ERR_NULL_ARG, "tg_report_write_text: %s is NULL",
@@ -123,7 +134,7 @@ tg_status tg_report_write_text(const tg_analysis* a, FILE* f, tg_error* err) {
   }
   fputc('\n', f);
   text_diagnosis(f, a);
-  return ferror(f) ? tg_error_set(err, TG_ERR_IO, "tg_report_write_text: writing failed") : TG_OK;
+  return finish_stream("tg_report_write_text", f, err);
 }
 
 static void json_stats(FILE* f, const tg_stats* s) {
@@ -262,7 +273,7 @@ tg_status tg_report_write_json(const tg_analysis* a, FILE* f, tg_error* err) {
       first = false;
     }
   fputs("]}\n}\n", f);
-  return ferror(f) ? tg_error_set(err, TG_ERR_IO, "tg_report_write_json: writing failed") : TG_OK;
+  return finish_stream("tg_report_write_json", f, err);
 }
 
 typedef struct report_job {
@@ -272,8 +283,14 @@ typedef struct report_job {
 
 static tg_status write_job(void* ctx, FILE* f, tg_error* err) {
   const report_job* job = (const report_job*)ctx;
-  return job->format == TG_REPORT_JSON ? tg_report_write_json(job->a, f, err)
-                                       : tg_report_write_text(job->a, f, err);
+  tg_error local = {0};
+  const tg_status s = job->format == TG_REPORT_JSON ? tg_report_write_json(job->a, f, &local)
+                                                    : tg_report_write_text(job->a, f, &local);
+  /* A write error stays on the stream, where the file writer reports it with the
+   * path; anything else is the writer's own. */
+  if (s == TG_ERR_IO) return TG_OK;
+  if (s != TG_OK) return tg_error_set(err, s, "%s", local.message);
+  return TG_OK;
 }
 
 tg_status tg_report_save(const tg_analysis* a, tg_report_format format, const char* path,
