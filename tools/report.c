@@ -2,6 +2,7 @@
 #include "tools/report.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdbool.h>
 #include <string.h>
 
@@ -25,7 +26,6 @@ static void text_param(FILE* f, const tg_analysis_leaf* l) {
   fputs(" | grad ", f);
   tg_put_stats(f, &l->grad);
   fprintf(f, " | zero grads %lld/%lld", (long long)l->grad.zeros, (long long)l->grad.count);
-  if (l->grad.nonfinite > 0) fprintf(f, " | %lld non-finite", (long long)l->grad.nonfinite);
   fputs(l->grad_all_zero ? " (exactly zero)\n" : "\n", f);
 }
 
@@ -56,11 +56,34 @@ static void text_diagnosis(FILE* f, const tg_analysis* a) {
     dead += a->layers[i].dead_units > 0;
   }
   for (int i = 0; i < a->n_leaves; ++i) zero += a->leaves[i].is_param && a->leaves[i].grad_all_zero;
-  if (symmetric + nearly + zero + dead == 0) {
+  int non_finite = 0;
+  for (int i = 0; i < a->n_leaves; ++i)
+    non_finite += a->leaves[i].value.nonfinite > 0 || a->leaves[i].grad.nonfinite > 0;
+  const bool loss_bad = a->loss != NULL && !isfinite(a->loss->data[0]);
+  if (non_finite > 0 || loss_bad) {
+    /* Said first: NaN turns everything after it into noise (zero gradients, dead
+     * units), so the other findings cannot be trusted. */
+    fputs("diagnosis:\n  non-finite values (the model diverged or got bad input):", f);
+    if (loss_bad) fputs(" the loss", f);
+    for (int i = 0; i < a->n_leaves; ++i) {
+      const tg_analysis_leaf* l = &a->leaves[i];
+      if (l->value.nonfinite > 0)
+        fprintf(f, " %s (%lld of %lld values)", l->label, (long long)l->value.nonfinite,
+                (long long)l->value.count);
+      if (l->grad.nonfinite > 0)
+        fprintf(f, " %s gradient (%lld of %lld)", l->label, (long long)l->grad.nonfinite,
+                (long long)l->grad.count);
+    }
+    fputs(
+        "\n    other findings below may be caused by them; check the inputs and lower the"
+        " learning rate\n",
+        f);
+    if (symmetric + nearly + zero + dead == 0) return;
+  } else if (symmetric + nearly + zero + dead == 0) {
     fputs("diagnosis: no symmetric layer, no exactly-zero gradient, no dead ReLU unit\n", f);
     return;
   }
-  fputs("diagnosis:\n", f);
+  if (non_finite == 0 && !loss_bad) fputs("diagnosis:\n", f);
   if (symmetric > 0) {
     fputs("  symmetric layers:", f);
     for (int i = 0; i < a->n_layers; ++i)
@@ -137,18 +160,25 @@ tg_status tg_report_write_text(const tg_analysis* a, FILE* f, tg_error* err) {
   return finish_stream("tg_report_write_text", f, err);
 }
 
+/* min/max/mean/l2 cover the finite entries; null when there is none. */
 static void json_stats(FILE* f, const tg_stats* s) {
   fprintf(f,
           "{\"count\": %lld, \"zeros\": %lld, \"nonfinite\": %lld, \"min\": ", (long long)s->count,
           (long long)s->zeros, (long long)s->nonfinite);
-  tg_put_json_num(f, s->min);
-  fputs(", \"max\": ", f);
-  tg_put_json_num(f, s->max);
-  fputs(", \"mean\": ", f);
-  tg_put_json_num(f, s->mean);
-  fputs(", \"l2\": ", f);
-  tg_put_json_num(f, s->l2);
-  fputc('}', f);
+  const bool none = s->count > 0 && s->nonfinite == s->count;
+  if (none) {
+    fputs("null, \"max\": null, \"mean\": null, \"l2\": null", f);
+  } else {
+    tg_put_json_num(f, s->min);
+    fputs(", \"max\": ", f);
+    tg_put_json_num(f, s->max);
+    fputs(", \"mean\": ", f);
+    tg_put_json_num(f, s->mean);
+    fputs(", \"l2\": ", f);
+    tg_put_json_num(f, s->l2);
+  }
+  fprintf(f, ", \"nan\": %lld, \"inf\": %lld}", (long long)s->nans,
+          (long long)(s->nonfinite - s->nans));
 }
 
 static void json_param(FILE* f, const tg_analysis_leaf* l) {
