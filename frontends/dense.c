@@ -1,6 +1,7 @@
 /* frontends/dense.c — the Dense layer: adding one to a model (parameters in the
  * model's contiguous block, initialised from the model's seed) and recording it on a
  * tape as matmul -> add -> activation under the layer's scope. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,6 +85,12 @@ static bool grow_layers(tg_model* m) {
   return true;
 }
 
+static int64_t count_non_finite(const float* v, int64_t n) {
+  int64_t bad = 0;
+  for (int64_t i = 0; i < n; ++i) bad += !isfinite(v[i]);
+  return bad;
+}
+
 /* Moves the parameter blocks to new ones with `extra` more floats (values kept,
  * gradients zeroed). */
 static bool grow_blocks(tg_model* m, int64_t extra) {
@@ -129,10 +136,27 @@ tg_status tg_model_add_dense(tg_model* m, tg_dense_options o) {
 
   /* Keras' defaults: glorot_uniform kernel, zeros bias. */
   tg_initializer bias_init = o.bias_init.kind == TG_INIT_DEFAULT ? tg_init_zeros() : o.bias_init;
+  const tg_rng before = m->init_rng;
   tg_initializer_fill(&o.kernel_init, l->kernel.data, l->kernel.size, in, o.units, &m->init_rng,
                       NULL);
   if (l->use_bias)
     tg_initializer_fill(&bias_init, l->bias.data, l->bias.size, in, o.units, &m->init_rng, NULL);
+  /* An initializer whose scale overflows float (a constant of inf, a normal with a
+   * huge stddev) would make every step NaN: refuse the layer, as if never added. */
+  const int64_t bad_kernel = count_non_finite(l->kernel.data, l->kernel.size);
+  const int64_t bad_bias = l->use_bias ? count_non_finite(l->bias.data, l->bias.size) : 0;
+  if (bad_kernel + bad_bias > 0) {
+    const bool kernel = bad_kernel > 0;
+    m->n_layers--;
+    m->n_params -= n_new;
+    m->init_rng = before;
+    m->alloc->free(m->alloc->ctx, l);
+    tg_model_bind_views(m);
+    return tg_model_fail(
+        m, TG_ERR_ARG, "%s: the %s initializer (%s) produced %lld non-finite values of %lld", fn,
+        kernel ? "kernel" : "bias", tg_init_kind_name(kernel ? o.kernel_init.kind : bias_init.kind),
+        (long long)(kernel ? bad_kernel : bad_bias), (long long)(kernel ? in * o.units : o.units));
+  }
   return TG_OK;
 }
 

@@ -114,6 +114,11 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* x, int64_t n, 
   return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, err.message);
 }
 
+tg_status tg_model_prepare_rows(tg_model* m, const char* fn, bool train, const float* x, int64_t n,
+                                const float* y) {
+  return run_slot(m, fn, train ? &m->train : &m->eval, x, n, y, train);
+}
+
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* x, int64_t n, const float* y,
                              float* loss) {
   tg_status st = run_slot(m, fn, &m->eval, x, n, y, false);
