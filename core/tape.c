@@ -75,6 +75,7 @@ tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...) {
 }
 
 float* tg_tape_alloc_floats(tg_tape* t, int64_t n) {
+  if (t == NULL) return NULL;
   int64_t checked = 0;
   int64_t shape[1] = {n};
   if (!tg_shape_numel(1, shape, &checked)) {
