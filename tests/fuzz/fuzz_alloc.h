@@ -33,13 +33,12 @@ static tg_allocator fuzz_allocator(fuzz_budget* b, size_t input_size) {
   return a;
 }
 
-#define FUZZ_CHECK(cond)                                                 \
-  do {                                                                   \
-    if (!(cond)) {                                                       \
-      fprintf(stderr, "fuzz: %s:%d: invariant failed: %s\n", __FILE__, \
-              __LINE__, #cond);                                          \
-      abort();                                                           \
-    }                                                                    \
+#define FUZZ_CHECK(cond)                                                                 \
+  do {                                                                                   \
+    if (!(cond)) {                                                                       \
+      fprintf(stderr, "fuzz: %s:%d: invariant failed: %s\n", __FILE__, __LINE__, #cond); \
+      abort();                                                                           \
+    }                                                                                    \
   } while (0)
 
 #endif /* TAPEGRAD_TESTS_FUZZ_FUZZ_ALLOC_H_ */

@@ -24,9 +24,9 @@ static tg_model* build(int64_t in, const int64_t* units, const tg_activation* ac
   tg_error err = {0};
   tg_model* m = tg_sequential_new(&(tg_model_options){.input_dim = in, .seed = 5}, &err);
   for (int i = 0; m && i < n; ++i)
-    tg_model_add_dense(m, (tg_dense_options){.units = units[i],
-                                             .activation = act[i],
-                                             .no_bias = no_bias_last && i == n - 1});
+    tg_model_add_dense(
+        m, (tg_dense_options){
+               .units = units[i], .activation = act[i], .no_bias = no_bias_last && i == n - 1});
   return m;
 }
 
@@ -52,13 +52,17 @@ int main(int argc, char** argv) {
     tg_activation last;
   } cases[] = {
       {"adam_mse", {.kind = TG_LOSS_MSE}, {.kind = TG_OPT_ADAM}, TG_ACT_LINEAR},
-      {"adam_amsgrad_mae", {.kind = TG_LOSS_MAE}, {.kind = TG_OPT_ADAM, .amsgrad = true},
+      {"adam_amsgrad_mae",
+       {.kind = TG_LOSS_MAE},
+       {.kind = TG_OPT_ADAM, .amsgrad = true},
        TG_ACT_TANH},
       {"sgd_nesterov_bce",
        {.kind = TG_LOSS_BINARY_CROSSENTROPY},
        {.kind = TG_OPT_SGD, .momentum = 0.9f, .nesterov = true, .decay = 0.01f},
        TG_ACT_SIGMOID},
-      {"rmsprop_cce", {.kind = TG_LOSS_CATEGORICAL_CROSSENTROPY}, {.kind = TG_OPT_RMSPROP},
+      {"rmsprop_cce",
+       {.kind = TG_LOSS_CATEGORICAL_CROSSENTROPY},
+       {.kind = TG_OPT_RMSPROP},
        TG_ACT_SOFTMAX},
       {"sgd_logits_bce",
        {.kind = TG_LOSS_BINARY_CROSSENTROPY, .from_logits = true},
