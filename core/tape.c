@@ -1,6 +1,7 @@
 /* core/tape.c — recording, replay and reverse-mode differentiation. */
 #include "core/tape.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +25,7 @@ struct tg_tape {
   int n_fusions;
   const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
   uint32_t epoch;         /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
+  bool check_finite;      /* tg_tape_set_check_finite */
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
@@ -74,6 +76,7 @@ tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...) {
 }
 
 float* tg_tape_alloc_floats(tg_tape* t, int64_t n) {
+  if (t == NULL) return NULL;
   int64_t checked = 0;
   int64_t shape[1] = {n};
   if (!tg_shape_numel(1, shape, &checked)) {
@@ -216,6 +219,51 @@ static bool own_grad(tg_tape* t, tg_tensor* x) {
   if (own == NULL) return false;
   x->grad = own;
   return true;
+}
+
+/* The first non-finite value of n floats: its index, or -1. */
+static int64_t first_non_finite(const float* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!isfinite(v[i])) return i;
+  return -1;
+}
+
+static const char* non_finite_name(float v) { return isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf"; }
+
+/* With check_finite on: fails the tape when node n's output (after its forward) or
+ * the gradient of one of its inputs (after its backward) holds a non-finite value,
+ * naming the op, the node and its scope. Returns whether all is finite. */
+static bool check_node(tg_tape* t, const tg_node* n, bool backward) {
+  char where[TG_NAME_CAP + 64], s[TG_SHAPE_STR_CAP];
+  if (n->scope[0] != '\0')
+    snprintf(where, sizeof where, "node %d, scope %s", n->index, n->scope);
+  else
+    snprintf(where, sizeof where, "node %d", n->index);
+  if (!backward) {
+    const tg_tensor* y = n->out;
+    if (y->dtype != TG_FLOAT32 || (n->op->flags & TG_OP_VIEW)) return true;
+    const int64_t i = first_non_finite(y->data, y->size);
+    if (i < 0) return true;
+    tg_tape_fail(t, TG_ERR_ARG, "%s (%s): produced %s at element %lld of %s", n->op->name, where,
+                 non_finite_name(y->data[i]), (long long)i, tg_tensor_shape_str(y, s, sizeof s));
+    return false;
+  }
+  for (int k = 0; k < n->n_in; ++k) {
+    const tg_tensor* x = n->in[k];
+    if (x->grad == NULL) continue;
+    const int64_t i = first_non_finite(x->grad, x->size);
+    if (i < 0) continue;
+    tg_tape_fail(t, TG_ERR_ARG,
+                 "%s backward (%s): produced %s in the gradient of input %d at element %lld of %s",
+                 n->op->name, where, non_finite_name(x->grad[i]), k + 1, (long long)i,
+                 tg_tensor_shape_str(x, s, sizeof s));
+    return false;
+  }
+  return true;
+}
+
+void tg_tape_set_check_finite(tg_tape* t, bool on) {
+  if (t) t->check_finite = on;
 }
 
 /* Checks the inputs' count, NULLs and element types; records the error if any. */
@@ -364,6 +412,7 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   t->n_nodes++;
   if (op->forward) op->forward(&t->nodes[t->n_nodes - 1]);
   if (t->error.code != TG_OK) return NULL; /* the forward found bad data */
+  if (t->check_finite && !check_node(t, &t->nodes[t->n_nodes - 1], false)) return NULL;
   return y;
 }
 
@@ -379,7 +428,8 @@ tg_status tg_tape_forward(tg_tape* t) {
   if (t->error.code != TG_OK) return t->error.code;
   for (int i = 0; i < t->n_nodes; ++i) {
     tg_node* n = &t->nodes[i];
-    if (t->n_fusions > 0 && i + 1 < t->n_nodes) {
+    /* The sentinel runs node by node (a fused pair would hide which one it was). */
+    if (t->n_fusions > 0 && i + 1 < t->n_nodes && !t->check_finite) {
       const tg_op_fusion* f = fusion_of(t, n, n + 1);
       if (f && f->forward && f->forward(n, n + 1)) {
         ++i; /* both nodes done in one pass */
@@ -388,6 +438,7 @@ tg_status tg_tape_forward(tg_tape* t) {
     }
     if (n->op->forward) n->op->forward(n);
     if (t->error.code != TG_OK) return t->error.code; /* bad data (an index out of range) */
+    if (t->check_finite && !check_node(t, n, false)) return t->error.code;
   }
   return TG_OK;
 }
@@ -435,7 +486,7 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
   for (int i = last; i >= 0; --i) {
     tg_node* n = &t->nodes[i];
     if (!runs_backward(n)) continue;
-    if (t->n_fusions > 0 && i > 0 && runs_backward(n - 1)) {
+    if (t->n_fusions > 0 && i > 0 && runs_backward(n - 1) && !t->check_finite) {
       const tg_op_fusion* f = fusion_of(t, n - 1, n);
       if (f && f->backward && f->backward(n - 1, n)) {
         --i; /* n's and its predecessor's backward done in one pass */
@@ -443,6 +494,7 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
       }
     }
     n->op->backward(n);
+    if (t->check_finite && !check_node(t, n, true)) return t->error.code;
   }
   t->loss = loss;
   return TG_OK;

@@ -126,6 +126,16 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
  * tg_tape_backward) may run as one pass. Results are identical either way. */
 void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count);
 
+/* NaN sentinel (for tests and debugging a diverging model): when on, recording and
+ * replay check every node's output after its forward, and backward checks the
+ * gradients of a node's inputs after its VJP; the first non-finite value stops the
+ * call with TG_ERR_ARG recorded, e.g.
+ *   "relu (node 3, scope dense_1): produced NaN at element 5 of [10x16]"
+ *   "mul backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
+ * Replay then runs node by node (no fusions; same results). Off by default: one
+ * branch per node. */
+void tg_tape_set_check_finite(tg_tape* t, bool on);
+
 /* Read-only introspection for tools and tests. Nodes are in recording order. */
 int tg_tape_node_count(const tg_tape* t);
 const tg_node* tg_tape_node(const tg_tape* t, int index); /* NULL if out of range */

@@ -14,9 +14,11 @@ static double now_seconds(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Keras' Progbar number format: 4 decimals, or scientific once the value is small. */
+/* Keras' Progbar number format: 4 decimals, or scientific once the value is small;
+ * scientific too once it is large (a diverging loss of 1e38 would otherwise print
+ * 39 digits). */
 static void print_value(FILE* out, const char* name, double v) {
-  fprintf(out, fabs(v) > 1e-3 ? " - %s: %.4f" : " - %s: %.4e", name, v);
+  fprintf(out, fabs(v) > 1e-3 && fabs(v) < 1e5 ? " - %s: %.4f" : " - %s: %.4e", name, v);
 }
 
 static void print_epoch_end(FILE* out, int verbose, int64_t rows, double seconds, double loss,
@@ -88,6 +90,18 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
   float* by = bx + batch * in;
   for (int64_t i = 0; i < n_train; ++i) order[i] = i;
 
+  /* Every tape the epochs use, recorded before the first step (the last, smaller
+   * batch, then the full one the first step replays, and the validation rows): out
+   * of memory then fails here and leaves the model, its optimizer and the history
+   * as they were, instead of after an epoch of updates. */
+  const int64_t last = n_train % batch;
+  const float* vx = x + n_train * in;
+  if (last != 0 && (st = tg_model_prepare_rows(m, fn, true, &x, last, y)) != TG_OK) return st;
+  if ((st = tg_model_prepare_rows(m, fn, true, &x, batch, y)) != TG_OK) return st;
+  if (n_val > 0 &&
+      (st = tg_model_prepare_rows(m, fn, false, &vx, n_val, y + n_train * out_w)) != TG_OK)
+    return st;
+
   for (int e = 0; e < epochs; ++e) {
     const double start = now_seconds();
     if (out) fprintf(out, "Epoch %d/%d\n", e + 1, epochs);
@@ -111,7 +125,6 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
     }
     const double epoch_loss = loss_sum / (double)n_train;
     float val_loss = NAN;
-    const float* vx = x + n_train * in;
     if (n_val > 0 &&
         (st = tg_model_eval_rows(m, fn, &vx, n_val, y + n_train * out_w, &val_loss)) != TG_OK)
       return st;

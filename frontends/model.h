@@ -295,7 +295,8 @@ tg_status tg_model_fit_tensors(tg_model* m, const tg_tensor* x, const tg_tensor*
                                const tg_fit_options* options);
 
 /* Keras-like summary table (layers, output shapes, parameter counts, totals). The
- * _str form writes at most cap bytes (NUL-terminated) and returns the full length. */
+ * _str form writes at most cap bytes (NUL-terminated) and returns the full length.
+ * tg_model_summary flushes `out`: TG_ERR_IO when the stream reports a write error. */
 tg_status tg_model_summary(const tg_model* m, FILE* out);
 size_t tg_model_summary_str(const tg_model* m, char* buf, size_t cap);
 

@@ -190,5 +190,6 @@ tg_status tg_model_summary(const tg_model* m, FILE* out) {
     fputs(big, out);
     m->alloc->free(m->alloc->ctx, big);
   }
-  return ferror(out) ? TG_ERR_IO : TG_OK;
+  /* A full disk shows only at the flush. */
+  return fflush(out) != 0 || ferror(out) ? TG_ERR_IO : TG_OK;
 }

@@ -158,6 +158,17 @@ tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x,
   return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, err.message);
 }
 
+tg_status tg_model_prepare_rows(tg_model* m, const char* fn, bool train, const float* const* x,
+                                int64_t n, const float* y) {
+  /* Preparing must not move the layers' random stream (dropout draws a mask on every
+   * forward), or a prepared fit would differ from one that found its tapes ready. */
+  const tg_rng saved = m->layer_rng;
+  const tg_layer_ctx ctx = {.training = train, .grads = train, .rng = &m->layer_rng};
+  tg_status st = run_slot(m, fn, train ? &m->train : &m->eval, x, n, y, &ctx);
+  m->layer_rng = saved;
+  return st;
+}
+
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
                              const float* y, float* loss) {
   const tg_layer_ctx ctx = {.training = false, .grads = false, .rng = &m->layer_rng};

@@ -128,6 +128,20 @@ TEST(TgdotCsvTest, ReadsInputsThenTargetsSkippingCommentsAndBlankLines) {
   tg_csv_data_free(nullptr);
 }
 
+// Subnormal values are finite floats (strtof flags them with ERANGE all the same),
+// and a value below the smallest subnormal reads as 0, as float32 stores it.
+TEST(TgdotCsvTest, SubnormalAndUnderflowingValuesAreNumbers) {
+  const std::string path = WriteTemp("subnormal.csv", "1e-39, 1e-45, 1e-50\n");
+  tg_csv_data d;
+  tg_error err = {};
+  ASSERT_EQ(tg_csv_read(path.c_str(), 1, 2, &d, &err), TG_OK) << err.message;
+  EXPECT_EQ(d.x[0], 1e-39f);
+  EXPECT_GT(d.x[0], 0.0f);
+  EXPECT_EQ(d.y[0], 1e-45f);  // the smallest subnormal
+  EXPECT_EQ(d.y[1], 0.0f);
+  tg_csv_data_free(&d);
+}
+
 TEST(TgdotCsvTest, ErrorsCarryLineAndColumn) {
   struct Case {
     const char* text;
@@ -135,11 +149,12 @@ TEST(TgdotCsvTest, ErrorsCarryLineAndColumn) {
     const char* where_and_what;
   } cases[] = {
       {"0.0, 0.1, 0.0\n0.1, abc, 0.01\n", TG_ERR_PARSE, ":2:6: expected a number, got 'abc'"},
-      {"0.1, 0.2\n", TG_ERR_PARSE, ":1:9: expected 3 columns (1 inputs then 2 targets), got 2"},
-      {"0,1,2,3\n", TG_ERR_PARSE, ":1:7: expected 3 columns (1 inputs then 2 targets), got more"},
+      {"0.1, 0.2\n", TG_ERR_PARSE, ":1:9: expected 3 columns (1 input then 2 targets), got 2"},
+      {"0,1,2,3\n", TG_ERR_PARSE, ":1:7: expected 3 columns (1 input then 2 targets), got more"},
       {"0,1,\n", TG_ERR_PARSE, ":1:5: expected a number, got ''"},
       {"0,1,2x\n", TG_ERR_PARSE, ":1:5: expected a number, got '2x'"},
       {"0,inf,2\n", TG_ERR_PARSE, ":1:3: 'inf' is not a finite float"},
+      {"0,1e39,2\n", TG_ERR_PARSE, ":1:3: '1e39' is not a finite float"},
       {"# only a comment\n\n", TG_ERR_PARSE, ": no data rows"},
   };
   int i = 0;
@@ -200,7 +215,7 @@ TEST(TgdotCliTest, MalformedCsvNamesLineAndColumn) {
   Result r = Tgdot("1-16r-16r-2 --csv " + path);
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "tgdot: tg_csv_read: " + path +
-                       ":2:8: expected 3 columns (1 inputs then 2 targets), got 2\n");
+                       ":2:8: expected 3 columns (1 input then 2 targets), got 2\n");
 }
 
 TEST(TgdotCliTest, UsageErrors) {

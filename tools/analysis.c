@@ -20,6 +20,7 @@ tg_stats tg_stats_of(const float* v, int64_t n) {
     if (v[i] == 0.0f) s.zeros++;
     if (!isfinite(x)) {
       s.nonfinite++;
+      s.nans += isnan(x) ? 1 : 0;
       continue;
     }
     if (first || x < s.min) s.min = x;

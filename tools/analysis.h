@@ -50,11 +50,13 @@
 extern "C" {
 #endif
 
-/* Statistics of one float array. min/max/mean/l2 cover the finite entries only. */
+/* Statistics of one float array. min/max/mean/l2 cover the finite entries only
+ * (all 0 when there is none: check count - nonfinite before reading them). */
 typedef struct tg_stats {
   int64_t count;     /* entries */
   int64_t zeros;     /* entries exactly 0 (+0 or -0) */
   int64_t nonfinite; /* NaN or infinite entries */
+  int64_t nans;      /* NaN entries (nonfinite - nans are infinities) */
   double min, max, mean, l2;
 } tg_stats;
 

@@ -271,7 +271,12 @@ static int write_outputs(const args* a, tg_model* m, const char* title) {
     }
     tg_analysis_free(an);
   }
-  return fflush(stdout) == 0 ? 0 : 1;
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "tgdot: writing to standard output failed: %s\n",
+            strerror(errno != 0 ? errno : EIO));
+    return 1;
+  }
+  return 0;
 }
 
 /* Keras' names, plus "default": each parameter gets its Dense default. */

@@ -150,6 +150,11 @@ tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x,
                              const float* y, bool update, bool training, float* loss);
 
 /* Loss on rows without gradients (the evaluation tape). Checks nothing. */
+/* Records (or replays) the training slot (train) or the evaluation slot for n rows
+ * without any step: what fit calls first for every batch size it will use, so the
+ * memory is there before the model changes. */
+tg_status tg_model_prepare_rows(tg_model* m, const char* fn, bool train, const float* const* x,
+                                int64_t n, const float* y);
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
                              const float* y, float* loss);
 
