@@ -212,15 +212,23 @@ int tg_model_apply(tg_model* m, const char* who, tg_layer* l, const int* in, int
                     l->n_in);
       return -1;
     }
-  } else if (build_layer(m, who, l, shapes, n) != TG_OK) {
-    return -1;
   }
-  if (!grow(m, (void**)&m->nodes, m->n_nodes, &m->cap_nodes, sizeof *m->nodes)) {
-    tg_model_fail(m, TG_ERR_NOMEM, "%sout of memory", who);
-    return -1;
-  }
-  const int out = new_symbol(m, m->n_nodes, -1, &l->out);
+  /* Built by this call: undone again if the call fails after all (out of memory), so
+   * a retry declares the same parameters from the same initializer stream. */
+  const bool build_now = !l->built;
+  const int n_params = m->params.n;
+  const tg_rng rng = m->params.rng;
+  if (build_now && build_layer(m, who, l, shapes, n) != TG_OK) return -1;
+  const int out = grow(m, (void**)&m->nodes, m->n_nodes, &m->cap_nodes, sizeof *m->nodes)
+                      ? new_symbol(m, m->n_nodes, -1, &l->out)
+                      : -1;
   if (out < 0) {
+    if (build_now) {
+      tg_param_set_truncate(&m->params, n_params);
+      m->params.rng = rng;
+      l->n_params = 0;
+      l->built = false;
+    }
     tg_model_fail(m, TG_ERR_NOMEM, "%sout of memory", who);
     return -1;
   }
