@@ -33,7 +33,12 @@ tg_tensor* tg_gather(tg_tape* t, tg_tensor* table, tg_tensor* indices);
  * indices in 0..depth-1, depth >= 1. No gradient. */
 tg_tensor* tg_one_hot(tg_tape* t, tg_tensor* indices, int depth);
 
-extern const tg_op_def tg_op_gather, tg_op_one_hot;
+/* Float values that are whole numbers in [0, 2^31) as an int32 index tensor of the
+ * same shape (token ids or labels held in a float input); anything else fails the
+ * forward, naming the value and its position. No gradient. */
+tg_tensor* tg_to_index(tg_tape* t, tg_tensor* x);
+
+extern const tg_op_def tg_op_gather, tg_op_one_hot, tg_op_to_index;
 
 #ifdef __cplusplus
 }

@@ -40,6 +40,7 @@ static const tg_op_def* const kOps[] = {
     /* indexing (ops/index.h) */
     &tg_op_gather,
     &tg_op_one_hot,
+    &tg_op_to_index,
 
     /* neural-network ops (ops/nn.h) */
     &tg_op_conv2d,

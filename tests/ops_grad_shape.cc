@@ -3,6 +3,8 @@
 // given twice, and views in composites (including after add's shared gradient).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include <algorithm>
 #include <numeric>
 #include <vector>
@@ -363,6 +365,35 @@ OP_GRAD_TEST(one_hot, OneHotValues) {
   const float want[9] = {0, 0, 1, 1, 0, 0, 0, 1, 0};
   for (int i = 0; i < 9; ++i) EXPECT_EQ(want[i], y->data[i]) << i;
   tg_tape_free(t);
+}
+
+OP_GRAD_TEST(to_index, ToIndexValuesAndErrors) {
+  // Whole numbers become their int32 values; 2.5, -1 and NaN fail the forward, at
+  // recording and on replay, naming the first bad value and its position.
+  tg_tape* t = tg_tape_new();
+  const int64_t s[2] = {2, 2};
+  float v[4] = {0.0f, 3.0f, 7.0f, 16777216.0f};
+  tg_tensor* x = tg_tape_leaf(t, 2, s, v, false);
+  tg_tensor* y = tg_to_index(t, x);
+  ASSERT_NE(nullptr, y) << tg_tape_message(t);
+  EXPECT_EQ(TG_INT32, y->dtype);
+  EXPECT_EQ(nullptr, y->data);
+  EXPECT_EQ(nullptr, y->grad);
+  const int32_t want[4] = {0, 3, 7, 16777216};
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(want[i], y->idata[i]) << i;
+  x->data[2] = 2.5f;
+  EXPECT_EQ(TG_ERR_ARG, tg_tape_forward(t));
+  EXPECT_STREQ("to_index: 2.5 at position 2 is not a whole number in [0, 2147483647]",
+               tg_tape_message(t));
+  tg_tape_free(t);
+  for (float bad : {-1.0f, NAN, 3e9f}) {
+    tg_tape* u = tg_tape_new();
+    float w[1] = {bad};
+    const int64_t s1[1] = {1};
+    EXPECT_EQ(nullptr, tg_to_index(u, tg_tape_leaf(u, 1, s1, w, false))) << bad;
+    EXPECT_EQ(TG_ERR_ARG, tg_tape_status(u));
+    tg_tape_free(u);
+  }
 }
 
 // ---- indexing
