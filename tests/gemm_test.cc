@@ -282,8 +282,7 @@ TEST(GemmTest, ThreadedBlasIsBitIdenticalToOneThread) {
   tg_error err = {};
   tg_threadpool* pool = tg_threadpool_new(3, nullptr, &err);
   ASSERT_NE(nullptr, pool) << err.message;
-  const Shape shapes[] = {{16, 256, 256}, {256, 256, 16},  {64, 301, 70},
-                          {301, 40, 90},  {130, 130, 130}, {512, 512, 64}};
+  const Shape shapes[] = {{16, 256, 256}, {256, 256, 16}, {64, 301, 70}, {301, 40, 90}};
   uint64_t seed = 300;
   for (const Shape& s : shapes)
     for (int ta = 0; ta < 2; ++ta)

@@ -339,7 +339,8 @@ static tg_status emit_stream(dot_ctx* c, void* target, tg_error* err) {
 }
 
 static tg_status emit_file(dot_ctx* c, void* target, tg_error* err) {
-  return tg_atomic_write("tg_dot_save", (const char*)target, NULL, write_dot, c, err);
+  return tg_atomic_write("tg_dot_save", (const char*)target, tg_tape_allocator(c->tape), write_dot,
+                         c, err);
 }
 
 tg_status tg_dot_write(const tg_tape* tape, const tg_dot_options* opt, FILE* out, tg_error* err) {
