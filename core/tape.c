@@ -23,6 +23,8 @@ struct tg_tape {
   const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
   int n_fusions;
   const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
+  tg_backward_hook hook;  /* tg_tape_set_backward_hook, or NULL */
+  void* hook_ctx;
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
@@ -408,10 +410,12 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
       const tg_op_fusion* f = fusion_of(t, n - 1, n);
       if (f && f->backward && f->backward(n - 1, n)) {
         --i; /* n's and its predecessor's backward done in one pass */
+        if (t->hook) t->hook(t->hook_ctx, t, i);
         continue;
       }
     }
     n->op->backward(n);
+    if (t->hook) t->hook(t->hook_ctx, t, i);
   }
   t->loss = loss;
   return TG_OK;
@@ -431,6 +435,12 @@ void tg_tape_set_scope(tg_tape* t, const char* scope) {
   }
   memcpy(copy, scope, len + 1);
   t->scope = copy;
+}
+
+void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx) {
+  if (t == NULL) return;
+  t->hook = fn;
+  t->hook_ctx = fn ? ctx : NULL;
 }
 
 void tg_tape_set_threads(tg_tape* t, int threads) {
