@@ -105,8 +105,8 @@ const tg_layer_type* tg_layer_type_find(const char* name);
 
 /* What a layer is, for tools and tests. Pointers belong to the model. */
 typedef struct tg_layer_info {
-  const char* name; /* "dense_1" */
-  const char* type; /* "Dense" */
+  const char* name;         /* "dense_1" */
+  const char* type;         /* "Dense" */
   int64_t input_dim, units; /* elements per sample of the (first) input and the output */
   tg_activation activation; /* the activation the layer ends with (its type says) */
   tg_tensor* kernel;        /* the parameter named ".../kernel", or NULL */
@@ -189,6 +189,14 @@ tg_status tg_model_train_on_batch(tg_model* m, const float* x, int64_t n, const 
 tg_status tg_model_compute_gradients(tg_model* m, const float* x, int64_t n, const float* y,
                                      float* loss);
 
+/* One optimizer step from the gradient block as it stands (after compute_gradients
+ * and any change the caller made to the gradients, e.g. averaging them across
+ * processes). Needs compile. The same update train_on_batch makes. */
+tg_status tg_model_apply_gradients(tg_model* m);
+/* The training tape (NULL before the first training call), e.g. to install a
+ * backward hook (core/tape.h) that the model's later training steps run. */
+tg_tape* tg_model_training_tape(tg_model* m);
+
 /* Outputs for n >= 1 rows into out (out_cap >= n*output_dim floats); no gradients. */
 tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, int64_t out_cap);
 
@@ -201,8 +209,8 @@ tg_status tg_model_train_on_batch_multi(tg_model* m, const float* const* x, int 
                                         const float* y, float* loss);
 tg_status tg_model_compute_gradients_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                            const float* y, float* loss);
-tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
-                                 float* out, int64_t out_cap);
+tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
+                                 int64_t out_cap);
 tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                   const float* y, float* loss);
 
@@ -236,7 +244,7 @@ size_t tg_model_summary_str(const tg_model* m, char* buf, size_t cap);
 /* Introspection. Counts are 0 and pointers NULL for a NULL model or a bad index. */
 bool tg_model_is_functional(const tg_model* m);
 int tg_model_input_count(const tg_model* m);
-int64_t tg_model_input_dim(const tg_model* m); /* elements per sample of input 0 */
+int64_t tg_model_input_dim(const tg_model* m);  /* elements per sample of input 0 */
 int64_t tg_model_output_dim(const tg_model* m); /* 0 before the first layer */
 int tg_model_layer_count(const tg_model* m);
 tg_status tg_model_layer(const tg_model* m, int index, tg_layer_info* out);
