@@ -52,7 +52,8 @@ static int read_model_bytes(FILE* f, bytes* b, size_t* want) {
   int e = read_upto(f, b, *want);
   if (e != 0 || b->size < TG_MODEL_HEADER_BYTES) return e;
   if (memcmp(b->p, TG_MODEL_MAGIC, TG_MODEL_MAGIC_BYTES) != 0 ||
-      tg_le_get32(b->p + TG_MODEL_VERSION_AT) != TG_MODEL_FORMAT_VERSION)
+      (tg_le_get32(b->p + TG_MODEL_VERSION_AT) != 1 &&
+       tg_le_get32(b->p + TG_MODEL_VERSION_AT) != TG_MODEL_FORMAT_VERSION))
     return 0;
   const uint64_t payload = tg_le_get64(b->p + TG_MODEL_PAYLOAD_SIZE_AT);
   *want = payload > SIZE_MAX - TG_MODEL_HEADER_BYTES ? SIZE_MAX

@@ -79,6 +79,9 @@ typedef struct tg_model_options {
   uint64_t seed;                 /* initializers and fit's shuffling (0 is a seed too) */
   int threads;                   /* kernel threads for the model's tapes; 0: 1 */
   const tg_allocator* allocator; /* every allocation of the model; NULL: malloc */
+  /* Loading: layer types a file may name besides the built-in ones (a user's own). */
+  const tg_layer_type* const* layer_types;
+  int n_layer_types;
 } tg_model_options;
 
 typedef struct tg_dense_options {

@@ -128,6 +128,13 @@ int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* o
                  tg_shape_format(shape, sizeof shape, d->rank, d->shape));
     return -1;
   }
+  /* A file being loaded cannot make us allocate more than it could hold. */
+  if (ps->limit > 0 && size > ps->limit - ps->size) {
+    char shape[TG_SHAPE_STR_CAP];
+    tg_error_set(err, TG_ERR_OVERFLOW, "%s: '%s': a %s parameter does not fit in the file", fn,
+                 d->name, tg_shape_format(shape, sizeof shape, d->rank, d->shape));
+    return -1;
+  }
   if (d->unit_axis != TG_NO_UNIT_AXIS && (d->unit_axis < 0 || d->unit_axis >= d->rank)) {
     tg_error_set(err, TG_ERR_ARG, "%s: '%s': unit_axis %d is not an axis of a rank-%d parameter",
                  fn, d->name, d->unit_axis, d->rank);

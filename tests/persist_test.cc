@@ -57,11 +57,11 @@ TEST(PersistCrcTest, TestOracleGivesTheStandardCheckValue) {
   EXPECT_EQ(Crc32(reinterpret_cast<const uint8_t*>(text), 9), 0xCBF43926u);
 }
 
-// Every byte of a small compiled model's file, checked field by field against the
-// format documented in frontends/persist.h.
+// Every byte of a small compiled model's version-1 file, checked field by field
+// against the format documented in frontends/persist.h.
 TEST(PersistFormatTest, FileLayoutIsTheDocumentedLittleEndianOne) {
   tg_model* m = SmallModel();
-  const Bytes b = SaveBytes(m);
+  const Bytes b = SaveBytesV1(m);
   ASSERT_EQ(b.size(), small::kFileSize);
   EXPECT_EQ(std::string(b.begin(), b.begin() + 8), "TAPEGRAD");
   EXPECT_EQ(Get32(b, 8), 1u);
@@ -114,7 +114,7 @@ TEST(PersistFormatTest, FileLayoutIsTheDocumentedLittleEndianOne) {
 
 TEST(PersistFormatTest, UncompiledModelEndsAfterTheCompiledFlag) {
   tg_model* m = SmallModel(false);
-  const Bytes b = SaveBytes(m);
+  const Bytes b = SaveBytesV1(m);
   ASSERT_EQ(b.size(), small::kCompiled + 4);
   EXPECT_EQ(Get32(b, small::kCompiled), 0u);
   tg_model_free(m);
@@ -352,7 +352,7 @@ TEST(PersistStreamTest, ReadsModelsOneAfterAnotherFromOneStream) {
 
 TEST(PersistStreamTest, ForgedHugePayloadSizeAllocatesOnlyWhatArrives) {
   tg_model* m = SmallModel();
-  Bytes b = SaveBytes(m);
+  Bytes b = SaveBytesV1(m);
   Put64(b, 16, uint64_t{1} << 60);  // the header claims an exabyte
   const std::string path = TempPath("forged_size.tgm");
   WriteFile(path, b);

@@ -139,4 +139,56 @@ TEST(ReplayAllocTest, TwoThreadModelTrainsWithoutAllocating) {
   EXPECT_EQ(counts.allocs, counts.frees);
 }
 
+// A functional model with every layer type: two inputs, a shared Dense, Add, separate
+// Activation layers of every kind; train, evaluate and predict after the first of
+// each allocate nothing.
+TEST(ReplayAllocTest, FunctionalModelWithEveryLayerTypeAllocatesNothingAfterTheFirstStep) {
+  Counts counts;
+  tg_allocator alloc = {CountAlloc, CountFree, &counts};
+  tg_error err = {};
+  tg_model_options mo = {};
+  mo.seed = 6;
+  mo.allocator = &alloc;
+  tg_model* m = tg_functional_new(&mo, &err);
+  ASSERT_NE(nullptr, m) << err.message;
+  const int64_t shape[1] = {6};
+  tg_sym a = tg_model_input(m, 1, shape), b = tg_model_input(m, 1, shape);
+  tg_dense_options d = {};
+  d.units = 8;
+  tg_layer* shared = tg_model_dense(m, d);
+  tg_sym uses[2] = {tg_model_call1(m, shared, a), tg_model_call1(m, shared, b)};
+  tg_sym h = tg_model_call(m, tg_model_merge_add(m), uses, 2);
+  for (int act = 0; act < TG_ACT_COUNT; ++act)
+    h = tg_model_call1(m, tg_model_activation(m, static_cast<tg_activation>(act)), h);
+  d.units = 3;
+  d.activation = TG_ACT_RELU;
+  h = tg_model_call1(m, tg_model_dense(m, d), h);
+  tg_sym ins[2] = {a, b};
+  ASSERT_EQ(TG_OK, tg_model_set_io(m, ins, 2, h)) << tg_model_message(m);
+  tg_loss mse = {};
+  mse.kind = TG_LOSS_MSE;
+  ASSERT_EQ(TG_OK, tg_model_compile(m, mse, nullptr)) << tg_model_message(m);
+  tg_rng rng;
+  tg_rng_seed(&rng, 9);
+  const std::vector<float> x1 = Uniform(&rng, 16 * 6), x2 = Uniform(&rng, 16 * 6),
+                           y = Uniform(&rng, 16 * 3);
+  const float* xs[2] = {x1.data(), x2.data()};
+  std::vector<float> pred(16 * 3);
+  float loss = 0.0f;
+  ASSERT_EQ(TG_OK, tg_model_train_on_batch_multi(m, xs, 2, 16, y.data(), &loss))
+      << tg_model_message(m);
+  ASSERT_EQ(TG_OK, tg_model_evaluate_multi(m, xs, 2, 16, y.data(), &loss));
+  ASSERT_EQ(TG_OK, tg_model_predict_multi(m, xs, 2, 16, pred.data(), 48));
+  const Counts after_first = counts;
+  for (int step = 0; step < 100; ++step) {
+    ASSERT_EQ(TG_OK, tg_model_train_on_batch_multi(m, xs, 2, 16, y.data(), &loss));
+    ASSERT_EQ(TG_OK, tg_model_evaluate_multi(m, xs, 2, 16, y.data(), &loss));
+    ASSERT_EQ(TG_OK, tg_model_predict_multi(m, xs, 2, 16, pred.data(), 48));
+  }
+  EXPECT_EQ(after_first.allocs, counts.allocs);
+  EXPECT_EQ(after_first.frees, counts.frees);
+  tg_model_free(m);
+  EXPECT_EQ(counts.allocs, counts.frees);
+}
+
 }  // namespace
