@@ -14,7 +14,10 @@
  * rank 0 is blocked in MPI_Wait after backward; wait_share = wait / step;
  * bytes_per_step the gradient bytes each rank hands to the reduction;
  * overlap_ratio = 1 - wait(overlap) / wait(sync): the share of the reduction's wait
- * that overlap hid behind backward (printed on the overlap line). */
+ * that overlap hid behind backward (printed on the overlap line). A last line times
+ * the reduction alone (a barrier, then MPI_Allreduce of the same bytes, 50 times):
+ *   W5 allreduce ranks=R bytes=.. ms median=.. min=..
+ * wait above that figure is time spent waiting for a slower rank, not moving data. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -83,6 +86,24 @@ static double run_mode(tg_model* m, bool overlap, const float* x, const float* y
   return wait_ms;
 }
 
+static void allreduce_alone(int64_t floats) {
+  float* g = (float*)calloc((size_t)floats, sizeof(float));
+  double ms[50];
+  for (int i = 0; i < 50 && g; ++i) {
+    MPI_Barrier(MPI_COMM_WORLD);
+    const double t0 = tg_bench_now();
+    MPI_Allreduce(MPI_IN_PLACE, g, (int)floats, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    ms[i] = 1e3 * (tg_bench_now() - t0);
+  }
+  int rank = 0, size = 1;
+  MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  if (rank == 0 && g)
+    printf("W5 allreduce ranks=%d bytes=%lld ms median=%.3f min=%.3f\n", size,
+           (long long)floats * 4, tg_bench_median(ms, 50), tg_bench_min(ms, 50));
+  free(g);
+}
+
 int main(int argc, char** argv) {
   tg_error err = {0};
   if (tg_dist_init(&argc, &argv, &err) != TG_OK) {
@@ -103,6 +124,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < BATCH; ++i) y[i * OUT + (int)tg_rng_below(&r, OUT)] = 1.0f;
   const double sync_wait = run_mode(m, false, x, y, threads, 0.0);
   run_mode(m, true, x, y, threads, sync_wait);
+  allreduce_alone(tg_model_trainable_size(m));
   tg_model_free(m);
   free(x);
   free(y);
