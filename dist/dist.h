@@ -33,6 +33,11 @@
  * exit without tg_dist_finalize) ends the whole job: OpenMPI's mpirun sees the
  * abnormal exit and kills the other ranks within about a second, and exits non-zero.
  *
+ * Errors every rank sees alike (bad arguments, checked on the global batch) return
+ * on every rank before any communication. An error on one rank only (bad values in
+ * its shard) returns there while the others wait in the reduction: a program must
+ * exit non-zero on an error, which ends the job as above.
+ *
  * Ownership: tg_dist_new borrows the model (the caller frees it after
  * tg_dist_free) and duplicates the communicator (freed by tg_dist_free). Errors:
  * functions return tg_status; the message is on the dist (tg_dist_message) and

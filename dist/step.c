@@ -124,7 +124,7 @@ tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t
   st = local_gradients(d, fn, x, n_local, y, &l);
   d->in_step = false;
   const double backward_end = MPI_Wtime();
-  if (st != TG_OK) return st; /* nothing started on a failing rank: see dist.h */
+  if (st != TG_OK) return st; /* the others wait in MPI: dist.h, errors */
   if (d->overlap) {
     tg_tape* t = tg_model_training_tape(d->model);
     if (t && d->hooked != t) {
