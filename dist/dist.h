@@ -23,7 +23,7 @@
  * gradient over all n rows in one matrix product; N processes sum each shard, then
  * the shards (float addition is not associative, so the grouping shows in the last
  * bits), and Adam divides by sqrt(v), which keeps those relative differences. The
- * measured spread is in dist/README.md. The ranks stay bitwise identical to each
+ * measured spread is in docs/distributed.md. The ranks stay bitwise identical to each
  * other (every rank receives the same reduced bits and steps the same way), and a
  * run with a given number of ranks is deterministic, so resuming a checkpoint
  * with the same number of ranks is bit-identical to never stopping.
@@ -161,12 +161,14 @@ tg_model* tg_dist_load(MPI_Comm comm, const char* path, const tg_model_options* 
 
 /* Where the time went, summed since tg_dist_new (this rank). */
 typedef struct tg_dist_stats {
-  int64_t steps;           /* synchronised steps */
-  double step_seconds;     /* in train_on_batch (and fit's steps), whole */
-  double wait_seconds;     /* blocked in MPI_Wait for buckets after backward */
-  double backward_seconds; /* from the first bucket's start to the end of backward */
-  int64_t bytes_reduced;   /* gradient bytes handed to the reduction (per rank) */
-  int64_t buckets;         /* per step */
+  int64_t steps;             /* synchronised steps */
+  double step_seconds;       /* in train_on_batch (and fit's steps), whole */
+  double wait_seconds;       /* blocked in MPI_Wait for buckets after backward */
+  double backward_seconds;   /* from the first bucket's start to the end of backward */
+  int64_t bytes_reduced;     /* gradient bytes handed to the reduction (per rank) */
+  int64_t early_buckets;     /* buckets started from inside backward (overlap) */
+  int64_t early_before_last; /* of those, started before backward's last node ran */
+  int64_t buckets;           /* per step */
 } tg_dist_stats;
 tg_dist_stats tg_dist_get_stats(const tg_dist* d);
 

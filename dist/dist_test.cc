@@ -7,7 +7,7 @@
 // all rows at once; float addition is not associative, so the gradients differ in
 // their last bits (~1e-7 relative) and Adam, which divides by sqrt(v), carries those
 // relative differences into its steps. kTol is the bound measured over 100 steps
-// with margin (dist/README.md has the measured maxima).
+// with margin (docs/distributed.md has the measured maxima).
 #include <gtest/gtest.h>
 #include <mpi.h>
 
@@ -197,7 +197,12 @@ void W2AgainstOneProcess(bool overlap) {
   if (Rank() == 0) std::printf("max_rel_diff %.3g on %d ranks\n", diff, Size());
   EXPECT_LE(diff, kTol);
   EXPECT_TRUE(ReplicasIdentical(m));
-  EXPECT_EQ(tg_dist_get_stats(d).bytes_reduced, 10 * 669706 * 4);
+  const tg_dist_stats st = tg_dist_get_stats(d);
+  EXPECT_EQ(st.bytes_reduced, 10 * 669706 * 4);
+  // The first step records the tape (no hook yet); from then on, with overlap, both
+  // buckets start inside backward, dense_3 + dense_2's before dense_1's matmul runs.
+  EXPECT_EQ(st.early_buckets, overlap ? 2 * 9 : 0);
+  EXPECT_EQ(st.early_before_last, overlap ? 9 : 0);
   tg_dist_free(d);
   tg_model_free(m);
   tg_model_free(ref);

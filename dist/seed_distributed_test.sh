@@ -5,6 +5,14 @@ set -u
 prog="$1"
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
+# Bazel runs tests side by side, each in a PID namespace: two mpiruns can get the same
+# job id, and OpenMPI names its session files and shared-memory segments after it
+# (in the host's /tmp and /dev/shm), so concurrent jobs would share a segment and
+# crash. A fresh short directory per job (unix socket paths must stay < 108 bytes)
+# keeps them apart.
+mpitmp=$(mktemp -d /tmp/tgmpi.XXXXXX) || exit 1
+trap 'rm -rf "$mpitmp"' EXIT
+export OMPI_MCA_orte_tmpdir_base="$mpitmp" OMPI_MCA_btl_vader_backing_directory="$mpitmp"
 for np in 1 2 4; do
   line=$(timeout -k 5 60 mpirun --oversubscribe -np "$np" "$prog" | tail -n 1)
   echo "np=$np: $line"

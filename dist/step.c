@@ -64,7 +64,11 @@ static void on_backward(void* ctx, const tg_tape* t, int done) {
   }
   for (int b = 0; b < d->n_buckets; ++b) {
     tg_dist_bucket* bk = &d->buckets[b];
-    if (!bk->started && bk->ready_at >= done) start_bucket(d, bk);
+    if (!bk->started && bk->ready_at >= done) {
+      start_bucket(d, bk);
+      d->stats.early_buckets += 1;
+      d->stats.early_before_last += done > 0;
+    }
   }
   for (int b = 0; b < d->n_buckets; ++b) {
     tg_dist_bucket* bk = &d->buckets[b];

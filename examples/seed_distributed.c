@@ -8,7 +8,7 @@
  * rows split across the ranks (5+5 on 2 ranks, 2+3+2+3 on 4). Rank 0 prints the
  * global loss every 200 steps and one last line
  *   final_loss=<loss> param_sum=<sum of every parameter>
- * which agrees across -np 1, 2 and 4 to float rounding (dist/README.md). */
+ * which agrees across -np 1, 2 and 4 to float rounding (docs/distributed.md). */
 #include <stdio.h>
 
 #include "dist/dist.h"
