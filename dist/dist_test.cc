@@ -270,6 +270,52 @@ TEST(DistTest, FitWithUnevenLastBatchMatchesOneProcess) {
   tg_model_free(ref);
 }
 
+bool StopAfterFour(void*, int64_t steps, float) { return steps < 4; }
+
+TEST(DistTest, FitPrintsAndCheckpointsOnRankZeroOnly) {
+  float x[TG_SEED_ROWS], y[TG_SEED_ROWS * 2];
+  tg_seed_data(x, y);
+  tg_model* m = SeedModel(4);
+  tg_dist* d = Wrap(m, true);
+  ASSERT_NE(d, nullptr);
+  const char* dir = std::getenv("TEST_TMPDIR");
+  // A different name per rank: only rank 0's may appear.
+  const std::string ckpt =
+      std::string(dir ? dir : "/tmp") + "/fit_ckpt_" + std::to_string(Rank()) + ".tgm";
+  std::remove(ckpt.c_str());
+  FILE* out = std::tmpfile();
+  ASSERT_NE(out, nullptr);
+  tg_dist_fit_options fo = {};
+  fo.epochs = 2;
+  fo.batch_size = 5;
+  fo.verbose = 2;
+  fo.out = out;
+  fo.checkpoint = ckpt.c_str();
+  ASSERT_EQ(tg_dist_fit(d, x, TG_SEED_ROWS, y, &fo), TG_OK) << tg_dist_message(d);
+  std::rewind(out);
+  char text[512] = {};
+  const size_t got = std::fread(text, 1, sizeof text - 1, out);
+  std::fclose(out);
+  FILE* saved = std::fopen(ckpt.c_str(), "rb");
+  if (Rank() == 0) {
+    EXPECT_NE(std::strstr(text, "Epoch 1/2 - loss: "), nullptr) << text;
+    EXPECT_NE(std::strstr(text, "Epoch 2/2 - loss: "), nullptr) << text;
+    EXPECT_NE(saved, nullptr);
+  } else {
+    EXPECT_EQ(got, 0u) << text;
+    EXPECT_EQ(saved, nullptr);
+  }
+  if (saved) std::fclose(saved);
+  // after_step stops the run early on every rank alike.
+  fo.verbose = 0;
+  fo.checkpoint = nullptr;
+  fo.after_step = StopAfterFour;
+  ASSERT_EQ(tg_dist_fit(d, x, TG_SEED_ROWS, y, &fo), TG_OK);
+  EXPECT_EQ(tg_optimizer_iterations(tg_model_optimizer(m)), 4 + 4);
+  tg_dist_free(d);
+  tg_model_free(m);
+}
+
 TEST(DistTest, EvaluateAndPredictGiveTheGlobalValuesOnEveryRank) {
   float x[TG_SEED_ROWS], y[TG_SEED_ROWS * 2];
   tg_seed_data(x, y);
