@@ -37,7 +37,7 @@ tg_status tg_dist_init(int* argc, char*** argv, tg_error* err) {
   MPI_Initialized(&done);
   if (done) return TG_OK;
   int provided = 0;
-  if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS)
+  if (MPI_Init_thread(argc, argv, MPI_THREAD_MULTIPLE, &provided) != MPI_SUCCESS)
     return tg_error_set(err, TG_ERR_IO, "tg_dist_init: MPI_Init_thread failed");
   return TG_OK;
 }
@@ -259,6 +259,7 @@ tg_dist* tg_dist_new(tg_model* m, const tg_dist_options* options, tg_error* err)
       st = tg_dist_fail(d, TG_ERR_NOMEM, "%s: out of memory", fn);
   }
   if (st == TG_OK) st = tg_dist_broadcast_params(d, fn);
+  if (st == TG_OK && o.progress_thread && d->overlap) st = tg_dist_progress_start(d, fn);
   if (st != TG_OK) {
     tg_error_set(err, st, "%s", d->error.message);
     tg_dist_free(d);
@@ -282,6 +283,7 @@ void tg_dist_free(tg_dist* d) {
   if (d == NULL) return;
   tg_tape* t = tg_model_training_tape(d->model);
   if (t && d->hooked == t) tg_tape_set_backward_hook(t, NULL, NULL);
+  tg_dist_progress_stop(d);
   if (d->comm != MPI_COMM_NULL) MPI_Comm_free(&d->comm);
   free(d->buckets);
   free(d->acc);

@@ -42,7 +42,7 @@
  * tg_dist_free) and duplicates the communicator (freed by tg_dist_free). Errors:
  * functions return tg_status; the message is on the dist (tg_dist_message) and
  * names the function, the rank and what differs. Thread-safety: one thread per dist
- * (MPI is initialised with MPI_THREAD_FUNNELED; call from the thread that did).
+ * (plus its own progress thread when asked for).
  *
  *   tg_error err = {0};
  *   tg_dist_init(&argc, &argv, &err);                      // MPI_Init unless done
@@ -79,12 +79,17 @@ typedef struct tg_dist_options {
   uint64_t seed;        /* fit's shuffling; must be the same on every rank (checked) */
   int64_t bucket_bytes; /* gradient bytes per bucket (>= 4); 0: TG_DIST_DEFAULT_BUCKET_BYTES */
   bool no_overlap;      /* reduce every bucket after backward (blocking), not during it */
+  /* A thread that calls MPI_Test on the buckets in flight while backward's kernels
+   * run (MPI moves non-blocking collectives only inside MPI calls, and one layer's
+   * backward is one long call): real overlap, for a core's share while buckets
+   * move. Needs MPI_THREAD_MULTIPLE (tg_dist_init asks for it). */
+  bool progress_thread;
 } tg_dist_options;
 
 typedef struct tg_dist tg_dist;
 
-/* MPI_Init_thread(FUNNELED) unless MPI is already initialised (a program that uses
- * MPI itself initialises it and hands its communicator in). argc/argv may be NULL. */
+/* MPI_Init_thread(MULTIPLE: see progress_thread) unless MPI is already initialised (a program that
+ * uses MPI itself initialises it and hands its communicator in). argc/argv may be NULL. */
 tg_status tg_dist_init(int* argc, char*** argv, tg_error* err);
 /* MPI_Finalize unless already finalised (or never initialised). */
 tg_status tg_dist_finalize(void);

@@ -109,11 +109,12 @@ bool ReplicasIdentical(tg_model* m) {
   return true;
 }
 
-tg_dist* Wrap(tg_model* m, bool overlap, int64_t bucket_bytes = 0) {
+tg_dist* Wrap(tg_model* m, bool overlap, int64_t bucket_bytes = 0, bool thread = false) {
   tg_error err = {};
   tg_dist_options o = {};
   o.seed = 7;
   o.no_overlap = !overlap;
+  o.progress_thread = thread;
   o.bucket_bytes = bucket_bytes;
   tg_dist* d = tg_dist_new(m, &o, &err);
   EXPECT_NE(d, nullptr) << err.message;
@@ -122,13 +123,13 @@ tg_dist* Wrap(tg_model* m, bool overlap, int64_t bucket_bytes = 0) {
 
 // 100 Adam steps of the seed problem's global batch (10 rows: shards of 5 on 2
 // ranks, 2/3/2/3 on 4) against one process on all 10.
-void SeedAgainstOneProcess(bool overlap, int64_t bucket_bytes) {
+void SeedAgainstOneProcess(bool overlap, int64_t bucket_bytes, bool thread = false) {
   float x[TG_SEED_ROWS], y[TG_SEED_ROWS * 2];
   tg_seed_data(x, y);
   tg_model* ref = SeedModel(1);
   // Every rank but 0 starts from other weights: the broadcast must replace them.
   tg_model* m = SeedModel(Rank() == 0 ? 1 : 100 + Rank());
-  tg_dist* d = Wrap(m, overlap, bucket_bytes);
+  tg_dist* d = Wrap(m, overlap, bucket_bytes, thread);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(MaxRelDiff(m, ref), 0.0) << "rank 0's initial weights everywhere";
   for (int s = 0; s < 100; ++s) {
@@ -151,6 +152,9 @@ TEST(DistTest, SeedModelMatchesOneProcessWithOverlap) { SeedAgainstOneProcess(tr
 TEST(DistTest, SeedModelMatchesOneProcessWithoutOverlap) { SeedAgainstOneProcess(false, 0); }
 // 64-byte buckets: one per parameter tensor and more (the kernels of 16x16 split).
 TEST(DistTest, SeedModelMatchesOneProcessWithSmallBuckets) { SeedAgainstOneProcess(true, 64); }
+TEST(DistTest, SeedModelMatchesOneProcessWithProgressThread) {
+  SeedAgainstOneProcess(true, 64, true);
+}
 
 TEST(DistTest, OneRankIsTheModelBitForBit) {
   // A communicator of this rank alone: weights 1 and no reduction to round.
@@ -179,12 +183,12 @@ TEST(DistTest, OneRankIsTheModelBitForBit) {
 // W2's shape: 784-512-512-10 (669,706 parameters, 2.7 MB of gradients; with 1 MiB
 // buckets: dense_3 + dense_2 (1.07 MB), then dense_1 (1.6 MB)), global batch 32,
 // 10 steps (kept short for CI).
-void W2AgainstOneProcess(bool overlap) {
+void W2AgainstOneProcess(bool overlap, bool thread = false) {
   std::vector<float> x, y;
   W2Data(32, &x, &y);
   tg_model* ref = W2Model(5);
   tg_model* m = W2Model(5);
-  tg_dist* d = Wrap(m, overlap);
+  tg_dist* d = Wrap(m, overlap, 0, thread);
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(tg_dist_get_stats(d).buckets, 2);
   for (int s = 0; s < 10; ++s) {
@@ -210,6 +214,7 @@ void W2AgainstOneProcess(bool overlap) {
 
 TEST(DistTest, W2ModelMatchesOneProcessWithOverlap) { W2AgainstOneProcess(true); }
 TEST(DistTest, W2ModelMatchesOneProcessWithoutOverlap) { W2AgainstOneProcess(false); }
+TEST(DistTest, W2ModelMatchesOneProcessWithProgressThread) { W2AgainstOneProcess(true, true); }
 
 // Gradient accumulation: micro-batches of rows 0-3 and 4-9 under no_sync, then...
 // the step lands once, as one process's step on all 10 rows.

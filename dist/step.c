@@ -49,15 +49,18 @@ static void start_bucket(tg_dist* d, tg_dist_bucket* b) {
     for (int64_t i = 0; i < n; ++i) g[i] *= s;
   }
   if (d->first_start == 0.0) d->first_start = MPI_Wtime();
+  tg_dist_lock(d);
   b->started = true;
   int rc = MPI_Iallreduce(MPI_IN_PLACE, g, (int)n, MPI_FLOAT, MPI_SUM, d->comm, &b->req);
   if (rc != MPI_SUCCESS && d->mpi_rc == MPI_SUCCESS) d->mpi_rc = rc;
+  tg_dist_progress_kick(d);
+  tg_dist_unlock(d);
   d->stats.bytes_reduced += n * (int64_t)sizeof(float);
 }
 
 static void on_backward(void* ctx, const tg_tape* t, int done) {
   tg_dist* d = (tg_dist*)ctx;
-  if (!d->in_step || d->mpi_rc != MPI_SUCCESS) return;
+  if (!d->in_step) return;
   if (!d->mapped) {
     map_buckets(d, t);
     d->mapped = true;
@@ -70,6 +73,7 @@ static void on_backward(void* ctx, const tg_tape* t, int done) {
       d->stats.early_before_last += done > 0;
     }
   }
+  if (d->progress) return; /* its thread keeps them moving */
   for (int b = 0; b < d->n_buckets; ++b) {
     tg_dist_bucket* bk = &d->buckets[b];
     if (!bk->started || bk->req == MPI_REQUEST_NULL) continue;
@@ -117,11 +121,13 @@ tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t
   const int64_t total = d->acc_rows + n_global;
   d->scale = (float)((double)n_local / (double)total);
   d->acc_scale = (float)(1.0 / (double)total);
+  tg_dist_lock(d);
   for (int b = 0; b < d->n_buckets; ++b) {
     d->buckets[b].started = false;
     d->buckets[b].req = MPI_REQUEST_NULL;
   }
   d->mpi_rc = MPI_SUCCESS;
+  tg_dist_unlock(d);
   d->mapped = false;
   d->first_start = 0.0;
   d->in_step = d->overlap && d->hooked != NULL;
@@ -137,14 +143,16 @@ tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t
     }
   }
   if (d->first_start > 0.0) d->stats.backward_seconds += backward_end - d->first_start;
-  for (int b = 0; b < d->n_buckets && d->mpi_rc == MPI_SUCCESS; ++b)
+  for (int b = 0; b < d->n_buckets; ++b)
     if (!d->buckets[b].started) start_bucket(d, &d->buckets[b]);
   const double w0 = MPI_Wtime();
+  tg_dist_lock(d); /* the progress thread stays off the requests meanwhile */
   int rc = d->mpi_rc;
   for (int b = 0; b < d->n_buckets; ++b) {
     int r = MPI_Wait(&d->buckets[b].req, MPI_STATUS_IGNORE);
     if (r != MPI_SUCCESS && rc == MPI_SUCCESS) rc = r;
   }
+  tg_dist_unlock(d);
   d->stats.wait_seconds += MPI_Wtime() - w0;
   if (rc != MPI_SUCCESS) return tg_dist_mpi_fail(d, fn, "MPI_Iallreduce", rc);
   if (d->acc_used) memset(d->acc, 0, (size_t)d->trainable * sizeof(float));

@@ -15,6 +15,8 @@ typedef struct tg_dist_bucket {
   MPI_Request req;
 } tg_dist_bucket;
 
+typedef struct tg_dist_progress tg_dist_progress;
+
 struct tg_dist {
   MPI_Comm comm; /* our duplicate, MPI_ERRORS_RETURN */
   int rank, size;
@@ -37,6 +39,7 @@ struct tg_dist {
   double first_start;    /* MPI_Wtime when the first bucket started */
   void* scratch;
   size_t scratch_bytes;
+  tg_dist_progress* progress; /* the progress thread, or NULL */
   tg_dist_stats stats;
   tg_error error;
 };
@@ -57,6 +60,15 @@ tg_status tg_dist_sum_doubles(tg_dist* d, const char* fn, double* v, int n);
  * no_sync: accumulate only). *loss gets the global loss. */
 tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t n_local,
                              const float* y, int64_t n_global, float* loss);
+
+/* The progress thread (dist/progress.c). lock/unlock guard the buckets' requests
+ * and mpi_rc while it runs (no-ops without it); kick, with the lock held, wakes it
+ * after a bucket started. */
+tg_status tg_dist_progress_start(tg_dist* d, const char* fn);
+void tg_dist_progress_stop(tg_dist* d);
+void tg_dist_lock(tg_dist* d);
+void tg_dist_unlock(tg_dist* d);
+void tg_dist_progress_kick(tg_dist* d);
 
 /* Checks every rank makes alike on the global batch (all fail or none). */
 tg_status tg_dist_check_batch(tg_dist* d, const char* fn, const float* x, int64_t n, const float* y,
