@@ -6,7 +6,8 @@
  *   mpirun --allow-run-as-root --oversubscribe -np 2 bazel-bin/bench/w5_data_parallel 1
  *
  * Argument 1: kernel threads per rank (default 1). Each mode (sync: every bucket
- * reduced after backward; overlap: buckets started during backward) runs 20 warm-up
+ * reduced after backward; overlap: buckets started during backward; overlap+thread:
+ * the same with the progress thread) runs 20 warm-up
  * steps and 100 timed steps; rank 0 prints per mode
  *   W5 ranks=R threads=T mode=M step_ms median=.. wait_ms median=.. wait_share=..
  *      bytes_per_step=.. buckets=.. overlap_ratio=..
@@ -44,10 +45,11 @@ static tg_model* w2_model(int threads) {
 }
 
 /* Runs one mode; returns rank 0's median wait (ms) and prints the line. */
-static double run_mode(tg_model* m, bool overlap, const float* x, const float* y, int threads,
-                       double sync_wait) {
+static double run_mode(tg_model* m, bool overlap, bool thread, const float* x, const float* y,
+                       int threads, double sync_wait) {
   tg_error err = {0};
-  tg_dist* d = tg_dist_new(m, &(tg_dist_options){.seed = 1, .no_overlap = !overlap}, &err);
+  tg_dist* d = tg_dist_new(
+      m, &(tg_dist_options){.seed = 1, .no_overlap = !overlap, .progress_thread = thread}, &err);
   if (d == NULL) {
     fprintf(stderr, "w5: %s\n", err.message);
     MPI_Abort(MPI_COMM_WORLD, 1);
@@ -76,8 +78,12 @@ static double run_mode(tg_model* m, bool overlap, const float* x, const float* y
     printf(
         "W5 ranks=%d threads=%d mode=%s step_ms median=%.2f min=%.2f wait_ms median=%.3f "
         "wait_share=%.3f bytes_per_step=%lld buckets=%lld",
-        tg_dist_size(d), threads, overlap ? "overlap" : "sync", step_ms, tg_bench_min(step, STEPS),
-        wait_ms, wait_ms / step_ms, (long long)bytes, (long long)tg_dist_get_stats(d).buckets);
+        tg_dist_size(d), threads,
+        thread    ? "overlap+thread"
+        : overlap ? "overlap"
+                  : "sync",
+        step_ms, tg_bench_min(step, STEPS), wait_ms, wait_ms / step_ms, (long long)bytes,
+        (long long)tg_dist_get_stats(d).buckets);
     if (overlap && sync_wait > 0.01) printf(" overlap_ratio=%.2f", 1.0 - wait_ms / sync_wait);
     printf("\n");
     fflush(stdout);
@@ -122,8 +128,9 @@ int main(int argc, char** argv) {
   tg_rng_seed(&r, 42);
   for (int i = 0; i < BATCH * IN; ++i) x[i] = tg_rng_uniform(&r);
   for (int i = 0; i < BATCH; ++i) y[i * OUT + (int)tg_rng_below(&r, OUT)] = 1.0f;
-  const double sync_wait = run_mode(m, false, x, y, threads, 0.0);
-  run_mode(m, true, x, y, threads, sync_wait);
+  const double sync_wait = run_mode(m, false, false, x, y, threads, 0.0);
+  run_mode(m, true, false, x, y, threads, sync_wait);
+  run_mode(m, true, true, x, y, threads, sync_wait);
   allreduce_alone(tg_model_trainable_size(m));
   tg_model_free(m);
   free(x);
