@@ -105,28 +105,33 @@ static uint64_t fnv1a(const char* s, size_t n) {
  * first, as backward finishes them), cut once a bucket holds bucket_floats. The
  * block lays trainable parameters out in declaration order, so each bucket is one
  * contiguous range. */
+static tg_status add_bucket(tg_dist* d, int* cap, int64_t lo, int64_t hi) {
+  if (d->n_buckets == *cap) {
+    *cap = *cap ? 2 * *cap : 8;
+    tg_dist_bucket* b = (tg_dist_bucket*)realloc(d->buckets, (size_t)*cap * sizeof *b);
+    if (b == NULL) return TG_ERR_NOMEM;
+    d->buckets = b;
+  }
+  d->buckets[d->n_buckets++] = (tg_dist_bucket){.lo = lo, .hi = hi, .req = MPI_REQUEST_NULL};
+  return TG_OK;
+}
+
 static tg_status make_buckets(tg_dist* d, int64_t bucket_floats) {
   const tg_param_set* ps = tg_model_params(d->model);
-  int n = 0, cap = 0;
+  int cap = 0;
   int64_t hi = -1, lo = -1;
+  d->n_buckets = 0;
   for (int i = tg_param_set_count(ps) - 1; i >= 0; --i) {
     tg_param_info p;
     if (tg_param_set_info(ps, i, &p) != TG_OK || !p.trainable || p.size == 0) continue;
     if (hi < 0) hi = p.offset + p.size;
     lo = p.offset;
-    if (hi - lo >= bucket_floats || lo == 0) {
-      if (n == cap) {
-        cap = cap ? 2 * cap : 8;
-        tg_dist_bucket* b = (tg_dist_bucket*)realloc(d->buckets, (size_t)cap * sizeof *b);
-        if (b == NULL) return TG_ERR_NOMEM;
-        d->buckets = b;
-      }
-      d->buckets[n++] = (tg_dist_bucket){.lo = lo, .hi = hi, .req = MPI_REQUEST_NULL};
+    if (hi - lo >= bucket_floats) {
+      if (add_bucket(d, &cap, lo, hi) != TG_OK) return TG_ERR_NOMEM;
       hi = -1;
     }
   }
-  d->n_buckets = n;
-  return TG_OK;
+  return hi >= 0 ? add_bucket(d, &cap, lo, hi) : TG_OK; /* the first layers' rest */
 }
 
 /* Every rank's description hash against rank 0's; on a mismatch the error names
