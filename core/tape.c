@@ -23,6 +23,7 @@ struct tg_tape {
   const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
   int n_fusions;
   const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
+  uint32_t epoch;         /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
   tg_backward_hook hook;  /* tg_tape_set_backward_hook, or NULL */
   void* hook_ctx;
 };
@@ -53,6 +54,7 @@ void tg_tape_clear(tg_tape* t) {
   if (t == NULL) return;
   tg_arena_reset(&t->arena);
   t->n_nodes = 0;
+  t->epoch++; /* tensors of the old recording are refused from now on */
   t->error.code = TG_OK;
   t->error.message[0] = '\0';
   t->scope = "";
@@ -110,6 +112,8 @@ static tg_tensor* new_arena_tensor(tg_tape* t, int rank, const int64_t* shape, b
   y->data = data;
   y->grad = grad;
   y->node = -1;
+  y->tape_ = t;
+  y->epoch_ = t->epoch;
   return y;
 }
 
@@ -207,6 +211,8 @@ bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in) {
 static bool own_grad(tg_tape* t, tg_tensor* x) {
   if (x->grad == NULL || x->node <= 0 || x->node >= t->n_nodes || t->nodes[x->node].out != x)
     return true;
+  /* A view's buffer is its base's by design (a view of a view shares it too). */
+  if (t->nodes[x->node].op->flags & TG_OP_VIEW) return true;
   if (t->nodes[x->node - 1].out->grad != x->grad) return true;
   float* own = tg_tape_alloc_floats(t, x->size);
   if (own == NULL) return false;
@@ -217,7 +223,7 @@ static bool own_grad(tg_tape* t, tg_tensor* x) {
 /* Checks the inputs' count, NULLs and element types; records the error if any. */
 static bool check_inputs(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in) {
   if (n_in > 0 && in == NULL) {
-    tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: the input array is NULL (%d inputs)", op->name, n_in);
+    tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: the input array is NULL (n_in is %d)", op->name, n_in);
     return false;
   }
   if (op->arity == TG_OP_VARIADIC) {
@@ -238,6 +244,18 @@ static bool check_inputs(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   for (int i = 0; i < n_in; ++i) {
     if (in[i] == NULL) {
       tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: input %d is NULL", op->name, i + 1);
+      return false;
+    }
+    /* Caller-owned tensors (no tape) are for any tape; a tape's own only for the
+     * recording that made them. Checked once here, so replay costs nothing. */
+    if (in[i]->tape_ != NULL && in[i]->tape_ != t) {
+      tg_tape_fail(t, TG_ERR_ARG, "%s: input %d belongs to another tape", op->name, i + 1);
+      return false;
+    }
+    if (in[i]->tape_ != NULL && in[i]->epoch_ != t->epoch) {
+      tg_tape_fail(t, TG_ERR_ARG,
+                   "%s: input %d was recorded before the last tg_tape_clear of this tape", op->name,
+                   i + 1);
       return false;
     }
     const tg_dtype want = (i < 32 && (op->index_inputs >> i) & 1u) ? TG_INT32 : TG_FLOAT32;
@@ -319,6 +337,8 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
     y->grad = in[0]->grad;
     y->dtype = in[0]->dtype;
     y->idata = in[0]->idata;
+    y->tape_ = t;
+    y->epoch_ = t->epoch;
   } else {
     const bool index_out = (op->flags & TG_OP_INDEX_OUTPUT) != 0;
     const bool grad_out =
@@ -384,9 +404,20 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
   if (t->error.code != TG_OK) return t->error.code;
   if (loss == NULL) return tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_backward: loss is NULL");
   char s[TG_SHAPE_STR_CAP];
-  if (loss->node < 0 || loss->node >= t->n_nodes || t->nodes[loss->node].out != loss)
+  tg_tensor_shape_str(loss, s, sizeof s);
+  if (loss->tape_ != NULL && loss->tape_ != t)
+    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_backward: loss %s belongs to another tape", s);
+  if (loss->tape_ == t && loss->epoch_ != t->epoch)
+    return tg_tape_fail(t, TG_ERR_ARG,
+                        "tg_tape_backward: loss %s was recorded before the last tg_tape_clear", s);
+  if (loss->node < 0)
+    return tg_tape_fail(t, TG_ERR_ARG,
+                        "tg_tape_backward: loss %s is a leaf, not the output of an op recorded on "
+                        "this tape",
+                        s);
+  if (loss->node >= t->n_nodes || t->nodes[loss->node].out != loss)
     return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_backward: loss %s was not recorded on this tape",
-                        tg_tensor_shape_str(loss, s, sizeof s));
+                        s);
   if (loss->size != 1)
     return tg_tape_fail(t, TG_ERR_SHAPE,
                         "tg_tape_backward: loss must have exactly one element, got %s",
@@ -402,7 +433,7 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
     if (y->grad && !(t->nodes[i].op->flags & TG_OP_VIEW))
       memset(y->grad, 0, (size_t)y->size * sizeof(float));
   }
-  loss->grad[0] = 1.0f;
+  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
   for (int i = last; i >= 0; --i) {
     tg_node* n = &t->nodes[i];
     if (!runs_backward(n)) continue;
@@ -443,8 +474,24 @@ void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx) {
   t->hook_ctx = fn ? ctx : NULL;
 }
 
-void tg_tape_set_threads(tg_tape* t, int threads) {
-  if (t) t->threads = threads < 1 ? 1 : threads;
+tg_status tg_tape_set_threads(tg_tape* t, int threads) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (threads < 1 || threads > TG_MAX_THREADS)
+    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_set_threads: %d threads is outside 1..%d", threads,
+                        TG_MAX_THREADS);
+  if (t->own_pool != NULL && tg_threadpool_threads(t->own_pool) != threads) {
+    const size_t scratch = tg_threadpool_scratch_bytes(t->own_pool);
+    tg_threadpool* fresh = tg_threadpool_new(threads, t->alloc, NULL);
+    if (fresh == NULL || (scratch > 0 && tg_threadpool_reserve(fresh, scratch) != TG_OK)) {
+      tg_threadpool_free(fresh);
+      return tg_tape_fail(t, TG_ERR_NOMEM,
+                          "tg_tape_set_threads: out of memory for a pool of %d threads", threads);
+    }
+    tg_threadpool_free(t->own_pool);
+    t->own_pool = fresh;
+  }
+  t->threads = threads;
+  return TG_OK;
 }
 
 int tg_tape_threads(const tg_tape* t) { return t ? t->threads : 1; }
@@ -478,6 +525,8 @@ const tg_node* tg_tape_node(const tg_tape* t, int index) {
 }
 
 const tg_tensor* tg_tape_loss(const tg_tape* t) { return t ? t->loss : NULL; }
+
+const tg_allocator* tg_tape_allocator(const tg_tape* t) { return t ? t->alloc : NULL; }
 
 size_t tg_tape_reserved_bytes(const tg_tape* t) {
   return t ? t->arena.reserved + (size_t)t->cap_nodes * sizeof(tg_node) : 0;

@@ -102,8 +102,12 @@ void tg_tape_set_scope(tg_tape* t, const char* scope);
 void tg_tape_set_annotation(tg_tape* t, const void* annotation);
 const void* tg_tape_annotation(const tg_tape* t);
 
-/* Worker threads kernels may use (>= 1; default 1). */
-void tg_tape_set_threads(tg_tape* t, int threads);
+/* Worker threads kernels may use (1..TG_MAX_THREADS; default 1). A count outside
+ * that range is refused: TG_ERR_ARG, recorded on the tape, the count unchanged.
+ * When the tape's own pool exists it is re-created at once with the new count and
+ * the scratch it held, so a replay after this call does not allocate (TG_ERR_NOMEM,
+ * recorded, when that fails). TG_ERR_NULL_ARG for a NULL tape. */
+tg_status tg_tape_set_threads(tg_tape* t, int threads);
 int tg_tape_threads(const tg_tape* t);
 
 /* The worker pool kernels run on (core/threadpool.h), also holding their scratch:
@@ -136,6 +140,9 @@ int tg_tape_node_count(const tg_tape* t);
 const tg_node* tg_tape_node(const tg_tape* t, int index); /* NULL if out of range */
 /* The tensor last passed to a successful tg_tape_backward, or NULL. */
 const tg_tensor* tg_tape_loss(const tg_tape* t);
+/* The allocator the tape uses for everything (never NULL for a tape; NULL for NULL),
+ * for kernels that need memory beyond the arena. */
+const tg_allocator* tg_tape_allocator(const tg_tape* t);
 /* Bytes the tape has obtained from its allocator (arena and node list). */
 size_t tg_tape_reserved_bytes(const tg_tape* t);
 

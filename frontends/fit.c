@@ -112,8 +112,8 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
     const double epoch_loss = loss_sum / (double)n_train;
     float val_loss = NAN;
     const float* vx = x + n_train * in;
-    if (n_val > 0 && (st = tg_model_eval_rows(m, fn, &vx, n_val, y + n_train * out_w,
-                                              &val_loss)) != TG_OK)
+    if (n_val > 0 &&
+        (st = tg_model_eval_rows(m, fn, &vx, n_val, y + n_train * out_w, &val_loss)) != TG_OK)
       return st;
     if (o.history_loss) o.history_loss[e] = (float)epoch_loss;
     if (o.history_val_loss) o.history_val_loss[e] = val_loss;

@@ -96,8 +96,7 @@ tg_layer* tg_model_make_layer(tg_model* m, const char* fn, const tg_layer_type* 
     return NULL;
   }
   if (type == NULL || type->name == NULL || type->build == NULL || type->record == NULL) {
-    tg_model_fail(m, TG_ERR_ARG, "%s: the layer type is NULL or lacks a name, build or record",
-                  fn);
+    tg_model_fail(m, TG_ERR_ARG, "%s: the layer type is NULL or lacks a name, build or record", fn);
     return NULL;
   }
   if (type->config_size > TG_LAYER_CONFIG_CAP) {
@@ -152,19 +151,6 @@ static void drop_last_layer(tg_model* m) {
 tg_layer* tg_model_new_layer(tg_model* m, const tg_layer_type* type, const void* config,
                              const char* name) {
   return m ? tg_model_make_layer(m, "tg_model_new_layer", type, config, name) : NULL;
-}
-
-tg_layer* tg_model_dense(tg_model* m, tg_dense_options o) {
-  return m ? tg_model_make_layer(m, "tg_model_dense", &tg_layer_dense, &o, NULL) : NULL;
-}
-
-tg_layer* tg_model_activation(tg_model* m, tg_activation a) {
-  const tg_activation_options o = {.activation = a};
-  return m ? tg_model_make_layer(m, "tg_model_activation", &tg_layer_activation, &o, NULL) : NULL;
-}
-
-tg_layer* tg_model_merge_add(tg_model* m) {
-  return m ? tg_model_make_layer(m, "tg_model_merge_add", &tg_layer_add, NULL, NULL) : NULL;
 }
 
 /* Builds l for input shapes in[0..n); on failure nothing it declared stays and the
@@ -331,8 +317,7 @@ tg_status tg_model_set_io(tg_model* m, const tg_sym* inputs, int n_inputs, tg_sy
     ids[k] = inputs[k].id;
   }
   if (m->syms[output.id].node < 0)
-    return tg_model_fail(m, TG_ERR_ARG, "%s: the output is a model input; apply a layer first",
-                         fn);
+    return tg_model_fail(m, TG_ERR_ARG, "%s: the output is a model input; apply a layer first", fn);
   const int old_output = m->output;
   m->output = output.id;
   int missing = -1;
@@ -354,8 +339,8 @@ tg_status tg_model_set_io(tg_model* m, const tg_sym* inputs, int n_inputs, tg_sy
 
 /* ---- Sequential ---- */
 
-static tg_status sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
-                                const void* config) {
+tg_status tg_model_sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
+                                  const void* config) {
   if (m == NULL) return TG_ERR_NULL_ARG;
   if (m->functional)
     return tg_model_fail(m, TG_ERR_STATE,
@@ -376,16 +361,7 @@ static tg_status sequential_add(tg_model* m, const char* fn, const tg_layer_type
 }
 
 tg_status tg_model_add(tg_model* m, const tg_layer_type* type, const void* config) {
-  return sequential_add(m, "tg_model_add", type, config);
-}
-
-tg_status tg_model_add_dense(tg_model* m, tg_dense_options o) {
-  return sequential_add(m, "tg_model_add_dense", &tg_layer_dense, &o);
-}
-
-tg_status tg_model_add_activation(tg_model* m, tg_activation a) {
-  const tg_activation_options o = {.activation = a};
-  return sequential_add(m, "tg_model_add_activation", &tg_layer_activation, &o);
+  return tg_model_sequential_add(m, "tg_model_add", type, config);
 }
 
 /* ---- recording ---- */

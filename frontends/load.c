@@ -118,7 +118,7 @@ static bool read_layers(reader* r, tg_model* m, int64_t* n_params) {
     }
     snprintf(what, sizeof what, "layer %" PRIu32 "'s activation", i + 1);
     if (!get_u32(r, what, &act)) return false;
-    if (act >= TG_ACT_COUNT) {
+    if (act > TG_ACT_SOFTMAX) { /* the activations version 1 knew */
       fail(r, TG_ERR_PARSE, "byte %zu: layer %" PRIu32 ": unknown activation %" PRIu32, r->pos - 4,
            i + 1, act);
       return false;
@@ -188,10 +188,11 @@ static bool read_stream_state(reader* r, const char* name, tg_rng* rng) {
 }
 
 /* The optimizer options, checked as compile checks them, and resolved already. */
-static bool read_optimizer_options(reader* r, tg_optimizer_options* o) {
+static bool read_optimizer_options(reader* r, tg_optimizer_options* o, uint32_t version) {
   uint32_t kind = 0;
   if (!get_u32(r, "the optimizer kind", &kind)) return false;
-  if (kind >= TG_OPT_KIND_COUNT) {
+  /* Version 1 knew Adam, SGD and RMSprop. */
+  if (kind >= (version == 1 ? (uint32_t)TG_OPT_ADAMW : (uint32_t)TG_OPT_KIND_COUNT)) {
     fail(r, TG_ERR_PARSE, "byte %zu: unknown optimizer kind %" PRIu32, r->pos - 4, kind);
     return false;
   }
@@ -207,6 +208,14 @@ static bool read_optimizer_options(reader* r, tg_optimizer_options* o) {
     *fields[i] = tg_f32_from_bits(bits);
   }
   if (!get_flag(r, "amsgrad", &o->amsgrad) || !get_flag(r, "nesterov", &o->nesterov)) return false;
+  const size_t more_at = r->pos;
+  float* more[] = {&o->weight_decay, &o->initial_accumulator_value, &o->clipnorm, &o->clipvalue,
+                   &o->global_clipnorm};
+  for (size_t i = 0; version >= 2 && i < sizeof more / sizeof more[0]; ++i) {
+    uint32_t bits = 0;
+    if (!get_u32(r, "the optimizer options", &bits)) return false;
+    *more[i] = tg_f32_from_bits(bits);
+  }
   tg_error e = {0};
   if (tg_optimizer_validate(o, &e) != TG_OK) {
     fail(r, TG_ERR_PARSE, "byte %zu: %s", at, e.message);
@@ -225,11 +234,22 @@ static bool read_optimizer_options(reader* r, tg_optimizer_options* o) {
       return false;
     }
   }
+  const float* want_more[] = {&resolved.weight_decay, &resolved.initial_accumulator_value};
+  static const char* const kMore[] = {"weight_decay", "initial_accumulator_value"};
+  for (size_t i = 0; version >= 2 && i < 2; ++i) {
+    if (tg_f32_bits(*more[i]) != tg_f32_bits(*want_more[i])) {
+      fail(r, TG_ERR_PARSE,
+           "byte %zu: %s %s is %g, which stands for a default; a saved model holds the value it "
+           "used",
+           more_at + 4 * i, tg_optimizer_kind_name(o->kind), kMore[i], (double)*more[i]);
+      return false;
+    }
+  }
   return true;
 }
 
 /* Loss, optimizer, step count and state; compiles m. */
-static bool read_training(reader* r, tg_model* m) {
+static bool read_training(reader* r, tg_model* m, uint32_t version) {
   uint32_t kind = 0;
   tg_loss loss = {0};
   if (!get_u32(r, "the loss kind", &kind)) return false;
@@ -241,7 +261,7 @@ static bool read_training(reader* r, tg_model* m) {
   if (!get_flag(r, "from_logits", &loss.from_logits)) return false;
   const size_t opt_at = r->pos;
   tg_optimizer_options opt;
-  if (!read_optimizer_options(r, &opt)) return false;
+  if (!read_optimizer_options(r, &opt, version)) return false;
   if (tg_model_compile(m, loss, &opt) != TG_OK) {
     fail(r, m->error.code, "byte %zu: %s", opt_at - 8, m->error.message);
     return false;
@@ -297,7 +317,7 @@ static tg_model* read_payload(reader* r, const tg_model_options* options) {
   bool ok = read_layers(r, m, &n_params) && read_values(r, m, n_params) &&
             read_stream_state(r, "initializer", &m->params.rng) &&
             read_stream_state(r, "shuffling", &m->shuffle_rng) &&
-            get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m));
+            get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m, 1));
   if (ok && r->pos != r->end) {
     fail(r, TG_ERR_PARSE, "byte %zu: %zu unexpected bytes at the end of the payload", r->pos,
          r->end - r->pos);
@@ -368,7 +388,8 @@ static bool read_layers_v2(reader* r, tg_model* m, const tg_model_options* optio
     const tg_layer_type* type = find_type(type_name, options);
     if (type == NULL) {
       fail(r, TG_ERR_PARSE,
-           "byte %zu: layer %" PRIu32 " '%s' has type '%s', which this program does not know "
+           "byte %zu: layer %" PRIu32
+           " '%s' has type '%s', which this program does not know "
            "(pass it in options->layer_types)",
            at, i + 1, name, type_name);
       return false;
@@ -423,15 +444,16 @@ static bool read_graph_v2(reader* r, tg_model* m) {
       continue;
     }
     if (kind != 1) {
-      fail(r, TG_ERR_PARSE, "byte %zu: tensor %" PRIu32 ": kind must be 0 (input) or 1 (layer), got %" PRIu32,
-           at, i, kind);
+      fail(r, TG_ERR_PARSE,
+           "byte %zu: tensor %" PRIu32 ": kind must be 0 (input) or 1 (layer), got %" PRIu32, at, i,
+           kind);
       return false;
     }
     uint32_t layer = 0, n_in = 0;
     if (!get_u32(r, "a layer index", &layer)) return false;
     if (layer >= (uint32_t)m->n_layers) {
-      fail(r, TG_ERR_PARSE, "byte %zu: tensor %" PRIu32 " applies layer %" PRIu32 " of %d", r->pos - 4,
-           i, layer, m->n_layers);
+      fail(r, TG_ERR_PARSE, "byte %zu: tensor %" PRIu32 " applies layer %" PRIu32 " of %d",
+           r->pos - 4, i, layer, m->n_layers);
       return false;
     }
     if (!get_u32(r, "an input count", &n_in)) return false;
@@ -445,8 +467,9 @@ static bool read_graph_v2(reader* r, tg_model* m) {
       uint32_t v = 0;
       if (!get_u32(r, "an input reference", &v)) return false;
       if (v >= i) { /* only earlier tensors: the graph has no cycle */
-        fail(r, TG_ERR_PARSE, "byte %zu: tensor %" PRIu32 " reads tensor %" PRIu32
-             ", which does not come before it", r->pos - 4, i, v);
+        fail(r, TG_ERR_PARSE,
+             "byte %zu: tensor %" PRIu32 " reads tensor %" PRIu32 ", which does not come before it",
+             r->pos - 4, i, v);
         return false;
       }
       in[k] = (int)v;
@@ -481,8 +504,8 @@ static bool read_io_v2(reader* r, tg_model* m) {
     const bool same = n == 1 && ins[0].id == m->inputs[0] &&
                       (out == UINT32_MAX ? m->output < 0 : (int64_t)out == m->output);
     if (!same) {
-      fail(r, TG_ERR_PARSE, "byte %zu: a Sequential model's input and output are not those of its chain",
-           at);
+      fail(r, TG_ERR_PARSE,
+           "byte %zu: a Sequential model's input and output are not those of its chain", at);
       return false;
     }
     return true;
@@ -501,8 +524,9 @@ static bool read_params_v2(reader* r, tg_model* m) {
   uint32_t n = 0;
   if (!get_count(r, "the parameter count", 1u << 24, 14, &n)) return false;
   if (n != (uint32_t)m->params.n) {
-    fail(r, TG_ERR_PARSE, "byte %zu: the file lists %" PRIu32 " parameters but the layers declare %d",
-         r->pos - 4, n, m->params.n);
+    fail(r, TG_ERR_PARSE,
+         "byte %zu: the file lists %" PRIu32 " parameters but the layers declare %d", r->pos - 4, n,
+         m->params.n);
     return false;
   }
   for (uint32_t i = 0; i < n; ++i) {
@@ -510,7 +534,8 @@ static bool read_params_v2(reader* r, tg_model* m) {
     const tg_param_entry* e = m->params.e[i];
     char name[TG_NAME_CAP];
     uint32_t rank = 0, trainable = 0, axis = 0;
-    if (!get_str(r, "a parameter name", name, sizeof name) || !get_u32(r, "a parameter's rank", &rank))
+    if (!get_str(r, "a parameter name", name, sizeof name) ||
+        !get_u32(r, "a parameter's rank", &rank))
       return false;
     bool same = strcmp(name, e->name) == 0 && rank == (uint32_t)e->rank;
     for (uint32_t d = 0; d < rank && d < TG_MAX_RANK; ++d) {
@@ -525,7 +550,8 @@ static bool read_params_v2(reader* r, tg_model* m) {
     if (!same) {
       char shape[TG_SHAPE_STR_CAP];
       fail(r, TG_ERR_PARSE,
-           "byte %zu: parameter %" PRIu32 " is '%s' in the file but the layers declare '%s' %s "
+           "byte %zu: parameter %" PRIu32
+           " is '%s' in the file but the layers declare '%s' %s "
            "(%s, unit axis %d)",
            at, i + 1, name, e->name, tg_shape_format(shape, sizeof shape, e->rank, e->shape),
            e->trainable ? "trainable" : "non-trainable", e->unit_axis);
@@ -535,7 +561,8 @@ static bool read_params_v2(reader* r, tg_model* m) {
   uint64_t count = 0;
   if (!get_u64(r, "the parameter value count", &count)) return false;
   if (count != (uint64_t)m->params.size) {
-    fail(r, TG_ERR_PARSE, "byte %zu: the parameter value count is %" PRIu64 " but the table needs %" PRId64,
+    fail(r, TG_ERR_PARSE,
+         "byte %zu: the parameter value count is %" PRIu64 " but the table needs %" PRId64,
          r->pos - 8, count, m->params.size);
     return false;
   }
@@ -548,7 +575,8 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
   uint32_t kind = 0;
   if (!get_u32(r, "the model kind", &kind)) return NULL;
   if (kind > 1) {
-    fail(r, TG_ERR_PARSE, "byte %zu: the model kind must be 0 (Sequential) or 1 (functional), got %" PRIu32,
+    fail(r, TG_ERR_PARSE,
+         "byte %zu: the model kind must be 0 (Sequential) or 1 (functional), got %" PRIu32,
          r->pos - 4, kind);
     return NULL;
   }
@@ -558,7 +586,8 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
     mo.allocator = options->allocator;
   }
   tg_error e = {0};
-  tg_model* m = tg_model_new_empty(&mo, kind == 1, "tg_model_load", &e);
+  tg_model* m =
+      tg_model_new_empty(&mo, kind == 1, kind == 1 ? "tg_functional_new" : "tg_sequential_new", &e);
   if (m == NULL) {
     fail(r, e.code, "%s", e.message);
     return NULL;
@@ -570,14 +599,15 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
   m->params.limit = 0;
   if (ok && options && options->input_dim != 0 &&
       (m->n_inputs != 1 || tg_model_input_dim(m) != options->input_dim)) {
-    fail(r, TG_ERR_ARG, "the saved model takes %" PRId64 " inputs but options->input_dim is %" PRId64,
+    fail(r, TG_ERR_ARG,
+         "the saved model takes %" PRId64 " inputs but options->input_dim is %" PRId64,
          tg_model_input_dim(m), options->input_dim);
     ok = false;
   }
   ok = ok && read_params_v2(r, m) && read_stream_state(r, "initializer", &m->params.rng) &&
        read_stream_state(r, "shuffling", &m->shuffle_rng) &&
        read_stream_state(r, "layers'", &m->layer_rng) &&
-       get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m));
+       get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m, 2));
   if (ok && r->pos != r->end) {
     fail(r, TG_ERR_PARSE, "byte %zu: %zu unexpected bytes at the end of the payload", r->pos,
          r->end - r->pos);

@@ -68,6 +68,7 @@
 #include "frontends/losses.h"
 #include "frontends/optimizers.h"
 #include "frontends/params.h"
+#include "ops/nn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -85,11 +86,13 @@ typedef struct tg_model_options {
 } tg_model_options;
 
 typedef struct tg_dense_options {
-  int64_t units;              /* >= 1 */
-  tg_activation activation;   /* default linear */
-  bool no_bias;               /* Keras' use_bias=False */
-  tg_initializer kernel_init; /* default glorot_uniform */
-  tg_initializer bias_init;   /* default zeros */
+  int64_t units;                     /* >= 1 */
+  tg_activation activation;          /* default linear */
+  bool no_bias;                      /* Keras' use_bias=False */
+  tg_initializer kernel_init;        /* default glorot_uniform */
+  tg_initializer bias_init;          /* default zeros */
+  tg_regularizer kernel_regularizer; /* penalty on the kernel in the loss; zero: none */
+  tg_regularizer bias_regularizer;
 } tg_dense_options;
 
 /* Activation's configuration. */
@@ -97,10 +100,61 @@ typedef struct tg_activation_options {
   tg_activation activation;
 } tg_activation_options;
 
+/* Reshape's configuration: the per-sample target shape (one entry may be -1). */
+typedef struct tg_reshape_options {
+  int rank; /* 1..3 */
+  int64_t shape[TG_LAYER_MAX_RANK];
+} tg_reshape_options;
+
+/* Concatenate's configuration: the sample axis to join on (Keras' default -1, the
+ * last; a zero-initialised struct means axis 0, so say -1). */
+typedef struct tg_concatenate_options {
+  int axis;
+} tg_concatenate_options;
+
+/* Conv2D's configuration (Keras' arguments; zeros are Keras' defaults: strides 1,
+ * padding valid, dilation 1, groups 1, no activation, a bias, glorot_uniform / zeros). */
+typedef struct tg_conv2d_layer_options {
+  int64_t filters;    /* >= 1 */
+  int kernel_size[2]; /* {rows, cols}, >= 1 */
+  int strides[2];
+  tg_padding padding; /* TG_PADDING_VALID or TG_PADDING_SAME (ops/nn.h) */
+  int dilation_rate[2];
+  int groups;
+  tg_activation activation;
+  bool no_bias;
+  tg_initializer kernel_init, bias_init;
+} tg_conv2d_layer_options;
+
+/* MaxPooling2D's and AveragePooling2D's: zeros mean pool 2x2, strides = pool, valid. */
+typedef struct tg_pool2d_layer_options {
+  int pool_size[2];
+  int strides[2];
+  tg_padding padding;
+} tg_pool2d_layer_options;
+
+typedef struct tg_dropout_layer_options {
+  float rate; /* [0, 1) */
+} tg_dropout_layer_options;
+
+/* BatchNormalization's: zeros mean Keras' momentum 0.99 and epsilon 1e-3. */
+typedef struct tg_batch_norm_layer_options {
+  float momentum, epsilon;
+} tg_batch_norm_layer_options;
+
+/* LayerNormalization's: zero means epsilon 1e-3. */
+typedef struct tg_layer_norm_layer_options {
+  float epsilon;
+} tg_layer_norm_layer_options;
+
 /* The layer types tapegrad ships (frontends/layers/, one file each). Configurations:
  * Dense tg_dense_options, Activation tg_activation_options, Add none (two or more
- * inputs of one shape, summed elementwise). */
-extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add;
+ * inputs of one shape, summed elementwise), Flatten none, Reshape
+ * tg_reshape_options, Concatenate tg_concatenate_options. */
+extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add, tg_layer_flatten,
+    tg_layer_reshape, tg_layer_concatenate, tg_layer_conv2d, tg_layer_max_pooling2d,
+    tg_layer_average_pooling2d, tg_layer_global_average_pooling2d, tg_layer_dropout,
+    tg_layer_batch_normalization, tg_layer_layer_normalization;
 /* Every built-in type, for loaders and tools; tg_layer_type_find(name) or NULL. */
 int tg_layer_type_count(void);
 const tg_layer_type* tg_layer_type_at(int index);
@@ -167,6 +221,9 @@ tg_layer* tg_model_new_layer(tg_model* m, const tg_layer_type* type, const void*
 tg_layer* tg_model_dense(tg_model* m, tg_dense_options options);
 tg_layer* tg_model_activation(tg_model* m, tg_activation activation);
 tg_layer* tg_model_merge_add(tg_model* m);
+tg_layer* tg_model_flatten(tg_model* m);
+tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape);
+tg_layer* tg_model_concatenate(tg_model* m, int axis);
 /* Applies layer l to in[0..n) and returns its output. The first application builds
  * the layer (its parameters); later ones share them and must give the same shapes.
  * Errors name the layer and the shapes, e.g. "tg_model_call: add_1: input 2 is
@@ -212,6 +269,12 @@ tg_status tg_model_train_on_batch_multi(tg_model* m, const float* const* x, int 
                                         const float* y, float* loss);
 tg_status tg_model_compute_gradients_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                            const float* y, float* loss);
+/* compute_gradients with the layers in the mode asked for: training (dropout drops,
+ * batch norm normalises with the batch and updates its moving statistics) or
+ * inference (Keras' training=False: dropout off, batch norm on its moving
+ * statistics, nothing updated), e.g. to check an inference-mode gradient. */
+tg_status tg_model_compute_gradients_mode(tg_model* m, const float* const* x, int n_x, int64_t n,
+                                          const float* y, bool training, float* loss);
 tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
                                  int64_t out_cap);
 tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, int64_t n,

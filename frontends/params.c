@@ -110,15 +110,15 @@ int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* o
     return -1;
   }
   if (d->rank < 0 || d->rank > TG_MAX_RANK) {
-    tg_error_set(err, TG_ERR_ARG, "%s: '%s': rank must be 0..%d, got %d", fn, d->name,
-                 TG_MAX_RANK, d->rank);
+    tg_error_set(err, TG_ERR_ARG, "%s: '%s': rank must be 0..%d, got %d", fn, d->name, TG_MAX_RANK,
+                 d->rank);
     return -1;
   }
   int64_t size = 0;
   for (int i = 0; i < d->rank; ++i)
     if (d->shape[i] < 1) {
-      tg_error_set(err, TG_ERR_ARG, "%s: '%s': dimension %d must be >= 1, got %lld", fn,
-                   d->name, i, (long long)d->shape[i]);
+      tg_error_set(err, TG_ERR_ARG, "%s: '%s': dimension %d must be >= 1, got %lld", fn, d->name, i,
+                   (long long)d->shape[i]);
       return -1;
     }
   const int64_t limit = (INT64_MAX / 8) / (int64_t)sizeof(float);
@@ -233,6 +233,19 @@ float* tg_param_set_grads(tg_param_set* ps) { return ps ? ps->grads : NULL; }
 
 void tg_param_set_zero_grads(tg_param_set* ps) {
   if (ps && ps->size > 0) memset(ps->grads, 0, (size_t)ps->size * sizeof(float));
+}
+
+tg_status tg_param_set_partition(const tg_param_set* ps, tg_optimizer* o, tg_error* err) {
+  if (ps == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "tg_param_set_partition: set is NULL");
+  int64_t sizes[256];
+  int n = 0;
+  for (int i = 0; i < ps->n; ++i) {
+    if (!ps->e[i]->trainable) continue;
+    if (n == 256)
+      return tg_error_set(err, TG_ERR_ARG, "tg_param_set_partition: more than 256 parameters");
+    sizes[n++] = ps->e[i]->size;
+  }
+  return tg_optimizer_set_partition(o, sizes, n, err);
 }
 
 tg_status tg_param_set_step(tg_param_set* ps, tg_optimizer* o, tg_error* err) {

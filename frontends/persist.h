@@ -102,7 +102,10 @@ enum { TG_MODEL_FORMAT_VERSION = 2, TG_MODEL_HEADER_BYTES = 24 };
 /* Writes m to `path` through a temporary file in the same directory, flushed to disk
  * and then renamed over path: readers see the old file or the new one, never a part.
  * On any error the temporary file is removed and an existing `path` is untouched.
- * The new file keeps the mode of the one it replaces (0644 when there was none). */
+ * The new file keeps the mode of the one it replaces (0644 when there was none). A
+ * symbolic link is followed (its target replaced, the link kept); a FIFO, a
+ * character device or "-" (standard output) is written directly as a stream; a
+ * directory, block device or socket is refused (core/atomic_file.h). */
 tg_status tg_model_save(const tg_model* m, const char* path, tg_error* err);
 
 /* Writes m to an open stream (binary), nothing before or after it. TG_ERR_IO when

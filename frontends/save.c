@@ -1,5 +1,6 @@
 /* frontends/save.c — model -> bytes (format in frontends/persist.h), to a buffer, a
- * stream, or a file replaced atomically (temporary file, fsync, rename).
+ * stream, or a file by name through core/atomic_file.h (replaced atomically; links
+ * followed; FIFOs and devices written as streams).
  *
  * The header carries the payload's size and checksum, which are known only once the
  * payload is serialised. Rather than hold a copy of the model in memory, saving
@@ -9,9 +10,8 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/atomic_file.h"
 #include "frontends/internal/config_io.h"
 #include "frontends/internal/model_impl.h"
 #include "frontends/internal/optimizer_impl.h"
@@ -76,7 +76,7 @@ static void put_str(sink* s, const char* str) {
 }
 
 /* The loss, the optimizer's resolved options, step count and state (both versions). */
-static void put_training(sink* s, const tg_model* m) {
+static void put_training(sink* s, const tg_model* m, uint32_t version) {
   const bool compiled = m->compiled && m->optimizer != NULL;
   put_u32(s, compiled ? 1u : 0u);
   if (!compiled) return;
@@ -89,6 +89,11 @@ static void put_training(sink* s, const tg_model* m) {
   for (size_t i = 0; i < sizeof hyper / sizeof hyper[0]; ++i) put_f32(s, hyper[i]);
   put_u32(s, p->amsgrad ? 1u : 0u);
   put_u32(s, p->nesterov ? 1u : 0u);
+  if (version >= 2) {
+    const float more[] = {p->weight_decay, p->initial_accumulator_value, p->clipnorm, p->clipvalue,
+                          p->global_clipnorm};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; ++i) put_f32(s, more[i]);
+  }
   put_u64(s, (uint64_t)o->iterations);
   const int64_t n_state = tg_optimizer_state_size(o);
   put_u64(s, (uint64_t)n_state);
@@ -114,7 +119,7 @@ static void put_payload_v1(sink* s, const tg_model* m) {
   put_f32s(s, m->params.values, m->params.size);
   put_rng(s, &m->params.rng);
   put_rng(s, &m->shuffle_rng);
-  put_training(s, m);
+  put_training(s, m, 1);
 }
 
 static void emit_config(void* ctx, const uint8_t* p, size_t n) { emit((sink*)ctx, p, n); }
@@ -167,7 +172,7 @@ static void put_payload_v2(sink* s, const tg_model* m) {
   put_rng(s, &m->params.rng);
   put_rng(s, &m->shuffle_rng);
   put_rng(s, &m->layer_rng);
-  put_training(s, m);
+  put_training(s, m, 2);
 }
 
 static void put_payload(sink* s, const tg_model* m, uint32_t version) {
@@ -179,12 +184,23 @@ static void put_payload(sink* s, const tg_model* m, uint32_t version) {
 
 /* Version 1 holds a Sequential chain of Dense layers only. */
 static tg_status check_v1(const tg_model* m, const char* fn, tg_error* err) {
+  if (m->compiled && m->optimizer != NULL) {
+    const tg_optimizer_options* p = &m->optimizer->opt;
+    if (p->kind > TG_OPT_RMSPROP || p->clipnorm > 0 || p->clipvalue > 0 || p->global_clipnorm > 0)
+      return tg_error_set(err, TG_ERR_ARG,
+                          "%s: version 1 holds Adam, SGD and RMSprop without clipping only", fn);
+  }
   if (m->functional)
     return tg_error_set(err, TG_ERR_ARG, "%s: version 1 holds Sequential models only", fn);
-  for (int i = 0; i < m->n_layers; ++i)
-    if (strcmp(m->layers[i]->type->name, "Dense") != 0)
-      return tg_error_set(err, TG_ERR_ARG, "%s: version 1 holds Dense layers only, not %s (%s)",
-                          fn, m->layers[i]->name, m->layers[i]->type->name);
+  for (int i = 0; i < m->n_layers; ++i) {
+    tg_layer_info info;
+    tg_model_layer(m, i, &info);
+    if (strcmp(info.type, "Dense") != 0 || info.activation > TG_ACT_SOFTMAX)
+      return tg_error_set(err, TG_ERR_ARG,
+                          "%s: version 1 holds Dense layers with linear, relu, sigmoid, tanh or "
+                          "softmax only, not %s (%s)",
+                          fn, info.name, info.type);
+  }
   return TG_OK;
 }
 
@@ -256,53 +272,22 @@ tg_status tg_model_write(const tg_model* m, FILE* f, tg_error* err) {
                 : tg_error_set(err, TG_ERR_IO, "%s: writing the model failed: %s", fn, strerror(e));
 }
 
-/* Writes, flushes to disk and closes the temporary file; returns 0 or an errno. */
-static int fill_temporary(const tg_model* m, int fd) {
-  FILE* f = fdopen(fd, "wb");
-  if (f == NULL) {
-    const int e = errno;
-    close(fd);
-    return e;
-  }
-  int e = write_stream(m, f);
-  if (e == 0 && fflush(f) != 0) e = errno;
-  /* The data must be on disk before the rename makes it the file, or a crash could
-   * leave a complete-looking name over incomplete contents. */
-  if (e == 0 && fsync(fileno(f)) != 0) e = errno;
-  if (fclose(f) != 0 && e == 0) e = errno;
-  return e;
+typedef struct save_job {
+  const tg_model* m;
+  const char* path;
+} save_job;
+
+static tg_status write_job(void* ctx, FILE* f, tg_error* err) {
+  const save_job* job = (const save_job*)ctx;
+  const int e = write_stream(job->m, f);
+  return e == 0 ? TG_OK
+                : tg_error_set(err, TG_ERR_IO, "tg_model_save: writing '%s' failed: %s", job->path,
+                               strerror(e));
 }
 
 tg_status tg_model_save(const tg_model* m, const char* path, tg_error* err) {
   const char* fn = "tg_model_save";
   if (m == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
-  if (path == NULL || path[0] == '\0')
-    return tg_error_set(err, TG_ERR_NULL_ARG, "%s: path is NULL or empty", fn);
-  static const char kSuffix[] = ".tmp.XXXXXX";
-  const size_t len = strlen(path);
-  char* tmp = (char*)m->alloc->alloc(m->alloc->ctx, len + sizeof kSuffix);
-  if (tmp == NULL) return tg_error_set(err, TG_ERR_NOMEM, "%s: out of memory", fn);
-  memcpy(tmp, path, len);
-  memcpy(tmp + len, kSuffix, sizeof kSuffix);
-  tg_status st = TG_OK;
-  const int fd = mkstemp(tmp);
-  if (fd < 0) {
-    st = tg_error_set(err, TG_ERR_IO, "%s: cannot create a temporary file beside '%s': %s", fn,
-                      path, strerror(errno));
-    m->alloc->free(m->alloc->ctx, tmp);
-    return st;
-  }
-  /* mkstemp makes the file private (0600): keep the replaced file's mode instead. */
-  struct stat old;
-  const mode_t mode = stat(path, &old) == 0 && S_ISREG(old.st_mode) ? (old.st_mode & 07777) : 0644;
-  (void)fchmod(fd, mode);
-  int e = fill_temporary(m, fd);
-  if (e != 0)
-    st = tg_error_set(err, TG_ERR_IO, "%s: writing '%s' failed: %s", fn, path, strerror(e));
-  else if (rename(tmp, path) != 0)
-    st = tg_error_set(err, TG_ERR_IO, "%s: cannot rename the temporary file to '%s': %s", fn, path,
-                      strerror(errno));
-  if (st != TG_OK) unlink(tmp);
-  m->alloc->free(m->alloc->ctx, tmp);
-  return st;
+  save_job job = {m, path};
+  return tg_atomic_write(fn, path, m->alloc, write_job, &job, err);
 }

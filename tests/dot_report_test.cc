@@ -135,7 +135,7 @@ TEST(DotReportTest, SaveWritesTheFileAndReportsErrors) {
   EXPECT_EQ(tgtest::ReadFile(path), Report(m.tape(), 0.0f, TG_REPORT_JSON));
   EXPECT_EQ(tg_report_save(a, TG_REPORT_TEXT, "/nonexistent-dir/r.txt", &err), TG_ERR_IO);
   EXPECT_STREQ(err.message,
-               "tg_report_save: cannot create '/nonexistent-dir/r.txt': No such file or directory");
+               "tg_report_save: cannot create a temporary file beside '/nonexistent-dir/r.txt': No such file or directory");
   EXPECT_EQ(tg_report_save(a, static_cast<tg_report_format>(7), path.c_str(), &(err = {})),
             TG_ERR_ARG);
   EXPECT_STREQ(err.message, "tg_report_save: unknown format 7");

@@ -91,6 +91,26 @@ std::vector<Bytes> BaseFiles() {
   EXPECT_EQ(tg_model_compile(m, mse, nullptr), TG_OK);
   files.push_back(SaveBytes(m));
   tg_model_free(m);
+  // Images: Conv2D, BatchNormalization (non-trainable statistics), pooling, Dropout.
+  tg_model_options io = {};
+  io.input_shape.rank = 3;
+  io.input_shape.dim[0] = io.input_shape.dim[1] = 4;
+  io.input_shape.dim[2] = 1;
+  m = tg_sequential_new(&io, nullptr);
+  tg_conv2d_layer_options conv = {};
+  conv.filters = 2;
+  conv.kernel_size[0] = conv.kernel_size[1] = 2;
+  conv.padding = TG_PADDING_SAME;
+  EXPECT_EQ(tg_model_add(m, &tg_layer_conv2d, &conv), TG_OK);
+  EXPECT_EQ(tg_model_add(m, &tg_layer_batch_normalization, nullptr), TG_OK);
+  EXPECT_EQ(tg_model_add(m, &tg_layer_max_pooling2d, nullptr), TG_OK);
+  tg_dropout_layer_options drop = {0.5f};
+  EXPECT_EQ(tg_model_add(m, &tg_layer_dropout, &drop), TG_OK);
+  EXPECT_EQ(tg_model_add(m, &tg_layer_global_average_pooling2d, nullptr), TG_OK);
+  EXPECT_EQ(tg_model_add(m, &tg_layer_layer_normalization, nullptr), TG_OK);
+  EXPECT_EQ(tg_model_compile(m, mse, nullptr), TG_OK);
+  files.push_back(SaveBytes(m));
+  tg_model_free(m);
   return files;
 }
 
@@ -213,8 +233,7 @@ TEST(PersistFuzzTest, MutatedFilesNeverCrashLeakOrOverAllocate) {
       while (at < again.size() && at < b.size() && again[at] == b[at]) ++at;
       ASSERT_EQ(again, b) << "round " << round << ": first difference at byte " << at;
       const int64_t in = tg_model_input_dim(m), out = tg_model_output_dim(m);
-      if (tg_model_layer_count(m) > 0 && tg_model_input_count(m) == 1 && in <= 16 &&
-          out > 0) {
+      if (tg_model_layer_count(m) > 0 && tg_model_input_count(m) == 1 && in <= 16 && out > 0) {
         std::vector<float> x(static_cast<size_t>(2 * in), 0.5f), y(static_cast<size_t>(2 * out));
         std::vector<float> pred(y.size());
         ASSERT_EQ(tg_model_predict(m, x.data(), 2, pred.data(), static_cast<int64_t>(pred.size())),

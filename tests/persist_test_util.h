@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tests/test_files.h"
-#include <vector>
 
 extern "C" {
 #include "frontends/model.h"

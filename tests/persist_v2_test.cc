@@ -21,7 +21,8 @@ namespace {
 
 using namespace tgtest;
 
-// Two inputs, a shared Dense, Add, Activation layers of every kind, Dense without bias.
+// Two inputs, a shared Dense, Add, Concatenate, Reshape, Flatten, Activation layers of
+// every kind, Dense without bias: every layer type tapegrad has.
 tg_model* EveryLayerModel() {
   tg_model_options o = {};
   o.seed = 12;
@@ -31,6 +32,11 @@ tg_model* EveryLayerModel() {
   tg_layer* shared = tg_model_dense(m, Dense(4, TG_ACT_TANH));
   tg_sym uses[2] = {tg_model_call1(m, shared, a), tg_model_call1(m, shared, b)};
   tg_sym h = tg_model_call(m, tg_model_merge_add(m), uses, 2);
+  tg_sym cat[2] = {h, uses[0]};
+  h = tg_model_call(m, tg_model_concatenate(m, -1), cat, 2);
+  const int64_t target[2] = {4, 2};
+  h = tg_model_call1(m, tg_model_reshape(m, 2, target), h);
+  h = tg_model_call1(m, tg_model_flatten(m), h);
   for (int act = 0; act < TG_ACT_COUNT; ++act)
     h = tg_model_call1(m, tg_model_activation(m, static_cast<tg_activation>(act)), h);
   h = tg_model_call1(m, tg_model_dense(m, Dense(2, TG_ACT_LINEAR, true)), h);
@@ -56,7 +62,8 @@ std::string Summary(const tg_model* m) {
 TEST(PersistV2Test, EveryLayerTypeRoundTripsAndTrainsOnBitForBit) {
   tg_model* m = EveryLayerModel();
   const float* xs[2] = {kA, kB};
-  for (int s = 0; s < 3; ++s) ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 2, 2, kY, nullptr), TG_OK);
+  for (int s = 0; s < 3; ++s)
+    ASSERT_EQ(tg_model_train_on_batch_multi(m, xs, 2, 2, kY, nullptr), TG_OK);
   const Bytes b = SaveBytes(m);
   EXPECT_EQ(Get32(b, 8), 2u);
   tg_error err = {};
@@ -123,7 +130,9 @@ tg_tensor* ScaleRecord(tg_layer* l, tg_tape* t, tg_tensor* const* in, int,
                        const tg_layer_ctx* ctx) {
   return tg_mul(t, in[0], tg_layer_param(l, 0, ctx));
 }
-void ScaleIo(void* config, tg_config_io* io) { tg_config_f32(io, "init", static_cast<float*>(config)); }
+void ScaleIo(void* config, tg_config_io* io) {
+  tg_config_f32(io, "init", static_cast<float*>(config));
+}
 tg_layer_type MakeScale() {
   tg_layer_type t{};
   t.name = "Scale";
@@ -163,7 +172,9 @@ TEST(PersistV2Test, AUsersLayerTypeLoadsWhenTheProgramNamesIt) {
 
 // Byte offsets in the file of NewModel(2) + Dense(3, relu): header 24, kind 24, layer
 // count 28, then "Dense" (2 + 5) and "dense_1" (2 + 7) at 32, the config at 48:
-// units 48 (1 + 1 + 5 + 8), activation 63 (1 + 1 + 10 + 1 + 4), use_bias 80, end 91.
+// units 48 (1 + 1 + 5 + 8), activation 63 (1 + 1 + 10 + 1 + 4), use_bias 80 (1 + 1 + 8
+// + 1), kernel_l1 91, kernel_l2 106 (1 + 1 + 9 + 4 each), bias_l1 121, bias_l2 134
+// (1 + 1 + 7 + 4 each), end 147; the tensors from 148, tensor 1 at 168.
 TEST(PersistV2Test, DamagedFilesAreRefusedWithTheByteAndTheReason) {
   tg_model* m = NewModel(2, 3);
   ASSERT_EQ(tg_model_add_dense(m, Dense(3, TG_ACT_RELU)), TG_OK);
@@ -175,15 +186,17 @@ TEST(PersistV2Test, DamagedFilesAreRefusedWithTheByteAndTheReason) {
     const char* message;
   } cases[] = {
       {24, 7, "byte 24: the model kind must be 0 (Sequential) or 1 (functional), got 7"},
-      {34, 'X', "byte 32: layer 1 'dense_1' has type 'XDnse', which this program does not know "
-                "(pass it in options->layer_types)"},
+      {34, 'X',
+       "byte 32: layer 1 'dense_1' has type 'XDnse', which this program does not know "
+       "(pass it in options->layer_types)"},
       {50, 'U', "byte 48: layer dense_1 (Dense): expected field 'units' but found 'Units'"},
-      // The configuration reads; its layer refuses it when applied (tensor 1, byte 112).
-      {55, 0, "byte 112: dense_1: units must be >= 1, got 0"},
+      // The configuration reads; its layer refuses it when applied (tensor 1, byte 168).
+      {55, 0, "byte 168: dense_1: units must be >= 1, got 0"},
       {76, 'x', "byte 63: layer dense_1 (Dense): field 'activation': unknown value 'xelu'"},
       {90, 2, "byte 80: layer dense_1 (Dense): field 'use_bias' must be 0 or 1, got 2"},
-      {91, 9, "byte 91: layer dense_1 (Dense): unexpected field '' after the last one this layer "
-              "type has"},
+      {147, 9,
+       "byte 147: layer dense_1 (Dense): unexpected field '' after the last one this "
+       "layer type has"},
   };
   for (const Case& c : cases) {
     Bytes b = good;

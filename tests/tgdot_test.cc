@@ -2,7 +2,9 @@
 // functions, and the binary itself for every error path (exit status and message)
 // and the outputs it writes.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -58,6 +60,23 @@ TEST(TgdotSpecTest, ParsesTheSeedSpec) {
   ASSERT_EQ(tg_model_spec_parse("3-8s-4t-5l", &s, &err), TG_OK) << err.message;
   char buf[64];
   EXPECT_STREQ(tg_model_spec_format(&s, buf, sizeof buf), "3-8s-4t-5");
+}
+
+// A spec built by hand with a layer count outside the array is refused, not read
+// past its end.
+TEST(TgdotSpecTest, BuildRejectsALayerCountOutsideTheArray) {
+  tg_model_spec spec = {};
+  spec.input_dim = 1;
+  for (int n : {TG_SPEC_MAX_LAYERS + 1, -1}) {
+    spec.n_layers = n;
+    tg_error err = {};
+    EXPECT_EQ(nullptr, tg_model_spec_build(&spec, nullptr, nullptr, 1, &err));
+    EXPECT_EQ(TG_ERR_ARG, err.code);
+    EXPECT_EQ("tg_model_spec_build: " + std::to_string(n) + " layers is outside 0..64",
+              std::string(err.message));
+    char buf[64];
+    EXPECT_STREQ("(invalid spec)", tg_model_spec_format(&spec, buf, sizeof buf));
+  }
 }
 
 TEST(TgdotSpecTest, RejectsBadSpecsWithTheReason) {
@@ -254,6 +273,28 @@ TEST(TgdotCliTest, WritesDotToStdoutByDefault) {
   EXPECT_EQ(r.out.rfind("digraph tapegrad {\n", 0), 0u);
   EXPECT_NE(r.out.find("4 units -&gt; 1 distinct (symmetric)"), std::string::npos);
   EXPECT_NE(r.out.find("(Dense 4 tanh, hidden)"), std::string::npos);  // the layer as declared
+}
+
+// -o through a symbolic link writes the file it points at and keeps the link; a
+// device or "-" (standard output) is written as a stream, never replaced.
+TEST(TgdotCliTest, OutputThroughLinksDevicesAndDash) {
+  const std::string real = TempPath("cli_real.dot"), link = TempPath("cli_link.dot");
+  unlink(real.c_str());
+  unlink(link.c_str());
+  ASSERT_EQ(0, symlink(real.c_str(), link.c_str()));
+  Result r = Tgdot("1-4t-2 -o " + link);
+  ASSERT_EQ(r.status, 0) << r.err;
+  struct stat st;
+  ASSERT_EQ(0, lstat(link.c_str(), &st));
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(ReadFile(real).rfind("digraph tapegrad {\n", 0), 0u);
+  r = Tgdot("1-4t-2 -o /dev/null");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(0, lstat("/dev/null", &st));
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  r = Tgdot("1-4t-2 -o -");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("digraph tapegrad {\n", 0), 0u);
 }
 
 TEST(TgdotCliTest, CsvDataMatchesTheBuiltInSeedData) {

@@ -75,16 +75,16 @@ typedef struct tg_analysis_leaf {
 enum { TG_ANALYSIS_MAX_PARAMS = 8 };
 
 typedef struct tg_analysis_layer {
-  char name[TG_NAME_CAP];              /* the scope, e.g. "dense_1" */
-  const char* activation;              /* op name ("relu", "tanh", ...) or "linear" */
-  const char* type;                    /* the layer's type ("Dense"), "" when unknown */
-  char config[64];                     /* its configuration ("16 relu"), "" when unknown */
-  int n_params;                        /* parameters first read in this scope */
+  char name[TG_NAME_CAP];                 /* the scope, e.g. "dense_1" */
+  const char* activation;                 /* op name ("relu", "tanh", ...) or "linear" */
+  const char* type;                       /* the layer's type ("Dense"), "" when unknown */
+  char config[64];                        /* its configuration ("16 relu"), "" when unknown */
+  int n_params;                           /* parameters first read in this scope */
   int param_leaf[TG_ANALYSIS_MAX_PARAMS]; /* their leaves, in first-use order */
-  int unit_params;                     /* how many of them take part in the grouping */
-  int kernel_leaf;                     /* param_leaf[0], or -1 without parameters */
-  int bias_leaf;                       /* param_leaf[1], or -1 */
-  int matmul_node, add_node, act_node; /* node indices, -1 when absent */
+  int unit_params;                        /* how many of them take part in the grouping */
+  int kernel_leaf;                        /* param_leaf[0], or -1 without parameters */
+  int bias_leaf;                          /* param_leaf[1], or -1 */
+  int matmul_node, add_node, act_node;    /* node indices, -1 when absent */
   int units;
   bool hidden;        /* not the last layer on the tape */
   int groups;         /* distinct units, exact comparison */

@@ -5,9 +5,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/atomic_file.h"
 #include "frontends/model.h"
 #include "tools/analysis.h"
-#include "tools/internal/atomic_file.h"
 #include "tools/internal/dot_parts.h"
 #include "tools/internal/format.h"
 
@@ -329,7 +329,7 @@ static tg_status emit_stream(dot_ctx* c, void* target, tg_error* err) {
 }
 
 static tg_status emit_file(dot_ctx* c, void* target, tg_error* err) {
-  return tg_write_atomically("tg_dot_save", (const char*)target, write_dot, c, err);
+  return tg_atomic_write("tg_dot_save", (const char*)target, NULL, write_dot, c, err);
 }
 
 tg_status tg_dot_write(const tg_tape* tape, const tg_dot_options* opt, FILE* out, tg_error* err) {

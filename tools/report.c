@@ -3,7 +3,7 @@
 
 #include <stdbool.h>
 
-#include "tools/internal/atomic_file.h"
+#include "core/atomic_file.h"
 #include "tools/internal/format.h"
 
 static bool in_some_layer(const tg_analysis* a, int leaf) {
@@ -298,5 +298,5 @@ tg_status tg_report_save(const tg_analysis* a, tg_report_format format, const ch
   if (format != TG_REPORT_TEXT && format != TG_REPORT_JSON)
     return tg_error_set(err, TG_ERR_ARG, "tg_report_save: unknown format %d", (int)format);
   report_job job = {a, format};
-  return tg_write_atomically("tg_report_save", path, write_job, &job, err);
+  return tg_atomic_write("tg_report_save", path, NULL, write_job, &job, err);
 }

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontends/seed_problem.h"
 #include "frontends/persist.h"
+#include "frontends/seed_problem.h"
 #include "tools/analysis.h"
 #include "tools/csv.h"
 #include "tools/dot_export.h"
@@ -192,7 +192,7 @@ static int parse_args(int argc, char** argv, args* a) {
  * user typed mean their own directory, which Bazel passes in BUILD_WORKING_DIRECTORY. */
 static const char* user_path(const char* path, char* buf, size_t cap) {
   const char* wd = getenv("BUILD_WORKING_DIRECTORY");
-  if (path[0] == '/' || wd == NULL || wd[0] == '\0') return path;
+  if (path[0] == '/' || strcmp(path, "-") == 0 || wd == NULL || wd[0] == '\0') return path;
   snprintf(buf, cap, "%s/%s", wd, path);
   return buf;
 }
