@@ -26,6 +26,8 @@ struct tg_tape {
   const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
   uint32_t epoch;         /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
   bool check_finite;      /* tg_tape_set_check_finite */
+  tg_backward_hook hook;  /* tg_tape_set_backward_hook, or NULL */
+  void* hook_ctx;
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
@@ -490,11 +492,13 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
       const tg_op_fusion* f = fusion_of(t, n - 1, n);
       if (f && f->backward && f->backward(n - 1, n)) {
         --i; /* n's and its predecessor's backward done in one pass */
+        if (t->hook) t->hook(t->hook_ctx, t, i);
         continue;
       }
     }
     n->op->backward(n);
     if (t->check_finite && !check_node(t, n, true)) return t->error.code;
+    if (t->hook) t->hook(t->hook_ctx, t, i);
   }
   t->loss = loss;
   return TG_OK;
@@ -514,6 +518,12 @@ void tg_tape_set_scope(tg_tape* t, const char* scope) {
   }
   memcpy(copy, scope, len + 1);
   t->scope = copy;
+}
+
+void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx) {
+  if (t == NULL) return;
+  t->hook = fn;
+  t->hook_ctx = fn ? ctx : NULL;
 }
 
 tg_status tg_tape_set_threads(tg_tape* t, int threads) {

@@ -136,6 +136,15 @@ void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count);
  * branch per node. */
 void tg_tape_set_check_finite(tg_tape* t, bool on);
 
+/* Backward progress: `fn(ctx, t, done)` runs on the calling thread after each node's
+ * backward during tg_tape_backward, with `done` the lowest node index whose backward
+ * has finished (every node >= done is through; a fused pair reports the lower one).
+ * A tensor's gradient is final once every node that takes it has run, so a caller
+ * can ship finished gradients (a distributed reduction) while backward goes on.
+ * fn NULL turns it off. Kept across tg_tape_clear. The hook must not record on t. */
+typedef void (*tg_backward_hook)(void* ctx, const tg_tape* t, int done);
+void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx);
+
 /* Read-only introspection for tools and tests. Nodes are in recording order. */
 int tg_tape_node_count(const tg_tape* t);
 const tg_node* tg_tape_node(const tg_tape* t, int index); /* NULL if out of range */

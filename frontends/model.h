@@ -249,6 +249,14 @@ tg_status tg_model_train_on_batch(tg_model* m, const float* x, int64_t n, const 
 tg_status tg_model_compute_gradients(tg_model* m, const float* x, int64_t n, const float* y,
                                      float* loss);
 
+/* One optimizer step from the gradient block as it stands (after compute_gradients
+ * and any change the caller made to the gradients, e.g. averaging them across
+ * processes). Needs compile. The same update train_on_batch makes. */
+tg_status tg_model_apply_gradients(tg_model* m);
+/* The training tape (NULL before the first training call), e.g. to install a
+ * backward hook (core/tape.h) that the model's later training steps run. */
+tg_tape* tg_model_training_tape(tg_model* m);
+
 /* Outputs for n >= 1 rows into out (out_cap >= n*output_dim floats); no gradients. */
 tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, int64_t out_cap);
 
