@@ -17,6 +17,13 @@ export OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo
 mpitmp=$(mktemp -d /tmp/tgmpi.XXXXXX) || exit 1
 trap 'rm -rf "$mpitmp"' EXIT
 export OMPI_MCA_orte_tmpdir_base="$mpitmp" OMPI_MCA_btl_vader_backing_directory="$mpitmp"
+# Every rank must run the same tests in the same order (they meet in collectives): a
+# shuffled run gets one seed, chosen here, for all of them.
+for a in "$@"; do
+  case "$a" in
+    --gtest_shuffle) set -- "$@" "--gtest_random_seed=$(( $(date +%s) % 99999 + 1 ))"; break ;;
+  esac
+done
 timeout -k 5 120 mpirun --oversubscribe -np "$np" -x XML_OUTPUT_FILE -x TEST_TMPDIR \
   sh -c 'if [ "${OMPI_COMM_WORLD_RANK:-0}" = 0 ]; then
            exec "$0" ${XML_OUTPUT_FILE:+--gtest_output="xml:$XML_OUTPUT_FILE"} "$@"

@@ -19,8 +19,9 @@ cc="${CC_FUZZ:-clang}"
 targets=(model_loader csv_reader model_spec)
 
 # The library as the targets see it: core, ops (built-in gemm, no BLAS: the same
-# bits every run), frontends, and the two tools parsers.
-sources=(core/*.c ops/*.c ops/internal/*.c frontends/*.c tools/csv.c tools/model_spec.c)
+# bits every run), data, frontends with its layers, and the two tools parsers.
+sources=(core/*.c ops/*.c ops/internal/*.c data/*.c data/internal/*.c frontends/*.c
+         frontends/layers/*.c tools/csv.c tools/model_spec.c)
 flags=(-std=c11 -g -O1 -I. -fno-omit-frame-pointer -fsanitize=address,undefined
        -fno-sanitize-recover=undefined)
 
@@ -29,7 +30,7 @@ compile_library() {
   for s in "${sources[@]}"; do
     case "$s" in ops/gemm_blas.c) continue ;; esac
     o="$build/obj/$(echo "$s" | tr '/' '_').o"
-    if [ ! -e "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find core ops frontends tools -name '*.h' -newer "$o" -print -quit)" ] \
+    if [ ! -e "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find core ops data frontends tools -name '*.h' -newer "$o" -print -quit)" ] \
        || [ -n "$(find ops/internal -name '*.inc' -newer "$o" -print -quit)" ]; then
       case "$s" in
         # The matrix kernels, fully unrolled for three instruction sets, take many
@@ -47,7 +48,7 @@ compile_library() {
 
 if [ "${1:-}" = "--make-corpus" ]; then
   compile_library || exit 1
-  "$cc" "${flags[@]}" tests/fuzz/make_corpus.c "$build/libtapegrad.a" -lm -pthread \
+  "$cc" "${flags[@]}" tests/fuzz/make_corpus.c "$build/libtapegrad.a" -lz -lm -pthread \
     -o "$build/make_corpus" || exit 1
   mkdir -p tests/fuzz/corpus/model_loader
   "$build/make_corpus" tests/fuzz/corpus/model_loader
@@ -62,7 +63,7 @@ compile_library || { echo "fuzz: building the library failed"; exit 1; }
 failed=0
 for t in "${targets[@]}"; do
   bin="$build/${t}_fuzz"
-  "$cc" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/${t}_fuzz.c" "$build/libtapegrad.a" -lm \
+  "$cc" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/${t}_fuzz.c" "$build/libtapegrad.a" -lz -lm \
     -pthread -o "$bin" || { echo "fuzz: $t: build failed"; failed=1; continue; }
   work="$build/corpus_$t"
   rm -rf "$work"
