@@ -59,12 +59,21 @@ tg_tensor* tg_binary_crossentropy(tg_tape* t, tg_tensor* probabilities, tg_tenso
 tg_tensor* tg_sigmoid_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* target);
 tg_tensor* tg_categorical_crossentropy(tg_tape* t, tg_tensor* probabilities, tg_tensor* target);
 tg_tensor* tg_softmax_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* target);
+/* Keras' sparse_categorical_crossentropy: predictions [..., classes] against int32
+ * labels [...] (or [..., 1]), mean over the rows. from_logits: predictions are logits
+ * (stable log-softmax); else probabilities, normalised per row and clipped to
+ * [1e-7, 1-1e-7] as categorical_crossentropy. A label outside [0, classes) fails the
+ * forward: "sparse_categorical_crossentropy: label 12 out of range for 10 classes (at
+ * position 3)". */
+tg_tensor* tg_sparse_categorical_crossentropy(tg_tape* t, tg_tensor* prediction,
+                                              tg_tensor* labels, bool from_logits);
 
 /* The op definitions, for tools and tests. */
 extern const tg_op_def tg_op_matmul, tg_op_add, tg_op_sub, tg_op_mul, tg_op_scale, tg_op_relu,
     tg_op_sigmoid, tg_op_tanh, tg_op_sum, tg_op_mean, tg_op_mse;
 extern const tg_op_def tg_op_softmax, tg_op_mae, tg_op_binary_crossentropy,
     tg_op_sigmoid_cross_entropy, tg_op_categorical_crossentropy, tg_op_softmax_cross_entropy;
+extern const tg_op_def tg_op_sparse_categorical_crossentropy;
 
 /* Replay shortcuts (core/op.h): add then relu -- a Dense layer's bias and
  * activation -- as one pass over memory, forward and backward, with bit-identical

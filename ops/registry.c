@@ -21,6 +21,7 @@ static const tg_op_def* const kOps[] = {
     &tg_op_sigmoid_cross_entropy,
     &tg_op_categorical_crossentropy,
     &tg_op_softmax_cross_entropy,
+    &tg_op_sparse_categorical_crossentropy,
 
     /* elementwise math and activations (ops/math.h) */
 
