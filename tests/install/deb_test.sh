@@ -28,7 +28,7 @@ check UnpacksWithDpkgX unpack
 contents() {
   local f
   for f in usr/lib/libtapegrad.a usr/lib/libtapegrad.so.0 usr/lib/libtapegrad.so \
-           usr/include/tapegrad/tapegrad.h usr/include/tapegrad/core/tape.h usr/bin/tgdot; do
+           usr/include/tapegrad/tapegrad.h usr/include/tapegrad/core/tape.h usr/bin/tgdot usr/bin/tgplot; do
     [ -e "$root/$f" ] || { echo "missing $f"; return 1; }
   done
   grep -qx 'prefix=/usr' "$root/usr/lib/pkgconfig/tapegrad.pc"
@@ -42,7 +42,9 @@ build_against() {
 }
 check ProgramBuildsAgainstTheUnpackedPackage build_against
 
-tgdot_runs() { LD_LIBRARY_PATH="$root/usr/lib" "$root/usr/bin/tgdot" --help | grep -q tgdot; }
-check PackagedTgdotRuns tgdot_runs
+tools_run() {
+  "$root/usr/bin/tgdot" --help | grep -q tgdot && "$root/usr/bin/tgplot" --help | grep -q tgplot
+}
+check PackagedToolsRun tools_run
 
 junit_finish

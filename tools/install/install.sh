@@ -3,7 +3,7 @@
 # without Bazel (with --destdir, into STAGE/DIR while the files name DIR, for packages):
 #   DIR/lib/libtapegrad.a, DIR/lib/libtapegrad.so.MAJOR.MINOR.PATCH (+ .so.MAJOR and .so links)
 #   DIR/include/tapegrad/{tapegrad.h, core/, ops/, frontends/, tools/} (public headers only)
-#   DIR/bin/tgdot
+#   DIR/bin/tgdot, DIR/bin/tgplot
 #   DIR/lib/pkgconfig/tapegrad.pc
 # Run through Bazel: `bazel run -c opt //:install -- --prefix /usr/local`. A relative
 # DIR is taken from the directory bazel was started in. Files are installed with
@@ -60,6 +60,7 @@ for dir in core ops frontends tools data dist; do
     while read -r h; do command -p install -D -m 0644 "$root/$h" "$inc/$h"; done
 done
 command -p install -m 0755 "$root/tools/tgdot" "$bin/tgdot"
+command -p install -m 0755 "$root/tools/tgplot" "$bin/tgplot"
 sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" "$root/tools/install/tapegrad.pc.in" \
   >"$lib/pkgconfig/tapegrad.pc"
 echo "installed tapegrad $version into $destdir$prefix"
