@@ -98,6 +98,12 @@ typedef struct tg_activation_options {
  * Dense tg_dense_options, Activation tg_activation_options, Add none (two or more
  * inputs of one shape, summed elementwise). */
 extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add;
+/* Dropout (Keras' inverted dropout: training zeroes each element with probability
+ * rate and scales the rest by 1/(1-rate); inference passes the input through). */
+typedef struct tg_dropout_options {
+  float rate; /* [0, 1) */
+} tg_dropout_options;
+extern const tg_layer_type tg_layer_dropout;
 /* Every built-in type, for loaders and tools; tg_layer_type_find(name) or NULL. */
 int tg_layer_type_count(void);
 const tg_layer_type* tg_layer_type_at(int index);
@@ -122,6 +128,9 @@ typedef struct tg_sym {
   int id;
 } tg_sym;
 
+struct tg_callback;
+struct tg_history;
+
 typedef struct tg_fit_options {
   int epochs;              /* 0: 1 */
   int64_t batch_size;      /* 0: 32 */
@@ -131,6 +140,19 @@ typedef struct tg_fit_options {
   FILE* out;               /* where verbose output goes; NULL: nowhere */
   float* history_loss;     /* optional, `epochs` floats: mean training loss */
   float* history_val_loss; /* optional, `epochs` floats (NAN without validation) */
+  /* Keras' validation_data (takes the place of validation_split): validation_n rows. */
+  const float* validation_x;
+  const float* validation_y;
+  int64_t validation_n;
+  int initial_epoch;            /* Keras': epochs initial_epoch..epochs-1 run ("Epoch 6/10") */
+  const float* sample_weight;   /* n weights, one per row (training rows only count) */
+  const float* class_weight;    /* class_weight_count weights, one per class */
+  int class_weight_count;
+  struct tg_callback* const* callbacks; /* frontends/callbacks.h */
+  int n_callbacks;
+  struct tg_history* history; /* frontends/fit.h: per-epoch loss and metrics; NULL: none */
+  bool no_doctor;             /* the training doctor (frontends/fit.h) is on unless set */
+  FILE* doctor_out;           /* its warnings; NULL: `out`, or stderr without one */
 } tg_fit_options;
 
 typedef struct tg_model tg_model;

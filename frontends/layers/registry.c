@@ -9,6 +9,7 @@ static const tg_layer_type* const kTypes[] = {
     &tg_layer_dense,
     &tg_layer_activation,
     &tg_layer_add,
+    &tg_layer_dropout,
 };
 
 int tg_layer_type_count(void) { return (int)(sizeof kTypes / sizeof kTypes[0]); }
