@@ -3,8 +3,8 @@
  *
  * Cost: per step it reads the loss, the first gradient element of each parameter
  * that is not zero (a healthy parameter stops at its first element) and the batch's
- * predictions; every kRatioEvery steps it copies the trainable block once to measure
- * the update; per epoch it compares units and scans the ReLU outputs of one batch. */
+ * predictions; every step of the first kRatioEvery, then every kRatioEvery steps, it
+ * copies the trainable block once to measure the update; per epoch it compares units and scans the ReLU outputs of one batch. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -40,6 +40,7 @@ struct tg_doctor {
   float* before;      /* trainable block before a measured update */
   bool measuring;
   int64_t steps; /* in this fit */
+  double last_loss;
   bool warned_zero, warned_floor, warned_ratio;
 };
 
@@ -161,7 +162,8 @@ void tg_doctor_free(tg_doctor* d) {
 }
 
 void tg_doctor_before_step(tg_doctor* d) {
-  d->measuring = !d->warned_ratio && d->steps % kRatioEvery == kRatioEvery - 1;
+  /* Every step at first (a blow-up is fast), then every kRatioEvery steps. */
+  d->measuring = !d->warned_ratio && (d->steps < kRatioEvery || d->steps % kRatioEvery == kRatioEvery - 1);
   if (d->measuring)
     memcpy(d->before, d->m->params.values, (size_t)d->m->params.trainable * sizeof(float));
 }
@@ -392,6 +394,7 @@ tg_status tg_doctor_after_backward(tg_doctor* d, const char* fn, int epoch, int6
     return tg_model_fail(d->m, TG_ERR_STATE, "%s: epoch %d, step %lld: the loss is %s: %s", fn,
                          epoch + 1, (long long)step, isnan(loss) ? "nan" : "inf", where);
   }
+  d->last_loss = loss;
   check_zero(d, epoch, step);
   check_floor(d, epoch, step, loss, rows);
   return TG_OK;
@@ -418,7 +421,7 @@ void tg_doctor_after_update(tg_doctor* d, int epoch, int64_t step) {
     int* s = &d->ratio_streak[p];
     if (r > kExploding)
       *s = *s > 0 ? *s + 1 : 1;
-    else if (r < kVanishing)
+    else if (r < kVanishing && d->last_loss >= 0.5 * d->floor)  /* converged is not vanishing */
       *s = *s < 0 ? *s - 1 : -1;
     else
       *s = 0;
