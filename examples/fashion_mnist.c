@@ -100,9 +100,8 @@ static int load(const args* a, const char* images, const char* labels, tg_datase
 
 /* 784-256-128-10 with ReLU and dropout, softmax output. */
 static tg_model* build_mlp(const args* a, tg_error* err) {
-  tg_model* m = tg_sequential_new(&(tg_model_options){.input_dim = 784, .seed = 42,
-                                                      .threads = a->threads},
-                                  err);
+  tg_model* m = tg_sequential_new(
+      &(tg_model_options){.input_dim = 784, .seed = 42, .threads = a->threads}, err);
   if (m == NULL) return NULL;
   tg_status st = tg_model_add_dense(m, (tg_dense_options){.units = 256, .activation = TG_ACT_RELU});
   if (st == TG_OK) st = tg_model_add(m, &tg_layer_dropout, &(tg_dropout_options){.rate = 0.2f});
@@ -121,15 +120,14 @@ static tg_model* build_mlp(const args* a, tg_error* err) {
 
 /* The CNN needs layer types this build may not have; says which are missing. */
 static tg_model* build_cnn(tg_error* err) {
-  static const char* const kNeeded[] = {"Conv2D", "MaxPooling2D", "BatchNormalization",
-                                        "Flatten"};
+  static const char* const kNeeded[] = {"Conv2D", "MaxPooling2D", "BatchNormalization", "Flatten"};
   char missing[256] = "";
   size_t len = 0;
   int n_missing = 0;
   for (size_t i = 0; i < sizeof kNeeded / sizeof kNeeded[0]; ++i) {
     if (tg_layer_type_find(kNeeded[i]) != NULL) continue;
-    const int k = snprintf(missing + len, sizeof missing - len, "%s%s", n_missing ? ", " : "",
-                           kNeeded[i]);
+    const int k =
+        snprintf(missing + len, sizeof missing - len, "%s%s", n_missing ? ", " : "", kNeeded[i]);
     if (k > 0) len += (size_t)k;
     ++n_missing;
   }
@@ -169,11 +167,11 @@ int main(int argc, char** argv) {
   snprintf(csv, sizeof csv, "%s/history.csv", a.out);
 
   const char* metrics[] = {"accuracy"};
-  tg_status st = tg_model_compile_metrics(m, (tg_loss){.kind = TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY},
-                                          NULL, metrics, 1);
+  tg_status st = tg_model_compile_metrics(
+      m, (tg_loss){.kind = TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY}, NULL, metrics, 1);
   if (st == TG_OK) st = tg_model_summary(m, stdout);
-  tg_callback* logger = tg_csv_logger_new(&(tg_csv_logger_options){.path = csv, .grad_norms = true},
-                                          &err);
+  tg_callback* logger =
+      tg_csv_logger_new(&(tg_csv_logger_options){.path = csv, .grad_norms = true}, &err);
   /* Cosine decay of Adam's 1e-3 over every step of the run, to 1% of it at the end. */
   const int64_t n_fit = (int64_t)((double)train.n * (1.0 - (double)a.validation_split));
   const tg_schedule cosine = {.kind = TG_SCHEDULE_COSINE,
@@ -199,10 +197,8 @@ int main(int argc, char** argv) {
   tg_evaluation ev = {0};
   if (st == TG_OK) {
     printf("Evaluating on the %lld test images\n", (long long)test.n);
-    st = tg_model_evaluate_dataset(m, &test,
-                                   &(tg_evaluate_options){.batch_size = 1000, .verbose = 1,
-                                                          .out = stdout},
-                                   &ev);
+    st = tg_model_evaluate_dataset(
+        m, &test, &(tg_evaluate_options){.batch_size = 1000, .verbose = 1, .out = stdout}, &ev);
   }
   float* probs = st == TG_OK ? (float*)malloc((size_t)test.n * 10 * sizeof(float)) : NULL;
   if (st == TG_OK && probs == NULL) st = TG_ERR_NOMEM;
@@ -221,8 +217,8 @@ int main(int argc, char** argv) {
     tg_confusion_free(&c);
     int charts = 0;
     if (tg_plot_history(csv, a.out, &charts, &err) == TG_OK)
-      printf("wrote %s and %d charts (loss.svg, accuracy.svg, grad_norm.svg) in %s\n", csv,
-             charts, a.out);
+      printf("wrote %s and %d charts (loss.svg, accuracy.svg, grad_norm.svg) in %s\n", csv, charts,
+             a.out);
     else
       fprintf(stderr, "fashion_mnist: %s\n", err.message);
     printf("test_loss=%.4f\ntest_accuracy=%.4f\n", ev.loss, ev.metrics[0]);

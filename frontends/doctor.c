@@ -4,7 +4,8 @@
  * Cost: per step it reads the loss, the first gradient element of each parameter
  * that is not zero (a healthy parameter stops at its first element) and the batch's
  * predictions; every step of the first kRatioEvery, then every kRatioEvery steps, it
- * copies the trainable block once to measure the update; per epoch it compares units and scans the ReLU outputs of one batch. */
+ * copies the trainable block once to measure the update; per epoch it compares units and scans the
+ * ReLU outputs of one batch. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,7 +164,8 @@ void tg_doctor_free(tg_doctor* d) {
 
 void tg_doctor_before_step(tg_doctor* d) {
   /* Every step at first (a blow-up is fast), then every kRatioEvery steps. */
-  d->measuring = !d->warned_ratio && (d->steps < kRatioEvery || d->steps % kRatioEvery == kRatioEvery - 1);
+  d->measuring =
+      !d->warned_ratio && (d->steps < kRatioEvery || d->steps % kRatioEvery == kRatioEvery - 1);
   if (d->measuring)
     memcpy(d->before, d->m->params.values, (size_t)d->m->params.trainable * sizeof(float));
 }
@@ -421,7 +423,7 @@ void tg_doctor_after_update(tg_doctor* d, int epoch, int64_t step) {
     int* s = &d->ratio_streak[p];
     if (r > kExploding)
       *s = *s > 0 ? *s + 1 : 1;
-    else if (r < kVanishing && d->last_loss >= 0.5 * d->floor)  /* converged is not vanishing */
+    else if (r < kVanishing && d->last_loss >= 0.5 * d->floor) /* converged is not vanishing */
       *s = *s < 0 ? *s - 1 : -1;
     else
       *s = 0;

@@ -1,6 +1,8 @@
 // fit as Keras users expect it: metrics chosen by the loss, sparse labels, validation
 // data, the shuffle order continuing across fits and across save/load, initial_epoch,
 // sample and class weights, the History, progress lines.
+#include "frontends/fit.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -11,7 +13,6 @@
 #include <vector>
 
 #include "core/rng.h"
-#include "frontends/fit.h"
 #include "frontends/model.h"
 #include "frontends/persist.h"
 
@@ -74,9 +75,9 @@ std::vector<float> Params(tg_model* m) {
 TEST(FitTest, CompileNamesTheAccuracyTheLossCallsFor) {
   const char* acc[] = {"accuracy"};
   tg_model* m = Classifier(1, false);
-  ASSERT_EQ(tg_model_compile_metrics(m, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr,
-                                     acc, 1),
-            TG_OK)
+  ASSERT_EQ(
+      tg_model_compile_metrics(m, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr, acc, 1),
+      TG_OK)
       << tg_model_message(m);
   ASSERT_EQ(tg_model_metric_count(m), 1);
   EXPECT_STREQ(tg_model_metric_name(m, 0), "accuracy");
@@ -105,9 +106,9 @@ TEST(FitTest, CompileNamesTheAccuracyTheLossCallsFor) {
 TEST(FitTest, MetricsThatDoNotFitTheLossAreErrors) {
   tg_model* m = Classifier(1, false);
   const char* mae[] = {"mae"};
-  EXPECT_EQ(tg_model_compile_metrics(m, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr,
-                                     mae, 1),
-            TG_ERR_ARG);
+  EXPECT_EQ(
+      tg_model_compile_metrics(m, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr, mae, 1),
+      TG_ERR_ARG);
   EXPECT_STREQ(tg_model_message(m),
                "tg_model_compile_metrics: metric 'mae' does not fit the loss "
                "sparse_categorical_crossentropy: its targets are class labels, not rows of the "
@@ -121,7 +122,8 @@ TEST(FitTest, MetricsThatDoNotFitTheLossAreErrors) {
                "categorical_accuracy or sparse_categorical_crossentropy)");
   const char* unknown[] = {"f1"};
   EXPECT_EQ(tg_model_compile_metrics(m, Loss(TG_LOSS_MSE), nullptr, unknown, 1), TG_ERR_ARG);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_compile_metrics: tg_metric_from_name: unknown metric 'f1'");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_compile_metrics: tg_metric_from_name: unknown metric 'f1'");
   EXPECT_EQ(tg_model_metric_count(m), 0);
   tg_model_free(m);
 }
@@ -136,7 +138,8 @@ TEST(FitTest, SoftmaxOutputWithFromLogitsIsAnError) {
                "(drop the softmax or set from_logits = false)");
   tg_model_free(m);
   tg_model* l = Classifier(1, false, TG_ACT_LINEAR);
-  EXPECT_EQ(tg_model_compile(l, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, true), nullptr), TG_OK);
+  EXPECT_EQ(tg_model_compile(l, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, true), nullptr),
+            TG_OK);
   tg_model_free(l);
 }
 
@@ -168,9 +171,9 @@ TEST(FitTest, SparseLabelsTrainLikeOneHotTargets) {
   const char* acc[] = {"accuracy"};
   tg_model* s = Classifier(2, false);
   tg_model* c = Classifier(2, false);
-  ASSERT_EQ(tg_model_compile_metrics(s, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr,
-                                     acc, 1),
-            TG_OK);
+  ASSERT_EQ(
+      tg_model_compile_metrics(s, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr, acc, 1),
+      TG_OK);
   ASSERT_EQ(tg_model_compile_metrics(c, Loss(TG_LOSS_CATEGORICAL_CROSSENTROPY), nullptr, acc, 1),
             TG_OK);
   float ls = 0, lc = 0;
@@ -184,8 +187,9 @@ TEST(FitTest, SparseLabelsTrainLikeOneHotTargets) {
   fo.history = h;
   tg_optimizer_options adam = {};
   adam.lr = 0.01f;
-  ASSERT_EQ(tg_model_compile_metrics(s, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), &adam, acc, 1),
-            TG_OK);
+  ASSERT_EQ(
+      tg_model_compile_metrics(s, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), &adam, acc, 1),
+      TG_OK);
   ASSERT_EQ(tg_model_fit(s, b.x.data(), b.n, b.labels.data(), &fo), TG_OK) << tg_model_message(s);
   const double* a = tg_history_values(h, "accuracy");
   ASSERT_NE(a, nullptr);
@@ -288,8 +292,8 @@ TEST(FitTest, ValidationDataAndHistoryHoldEveryQuantityPerEpoch) {
   ASSERT_EQ(tg_model_fit(m, train.x.data(), train.n, train.labels.data(), &fo), TG_OK)
       << tg_model_message(m);
   ASSERT_EQ(tg_history_epochs(h), 4);
-  const char* keys[] = {"loss", "accuracy", "sparse_top_k_categorical_accuracy", "val_loss",
-                        "val_accuracy", "val_sparse_top_k_categorical_accuracy"};
+  const char* keys[] = {"loss",     "accuracy",     "sparse_top_k_categorical_accuracy",
+                        "val_loss", "val_accuracy", "val_sparse_top_k_categorical_accuracy"};
   ASSERT_EQ(tg_history_key_count(h), 6);
   for (int i = 0; i < 6; ++i) EXPECT_STREQ(tg_history_key(h, i), keys[i]);
   for (int e = 0; e < 4; ++e) {
@@ -417,9 +421,9 @@ TEST(FitTest, ProgressBarLineAsKeras) {
   Blobs b(100);
   tg_model* m = Classifier(9, false);
   const char* acc[] = {"accuracy"};
-  ASSERT_EQ(tg_model_compile_metrics(m, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr,
-                                     acc, 1),
-            TG_OK);
+  ASSERT_EQ(
+      tg_model_compile_metrics(m, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr, acc, 1),
+      TG_OK);
   char* buf = nullptr;
   size_t len = 0;
   FILE* f = open_memstream(&buf, &len);
@@ -438,7 +442,8 @@ TEST(FitTest, ProgressBarLineAsKeras) {
   const std::string bar = "Epoch 1/1\n3/3 [==============================] - ";
   ASSERT_EQ(out.compare(0, bar.size(), bar), 0) << out;
   char tail[200];
-  snprintf(tail, sizeof tail, "/step - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f\n",
+  snprintf(tail, sizeof tail,
+           "/step - loss: %.4f - accuracy: %.4f - val_loss: %.4f - val_accuracy: %.4f\n",
            tg_history_values(h, "loss")[0], tg_history_values(h, "accuracy")[0],
            tg_history_values(h, "val_loss")[0], tg_history_values(h, "val_accuracy")[0]);
   EXPECT_EQ(out.substr(out.size() - strlen(tail)), tail) << out;
