@@ -3,7 +3,9 @@
 // sample and class weights, the History, progress lines.
 #include "frontends/fit.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -449,6 +451,36 @@ TEST(FitTest, ProgressBarLineAsKeras) {
   EXPECT_EQ(out.substr(out.size() - strlen(tail)), tail) << out;
   EXPECT_EQ(out.find('\r'), std::string::npos);
   tg_history_free(h);
+  tg_model_free(m);
+}
+
+TEST(FitTest, ProgressBarRedrawsInPlaceOnATerminal) {
+  const int master = posix_openpt(O_RDWR | O_NOCTTY);
+  ASSERT_GE(master, 0);
+  ASSERT_EQ(grantpt(master), 0);
+  ASSERT_EQ(unlockpt(master), 0);
+  const int slave = open(ptsname(master), O_RDWR | O_NOCTTY);
+  ASSERT_GE(slave, 0);
+  FILE* tty = fdopen(slave, "w");
+  Blobs b(40);
+  tg_model* m = Classifier(10, false);
+  ASSERT_EQ(tg_model_compile(m, Loss(TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY), nullptr), TG_OK);
+  tg_fit_options fo = {};
+  fo.batch_size = 10;
+  fo.verbose = 1;
+  fo.out = tty;
+  ASSERT_EQ(tg_model_fit(m, b.x.data(), b.n, b.labels.data(), &fo), TG_OK);
+  fflush(tty);
+  std::string out;
+  char buf[4096];
+  fcntl(master, F_SETFL, O_NONBLOCK);
+  for (ssize_t k; (k = read(master, buf, sizeof buf)) > 0;) out.append(buf, k);
+  fclose(tty);
+  close(master);
+  // The first step's bar (Keras: 7 of 30 cells, the last one '>'), then the finished
+  // bar drawn over it after a carriage return.
+  EXPECT_NE(out.find("\r1/4 [======>.......................] - ETA: "), std::string::npos) << out;
+  EXPECT_NE(out.find("\r4/4 [==============================] - "), std::string::npos) << out;
   tg_model_free(m);
 }
 
