@@ -3,9 +3,9 @@
  *
  * Cost: per step it reads the loss, the first gradient element of each parameter
  * that is not zero (a healthy parameter stops at its first element) and the batch's
- * predictions; every step of the first kRatioEvery, then every kRatioEvery steps, it
- * copies the trainable block once to measure the update; per epoch it compares units and scans the
- * ReLU outputs of one batch. */
+ * predictions; on each of the first kRatioFirst steps, then every kRatioEvery steps,
+ * it copies the trainable block once to measure the update; per epoch it compares units and scans
+ * the ReLU outputs of one batch. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -458,22 +458,25 @@ static int cmp_key(const void* a, const void* b) {
   return (x->unit > y->unit) - (x->unit < y->unit);
 }
 
-/* Element i of unit u of a parameter whose unit axis is `axis`. */
-static float unit_elem(const tg_param_entry* e, const float* v, int64_t u, int64_t i) {
+/* Floats after the unit axis of e (the stride of one unit). */
+static int64_t unit_inner(const tg_param_entry* e) {
   int64_t inner = 1;
   for (int a = e->unit_axis + 1; a < e->rank; ++a) inner *= e->shape[a];
-  const int64_t units = e->shape[e->unit_axis];
-  const int64_t outer = i / inner, in = i % inner;
-  return v[(outer * units + u) * inner + in];
+  return inner;
+}
+
+/* Element i of unit u of a parameter with `units` units along its unit axis. */
+static inline float unit_elem(const float* v, int64_t units, int64_t inner, int64_t u, int64_t i) {
+  return inner == 1 ? v[i * units + u] : v[((i / inner) * units + u) * inner + i % inner];
 }
 
 static bool units_equal(const tg_model* m, const int* ps, int n_ps, int64_t a, int64_t b) {
   for (int k = 0; k < n_ps; ++k) {
     const tg_param_entry* e = m->params.e[ps[k]];
     const float* v = m->params.values + e->offset;
-    const int64_t per = e->size / e->shape[e->unit_axis];
+    const int64_t units = e->shape[e->unit_axis], inner = unit_inner(e), per = e->size / units;
     for (int64_t i = 0; i < per; ++i) {
-      const double x = unit_elem(e, v, a, i), y = unit_elem(e, v, b, i);
+      const double x = unit_elem(v, units, inner, a, i), y = unit_elem(v, units, inner, b, i);
       if (fabs(x - y) > 1e-6 * (fabs(x) + fabs(y)) + 1e-12) return false;
     }
   }
@@ -496,18 +499,17 @@ static void check_symmetry(tg_doctor* d, int epoch) {
     if (units < 2) continue;
     unit_key* keys = (unit_key*)malloc((size_t)units * sizeof *keys);
     if (keys == NULL) return;
-    for (int64_t u = 0; u < units; ++u) {
-      keys[u] = (unit_key){0.0, 0.0, u};
-      for (int k = 0; k < n_ps; ++k) {
-        const tg_param_entry* e = m->params.e[ps[k]];
-        const float* v = m->params.values + e->offset;
-        const int64_t per = e->size / units;
-        for (int64_t i = 0; i < per; ++i) {
-          const double x = unit_elem(e, v, u, i);
+    for (int64_t u = 0; u < units; ++u) keys[u] = (unit_key){0.0, 0.0, u};
+    for (int k = 0; k < n_ps; ++k) { /* units vary fastest: rows are read in order */
+      const tg_param_entry* e = m->params.e[ps[k]];
+      const float* v = m->params.values + e->offset;
+      const int64_t per = e->size / units, inner = unit_inner(e);
+      for (int64_t i = 0; i < per; ++i)
+        for (int64_t u = 0; u < units; ++u) {
+          const double x = unit_elem(v, units, inner, u, i);
           keys[u].sum += x;
           keys[u].sq += x * x;
         }
-      }
     }
     qsort(keys, (size_t)units, sizeof *keys, cmp_key);
     int64_t distinct = 1;
