@@ -29,6 +29,7 @@ typedef struct fit_run {
   FILE* out;
   tg_progress progress;
   tg_doctor* doctor;
+  double doctor_seconds; /* wall time inside the doctor's hooks */
   bool grad_norms;
   int n_norm_layers;
   int norm_layer[TG_LOGS_CAP];
@@ -234,7 +235,11 @@ static tg_status train_step(fit_run* r, int epoch, int64_t step, const int64_t* 
     for (int64_t k = 0; k < rows; ++k) r->bw[k] = r->weights[rows_idx[k]];
     m->fx.batch_weights = r->bw;
   }
-  if (r->doctor) tg_doctor_before_step(r->doctor);
+  if (r->doctor) {
+    const double t0 = tg_fit_now();
+    tg_doctor_before_step(r->doctor);
+    r->doctor_seconds += tg_fit_now() - t0;
+  }
   const float* bxs = r->bx;
   float loss = 0.0f;
   tg_status st = tg_model_step(m, r->fn, &bxs, rows, r->by, false, &loss);
@@ -257,7 +262,11 @@ static tg_status train_step(fit_run* r, int epoch, int64_t step, const int64_t* 
   st = tg_optimizer_step_pool(m->optimizer, m->params.values, m->params.grads, m->params.trainable,
                               tg_tape_pool(t), tg_tape_threads(t), &err);
   if (st != TG_OK) return tg_model_fail(m, st, "%s: %s", r->fn, err.message);
-  if (r->doctor) tg_doctor_after_update(r->doctor, epoch, step);
+  if (r->doctor) {
+    const double t0 = tg_fit_now();
+    tg_doctor_after_update(r->doctor, epoch, step);
+    r->doctor_seconds += tg_fit_now() - t0;
+  }
   *loss_out = loss;
   return TG_OK;
 }
@@ -337,7 +346,11 @@ static tg_status run_epochs(fit_run* r) {
       break;
     }
     tg_progress_end(&r->progress, step, &logs);
-    if (r->doctor) tg_doctor_epoch_end(r->doctor, e, first);
+    if (r->doctor) {
+      const double t0 = tg_fit_now();
+      tg_doctor_epoch_end(r->doctor, e, first);
+      r->doctor_seconds += tg_fit_now() - t0;
+    }
     first = false;
     if ((st = call_hooks(r, 3, e, 0, &logs)) != TG_OK) break;
   }
@@ -388,14 +401,18 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
   }
   if (!r.o.no_doctor) {
     FILE* dout = r.o.doctor_out ? r.o.doctor_out : (r.o.out ? r.o.out : stderr);
+    const double t0 = tg_fit_now();
     r.doctor = tg_doctor_new(m, dout, r.o.history, &r.progress, r.y, r.n_train, r.tw);
+    r.doctor_seconds += tg_fit_now() - t0;
     if (r.doctor == NULL) return tg_model_fail(m, TG_ERR_NOMEM, "%s: out of memory", r.fn);
   }
   setup_grad_norms(&r);
   m->fx.stop_training = false;
   m->fx.batch_weights = NULL;
+  const double t0 = tg_fit_now();
   st = run_epochs(&r);
   m->fx.batch_weights = NULL;
+  if (r.o.history) tg_history_add_time(r.o.history, tg_fit_now() - t0, r.doctor_seconds);
   tg_doctor_free(r.doctor);
   return st;
 }

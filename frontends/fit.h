@@ -85,6 +85,9 @@ const char* tg_history_key(const tg_history* h, int index);
 const double* tg_history_values(const tg_history* h, const char* key);
 /* Every doctor warning printed into this history's fits, one per line ("" if none). */
 const char* tg_history_warnings(const tg_history* h);
+/* Wall seconds of the fits that filled it, and the part spent in the doctor's checks. */
+double tg_history_fit_seconds(const tg_history* h);
+double tg_history_doctor_seconds(const tg_history* h);
 
 /* ---- evaluate with metrics ---- */
 typedef struct tg_evaluate_options {

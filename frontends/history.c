@@ -21,6 +21,7 @@ struct tg_history {
   int n_epochs, cap_epochs;
   char* warnings;
   size_t warn_len, warn_cap;
+  double fit_seconds, doctor_seconds;
 };
 
 tg_history* tg_history_new(const tg_allocator* alloc) {
@@ -158,3 +159,11 @@ bool tg_history_warn(tg_history* h, const char* line) {
   h->warnings[h->warn_len] = '\0';
   return true;
 }
+
+void tg_history_add_time(tg_history* h, double fit_seconds, double doctor_seconds) {
+  h->fit_seconds += fit_seconds;
+  h->doctor_seconds += doctor_seconds;
+}
+
+double tg_history_fit_seconds(const tg_history* h) { return h ? h->fit_seconds : 0.0; }
+double tg_history_doctor_seconds(const tg_history* h) { return h ? h->doctor_seconds : 0.0; }

@@ -18,6 +18,7 @@ struct FitRun {
   tg_status st;
   std::string out;       // everything fit printed
   std::string warnings;  // the History's copy of the doctor's lines
+  double fit_seconds, doctor_seconds;
 };
 
 FitRun Fit(tg_model* m, const float* x, int64_t n, const float* y, tg_fit_options fo) {
@@ -33,6 +34,8 @@ FitRun Fit(tg_model* m, const float* x, int64_t n, const float* y, tg_fit_option
   r.out.assign(buf, len);
   free(buf);
   r.warnings = tg_history_warnings(h);
+  r.fit_seconds = tg_history_fit_seconds(h);
+  r.doctor_seconds = tg_history_doctor_seconds(h);
   tg_history_free(h);
   return r;
 }
@@ -80,6 +83,8 @@ TEST(DoctorTest, SeedWithKerasDefaultsGetsNoWarning) {
     ASSERT_EQ(r.st, TG_OK) << tg_model_message(m);
     EXPECT_EQ(r.warnings, "") << "seed " << seed;
     EXPECT_EQ(r.out, "") << "seed " << seed;  // verbose 0: nothing printed either
+    EXPECT_GT(r.doctor_seconds, 0.0);             // it did look
+    EXPECT_LT(r.doctor_seconds, r.fit_seconds);
     tg_model_free(m);
   }
 }
@@ -95,6 +100,8 @@ TEST(DoctorTest, SwitchedOffSaysNothing) {
   FitRun r = Fit(m, x, 10, y, fo);
   EXPECT_EQ(r.st, TG_OK);
   EXPECT_EQ(r.warnings, "");
+  EXPECT_EQ(r.doctor_seconds, 0.0);
+  EXPECT_GT(r.fit_seconds, 0.0);
   tg_model_free(m);
 }
 

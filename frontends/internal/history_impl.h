@@ -10,6 +10,8 @@
  * out of memory. */
 bool tg_history_append(tg_history* h, int epoch, int n, const char* const* names,
                        const double* values);
+/* Adds one fit's wall time and the part of it spent in the doctor. */
+void tg_history_add_time(tg_history* h, double fit_seconds, double doctor_seconds);
 /* Appends one warning line (without its newline). False on out of memory. */
 bool tg_history_warn(tg_history* h, const char* line);
 
