@@ -4,8 +4,8 @@
  * Cost: per step it reads the loss, the first gradient element of each parameter
  * that is not zero (a healthy parameter stops at its first element) and the batch's
  * predictions; on each of the first kRatioFirst steps, then every kRatioEvery steps,
- * it copies the trainable block once to measure the update; per epoch it compares units and scans
- * the ReLU outputs of one batch. */
+ * it copies up to kRatioSample elements of each kernel to measure the update; per
+ * epoch it compares units and scans the ReLU outputs of one batch. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,10 +17,12 @@
 #include "ops/ops.h"
 
 enum {
-  kZeroSteps = 10,  /* a gradient exactly zero this many steps running is reported */
-  kFloorSteps = 20, /* losses averaged for the constant-predictor check */
-  kRatioEvery = 10, /* steps between update-ratio measurements */
-  kRatioChecks = 3, /* measurements in a row beyond a bound before a warning */
+  kZeroSteps = 10,     /* a gradient exactly zero this many steps running is reported */
+  kFloorSteps = 20,    /* losses averaged for the constant-predictor check */
+  kRatioFirst = 10,    /* steps measured one by one at the start (a blow-up is fast) */
+  kRatioEvery = 100,   /* steps between update-ratio measurements after that */
+  kRatioChecks = 3,    /* measurements in a row beyond a bound before a warning */
+  kRatioSample = 4096, /* elements per parameter whose update is measured */
   kLineCap = 1024
 };
 static const double kExploding = 1e-1, kVanishing = 1e-7, kDeadFraction = 0.9;
@@ -38,7 +40,7 @@ struct tg_doctor {
   int* ratio_streak;  /* per parameter: + exploding, - vanishing */
   bool* layer_warned; /* per layer: symmetry or dead ReLUs reported */
   bool* layer_zero;   /* per layer: its gradients were reported zero */
-  float* before;      /* trainable block before a measured update */
+  float* before;      /* sampled kernel elements before a measured update */
   bool measuring;
   int64_t steps; /* in this fit */
   double last_loss;
@@ -129,6 +131,12 @@ static void compute_floor(tg_doctor* d, const float* y, int64_t n, int64_t w) {
   }
 }
 
+/* Elements of parameter e whose update is measured: every stride-th, at most
+ * kRatioSample of them (an estimate of the norms is all the ratio needs). */
+static int64_t sample_stride(const tg_param_entry* e) {
+  return e->size > kRatioSample ? (e->size + kRatioSample - 1) / kRatioSample : 1;
+}
+
 tg_doctor* tg_doctor_new(tg_model* m, FILE* out, tg_history* h, tg_progress* progress,
                          const float* y, int64_t n, int64_t target_width) {
   tg_doctor* d = (tg_doctor*)calloc(1, sizeof *d);
@@ -142,8 +150,13 @@ tg_doctor* tg_doctor_new(tg_model* m, FILE* out, tg_history* h, tg_progress* pro
   d->ratio_streak = (int*)calloc((size_t)(np ? np : 1), sizeof(int));
   d->layer_warned = (bool*)calloc((size_t)(nl ? nl : 1), sizeof(bool));
   d->layer_zero = (bool*)calloc((size_t)(nl ? nl : 1), sizeof(bool));
-  d->before =
-      (float*)malloc((size_t)(m->params.trainable ? m->params.trainable : 1) * sizeof(float));
+  int64_t sampled = 1;
+  for (int p = 0; p < np; ++p) {
+    const tg_param_entry* e = m->params.e[p];
+    if (e->trainable && e->rank >= 2)
+      sampled += (e->size + sample_stride(e) - 1) / sample_stride(e);
+  }
+  d->before = (float*)malloc((size_t)sampled * sizeof(float));
   if (!d->zero_streak || !d->ratio_streak || !d->layer_warned || !d->layer_zero || !d->before) {
     tg_doctor_free(d);
     return NULL;
@@ -163,11 +176,17 @@ void tg_doctor_free(tg_doctor* d) {
 }
 
 void tg_doctor_before_step(tg_doctor* d) {
-  /* Every step at first (a blow-up is fast), then every kRatioEvery steps. */
   d->measuring =
-      !d->warned_ratio && (d->steps < kRatioEvery || d->steps % kRatioEvery == kRatioEvery - 1);
-  if (d->measuring)
-    memcpy(d->before, d->m->params.values, (size_t)d->m->params.trainable * sizeof(float));
+      !d->warned_ratio && (d->steps < kRatioFirst || d->steps % kRatioEvery == kRatioEvery - 1);
+  if (!d->measuring) return;
+  const tg_model* m = d->m;
+  int64_t k = 0;
+  for (int p = 0; p < m->params.n; ++p) {
+    const tg_param_entry* e = m->params.e[p];
+    if (!e->trainable || e->rank < 2) continue;
+    const float* w = m->params.values + e->offset;
+    for (int64_t i = 0, st = sample_stride(e); i < e->size; i += st) d->before[k++] = w[i];
+  }
 }
 
 /* ---- NaN / Inf ---- */
@@ -408,15 +427,19 @@ void tg_doctor_after_update(tg_doctor* d, int epoch, int64_t step) {
   if (!d->measuring) return;
   d->measuring = false;
   tg_model* m = d->m;
+  int64_t k = 0;
   for (int p = 0; p < m->params.n; ++p) {
     const tg_param_entry* e = m->params.e[p];
-    if (!e->trainable || e->rank < 2 || d->zero_streak[p] > 0) continue;
+    if (!e->trainable || e->rank < 2) continue;
+    const int64_t st = sample_stride(e), k0 = k;
+    k += (e->size + st - 1) / st;
+    if (d->zero_streak[p] > 0) continue;
     double w2 = 0.0, u2 = 0.0;
-    const float* w = d->before + e->offset;
+    const float* w = d->before + k0;
     const float* now = m->params.values + e->offset;
-    for (int64_t i = 0; i < e->size; ++i) {
-      w2 += (double)w[i] * w[i];
-      u2 += ((double)now[i] - w[i]) * ((double)now[i] - w[i]);
+    for (int64_t i = 0, j = 0; i < e->size; i += st, ++j) {
+      w2 += (double)w[j] * w[j];
+      u2 += ((double)now[i] - w[j]) * ((double)now[i] - w[j]);
     }
     if (w2 == 0.0) continue;
     const double r = sqrt(u2 / w2);
