@@ -3,7 +3,7 @@
  * Adam, batch 128, trained with tg_model_fit over 400 batches per epoch (Fashion-MNIST has 422),
  * with the doctor on and off in alternating fits (so both see the same machine load).
  *
- *   bazel run -c opt //bench:doctor_cost -- [threads]
+ *   bazel run -c opt //bench:doctor_cost -- [threads [aa]]
  *
  * Prints one line per setting and the overhead:
  *   DOCTOR off ms_per_step median=.. min=..   (thread CPU time, threads=1; wall otherwise)
@@ -15,6 +15,7 @@
  * symmetry, dead ReLUs), which a longer epoch spreads over more steps. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "bench/bench_util.h"
 #include "core/rng.h"
@@ -41,6 +42,8 @@ static tg_model* w2(int threads) {
 
 int main(int argc, char** argv) {
   const int threads = argc > 1 ? atoi(argv[1]) : 1;
+  /* "aa" as a second argument runs both arms without the doctor: the noise floor. */
+  const int aa = argc > 2 && strcmp(argv[2], "aa") == 0;
   float* x = (float*)malloc((size_t)kRows * 784 * sizeof(float));
   float* y = (float*)calloc((size_t)kRows * 10, sizeof(float));
   if (x == NULL || y == NULL) return 1;
@@ -50,7 +53,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < kRows; ++i) y[i * 10 + (int)tg_rng_below(&r, 10)] = 1.0f;
   tg_model* m = w2(threads);
   if (m == NULL) return 1;
-  double off[kPairs], on[kPairs], pct[kPairs], inside[kPairs];
+  double off[kPairs], on[kPairs], pct[kPairs], inside[kPairs] = {0};
   FILE* quiet = fopen("/dev/null", "w"); /* the doctor's lines (this data kills ReLUs) */
   /* One warm-up fit records the tapes. */
   tg_model_fit(m, x, kRows, y, &(tg_fit_options){.batch_size = kBatch, .no_doctor = true});
@@ -59,7 +62,7 @@ int main(int argc, char** argv) {
       const int doctor = (k + p) % 2; /* alternate which runs first */
       tg_history* h = tg_history_new(NULL);
       const tg_fit_options fo = {
-          .batch_size = kBatch, .no_doctor = !doctor, .doctor_out = quiet, .history = h};
+          .batch_size = kBatch, .no_doctor = aa || !doctor, .doctor_out = quiet, .history = h};
       const double t0 = threads == 1 ? tg_bench_thread_cpu() : tg_bench_now();
       if (tg_model_fit(m, x, kRows, y, &fo) != TG_OK) {
         fprintf(stderr, "doctor_cost: %s\n", tg_model_message(m));
@@ -67,7 +70,8 @@ int main(int argc, char** argv) {
       }
       const double t = (threads == 1 ? tg_bench_thread_cpu() : tg_bench_now()) - t0;
       (doctor ? on : off)[p] = 1e3 * t / kSteps;
-      if (doctor) inside[p] = 100.0 * tg_history_doctor_seconds(h) / tg_history_fit_seconds(h);
+      if (doctor && !aa)
+        inside[p] = 100.0 * tg_history_doctor_seconds(h) / tg_history_fit_seconds(h);
       tg_history_free(h);
     }
     pct[p] = 100.0 * (on[p] - off[p]) / off[p];
