@@ -2,7 +2,7 @@
 # bench/run_all.sh — builds every benchmark with -c opt and runs them all, printing the
 # machine and one machine-readable line per figure (see bench/README.md).
 #
-#   bench/run_all.sh                  # everything (about two minutes)
+#   bench/run_all.sh                  # everything (about three minutes)
 #   BAZEL_STARTUP=--output_base=/tmp/ob bench/run_all.sh   # bazel startup options
 #
 # W2 and W3 run twice: with OpenBLAS as it configures itself, and with
@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 BAZEL=${BAZEL:-bazel}
 read -r -a STARTUP <<<"${BAZEL_STARTUP:-}"
-TARGETS=(//bench:w1_seed //bench:w2_mlp //bench:w3_matmul //bench:seed_train //examples:seed)
+TARGETS=(//bench:w1_seed //bench:w2_mlp //bench:w3_matmul //bench:w4_conv //bench:seed_train //examples:seed)
 "$BAZEL" "${STARTUP[@]}" build -c opt "${TARGETS[@]}" >&2
 BIN=$("$BAZEL" "${STARTUP[@]}" info -c opt bazel-bin 2>/dev/null)
 
@@ -37,6 +37,15 @@ for rep in 1 2 3; do
   done
 done
 "$BIN/bench/w1_seed" | grep -v '^# \(cpu\|builtin\|blas\)'
+
+# W4: the conv layer on both clocks, then alternated with the same layer in PyTorch
+# (Debian's python3-torch, when installed) for the tapegrad / PyTorch ratio.
+"$BIN/bench/w4_conv" | grep -v '^# \(cpu\|builtin\|blas\)'
+"$BIN/bench/w4_conv" 1 cpu | grep -v '^# \(cpu\|builtin\|blas\)'
+if /usr/bin/python3 -c 'import torch' 2>/dev/null; then
+  /usr/bin/python3 bench/w4_conv_torch.py --tapegrad "$BIN/bench/w4_conv" --rounds 3 |
+    grep -v '^W4 \(floor\|chunked_floor\|tapegrad max_pool2d\|tapegrad layer_step\)'
+fi
 
 # Process start to exit, 20 runs each: the seed's training alone (both runs, 1000
 # steps each), and the whole example (which also writes the DOT graphs and renders

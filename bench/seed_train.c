@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "frontends/seed_problem.h"
 #include "frontends/initializers.h"
 #include "frontends/model.h"
+#include "frontends/seed_problem.h"
 
 enum { kSteps = 1000 };
 

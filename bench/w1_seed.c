@@ -22,8 +22,8 @@
 
 #include "bench/bench_util.h"
 #include "core/vector_clones.h"
-#include "frontends/seed_problem.h"
 #include "frontends/model.h"
+#include "frontends/seed_problem.h"
 
 enum { kSteps = 1000, kReps = 5, N = TG_SEED_ROWS, H = TG_SEED_HIDDEN, O = TG_SEED_OUTPUTS };
 

@@ -79,7 +79,7 @@ static void run_once(const variant* v, int n, int threads, tg_threadpool* pool, 
 #endif
     return;
   }
-  tg_gemm_options o = {v->backend, threads, pool, v->blas_threading, v->isa};
+  tg_gemm_options o = {v->backend, threads, pool, v->blas_threading, v->isa, NULL};
   tg_gemm_ex(&o, false, false, n, n, n, a, n, b, n, 0.0f, c, n);
 }
 

@@ -2,6 +2,7 @@
 #include "core/rng.h"
 
 #include <math.h>
+#include <stddef.h>
 
 static uint64_t splitmix64(uint64_t* x) {
   uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
@@ -11,12 +12,14 @@ static uint64_t splitmix64(uint64_t* x) {
 }
 
 void tg_rng_seed(tg_rng* r, uint64_t seed) {
+  if (r == NULL) return;
   for (int i = 0; i < 4; ++i) r->s[i] = splitmix64(&seed);
 }
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 uint64_t tg_rng_next(tg_rng* r) {
+  if (r == NULL) return 0;
   uint64_t* s = r->s;
   uint64_t result = rotl(s[1] * 5, 7) * 9;
   uint64_t t = s[1] << 17;
@@ -44,6 +47,7 @@ uint64_t tg_rng_below(tg_rng* r, uint64_t n) {
   if (n == 0) return 0;
   uint64_t limit = UINT64_MAX - UINT64_MAX % n;
   uint64_t x;
-  do x = tg_rng_next(r); while (x >= limit);
+  do x = tg_rng_next(r);
+  while (x >= limit);
   return x % n;
 }

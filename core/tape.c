@@ -1,6 +1,7 @@
 /* core/tape.c — recording, replay and reverse-mode differentiation. */
 #include "core/tape.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +24,10 @@ struct tg_tape {
   const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
   int n_fusions;
   const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
+  uint32_t epoch;         /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
+  bool check_finite;      /* tg_tape_set_check_finite */
+  tg_backward_hook hook;  /* tg_tape_set_backward_hook, or NULL */
+  void* hook_ctx;
 };
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
@@ -51,6 +56,7 @@ void tg_tape_clear(tg_tape* t) {
   if (t == NULL) return;
   tg_arena_reset(&t->arena);
   t->n_nodes = 0;
+  t->epoch++; /* tensors of the old recording are refused from now on */
   t->error.code = TG_OK;
   t->error.message[0] = '\0';
   t->scope = "";
@@ -72,6 +78,7 @@ tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...) {
 }
 
 float* tg_tape_alloc_floats(tg_tape* t, int64_t n) {
+  if (t == NULL) return NULL;
   int64_t checked = 0;
   int64_t shape[1] = {n};
   if (!tg_shape_numel(1, shape, &checked)) {
@@ -108,6 +115,8 @@ static tg_tensor* new_arena_tensor(tg_tape* t, int rank, const int64_t* shape, b
   y->data = data;
   y->grad = grad;
   y->node = -1;
+  y->tape_ = t;
+  y->epoch_ = t->epoch;
   return y;
 }
 
@@ -205,6 +214,8 @@ bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in) {
 static bool own_grad(tg_tape* t, tg_tensor* x) {
   if (x->grad == NULL || x->node <= 0 || x->node >= t->n_nodes || t->nodes[x->node].out != x)
     return true;
+  /* A view's buffer is its base's by design (a view of a view shares it too). */
+  if (t->nodes[x->node].op->flags & TG_OP_VIEW) return true;
   if (t->nodes[x->node - 1].out->grad != x->grad) return true;
   float* own = tg_tape_alloc_floats(t, x->size);
   if (own == NULL) return false;
@@ -212,10 +223,55 @@ static bool own_grad(tg_tape* t, tg_tensor* x) {
   return true;
 }
 
+/* The first non-finite value of n floats: its index, or -1. */
+static int64_t first_non_finite(const float* v, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    if (!isfinite(v[i])) return i;
+  return -1;
+}
+
+static const char* non_finite_name(float v) { return isnan(v) ? "NaN" : v > 0 ? "inf" : "-inf"; }
+
+/* With check_finite on: fails the tape when node n's output (after its forward) or
+ * the gradient of one of its inputs (after its backward) holds a non-finite value,
+ * naming the op, the node and its scope. Returns whether all is finite. */
+static bool check_node(tg_tape* t, const tg_node* n, bool backward) {
+  char where[TG_NAME_CAP + 64], s[TG_SHAPE_STR_CAP];
+  if (n->scope[0] != '\0')
+    snprintf(where, sizeof where, "node %d, scope %s", n->index, n->scope);
+  else
+    snprintf(where, sizeof where, "node %d", n->index);
+  if (!backward) {
+    const tg_tensor* y = n->out;
+    if (y->dtype != TG_FLOAT32 || (n->op->flags & TG_OP_VIEW)) return true;
+    const int64_t i = first_non_finite(y->data, y->size);
+    if (i < 0) return true;
+    tg_tape_fail(t, TG_ERR_ARG, "%s (%s): produced %s at element %lld of %s", n->op->name, where,
+                 non_finite_name(y->data[i]), (long long)i, tg_tensor_shape_str(y, s, sizeof s));
+    return false;
+  }
+  for (int k = 0; k < n->n_in; ++k) {
+    const tg_tensor* x = n->in[k];
+    if (x->grad == NULL) continue;
+    const int64_t i = first_non_finite(x->grad, x->size);
+    if (i < 0) continue;
+    tg_tape_fail(t, TG_ERR_ARG,
+                 "%s backward (%s): produced %s in the gradient of input %d at element %lld of %s",
+                 n->op->name, where, non_finite_name(x->grad[i]), k + 1, (long long)i,
+                 tg_tensor_shape_str(x, s, sizeof s));
+    return false;
+  }
+  return true;
+}
+
+void tg_tape_set_check_finite(tg_tape* t, bool on) {
+  if (t) t->check_finite = on;
+}
+
 /* Checks the inputs' count, NULLs and element types; records the error if any. */
 static bool check_inputs(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in) {
   if (n_in > 0 && in == NULL) {
-    tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: the input array is NULL (%d inputs)", op->name, n_in);
+    tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: the input array is NULL (n_in is %d)", op->name, n_in);
     return false;
   }
   if (op->arity == TG_OP_VARIADIC) {
@@ -236,6 +292,18 @@ static bool check_inputs(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   for (int i = 0; i < n_in; ++i) {
     if (in[i] == NULL) {
       tg_tape_fail(t, TG_ERR_NULL_ARG, "%s: input %d is NULL", op->name, i + 1);
+      return false;
+    }
+    /* Caller-owned tensors (no tape) are for any tape; a tape's own only for the
+     * recording that made them. Checked once here, so replay costs nothing. */
+    if (in[i]->tape_ != NULL && in[i]->tape_ != t) {
+      tg_tape_fail(t, TG_ERR_ARG, "%s: input %d belongs to another tape", op->name, i + 1);
+      return false;
+    }
+    if (in[i]->tape_ != NULL && in[i]->epoch_ != t->epoch) {
+      tg_tape_fail(t, TG_ERR_ARG,
+                   "%s: input %d was recorded before the last tg_tape_clear of this tape", op->name,
+                   i + 1);
       return false;
     }
     const tg_dtype want = (i < 32 && (op->index_inputs >> i) & 1u) ? TG_INT32 : TG_FLOAT32;
@@ -317,6 +385,8 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
     y->grad = in[0]->grad;
     y->dtype = in[0]->dtype;
     y->idata = in[0]->idata;
+    y->tape_ = t;
+    y->epoch_ = t->epoch;
   } else {
     const bool index_out = (op->flags & TG_OP_INDEX_OUTPUT) != 0;
     const bool grad_out =
@@ -344,6 +414,7 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   t->n_nodes++;
   if (op->forward) op->forward(&t->nodes[t->n_nodes - 1]);
   if (t->error.code != TG_OK) return NULL; /* the forward found bad data */
+  if (t->check_finite && !check_node(t, &t->nodes[t->n_nodes - 1], false)) return NULL;
   return y;
 }
 
@@ -359,7 +430,8 @@ tg_status tg_tape_forward(tg_tape* t) {
   if (t->error.code != TG_OK) return t->error.code;
   for (int i = 0; i < t->n_nodes; ++i) {
     tg_node* n = &t->nodes[i];
-    if (t->n_fusions > 0 && i + 1 < t->n_nodes) {
+    /* The sentinel runs node by node (a fused pair would hide which one it was). */
+    if (t->n_fusions > 0 && i + 1 < t->n_nodes && !t->check_finite) {
       const tg_op_fusion* f = fusion_of(t, n, n + 1);
       if (f && f->forward && f->forward(n, n + 1)) {
         ++i; /* both nodes done in one pass */
@@ -368,6 +440,7 @@ tg_status tg_tape_forward(tg_tape* t) {
     }
     if (n->op->forward) n->op->forward(n);
     if (t->error.code != TG_OK) return t->error.code; /* bad data (an index out of range) */
+    if (t->check_finite && !check_node(t, n, false)) return t->error.code;
   }
   return TG_OK;
 }
@@ -382,9 +455,20 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
   if (t->error.code != TG_OK) return t->error.code;
   if (loss == NULL) return tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_backward: loss is NULL");
   char s[TG_SHAPE_STR_CAP];
-  if (loss->node < 0 || loss->node >= t->n_nodes || t->nodes[loss->node].out != loss)
+  tg_tensor_shape_str(loss, s, sizeof s);
+  if (loss->tape_ != NULL && loss->tape_ != t)
+    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_backward: loss %s belongs to another tape", s);
+  if (loss->tape_ == t && loss->epoch_ != t->epoch)
+    return tg_tape_fail(t, TG_ERR_ARG,
+                        "tg_tape_backward: loss %s was recorded before the last tg_tape_clear", s);
+  if (loss->node < 0)
+    return tg_tape_fail(t, TG_ERR_ARG,
+                        "tg_tape_backward: loss %s is a leaf, not the output of an op recorded on "
+                        "this tape",
+                        s);
+  if (loss->node >= t->n_nodes || t->nodes[loss->node].out != loss)
     return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_backward: loss %s was not recorded on this tape",
-                        tg_tensor_shape_str(loss, s, sizeof s));
+                        s);
   if (loss->size != 1)
     return tg_tape_fail(t, TG_ERR_SHAPE,
                         "tg_tape_backward: loss must have exactly one element, got %s",
@@ -400,18 +484,21 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
     if (y->grad && !(t->nodes[i].op->flags & TG_OP_VIEW))
       memset(y->grad, 0, (size_t)y->size * sizeof(float));
   }
-  loss->grad[0] = 1.0f;
+  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
   for (int i = last; i >= 0; --i) {
     tg_node* n = &t->nodes[i];
     if (!runs_backward(n)) continue;
-    if (t->n_fusions > 0 && i > 0 && runs_backward(n - 1)) {
+    if (t->n_fusions > 0 && i > 0 && runs_backward(n - 1) && !t->check_finite) {
       const tg_op_fusion* f = fusion_of(t, n - 1, n);
       if (f && f->backward && f->backward(n - 1, n)) {
         --i; /* n's and its predecessor's backward done in one pass */
+        if (t->hook) t->hook(t->hook_ctx, t, i);
         continue;
       }
     }
     n->op->backward(n);
+    if (t->check_finite && !check_node(t, n, true)) return t->error.code;
+    if (t->hook) t->hook(t->hook_ctx, t, i);
   }
   t->loss = loss;
   return TG_OK;
@@ -433,8 +520,30 @@ void tg_tape_set_scope(tg_tape* t, const char* scope) {
   t->scope = copy;
 }
 
-void tg_tape_set_threads(tg_tape* t, int threads) {
-  if (t) t->threads = threads < 1 ? 1 : threads;
+void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx) {
+  if (t == NULL) return;
+  t->hook = fn;
+  t->hook_ctx = fn ? ctx : NULL;
+}
+
+tg_status tg_tape_set_threads(tg_tape* t, int threads) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (threads < 1 || threads > TG_MAX_THREADS)
+    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_set_threads: %d threads is outside 1..%d", threads,
+                        TG_MAX_THREADS);
+  if (t->own_pool != NULL && tg_threadpool_threads(t->own_pool) != threads) {
+    const size_t scratch = tg_threadpool_scratch_bytes(t->own_pool);
+    tg_threadpool* fresh = tg_threadpool_new(threads, t->alloc, NULL);
+    if (fresh == NULL || (scratch > 0 && tg_threadpool_reserve(fresh, scratch) != TG_OK)) {
+      tg_threadpool_free(fresh);
+      return tg_tape_fail(t, TG_ERR_NOMEM,
+                          "tg_tape_set_threads: out of memory for a pool of %d threads", threads);
+    }
+    tg_threadpool_free(t->own_pool);
+    t->own_pool = fresh;
+  }
+  t->threads = threads;
+  return TG_OK;
 }
 
 int tg_tape_threads(const tg_tape* t) { return t ? t->threads : 1; }
@@ -468,6 +577,8 @@ const tg_node* tg_tape_node(const tg_tape* t, int index) {
 }
 
 const tg_tensor* tg_tape_loss(const tg_tape* t) { return t ? t->loss : NULL; }
+
+const tg_allocator* tg_tape_allocator(const tg_tape* t) { return t ? t->alloc : NULL; }
 
 size_t tg_tape_reserved_bytes(const tg_tape* t) {
   return t ? t->arena.reserved + (size_t)t->cap_nodes * sizeof(tg_node) : 0;

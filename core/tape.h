@@ -102,8 +102,12 @@ void tg_tape_set_scope(tg_tape* t, const char* scope);
 void tg_tape_set_annotation(tg_tape* t, const void* annotation);
 const void* tg_tape_annotation(const tg_tape* t);
 
-/* Worker threads kernels may use (>= 1; default 1). */
-void tg_tape_set_threads(tg_tape* t, int threads);
+/* Worker threads kernels may use (1..TG_MAX_THREADS; default 1). A count outside
+ * that range is refused: TG_ERR_ARG, recorded on the tape, the count unchanged.
+ * When the tape's own pool exists it is re-created at once with the new count and
+ * the scratch it held, so a replay after this call does not allocate (TG_ERR_NOMEM,
+ * recorded, when that fails). TG_ERR_NULL_ARG for a NULL tape. */
+tg_status tg_tape_set_threads(tg_tape* t, int threads);
 int tg_tape_threads(const tg_tape* t);
 
 /* The worker pool kernels run on (core/threadpool.h), also holding their scratch:
@@ -122,11 +126,33 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
  * tg_tape_backward) may run as one pass. Results are identical either way. */
 void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count);
 
+/* NaN sentinel (for tests and debugging a diverging model): when on, recording and
+ * replay check every node's output after its forward, and backward checks the
+ * gradients of a node's inputs after its VJP; the first non-finite value stops the
+ * call with TG_ERR_ARG recorded, e.g.
+ *   "relu (node 3, scope dense_1): produced NaN at element 5 of [10x16]"
+ *   "mul backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
+ * Replay then runs node by node (no fusions; same results). Off by default: one
+ * branch per node. */
+void tg_tape_set_check_finite(tg_tape* t, bool on);
+
+/* Backward progress: `fn(ctx, t, done)` runs on the calling thread after each node's
+ * backward during tg_tape_backward, with `done` the lowest node index whose backward
+ * has finished (every node >= done is through; a fused pair reports the lower one).
+ * A tensor's gradient is final once every node that takes it has run, so a caller
+ * can ship finished gradients (a distributed reduction) while backward goes on.
+ * fn NULL turns it off. Kept across tg_tape_clear. The hook must not record on t. */
+typedef void (*tg_backward_hook)(void* ctx, const tg_tape* t, int done);
+void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx);
+
 /* Read-only introspection for tools and tests. Nodes are in recording order. */
 int tg_tape_node_count(const tg_tape* t);
 const tg_node* tg_tape_node(const tg_tape* t, int index); /* NULL if out of range */
 /* The tensor last passed to a successful tg_tape_backward, or NULL. */
 const tg_tensor* tg_tape_loss(const tg_tape* t);
+/* The allocator the tape uses for everything (never NULL for a tape; NULL for NULL),
+ * for kernels that need memory beyond the arena. */
+const tg_allocator* tg_tape_allocator(const tg_tape* t);
 /* Bytes the tape has obtained from its allocator (arena and node list). */
 size_t tg_tape_reserved_bytes(const tg_tape* t);
 

@@ -21,7 +21,11 @@ bool tg_shape_numel(int rank, const int64_t* shape, int64_t* out) {
 }
 
 char* tg_shape_format(char* buf, size_t cap, int rank, const int64_t* shape) {
-  if (cap == 0) return buf;
+  if (buf == NULL || cap == 0) return buf;
+  if (rank < 0 || rank > TG_MAX_RANK || (rank > 0 && shape == NULL)) {
+    snprintf(buf, cap, "[invalid rank %d]", rank);
+    return buf;
+  }
   size_t used = 0;
   buf[0] = '\0';
   int w = snprintf(buf, cap, "[");
@@ -36,6 +40,7 @@ char* tg_shape_format(char* buf, size_t cap, int rank, const int64_t* shape) {
 }
 
 char* tg_tensor_shape_str(const tg_tensor* t, char* buf, size_t cap) {
+  if (buf == NULL || cap == 0) return buf;
   if (t == NULL) {
     snprintf(buf, cap, "(null)");
     return buf;
@@ -44,6 +49,7 @@ char* tg_tensor_shape_str(const tg_tensor* t, char* buf, size_t cap) {
 }
 
 bool tg_same_shape(const tg_tensor* a, const tg_tensor* b) {
+  if (a == NULL || b == NULL) return false;
   if (a->rank != b->rank) return false;
   for (int i = 0; i < a->rank; ++i)
     if (a->shape[i] != b->shape[i]) return false;

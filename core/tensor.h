@@ -6,7 +6,9 @@
  *     for parameters (requires_grad) and inputs that outlive tapes.
  *   - tg_tensor_init_view: a caller-owned struct over caller-owned storage, e.g. a
  *     parameter that lives inside one contiguous block so an optimizer is a flat loop.
- *   - a tape (core/tape.h): intermediates and tape-owned leaves, freed by the tape.
+ *   - a tape (core/tape.h): intermediates and tape-owned leaves, freed by the tape,
+ *     usable only on that tape and only until its next tg_tape_clear (another tape,
+ *     or the same one after a clear, refuses them when recording).
  * The struct fields are public for reading (tools, tests); change `data` and `grad`
  * contents freely, never the shape of a tensor a tape has recorded.
  *
@@ -58,6 +60,10 @@ typedef struct tg_tensor {
   /* private: who frees the storage */
   const tg_allocator* owner_;
   void* block_;
+  /* private: the tape that made it and that tape's recording (bumped by
+   * tg_tape_clear), so a tape refuses another's tensors; NULL for caller-owned ones */
+  const void* tape_;
+  uint32_t epoch_;
 } tg_tensor;
 
 /* Element count of a shape with overflow checking: returns false (and leaves *out

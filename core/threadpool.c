@@ -153,6 +153,14 @@ void tg_threadpool_free(tg_threadpool* pool) {
 int tg_threadpool_threads(const tg_threadpool* pool) { return pool ? pool->threads : 1; }
 
 void tg_threadpool_split(int64_t n, int worker, int workers, int64_t* begin, int64_t* end) {
+  if (begin == NULL || end == NULL) return;
+  /* Degenerate arguments give empty shares (nothing for n <= 0, nothing for a worker
+   * outside [0, workers)); fewer than one worker counts as one. */
+  if (workers < 1) workers = 1;
+  if (n <= 0 || worker < 0 || worker >= workers) {
+    *begin = *end = n > 0 ? n : 0;
+    return;
+  }
   const int64_t per = ((n + workers - 1) / workers + 15) / 16 * 16;
   *begin = per * worker < n ? per * worker : n;
   *end = *begin + per < n ? *begin + per : n;

@@ -59,7 +59,8 @@ void tg_threadpool_run(tg_threadpool* pool, int workers, tg_task_fn fn, void* ct
 
 /* Worker `worker`'s share [*begin, *end) of n elements split over `workers`, each
  * share a whole number of 16-float cache lines (the last one takes the rest), so
- * workers never write the same line. Shares may be empty. */
+ * workers never write the same line. Shares may be empty: always for n <= 0 or a
+ * worker outside [0, workers); workers < 1 counts as 1; NULL begin/end: no-op. */
 void tg_threadpool_split(int64_t n, int worker, int workers, int64_t* begin, int64_t* end);
 
 /* Makes every worker's scratch at least `bytes` long (64-byte aligned). Allocates

@@ -271,7 +271,9 @@ tg_status tg_csv_load(const char* path, const tg_csv_options* o, const tg_alloca
     const tg_label_kind kind = o->mode == TG_CSV_LABEL_FLOAT ? TG_LABELS_FLOAT
                                : int_labels                  ? TG_LABELS_INT
                                                              : TG_LABELS_NONE;
-    st = tg_dataset_init(&tmp, c.rows, 1, &c.nf, kind, c.nt, c.a, err);
+    st = tg_dataset_init(&tmp, c.rows, 1, &c.nf, kind, c.nt, c.a, NULL);
+    if (st != TG_OK)
+      tg_error_set(err, st, "%s: %s: out of memory for %lld rows", kFn, path, (long long)c.rows);
   }
   if (st == TG_OK) {
     memcpy(tmp.x, c.x, (size_t)(c.rows * c.nf) * sizeof(float));
@@ -290,7 +292,10 @@ tg_status tg_csv_load(const char* path, const tg_csv_options* o, const tg_alloca
     *out = tmp;
     return TG_OK;
   }
-  st = tg_dataset_one_hot(&tmp, classes, out, err);
+  st = tg_dataset_one_hot(&tmp, classes, out, NULL);
+  if (st != TG_OK)
+    tg_error_set(err, st, "%s: %s: out of memory for %lld one-hot rows", kFn, path,
+                 (long long)tmp.n);
   tg_dataset_free(&tmp);
   return st;
 }

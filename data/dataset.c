@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "data/internal/adopt.h"
+
 static void* alloc_array(const tg_allocator* a, int64_t count, size_t elem) {
   if (count <= 0) count = 1; /* a valid pointer even for empty sets */
   if ((uint64_t)count > SIZE_MAX / elem) return NULL;
@@ -176,4 +178,21 @@ tg_status tg_dataset_target_view(tg_dataset* ds, tg_tensor* out, tg_error* err) 
     return tg_tensor_init_view(out, 2, shape, ds->y, NULL, TG_ROLE_INPUT, err);
   }
   return tg_error_set(err, TG_ERR_STATE, "%s: the data set has no targets", fn);
+}
+
+tg_status tg_dataset_adopt_x(tg_dataset* ds, int64_t n, int row_rank, const int64_t* row_shape,
+                             float* x, const tg_allocator* a) {
+  memset(ds, 0, sizeof *ds);
+  if (row_rank < 1 || row_rank > TG_DATASET_ROW_RANK) return TG_ERR_RANK;
+  ds->alloc_ = a;
+  ds->n = n;
+  ds->row_rank = row_rank;
+  ds->row_size = 1;
+  for (int d = 0; d < TG_DATASET_ROW_RANK; ++d) {
+    ds->row_shape[d] = d < row_rank ? row_shape[d] : 1;
+    ds->row_size *= ds->row_shape[d];
+  }
+  ds->x = x;
+  ds->label_kind = TG_LABELS_NONE;
+  return TG_OK;
 }

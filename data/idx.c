@@ -8,6 +8,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "data/internal/adopt.h"
+
 enum { kHeaderMax = 4 + 4 * TG_MAX_RANK, kChunkBytes = 1 << 16 };
 
 typedef struct idx_header {
@@ -165,11 +167,29 @@ static tg_status read_header(const char* fn, const char* path, gzFile f, idx_hea
   return TG_OK;
 }
 
-/* What the elements are read into: floats or int32 labels. */
+/* What the elements are read into: floats or int32 labels (both 4 bytes), in a
+ * buffer that grows with the data actually read, so a header that announces more
+ * than the file holds costs no more memory than the file. */
 typedef struct sink {
-  float* f;
-  int32_t* i;
+  bool ints;
+  void* buf;
+  int64_t cap, used; /* elements */
 } sink;
+
+static bool sink_reserve(const tg_allocator* a, sink* s, int64_t need, int64_t total) {
+  if (need <= s->cap && s->buf != NULL) return true;
+  int64_t cap = s->cap ? s->cap * 2 : (int64_t)1 << 16;
+  if (cap < need) cap = need;
+  if (cap > total) cap = total;
+  if (cap < 1) cap = 1;
+  void* q = a->alloc(a->ctx, (size_t)cap * 4);
+  if (q == NULL) return false;
+  if (s->used > 0) memcpy(q, s->buf, (size_t)s->used * 4);
+  a->free(a->ctx, s->buf);
+  s->buf = q;
+  s->cap = cap;
+  return true;
+}
 
 static tg_status truncated(const char* fn, const char* path, const idx_header* h, int64_t done,
                            tg_error* err) {
@@ -178,18 +198,22 @@ static tg_status truncated(const char* fn, const char* path, const idx_header* h
                       "%s: %s: truncated: the header announces %lld records of %lld bytes but "
                       "the data ends in record %lld (0-based), after %lld of %lld bytes",
                       fn, path, (long long)h->records, (long long)record_bytes,
-                      (long long)(done / record_bytes), (long long)done,
+                      (long long)(record_bytes > 0 ? done / record_bytes : 0), (long long)done,
                       (long long)(h->total_elems * h->elem_bytes));
 }
 
-/* Reads h->total_elems elements into the sink, then checks that nothing follows. */
+/* Reads h->total_elems elements into the sink, then checks that nothing follows.
+ * On error the sink's buffer is the caller's to free. */
 static tg_status read_elements(const char* fn, const char* path, gzFile f, const idx_header* h,
-                               const tg_allocator* a, sink out, tg_error* err) {
+                               const tg_allocator* a, sink* out, tg_error* err) {
   const int64_t total_bytes = h->total_elems * h->elem_bytes;
   unsigned char* chunk = (unsigned char*)a->alloc(a->ctx, kChunkBytes);
-  if (chunk == NULL) return tg_error_set(err, TG_ERR_NOMEM, "%s: %s: out of memory", fn, path);
+  if (chunk == NULL || !sink_reserve(a, out, 1, h->total_elems)) {
+    a->free(a->ctx, chunk);
+    return tg_error_set(err, TG_ERR_NOMEM, "%s: %s: out of memory", fn, path);
+  }
   tg_status st = TG_OK;
-  int64_t done = 0, elem = 0;
+  int64_t done = 0;
   while (done < total_bytes) {
     const int64_t want = total_bytes - done > kChunkBytes ? kChunkBytes : total_bytes - done;
     const int64_t got = read_bytes(fn, path, f, chunk, want, err);
@@ -198,29 +222,32 @@ static tg_status read_elements(const char* fn, const char* path, gzFile f, const
       break;
     }
     const int64_t usable = got - got % h->elem_bytes;
-    if (out.f && h->type == 0x08) { /* the common case (pixels), without the decode switch */
-      for (int64_t p = 0; p < usable; ++p) out.f[elem + p] = (float)chunk[p];
-      elem += usable;
-      done += got;
-      if (got < want) {
-        st = truncated(fn, path, h, done, err);
-        break;
-      }
-      continue;
+    const int64_t n = usable / h->elem_bytes;
+    if (!sink_reserve(a, out, out->used + n, h->total_elems)) {
+      st = tg_error_set(err, TG_ERR_NOMEM, "%s: %s: out of memory after %lld elements", fn, path,
+                        (long long)out->used);
+      break;
     }
-    for (int64_t p = 0; p < usable; p += h->elem_bytes, ++elem) {
-      const double v = decode(chunk + p, h->type);
-      if (out.f) {
-        out.f[elem] = (float)v;
-      } else if (v < 0) {
-        st = tg_error_set(err, TG_ERR_PARSE, "%s: %s: label %.0f at record %lld is negative", fn,
-                          path, v, (long long)elem);
-        break;
-      } else {
-        out.i[elem] = (int32_t)v;
+    float* fo = out->ints ? NULL : (float*)out->buf + out->used;
+    int32_t* io = out->ints ? (int32_t*)out->buf + out->used : NULL;
+    if (fo && h->type == 0x08) { /* the common case (pixels), without the decode switch */
+      for (int64_t p = 0; p < n; ++p) fo[p] = (float)chunk[p];
+    } else {
+      for (int64_t k = 0; k < n; ++k) {
+        const double v = decode(chunk + k * h->elem_bytes, h->type);
+        if (fo) {
+          fo[k] = (float)v;
+        } else if (v < 0) {
+          st = tg_error_set(err, TG_ERR_PARSE, "%s: %s: label %.0f at record %lld is negative", fn,
+                            path, v, (long long)(out->used + k));
+          break;
+        } else {
+          io[k] = (int32_t)v;
+        }
       }
     }
     if (st != TG_OK) break;
+    out->used += n;
     done += got;
     if (got < want) {
       st = truncated(fn, path, h, done, err);
@@ -245,29 +272,65 @@ static tg_status read_elements(const char* fn, const char* path, gzFile f, const
   return st;
 }
 
+/* Opens an images file and checks its header (rank 2..4); *f is NULL on error. */
+static tg_status images_header(const char* fn, const char* path, gzFile* f, idx_header* h,
+                               tg_error* err) {
+  tg_status st = open_idx(fn, path, f, err);
+  if (st != TG_OK) return st;
+  st = read_header(fn, path, *f, h, err);
+  if (st == TG_OK && h->rank < 2) {
+    char s[TG_SHAPE_STR_CAP];
+    st = tg_error_set(err, TG_ERR_PARSE,
+                      "%s: %s: expected images (an IDX file of 2 to %d dimensions), got %s", fn,
+                      path, TG_MAX_RANK, tg_shape_format(s, sizeof s, h->rank, h->dims));
+  }
+  if (st != TG_OK) {
+    gzclose(*f);
+    *f = NULL;
+  }
+  return st;
+}
+
+/* Opens a labels file and checks its header (rank 1, integers, n records). */
+static tg_status labels_header(const char* fn, const char* path, int64_t n, gzFile* f,
+                               idx_header* h, tg_error* err) {
+  tg_status st = open_idx(fn, path, f, err);
+  if (st != TG_OK) return st;
+  st = read_header(fn, path, *f, h, err);
+  char s[TG_SHAPE_STR_CAP];
+  if (st == TG_OK && h->rank != 1)
+    st = tg_error_set(err, TG_ERR_PARSE,
+                      "%s: %s: expected labels (an IDX file of 1 dimension), got %s", fn, path,
+                      tg_shape_format(s, sizeof s, h->rank, h->dims));
+  if (st == TG_OK && (h->type == 0x0D || h->type == 0x0E))
+    st = tg_error_set(err, TG_ERR_PARSE,
+                      "%s: %s: expected integer labels, got %s elements (type 0x%02X)", fn, path,
+                      h->type == 0x0D ? "float" : "double", (unsigned)h->type);
+  if (st == TG_OK && h->records != n)
+    st = tg_error_set(err, TG_ERR_PARSE, "%s: %s: record count %lld but the image file has %lld",
+                      fn, path, (long long)h->records, (long long)n);
+  if (st != TG_OK) {
+    gzclose(*f);
+    *f = NULL;
+  }
+  return st;
+}
+
 static tg_status read_images(const char* fn, const char* path, const tg_allocator* alloc,
                              tg_dataset* out, tg_error* err) {
   if (out == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: out is NULL", fn);
   memset(out, 0, sizeof *out);
   gzFile f;
-  tg_status st = open_idx(fn, path, &f, err);
-  if (st != TG_OK) return st;
   idx_header h;
-  st = read_header(fn, path, f, &h, err);
-  if (st == TG_OK && h.rank < 2) {
-    char s[TG_SHAPE_STR_CAP];
-    st = tg_error_set(err, TG_ERR_PARSE,
-                      "%s: %s: expected images (an IDX file of 2 to %d dimensions), got %s", fn,
-                      path, TG_MAX_RANK, tg_shape_format(s, sizeof s, h.rank, h.dims));
-  }
-  if (st == TG_OK)
-    st = tg_dataset_init(out, h.records, h.rank - 1, h.dims + 1, TG_LABELS_NONE, 0, alloc, err);
-  if (st == TG_OK) {
-    const sink s = {.f = out->x, .i = NULL};
-    st = read_elements(fn, path, f, &h, tg_allocator_or_default(alloc), s, err);
-  }
+  tg_status st = images_header(fn, path, &f, &h, err);
+  if (st != TG_OK) return st;
+  const tg_allocator* a = tg_allocator_or_default(alloc);
+  sink sk = {.ints = false, .buf = NULL, .cap = 0, .used = 0};
+  st = read_elements(fn, path, f, &h, a, &sk, err);
   gzclose(f);
-  if (st != TG_OK) tg_dataset_free(out);
+  if (st == TG_OK)
+    st = tg_dataset_adopt_x(out, h.records, h.rank - 1, h.dims + 1, (float*)sk.buf, a);
+  if (st != TG_OK) a->free(a->ctx, sk.buf);
   return st;
 }
 
@@ -276,43 +339,22 @@ static tg_status read_labels(const char* fn, const char* path, tg_dataset* ds, t
   if (ds->alloc_ == NULL || ds->label_kind != TG_LABELS_NONE)
     return tg_error_set(err, TG_ERR_STATE, "%s: ds must be a data set without targets", fn);
   gzFile f;
-  tg_status st = open_idx(fn, path, &f, err);
-  if (st != TG_OK) return st;
   idx_header h;
-  st = read_header(fn, path, f, &h, err);
-  char s[TG_SHAPE_STR_CAP];
-  if (st == TG_OK && h.rank != 1)
-    st = tg_error_set(err, TG_ERR_PARSE,
-                      "%s: %s: expected labels (an IDX file of 1 dimension), got %s", fn, path,
-                      tg_shape_format(s, sizeof s, h.rank, h.dims));
-  if (st == TG_OK && (h.type == 0x0D || h.type == 0x0E))
-    st = tg_error_set(err, TG_ERR_PARSE,
-                      "%s: %s: expected integer labels, got %s elements (type 0x%02X)", fn, path,
-                      h.type == 0x0D ? "float" : "double", (unsigned)h.type);
-  if (st == TG_OK && h.records != ds->n)
-    st = tg_error_set(err, TG_ERR_PARSE, "%s: %s: record count %lld but the image file has %lld",
-                      fn, path, (long long)h.records, (long long)ds->n);
-  int32_t* labels = NULL;
+  tg_status st = labels_header(fn, path, ds->n, &f, &h, err);
+  if (st != TG_OK) return st;
   const tg_allocator* a = ds->alloc_;
-  if (st == TG_OK) {
-    labels = (int32_t*)a->alloc(a->ctx, (size_t)(h.records > 0 ? h.records : 1) * sizeof(int32_t));
-    if (labels == NULL) st = tg_error_set(err, TG_ERR_NOMEM, "%s: %s: out of memory", fn, path);
-  }
-  if (st == TG_OK) {
-    const sink sk = {.f = NULL, .i = labels};
-    st = read_elements(fn, path, f, &h, a, sk, err);
-  }
+  sink sk = {.ints = true, .buf = NULL, .cap = 0, .used = 0};
+  st = read_elements(fn, path, f, &h, a, &sk, err);
   gzclose(f);
+  int32_t* labels = (int32_t*)sk.buf;
+  int32_t max = -1;
+  for (int64_t i = 0; st == TG_OK && i < h.records; ++i) max = labels[i] > max ? labels[i] : max;
+  if (st == TG_OK && max == INT32_MAX)
+    st = tg_error_set(err, TG_ERR_PARSE, "%s: %s: label %d leaves no room for a class count", fn,
+                      path, (int)max);
   if (st != TG_OK) {
     a->free(a->ctx, labels);
     return st;
-  }
-  int32_t max = -1;
-  for (int64_t i = 0; i < h.records; ++i) max = labels[i] > max ? labels[i] : max;
-  if (max == INT32_MAX) {
-    a->free(a->ctx, labels);
-    return tg_error_set(err, TG_ERR_PARSE, "%s: %s: label %d leaves no room for a class count", fn,
-                        path, (int)max);
   }
   ds->labels = labels;
   ds->label_kind = TG_LABELS_INT;
@@ -333,7 +375,17 @@ tg_status tg_idx_read_labels(const char* path, tg_dataset* ds, tg_error* err) {
 tg_status tg_idx_load(const char* images_path, const char* labels_path, const tg_allocator* alloc,
                       tg_dataset* out, tg_error* err) {
   static const char fn[] = "tg_idx_load";
-  tg_status st = read_images(fn, images_path, alloc, out, err);
+  if (out) memset(out, 0, sizeof *out);
+  /* Both headers first: a count mismatch is reported before 47 MB are decoded. */
+  gzFile f;
+  idx_header hi, hl;
+  tg_status st = images_header(fn, images_path, &f, &hi, err);
+  if (st != TG_OK) return st;
+  gzclose(f);
+  st = labels_header(fn, labels_path, hi.records, &f, &hl, err);
+  if (st != TG_OK) return st;
+  gzclose(f);
+  st = read_images(fn, images_path, alloc, out, err);
   if (st != TG_OK) return st;
   st = read_labels(fn, labels_path, out, err);
   if (st != TG_OK) tg_dataset_free(out);

@@ -32,12 +32,12 @@ static tg_status scale_shift_build(tg_layer* l, const tg_layer_shape* in, int n_
   if (in[0].rank != 1)
     return tg_error_set(err, TG_ERR_SHAPE, "ScaleShift takes (None, features) inputs");
   const int64_t features = in[0].dim[0];
-  const tg_param_decl gamma = {.name = "gamma",
-                               .rank = 1,
-                               .shape = {features},
-                               .init = tg_init_constant(c->gamma_init != 0.0f ? c->gamma_init
-                                                                              : 1.0f),
-                               .unit_axis = 0};
+  const tg_param_decl gamma = {
+      .name = "gamma",
+      .rank = 1,
+      .shape = {features},
+      .init = tg_init_constant(c->gamma_init != 0.0f ? c->gamma_init : 1.0f),
+      .unit_axis = 0};
   const tg_param_decl beta = {
       .name = "beta", .rank = 1, .shape = {features}, .init = tg_init_zeros(), .unit_axis = 0};
   if (tg_layer_declare(l, &gamma, err) < 0 || tg_layer_declare(l, &beta, err) < 0)
@@ -115,8 +115,8 @@ int main(void) {
   tg_analysis* a = tg_analysis_new(tg_model_tape(m), 1e-6f, &err);
   const tg_analysis_layer* l = tg_analysis_find_layer(a, "scale_shift_1");
   if (l != NULL)
-    printf("analysis: %s (%s %s): %d units -> %d distinct\n", l->name, l->type, l->config,
-           l->units, l->groups);
+    printf("analysis: %s (%s %s): %d units -> %d distinct\n", l->name, l->type, l->config, l->units,
+           l->groups);
   tg_analysis_free(a);
   tg_model_free(m);
   return loss < first ? EXIT_SUCCESS : EXIT_FAILURE;

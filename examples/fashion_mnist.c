@@ -104,10 +104,12 @@ static tg_model* build_mlp(const args* a, tg_error* err) {
       &(tg_model_options){.input_dim = 784, .seed = 42, .threads = a->threads}, err);
   if (m == NULL) return NULL;
   tg_status st = tg_model_add_dense(m, (tg_dense_options){.units = 256, .activation = TG_ACT_RELU});
-  if (st == TG_OK) st = tg_model_add(m, &tg_layer_dropout, &(tg_dropout_options){.rate = 0.2f});
+  if (st == TG_OK)
+    st = tg_model_add(m, &tg_layer_dropout, &(tg_dropout_layer_options){.rate = 0.2f});
   if (st == TG_OK)
     st = tg_model_add_dense(m, (tg_dense_options){.units = 128, .activation = TG_ACT_RELU});
-  if (st == TG_OK) st = tg_model_add(m, &tg_layer_dropout, &(tg_dropout_options){.rate = 0.2f});
+  if (st == TG_OK)
+    st = tg_model_add(m, &tg_layer_dropout, &(tg_dropout_layer_options){.rate = 0.2f});
   if (st == TG_OK)
     st = tg_model_add_dense(m, (tg_dense_options){.units = 10, .activation = TG_ACT_SOFTMAX});
   if (st != TG_OK) {

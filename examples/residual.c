@@ -43,7 +43,8 @@ int main(int argc, char** argv) {
   tg_sym in = tg_model_input(m, 1, (const int64_t[]){4});
   tg_sym h = tg_model_call1(m, tg_model_dense(m, relu8), in);
   tg_layer* shared = tg_model_dense(m, relu8);
-  tg_sym s1 = tg_model_call(m, tg_model_merge_add(m), (tg_sym[]){h, tg_model_call1(m, shared, h)}, 2);
+  tg_sym s1 =
+      tg_model_call(m, tg_model_merge_add(m), (tg_sym[]){h, tg_model_call1(m, shared, h)}, 2);
   tg_sym s2 =
       tg_model_call(m, tg_model_merge_add(m), (tg_sym[]){s1, tg_model_call1(m, shared, s1)}, 2);
   tg_sym out = tg_model_call1(m, tg_model_dense(m, (tg_dense_options){.units = 1}), s2);

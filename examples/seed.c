@@ -60,7 +60,8 @@ int main(int argc, char** argv) {
                  "-> the predictions track the targets: random kernels break the symmetry.");
   char dir[4096];
   tg_error err = {0};
-  if (tg_seed_graphs_write(tg_seed_graphs_dir(argc, argv, dir, sizeof dir), stdout, &err) != TG_OK) {
+  if (tg_seed_graphs_write(tg_seed_graphs_dir(argc, argv, dir, sizeof dir), stdout, &err) !=
+      TG_OK) {
     fprintf(stderr, "seed: %s\n", err.message);
     rc = 1;
   }

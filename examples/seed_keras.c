@@ -95,7 +95,8 @@ int main(void) {
   if (m == NULL) return EXIT_FAILURE;
   printf("\n== Keras' default initializers (glorot_uniform kernels, zero biases) ==\n");
   rc |= train(m, x, y, false, &loss);
-  printf("  loss after %d steps: %.4e (%s 1e-4)\n", kSteps, loss, loss < 1e-4f ? "below" : "NOT below");
+  printf("  loss after %d steps: %.4e (%s 1e-4)\n", kSteps, loss,
+         loss < 1e-4f ? "below" : "NOT below");
   tg_model_free(m);
 
   /* The gradient report of the zero-initialised model, before any step. */

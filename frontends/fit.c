@@ -226,6 +226,30 @@ static void add_grad_norms(fit_run* r) {
   }
 }
 
+/* Every tape the epochs use, recorded before the first step (the last, smaller
+ * batch, then the full one the first step replays, and the validation batches): out
+ * of memory then fails here and leaves the model, its optimizer and the history as
+ * they were, instead of after an epoch of updates. The training tape is recorded
+ * weighted when the steps will be. */
+static tg_status prepare_tapes(fit_run* r) {
+  tg_model* m = r->m;
+  const int64_t last = r->n_train % r->batch;
+  if (r->weights) {
+    for (int64_t k = 0; k < r->batch; ++k) r->bw[k] = r->weights[k];
+    m->fx.batch_weights = r->bw;
+  }
+  tg_status st = TG_OK;
+  if (last != 0) st = tg_model_prepare_rows(m, r->fn, true, &r->x, last, r->y);
+  if (st == TG_OK) st = tg_model_prepare_rows(m, r->fn, true, &r->x, r->batch, r->y);
+  m->fx.batch_weights = NULL;
+  if (st != TG_OK || r->n_val == 0) return st;
+  const int64_t val_batch = r->batch < r->n_val ? r->batch : r->n_val;
+  const int64_t val_last = r->n_val % val_batch;
+  if (val_last != 0) st = tg_model_prepare_rows(m, r->fn, false, &r->vx, val_last, r->vy);
+  if (st == TG_OK) st = tg_model_prepare_rows(m, r->fn, false, &r->vx, val_batch, r->vy);
+  return st;
+}
+
 static tg_status train_step(fit_run* r, int epoch, int64_t step, const int64_t* rows_idx,
                             int64_t rows, float* loss_out) {
   tg_model* m = r->m;
@@ -399,6 +423,7 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
     r.weights = r.bw + r.batch;
     if ((st = build_weights(&r)) != TG_OK) return st;
   }
+  if ((st = prepare_tapes(&r)) != TG_OK) return st;
   if (!r.o.no_doctor) {
     FILE* dout = r.o.doctor_out ? r.o.doctor_out : (r.o.out ? r.o.out : stderr);
     const double t0 = tg_fit_now();

@@ -96,8 +96,7 @@ tg_layer* tg_model_make_layer(tg_model* m, const char* fn, const tg_layer_type* 
     return NULL;
   }
   if (type == NULL || type->name == NULL || type->build == NULL || type->record == NULL) {
-    tg_model_fail(m, TG_ERR_ARG, "%s: the layer type is NULL or lacks a name, build or record",
-                  fn);
+    tg_model_fail(m, TG_ERR_ARG, "%s: the layer type is NULL or lacks a name, build or record", fn);
     return NULL;
   }
   if (type->config_size > TG_LAYER_CONFIG_CAP) {
@@ -152,19 +151,6 @@ static void drop_last_layer(tg_model* m) {
 tg_layer* tg_model_new_layer(tg_model* m, const tg_layer_type* type, const void* config,
                              const char* name) {
   return m ? tg_model_make_layer(m, "tg_model_new_layer", type, config, name) : NULL;
-}
-
-tg_layer* tg_model_dense(tg_model* m, tg_dense_options o) {
-  return m ? tg_model_make_layer(m, "tg_model_dense", &tg_layer_dense, &o, NULL) : NULL;
-}
-
-tg_layer* tg_model_activation(tg_model* m, tg_activation a) {
-  const tg_activation_options o = {.activation = a};
-  return m ? tg_model_make_layer(m, "tg_model_activation", &tg_layer_activation, &o, NULL) : NULL;
-}
-
-tg_layer* tg_model_merge_add(tg_model* m) {
-  return m ? tg_model_make_layer(m, "tg_model_merge_add", &tg_layer_add, NULL, NULL) : NULL;
 }
 
 /* Builds l for input shapes in[0..n); on failure nothing it declared stays and the
@@ -226,15 +212,23 @@ int tg_model_apply(tg_model* m, const char* who, tg_layer* l, const int* in, int
                     l->n_in);
       return -1;
     }
-  } else if (build_layer(m, who, l, shapes, n) != TG_OK) {
-    return -1;
   }
-  if (!grow(m, (void**)&m->nodes, m->n_nodes, &m->cap_nodes, sizeof *m->nodes)) {
-    tg_model_fail(m, TG_ERR_NOMEM, "%sout of memory", who);
-    return -1;
-  }
-  const int out = new_symbol(m, m->n_nodes, -1, &l->out);
+  /* Built by this call: undone again if the call fails after all (out of memory), so
+   * a retry declares the same parameters from the same initializer stream. */
+  const bool build_now = !l->built;
+  const int n_params = m->params.n;
+  const tg_rng rng = m->params.rng;
+  if (build_now && build_layer(m, who, l, shapes, n) != TG_OK) return -1;
+  const int out = grow(m, (void**)&m->nodes, m->n_nodes, &m->cap_nodes, sizeof *m->nodes)
+                      ? new_symbol(m, m->n_nodes, -1, &l->out)
+                      : -1;
   if (out < 0) {
+    if (build_now) {
+      tg_param_set_truncate(&m->params, n_params);
+      m->params.rng = rng;
+      l->n_params = 0;
+      l->built = false;
+    }
     tg_model_fail(m, TG_ERR_NOMEM, "%sout of memory", who);
     return -1;
   }
@@ -331,8 +325,7 @@ tg_status tg_model_set_io(tg_model* m, const tg_sym* inputs, int n_inputs, tg_sy
     ids[k] = inputs[k].id;
   }
   if (m->syms[output.id].node < 0)
-    return tg_model_fail(m, TG_ERR_ARG, "%s: the output is a model input; apply a layer first",
-                         fn);
+    return tg_model_fail(m, TG_ERR_ARG, "%s: the output is a model input; apply a layer first", fn);
   const int old_output = m->output;
   m->output = output.id;
   int missing = -1;
@@ -354,8 +347,8 @@ tg_status tg_model_set_io(tg_model* m, const tg_sym* inputs, int n_inputs, tg_sy
 
 /* ---- Sequential ---- */
 
-static tg_status sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
-                                const void* config) {
+tg_status tg_model_sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
+                                  const void* config) {
   if (m == NULL) return TG_ERR_NULL_ARG;
   if (m->functional)
     return tg_model_fail(m, TG_ERR_STATE,
@@ -376,16 +369,7 @@ static tg_status sequential_add(tg_model* m, const char* fn, const tg_layer_type
 }
 
 tg_status tg_model_add(tg_model* m, const tg_layer_type* type, const void* config) {
-  return sequential_add(m, "tg_model_add", type, config);
-}
-
-tg_status tg_model_add_dense(tg_model* m, tg_dense_options o) {
-  return sequential_add(m, "tg_model_add_dense", &tg_layer_dense, &o);
-}
-
-tg_status tg_model_add_activation(tg_model* m, tg_activation a) {
-  const tg_activation_options o = {.activation = a};
-  return sequential_add(m, "tg_model_add_activation", &tg_layer_activation, &o);
+  return tg_model_sequential_add(m, "tg_model_add", type, config);
 }
 
 /* ---- recording ---- */

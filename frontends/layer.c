@@ -7,6 +7,7 @@
 #include "frontends/internal/config_io.h"
 #include "frontends/internal/model_impl.h"
 #include "frontends/internal/persist_format.h"
+#include "ops/ops.h"
 
 char* tg_layer_shape_str(const tg_layer_shape* s, char* buf, size_t cap) {
   if (cap == 0) return buf;
@@ -59,7 +60,8 @@ int tg_layer_declare(tg_layer* l, const tg_param_decl* decl, tg_error* err) {
   const int i = tg_param_set_declare(&l->model->params, &d, l->name, "tg_layer_declare", &e);
   if (i < 0) {
     /* The declaring function is the layer's build: name the parameter, not it. */
-    const char* msg = strncmp(e.message, "tg_layer_declare: ", 18) == 0 ? e.message + 18 : e.message;
+    const char* msg =
+        strncmp(e.message, "tg_layer_declare: ", 18) == 0 ? e.message + 18 : e.message;
     tg_error_set(err, e.code, "%s", msg);
     return -1;
   }
@@ -79,6 +81,23 @@ tg_status tg_layer_param_info(const tg_layer* l, int i, tg_param_info* out) {
   return tg_param_set_info(&l->model->params, l->param[i], out);
 }
 
+void tg_layer_add_penalty(tg_tape* t, const tg_layer_ctx* ctx, tg_regularizer r, tg_tensor* w) {
+  if (ctx == NULL || ctx->losses == NULL || (r.l1 == 0.0f && r.l2 == 0.0f)) return;
+  tg_tensor* p = NULL;
+  if (r.l1 != 0.0f) p = tg_scale(t, tg_sum(t, tg_abs(t, w)), r.l1);
+  if (r.l2 != 0.0f) {
+    tg_tensor* q = tg_scale(t, tg_sum(t, tg_square(t, w)), r.l2);
+    p = p ? tg_add(t, p, q) : q;
+  }
+  tg_loss_terms* terms = ctx->losses;
+  if (terms->n == (int)(sizeof terms->term / sizeof terms->term[0])) {
+    tg_tape_fail(t, TG_ERR_ARG, "regularizers: more than %d penalty terms",
+                 (int)(sizeof terms->term / sizeof terms->term[0]));
+    return;
+  }
+  terms->term[terms->n++] = p;
+}
+
 /* ---- configuration I/O ---- */
 
 bool tg_config_reading(const tg_config_io* io) { return io && io->reading; }
@@ -93,7 +112,9 @@ void tg_config_fail(tg_config_io* io, const char* fmt, ...) {
   va_end(ap);
 }
 
-static void put(tg_config_io* io, const void* p, size_t n) { io->emit(io->ctx, (const uint8_t*)p, n); }
+static void put(tg_config_io* io, const void* p, size_t n) {
+  io->emit(io->ctx, (const uint8_t*)p, n);
+}
 
 static void put_head(tg_config_io* io, int kind, const char* key) {
   const size_t len = strlen(key);

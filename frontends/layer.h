@@ -58,9 +58,9 @@ extern "C" {
 #endif
 
 enum {
-  TG_LAYER_CONFIG_CAP = 256, /* bytes of a layer's configuration struct */
-  TG_LAYER_MAX_PARAMS = 8,   /* parameters one layer may declare */
-  TG_LAYER_MAX_INPUTS = 16,  /* tensors one layer application may take */
+  TG_LAYER_CONFIG_CAP = 256,          /* bytes of a layer's configuration struct */
+  TG_LAYER_MAX_PARAMS = 8,            /* parameters one layer may declare */
+  TG_LAYER_MAX_INPUTS = 16,           /* tensors one layer application may take */
   TG_LAYER_MAX_RANK = TG_MAX_RANK - 1 /* per-sample rank: the batch axis comes first */
 };
 
@@ -76,26 +76,43 @@ char* tg_layer_shape_str(const tg_layer_shape* s, char* buf, size_t cap);
 int64_t tg_layer_shape_numel(const tg_layer_shape* s);
 bool tg_layer_shape_equal(const tg_layer_shape* a, const tg_layer_shape* b);
 
+/* Extra loss terms layers add while recording (regularization penalties). */
+typedef struct tg_loss_terms {
+  tg_tensor* term[64];
+  int n;
+} tg_loss_terms;
+
 /* What a recording is for. */
 typedef struct tg_layer_ctx {
-  bool training; /* Keras' training=True: dropout drops, batch norm uses batch stats */
-  bool grads;    /* parameters get gradients (tg_layer_param gives the views with one) */
-  tg_rng* rng;   /* for layers that draw (dropout); the model's own stream */
+  bool training;         /* Keras' training=True: dropout drops, batch norm uses batch stats */
+  bool grads;            /* parameters get gradients (tg_layer_param gives the views with one) */
+  tg_rng* rng;           /* for layers that draw (dropout); the model's own stream */
+  tg_loss_terms* losses; /* where penalties go; NULL when there is no loss (predict) */
 } tg_layer_ctx;
+
+/* Keras' L1/L2 regularizer: penalty l1 * sum(|w|) + l2 * sum(w²). Zero: none. */
+typedef struct tg_regularizer {
+  float l1, l2;
+} tg_regularizer;
+
+/* In record: adds regularizer r's penalty on w to the model's loss (nothing when r is
+ * zero or the recording has no loss). The penalty's ops are recorded in the layer's
+ * scope, so the DOT picture shows them with the layer. */
+void tg_layer_add_penalty(tg_tape* t, const tg_layer_ctx* ctx, tg_regularizer r, tg_tensor* w);
 
 typedef struct tg_layer tg_layer;
 typedef struct tg_config_io tg_config_io;
 
 typedef struct tg_layer_type {
-  const char* name;   /* "Dense": summaries, files, DOT labels; unique per model */
-  const char* prefix; /* "dense": automatic names dense_1, dense_2, ... */
-  size_t config_size; /* bytes of the configuration struct (0: none) */
+  const char* name;           /* "Dense": summaries, files, DOT labels; unique per model */
+  const char* prefix;         /* "dense": automatic names dense_1, dense_2, ... */
+  size_t config_size;         /* bytes of the configuration struct (0: none) */
   int min_inputs, max_inputs; /* 1, 1 for most; a merge layer 2, TG_LAYER_MAX_INPUTS */
   tg_status (*build)(tg_layer* l, const tg_layer_shape* in, int n_in, tg_layer_shape* out,
                      tg_error* err);
   tg_tensor* (*record)(tg_layer* l, tg_tape* t, tg_tensor* const* in, int n_in,
                        const tg_layer_ctx* ctx);
-  void (*config_io)(void* config, tg_config_io* io); /* NULL: nothing to save */
+  void (*config_io)(void* config, tg_config_io* io);            /* NULL: nothing to save */
   size_t (*describe)(const tg_layer* l, char* buf, size_t cap); /* NULL: no text */
   /* The activation the layer applies last (tg_layer_info); NULL: linear. */
   tg_activation (*activation)(const tg_layer* l);

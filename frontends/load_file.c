@@ -44,16 +44,22 @@ static int read_upto(FILE* f, bytes* b, size_t want) {
   return 0;
 }
 
+/* Whether b starts with a whole header of this format and version: only then does
+ * its payload size mean anything (a foreign file is reported by its first bytes). */
+static bool header_ok(const bytes* b) {
+  return b->size >= TG_MODEL_HEADER_BYTES &&
+         memcmp(b->p, TG_MODEL_MAGIC, TG_MODEL_MAGIC_BYTES) == 0 &&
+         (tg_le_get32(b->p + TG_MODEL_VERSION_AT) == 1 ||
+          tg_le_get32(b->p + TG_MODEL_VERSION_AT) == TG_MODEL_FORMAT_VERSION);
+}
+
 /* Reads one model's bytes: the header, then its payload when the magic and version
  * are right (otherwise the parser reports what the header holds). */
 static int read_model_bytes(FILE* f, bytes* b, size_t* want) {
   *want = TG_MODEL_HEADER_BYTES;
   errno = 0;
   int e = read_upto(f, b, *want);
-  if (e != 0 || b->size < TG_MODEL_HEADER_BYTES) return e;
-  if (memcmp(b->p, TG_MODEL_MAGIC, TG_MODEL_MAGIC_BYTES) != 0 ||
-      tg_le_get32(b->p + TG_MODEL_VERSION_AT) != TG_MODEL_FORMAT_VERSION)
-    return 0;
+  if (e != 0 || !header_ok(b)) return e;
   const uint64_t payload = tg_le_get64(b->p + TG_MODEL_PAYLOAD_SIZE_AT);
   *want = payload > SIZE_MAX - TG_MODEL_HEADER_BYTES ? SIZE_MAX
                                                      : TG_MODEL_HEADER_BYTES + (size_t)payload;
@@ -78,7 +84,7 @@ static tg_model* load_stream(const char* fn, const char* path, FILE* f,
     tg_error_set(err, TG_ERR_IO, "%s: cannot read '%s': %s", fn, path, strerror(e));
   } else if (e != 0) {
     tg_error_set(err, TG_ERR_IO, "%s: reading the stream failed: %s", fn, strerror(e));
-  } else if (path && b.size == want && fgetc(f) != EOF) {
+  } else if (path && header_ok(&b) && b.size == want && fgetc(f) != EOF) {
     /* A file is one model; a stream may carry more after it. */
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > want)

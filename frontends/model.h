@@ -68,6 +68,7 @@
 #include "frontends/losses.h"
 #include "frontends/optimizers.h"
 #include "frontends/params.h"
+#include "ops/nn.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -79,14 +80,19 @@ typedef struct tg_model_options {
   uint64_t seed;                 /* initializers and fit's shuffling (0 is a seed too) */
   int threads;                   /* kernel threads for the model's tapes; 0: 1 */
   const tg_allocator* allocator; /* every allocation of the model; NULL: malloc */
+  /* Loading: layer types a file may name besides the built-in ones (a user's own). */
+  const tg_layer_type* const* layer_types;
+  int n_layer_types;
 } tg_model_options;
 
 typedef struct tg_dense_options {
-  int64_t units;              /* >= 1 */
-  tg_activation activation;   /* default linear */
-  bool no_bias;               /* Keras' use_bias=False */
-  tg_initializer kernel_init; /* default glorot_uniform */
-  tg_initializer bias_init;   /* default zeros */
+  int64_t units;                     /* >= 1 */
+  tg_activation activation;          /* default linear */
+  bool no_bias;                      /* Keras' use_bias=False */
+  tg_initializer kernel_init;        /* default glorot_uniform */
+  tg_initializer bias_init;          /* default zeros */
+  tg_regularizer kernel_regularizer; /* penalty on the kernel in the loss; zero: none */
+  tg_regularizer bias_regularizer;
 } tg_dense_options;
 
 /* Activation's configuration. */
@@ -94,16 +100,61 @@ typedef struct tg_activation_options {
   tg_activation activation;
 } tg_activation_options;
 
+/* Reshape's configuration: the per-sample target shape (one entry may be -1). */
+typedef struct tg_reshape_options {
+  int rank; /* 1..3 */
+  int64_t shape[TG_LAYER_MAX_RANK];
+} tg_reshape_options;
+
+/* Concatenate's configuration: the sample axis to join on (Keras' default -1, the
+ * last; a zero-initialised struct means axis 0, so say -1). */
+typedef struct tg_concatenate_options {
+  int axis;
+} tg_concatenate_options;
+
+/* Conv2D's configuration (Keras' arguments; zeros are Keras' defaults: strides 1,
+ * padding valid, dilation 1, groups 1, no activation, a bias, glorot_uniform / zeros). */
+typedef struct tg_conv2d_layer_options {
+  int64_t filters;    /* >= 1 */
+  int kernel_size[2]; /* {rows, cols}, >= 1 */
+  int strides[2];
+  tg_padding padding; /* TG_PADDING_VALID or TG_PADDING_SAME (ops/nn.h) */
+  int dilation_rate[2];
+  int groups;
+  tg_activation activation;
+  bool no_bias;
+  tg_initializer kernel_init, bias_init;
+} tg_conv2d_layer_options;
+
+/* MaxPooling2D's and AveragePooling2D's: zeros mean pool 2x2, strides = pool, valid. */
+typedef struct tg_pool2d_layer_options {
+  int pool_size[2];
+  int strides[2];
+  tg_padding padding;
+} tg_pool2d_layer_options;
+
+typedef struct tg_dropout_layer_options {
+  float rate; /* [0, 1) */
+} tg_dropout_layer_options;
+
+/* BatchNormalization's: zeros mean Keras' momentum 0.99 and epsilon 1e-3. */
+typedef struct tg_batch_norm_layer_options {
+  float momentum, epsilon;
+} tg_batch_norm_layer_options;
+
+/* LayerNormalization's: zero means epsilon 1e-3. */
+typedef struct tg_layer_norm_layer_options {
+  float epsilon;
+} tg_layer_norm_layer_options;
+
 /* The layer types tapegrad ships (frontends/layers/, one file each). Configurations:
  * Dense tg_dense_options, Activation tg_activation_options, Add none (two or more
- * inputs of one shape, summed elementwise). */
-extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add;
-/* Dropout (Keras' inverted dropout: training zeroes each element with probability
- * rate and scales the rest by 1/(1-rate); inference passes the input through). */
-typedef struct tg_dropout_options {
-  float rate; /* [0, 1) */
-} tg_dropout_options;
-extern const tg_layer_type tg_layer_dropout;
+ * inputs of one shape, summed elementwise), Flatten none, Reshape
+ * tg_reshape_options, Concatenate tg_concatenate_options. */
+extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add, tg_layer_flatten,
+    tg_layer_reshape, tg_layer_concatenate, tg_layer_conv2d, tg_layer_max_pooling2d,
+    tg_layer_average_pooling2d, tg_layer_global_average_pooling2d, tg_layer_dropout,
+    tg_layer_batch_normalization, tg_layer_layer_normalization;
 /* Every built-in type, for loaders and tools; tg_layer_type_find(name) or NULL. */
 int tg_layer_type_count(void);
 const tg_layer_type* tg_layer_type_at(int index);
@@ -111,8 +162,8 @@ const tg_layer_type* tg_layer_type_find(const char* name);
 
 /* What a layer is, for tools and tests. Pointers belong to the model. */
 typedef struct tg_layer_info {
-  const char* name; /* "dense_1" */
-  const char* type; /* "Dense" */
+  const char* name;         /* "dense_1" */
+  const char* type;         /* "Dense" */
   int64_t input_dim, units; /* elements per sample of the (first) input and the output */
   tg_activation activation; /* the activation the layer ends with (its type says) */
   tg_tensor* kernel;        /* the parameter named ".../kernel", or NULL */
@@ -144,9 +195,9 @@ typedef struct tg_fit_options {
   const float* validation_x;
   const float* validation_y;
   int64_t validation_n;
-  int initial_epoch;            /* Keras': epochs initial_epoch..epochs-1 run ("Epoch 6/10") */
-  const float* sample_weight;   /* n weights, one per row (training rows only count) */
-  const float* class_weight;    /* class_weight_count weights, one per class */
+  int initial_epoch;          /* Keras': epochs initial_epoch..epochs-1 run ("Epoch 6/10") */
+  const float* sample_weight; /* n weights, one per row (training rows only count) */
+  const float* class_weight;  /* class_weight_count weights, one per class */
   int class_weight_count;
   struct tg_callback* const* callbacks; /* frontends/callbacks.h */
   int n_callbacks;
@@ -186,6 +237,9 @@ tg_layer* tg_model_new_layer(tg_model* m, const tg_layer_type* type, const void*
 tg_layer* tg_model_dense(tg_model* m, tg_dense_options options);
 tg_layer* tg_model_activation(tg_model* m, tg_activation activation);
 tg_layer* tg_model_merge_add(tg_model* m);
+tg_layer* tg_model_flatten(tg_model* m);
+tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape);
+tg_layer* tg_model_concatenate(tg_model* m, int axis);
 /* Applies layer l to in[0..n) and returns its output. The first application builds
  * the layer (its parameters); later ones share them and must give the same shapes.
  * Errors name the layer and the shapes, e.g. "tg_model_call: add_1: input 2 is
@@ -211,6 +265,14 @@ tg_status tg_model_train_on_batch(tg_model* m, const float* x, int64_t n, const 
 tg_status tg_model_compute_gradients(tg_model* m, const float* x, int64_t n, const float* y,
                                      float* loss);
 
+/* One optimizer step from the gradient block as it stands (after compute_gradients
+ * and any change the caller made to the gradients, e.g. averaging them across
+ * processes). Needs compile. The same update train_on_batch makes. */
+tg_status tg_model_apply_gradients(tg_model* m);
+/* The training tape (NULL before the first training call), e.g. to install a
+ * backward hook (core/tape.h) that the model's later training steps run. */
+tg_tape* tg_model_training_tape(tg_model* m);
+
 /* Outputs for n >= 1 rows into out (out_cap >= n*output_dim floats); no gradients. */
 tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, int64_t out_cap);
 
@@ -223,8 +285,14 @@ tg_status tg_model_train_on_batch_multi(tg_model* m, const float* const* x, int 
                                         const float* y, float* loss);
 tg_status tg_model_compute_gradients_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                            const float* y, float* loss);
-tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
-                                 float* out, int64_t out_cap);
+/* compute_gradients with the layers in the mode asked for: training (dropout drops,
+ * batch norm normalises with the batch and updates its moving statistics) or
+ * inference (Keras' training=False: dropout off, batch norm on its moving
+ * statistics, nothing updated), e.g. to check an inference-mode gradient. */
+tg_status tg_model_compute_gradients_mode(tg_model* m, const float* const* x, int n_x, int64_t n,
+                                          const float* y, bool training, float* loss);
+tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
+                                 int64_t out_cap);
 tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                   const float* y, float* loss);
 
@@ -251,14 +319,15 @@ tg_status tg_model_fit_tensors(tg_model* m, const tg_tensor* x, const tg_tensor*
                                const tg_fit_options* options);
 
 /* Keras-like summary table (layers, output shapes, parameter counts, totals). The
- * _str form writes at most cap bytes (NUL-terminated) and returns the full length. */
+ * _str form writes at most cap bytes (NUL-terminated) and returns the full length.
+ * tg_model_summary flushes `out`: TG_ERR_IO when the stream reports a write error. */
 tg_status tg_model_summary(const tg_model* m, FILE* out);
 size_t tg_model_summary_str(const tg_model* m, char* buf, size_t cap);
 
 /* Introspection. Counts are 0 and pointers NULL for a NULL model or a bad index. */
 bool tg_model_is_functional(const tg_model* m);
 int tg_model_input_count(const tg_model* m);
-int64_t tg_model_input_dim(const tg_model* m); /* elements per sample of input 0 */
+int64_t tg_model_input_dim(const tg_model* m);  /* elements per sample of input 0 */
 int64_t tg_model_output_dim(const tg_model* m); /* 0 before the first layer */
 int tg_model_layer_count(const tg_model* m);
 tg_status tg_model_layer(const tg_model* m, int index, tg_layer_info* out);

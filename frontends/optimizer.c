@@ -13,6 +13,12 @@ const char* tg_optimizer_kind_name(tg_optimizer_kind kind) {
       return "sgd";
     case TG_OPT_RMSPROP:
       return "rmsprop";
+    case TG_OPT_ADAMW:
+      return "adamw";
+    case TG_OPT_ADAGRAD:
+      return "adagrad";
+    case TG_OPT_NADAM:
+      return "nadam";
     default:
       return "unknown";
   }
@@ -26,13 +32,17 @@ tg_optimizer_options tg_optimizer_resolve(const tg_optimizer_options* opt) {
   if (opt) r = *opt;
   const float keras_epsilon = 1e-7f;
   r.lr = or_default(r.lr, r.kind == TG_OPT_SGD ? 0.01f : 0.001f);
-  if (r.kind == TG_OPT_ADAM) {
+  const bool adam_like = r.kind == TG_OPT_ADAM || r.kind == TG_OPT_ADAMW || r.kind == TG_OPT_NADAM;
+  if (adam_like) {
     r.beta_1 = or_default(r.beta_1, 0.9f);
     r.beta_2 = or_default(r.beta_2, 0.999f);
   }
-  if (r.kind == TG_OPT_ADAM || r.kind == TG_OPT_RMSPROP)
+  if (adam_like || r.kind == TG_OPT_RMSPROP || r.kind == TG_OPT_ADAGRAD)
     r.epsilon = or_default(r.epsilon, keras_epsilon);
   if (r.kind == TG_OPT_RMSPROP) r.rho = or_default(r.rho, 0.9f);
+  if (r.kind == TG_OPT_ADAMW) r.weight_decay = or_default(r.weight_decay, 0.004f);
+  if (r.kind == TG_OPT_ADAGRAD)
+    r.initial_accumulator_value = or_default(r.initial_accumulator_value, 0.1f);
   return r;
 }
 
@@ -47,10 +57,18 @@ tg_status tg_optimizer_validate(const tg_optimizer_options* opt, tg_error* err) 
     float v;
     float hi;
   } f[] = {
-      {"lr", o.lr, INFINITY},       {"epsilon", o.epsilon, INFINITY},
-      {"decay", o.decay, INFINITY}, {"momentum", o.momentum, INFINITY},
-      {"beta_1", o.beta_1, 1.0f},   {"beta_2", o.beta_2, 1.0f},
+      {"lr", o.lr, INFINITY},
+      {"epsilon", o.epsilon, INFINITY},
+      {"decay", o.decay, INFINITY},
+      {"momentum", o.momentum, INFINITY},
+      {"beta_1", o.beta_1, 1.0f},
+      {"beta_2", o.beta_2, 1.0f},
       {"rho", o.rho, 1.0f},
+      {"weight_decay", o.weight_decay, INFINITY},
+      {"initial_accumulator_value", o.initial_accumulator_value, INFINITY},
+      {"clipnorm", o.clipnorm, INFINITY},
+      {"clipvalue", o.clipvalue, INFINITY},
+      {"global_clipnorm", o.global_clipnorm, INFINITY},
   };
   for (size_t i = 0; i < sizeof f / sizeof f[0]; ++i) {
     if (!(f[i].v >= 0.0f) || !isfinite(f[i].v) || !(f[i].v < f[i].hi))
@@ -63,14 +81,31 @@ tg_status tg_optimizer_validate(const tg_optimizer_options* opt, tg_error* err) 
 static int64_t slots(tg_optimizer_kind kind, bool amsgrad) {
   switch (kind) {
     case TG_OPT_ADAM:
+    case TG_OPT_ADAMW:
       return amsgrad ? 3 : 2; /* m, v (, v_hat) */
+    case TG_OPT_NADAM:
+      return 2; /* m, v; the schedule's product follows the slots */
     case TG_OPT_SGD:
       return 1; /* velocity */
     case TG_OPT_RMSPROP:
-      return 1; /* mean square */
+    case TG_OPT_ADAGRAD:
+      return 1; /* mean square / accumulated square */
     default:
       return 0;
   }
+}
+
+static int64_t state_floats(const tg_optimizer_options* o, int64_t n) {
+  return slots(o->kind, o->amsgrad) * n + (o->kind == TG_OPT_NADAM ? 1 : 0);
+}
+
+/* The state a fresh optimizer starts from (Adagrad's accumulator, Nadam's product). */
+static void initial_state(tg_optimizer* o) {
+  const int64_t size = state_floats(&o->opt, o->n);
+  memset(o->state, 0, (size_t)size * sizeof(float));
+  if (o->opt.kind == TG_OPT_ADAGRAD)
+    for (int64_t i = 0; i < o->n; ++i) o->state[i] = o->opt.initial_accumulator_value;
+  if (o->opt.kind == TG_OPT_NADAM) o->state[size - 1] = 1.0f;
 }
 
 tg_optimizer* tg_optimizer_new(const tg_optimizer_options* opt, int64_t n_params,
@@ -91,39 +126,102 @@ tg_optimizer* tg_optimizer_new(const tg_optimizer_options* opt, int64_t n_params
   o->opt = tg_optimizer_resolve(opt);
   o->alloc = alloc;
   o->n = n_params;
-  int64_t k = slots(o->opt.kind, o->opt.amsgrad);
   if (n_params > (int64_t)(SIZE_MAX / sizeof(float) / 4)) {
     tg_error_set(err, TG_ERR_OVERFLOW, "tg_optimizer_new: %lld parameters is too many",
                  (long long)n_params);
     alloc->free(alloc->ctx, o);
     return NULL;
   }
-  size_t bytes = (size_t)(k * n_params) * sizeof(float);
+  const int64_t k = state_floats(&o->opt, n_params);
+  size_t bytes = (size_t)k * sizeof(float);
   o->state = (float*)tg_aligned_alloc(alloc, bytes == 0 ? 1 : bytes);
-  if (o->state == NULL) {
+  const bool clips = o->opt.clipnorm > 0 || o->opt.clipvalue > 0 || o->opt.global_clipnorm > 0;
+  if (o->state != NULL && clips)
+    o->clipped =
+        (float*)tg_aligned_alloc(alloc, n_params > 0 ? (size_t)n_params * sizeof(float) : 1);
+  if (o->state == NULL || (clips && o->clipped == NULL)) {
     tg_error_set(err, TG_ERR_NOMEM, "tg_optimizer_new: out of memory for %lld state floats",
-                 (long long)(k * n_params));
+                 (long long)k);
+    tg_aligned_free(alloc, o->state);
     alloc->free(alloc->ctx, o);
     return NULL;
   }
-  memset(o->state, 0, bytes);
+  initial_state(o);
   return o;
 }
 
 void tg_optimizer_free(tg_optimizer* o) {
   if (o == NULL) return;
   tg_aligned_free(o->alloc, o->state);
+  tg_aligned_free(o->alloc, o->clipped);
+  o->alloc->free(o->alloc->ctx, o->segments);
   o->alloc->free(o->alloc->ctx, o);
 }
 
 void tg_optimizer_reset(tg_optimizer* o) {
   if (o == NULL) return;
   o->iterations = 0;
-  memset(o->state, 0, (size_t)(slots(o->opt.kind, o->opt.amsgrad) * o->n) * sizeof(float));
+  initial_state(o);
 }
 
-int64_t tg_optimizer_state_size(const tg_optimizer* o) {
-  return slots(o->opt.kind, o->opt.amsgrad) * o->n;
+int64_t tg_optimizer_state_size(const tg_optimizer* o) { return state_floats(&o->opt, o->n); }
+
+tg_status tg_optimizer_set_partition(tg_optimizer* o, const int64_t* sizes, int n_segments,
+                                     tg_error* err) {
+  const char* fn = "tg_optimizer_set_partition";
+  if (o == NULL || (sizes == NULL && n_segments > 0))
+    return tg_error_set(err, TG_ERR_NULL_ARG, "%s: %s is NULL", fn, o ? "sizes" : "optimizer");
+  int64_t total = 0;
+  for (int i = 0; i < n_segments; ++i) {
+    if (sizes[i] < 0 || sizes[i] > o->n - total)
+      return tg_error_set(err, TG_ERR_ARG, "%s: segment %d of %lld floats overruns the %lld", fn, i,
+                          (long long)sizes[i], (long long)o->n);
+    total += sizes[i];
+  }
+  if (total != o->n)
+    return tg_error_set(err, TG_ERR_ARG, "%s: the segments hold %lld floats, the block %lld", fn,
+                        (long long)total, (long long)o->n);
+  int64_t* copy = NULL;
+  if (n_segments > 0) {
+    copy = (int64_t*)o->alloc->alloc(o->alloc->ctx, (size_t)n_segments * sizeof *copy);
+    if (copy == NULL) return tg_error_set(err, TG_ERR_NOMEM, "%s: out of memory", fn);
+    memcpy(copy, sizes, (size_t)n_segments * sizeof *copy);
+  }
+  o->alloc->free(o->alloc->ctx, o->segments);
+  o->segments = copy;
+  o->n_segments = n_segments;
+  return TG_OK;
+}
+
+/* Scales g[0..n) to L2 norm <= limit (sums in double). */
+static void clip_norm(float* g, int64_t n, float limit) {
+  double sq = 0.0;
+  for (int64_t i = 0; i < n; ++i) sq += (double)g[i] * g[i];
+  const double norm = sqrt(sq);
+  if (norm <= limit) return;
+  const float scale = (float)(limit / norm);
+  for (int64_t i = 0; i < n; ++i) g[i] *= scale;
+}
+
+const float* tg_optimizer_clip(tg_optimizer* o, const float* g) {
+  const tg_optimizer_options* p = &o->opt;
+  if (o->clipped == NULL) return g;
+  float* c = o->clipped;
+  memcpy(c, g, (size_t)o->n * sizeof(float));
+  if (p->clipvalue > 0)
+    for (int64_t i = 0; i < o->n; ++i)
+      c[i] = c[i] > p->clipvalue ? p->clipvalue : c[i] < -p->clipvalue ? -p->clipvalue : c[i];
+  if (p->clipnorm > 0) {
+    if (o->n_segments == 0) {
+      clip_norm(c, o->n, p->clipnorm);
+    } else {
+      int64_t at = 0;
+      for (int s = 0; s < o->n_segments; at += o->segments[s], ++s)
+        clip_norm(c + at, o->segments[s], p->clipnorm);
+    }
+  }
+  if (p->global_clipnorm > 0) clip_norm(c, o->n, p->global_clipnorm);
+  return c;
 }
 
 int64_t tg_optimizer_iterations(const tg_optimizer* o) { return o ? o->iterations : 0; }
@@ -161,8 +259,8 @@ tg_status tg_optimizer_step_pool(tg_optimizer* o, float* params, const float* gr
                                  tg_threadpool* pool, int workers, tg_error* err) {
   if (workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
   while (workers > 1 && n / workers < kMinParamsPerWorker) --workers;
-  if (o == NULL || workers <= 1 || o->opt.kind != TG_OPT_ADAM || n != o->n || params == NULL ||
-      grads == NULL)
+  if (o == NULL || workers <= 1 || o->opt.kind != TG_OPT_ADAM || o->clipped != NULL || n != o->n ||
+      params == NULL || grads == NULL)
     return tg_optimizer_step(o, params, grads, n, err);
   adam_split s = {o, params, grads, tg_adam_lr_t(o)};
   tg_threadpool_run(pool, workers, adam_part, &s);
@@ -180,15 +278,25 @@ tg_status tg_optimizer_step(tg_optimizer* o, float* params, const float* grads, 
                         (long long)o->n);
   if (n > 0 && (params == NULL || grads == NULL))
     return tg_error_set(err, TG_ERR_NULL_ARG, "%s: %s is NULL", fn, params ? "grads" : "params");
+  const float* g = tg_optimizer_clip(o, grads);
   switch (o->opt.kind) {
     case TG_OPT_ADAM:
-      tg_adam_step(o, params, grads);
+      tg_adam_step(o, params, g);
       break;
     case TG_OPT_SGD:
-      tg_sgd_step(o, params, grads);
+      tg_sgd_step(o, params, g);
       break;
     case TG_OPT_RMSPROP:
-      tg_rmsprop_step(o, params, grads);
+      tg_rmsprop_step(o, params, g);
+      break;
+    case TG_OPT_ADAMW:
+      tg_adamw_step(o, params, g);
+      break;
+    case TG_OPT_ADAGRAD:
+      tg_adagrad_step(o, params, g);
+      break;
+    case TG_OPT_NADAM:
+      tg_nadam_step(o, params, g);
       break;
     default:
       return tg_error_set(err, TG_ERR_STATE, "%s: unknown optimizer kind", fn);

@@ -23,6 +23,16 @@
  *            defaults lr 0.01, momentum 0
  *   RMSprop  a = rho a + (1 - rho) g²;  w -= lr' g / (sqrt(a) + epsilon)
  *            defaults lr 0.001, rho 0.9, epsilon 1e-7
+ *   AdamW    w -= lr' * weight_decay * w (decoupled, before the step), then Adam;
+ *            defaults as Adam, weight_decay 0.004
+ *   Adagrad  a += g²;  w -= lr' g / sqrt(a + epsilon); a starts at
+ *            initial_accumulator_value (0.1); lr 0.001, epsilon 1e-7
+ *   Nadam    (Keras) u_t = beta_1 (1 - 0.5 * 0.96^(0.004 t)), u_t1 the same at t + 1,
+ *            P_t = P_{t-1} u_t (P_0 = 1), P_t1 = P_t u_t1;
+ *            m = beta_1 m + (1 - beta_1) g;  v = beta_2 v + (1 - beta_2) g²
+ *            w -= lr' (u_t1 m / (1 - P_t1) + (1 - u_t) g / (1 - P_t))
+ *                     / (sqrt(v / (1 - beta_2^t)) + epsilon)
+ *            defaults lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7
  * Arithmetic is float32 like Keras; powers of beta are computed in double. Adam's
  * moments below FLT_MIN are flushed to 0 (as TensorFlow's flush-to-zero CPU kernels
  * do): a dead unit's moments would otherwise sit in the slow subnormal range forever.
@@ -52,20 +62,32 @@ typedef enum tg_optimizer_kind {
   TG_OPT_ADAM = 0,
   TG_OPT_SGD,
   TG_OPT_RMSPROP,
+  TG_OPT_ADAMW,
+  TG_OPT_ADAGRAD,
+  TG_OPT_NADAM,
   TG_OPT_KIND_COUNT
 } tg_optimizer_kind;
 
 typedef struct tg_optimizer_options {
   tg_optimizer_kind kind;
-  float lr;       /* 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
-  float beta_1;   /* Adam, 0: 0.9 */
-  float beta_2;   /* Adam, 0: 0.999 */
-  float epsilon;  /* Adam and RMSprop, 0: 1e-7 (Keras' K.epsilon()) */
-  float decay;    /* every optimizer: lr / (1 + decay * iterations); 0: none */
-  bool amsgrad;   /* Adam */
-  float momentum; /* SGD, 0: plain SGD */
-  bool nesterov;  /* SGD */
-  float rho;      /* RMSprop, 0: 0.9 */
+  float lr;                        /* 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
+  float beta_1;                    /* Adam, 0: 0.9 */
+  float beta_2;                    /* Adam, 0: 0.999 */
+  float epsilon;                   /* Adam and RMSprop, 0: 1e-7 (Keras' K.epsilon()) */
+  float decay;                     /* every optimizer: lr / (1 + decay * iterations); 0: none */
+  bool amsgrad;                    /* Adam */
+  float momentum;                  /* SGD, 0: plain SGD */
+  bool nesterov;                   /* SGD */
+  float rho;                       /* RMSprop, 0: 0.9 */
+  float weight_decay;              /* AdamW, 0: 0.004 (Keras) */
+  float initial_accumulator_value; /* Adagrad, 0: 0.1 (Keras) */
+  /* Gradient clipping before any update, as Keras' optimizer arguments; 0: off.
+   * clipnorm scales each parameter's gradient to norm <= clipnorm (the parameters are
+   * the segments given to tg_optimizer_set_partition; without one, the whole block),
+   * global_clipnorm scales all of them together to a global norm <= global_clipnorm,
+   * clipvalue clips every entry to [-clipvalue, clipvalue]. Applied in that order:
+   * clipvalue, clipnorm, global_clipnorm. The caller's gradients are not changed. */
+  float clipnorm, clipvalue, global_clipnorm;
 } tg_optimizer_options;
 
 typedef struct tg_optimizer tg_optimizer;
@@ -96,7 +118,13 @@ void tg_optimizer_reset(tg_optimizer* o);
 /* The resolved options this optimizer uses. */
 tg_optimizer_options tg_optimizer_options_of(const tg_optimizer* o);
 
-/* "adam", "sgd", "rmsprop"; "unknown" out of range. Never NULL. */
+/* For clipnorm: the block is n_segments parameters of sizes[0..n) floats, in order,
+ * summing to the block's size (TG_ERR_ARG otherwise). Copied; allocates once (never
+ * during a step). A model does this at compile with its parameter table. */
+tg_status tg_optimizer_set_partition(tg_optimizer* o, const int64_t* sizes, int n_segments,
+                                     tg_error* err);
+
+/* "adam", "sgd", "rmsprop", "adamw", "adagrad", "nadam"; "unknown" out of range. */
 const char* tg_optimizer_kind_name(tg_optimizer_kind kind);
 
 #ifdef __cplusplus

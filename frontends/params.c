@@ -1,6 +1,7 @@
 /* frontends/params.c — the parameter table and its two blocks (see params.h). */
 #include "frontends/params.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -94,6 +95,29 @@ static bool relayout(tg_param_set* ps, tg_param_entry* added) {
   return true;
 }
 
+/* Whether d's initializer gives finite values (a constant of inf, or a normal whose
+ * stddev overflows float, would make every step NaN): drawn once into scratch with a
+ * copy of the stream, so the real fill later draws the same numbers. */
+static bool initial_values_finite(const tg_param_set* ps, const tg_param_decl* d, int64_t size,
+                                  int64_t fan_in, int64_t fan_out, const char* fn,
+                                  tg_error* err) {
+  if (size == 0) return true;
+  float* v = (float*)ps->alloc->alloc(ps->alloc->ctx, (size_t)size * sizeof(float));
+  if (v == NULL) {
+    tg_error_set(err, TG_ERR_NOMEM, "%s: out of memory", fn);
+    return false;
+  }
+  tg_rng rng = ps->rng;
+  tg_initializer_fill(&d->init, v, size, fan_in, fan_out, &rng, NULL);
+  int64_t bad = 0;
+  for (int64_t i = 0; i < size; ++i) bad += !isfinite(v[i]);
+  ps->alloc->free(ps->alloc->ctx, v);
+  if (bad == 0) return true;
+  tg_error_set(err, TG_ERR_ARG, "%s: the %s initializer (%s) produced %lld non-finite values of %lld",
+               fn, d->name, tg_init_kind_name(d->init.kind), (long long)bad, (long long)size);
+  return false;
+}
+
 int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* owner,
                          const char* fn, tg_error* err) {
   if (d == NULL || d->name == NULL || d->name[0] == '\0') {
@@ -110,15 +134,15 @@ int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* o
     return -1;
   }
   if (d->rank < 0 || d->rank > TG_MAX_RANK) {
-    tg_error_set(err, TG_ERR_ARG, "%s: '%s': rank must be 0..%d, got %d", fn, d->name,
-                 TG_MAX_RANK, d->rank);
+    tg_error_set(err, TG_ERR_ARG, "%s: '%s': rank must be 0..%d, got %d", fn, d->name, TG_MAX_RANK,
+                 d->rank);
     return -1;
   }
   int64_t size = 0;
   for (int i = 0; i < d->rank; ++i)
     if (d->shape[i] < 1) {
-      tg_error_set(err, TG_ERR_ARG, "%s: '%s': dimension %d must be >= 1, got %lld", fn,
-                   d->name, i, (long long)d->shape[i]);
+      tg_error_set(err, TG_ERR_ARG, "%s: '%s': dimension %d must be >= 1, got %lld", fn, d->name, i,
+                   (long long)d->shape[i]);
       return -1;
     }
   const int64_t limit = (INT64_MAX / 8) / (int64_t)sizeof(float);
@@ -126,6 +150,13 @@ int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* o
     char shape[TG_SHAPE_STR_CAP];
     tg_error_set(err, TG_ERR_OVERFLOW, "%s: '%s': a %s parameter is too large", fn, d->name,
                  tg_shape_format(shape, sizeof shape, d->rank, d->shape));
+    return -1;
+  }
+  /* A file being loaded cannot make us allocate more than it could hold. */
+  if (ps->limit > 0 && size > ps->limit - ps->size) {
+    char shape[TG_SHAPE_STR_CAP];
+    tg_error_set(err, TG_ERR_OVERFLOW, "%s: '%s': a %s parameter does not fit in the file", fn,
+                 d->name, tg_shape_format(shape, sizeof shape, d->rank, d->shape));
     return -1;
   }
   if (d->unit_axis != TG_NO_UNIT_AXIS && (d->unit_axis < 0 || d->unit_axis >= d->rank)) {
@@ -139,6 +170,7 @@ int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* o
     tg_error_set(err, e.code, "%s: %s", fn, e.message);
     return -1;
   }
+  if (!initial_values_finite(ps, d, size, fan_in, fan_out, fn, err)) return -1;
   tg_param_entry* entry = (tg_param_entry*)ps->alloc->alloc(ps->alloc->ctx, sizeof *entry);
   if (entry != NULL && ps->n == ps->cap) {
     const int cap = ps->cap ? 2 * ps->cap : 8;
@@ -226,6 +258,19 @@ float* tg_param_set_grads(tg_param_set* ps) { return ps ? ps->grads : NULL; }
 
 void tg_param_set_zero_grads(tg_param_set* ps) {
   if (ps && ps->size > 0) memset(ps->grads, 0, (size_t)ps->size * sizeof(float));
+}
+
+tg_status tg_param_set_partition(const tg_param_set* ps, tg_optimizer* o, tg_error* err) {
+  if (ps == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "tg_param_set_partition: set is NULL");
+  int64_t sizes[256];
+  int n = 0;
+  for (int i = 0; i < ps->n; ++i) {
+    if (!ps->e[i]->trainable) continue;
+    if (n == 256)
+      return tg_error_set(err, TG_ERR_ARG, "tg_param_set_partition: more than 256 parameters");
+    sizes[n++] = ps->e[i]->size;
+  }
+  return tg_optimizer_set_partition(o, sizes, n, err);
 }
 
 tg_status tg_param_set_step(tg_param_set* ps, tg_optimizer* o, tg_error* err) {

@@ -71,10 +71,10 @@ typedef struct tg_param_info {
   int64_t size;   /* floats */
   int64_t offset; /* of its first float in the value and gradient blocks */
   bool trainable;
-  int unit_axis;      /* or TG_NO_UNIT_AXIS */
-  tg_tensor* tensor;  /* view with a gradient (none when not trainable) */
-  tg_tensor* frozen;  /* the same values without a gradient (inference tapes) */
-  const char* owner;  /* the layer that declared it, "" for a user's own */
+  int unit_axis;     /* or TG_NO_UNIT_AXIS */
+  tg_tensor* tensor; /* view with a gradient (none when not trainable) */
+  tg_tensor* frozen; /* the same values without a gradient (inference tapes) */
+  const char* owner; /* the layer that declared it, "" for a user's own */
 } tg_param_info;
 
 typedef struct tg_param_set tg_param_set;
@@ -108,6 +108,10 @@ void tg_param_set_zero_grads(tg_param_set* ps);
 /* One optimizer step over the trainable block; `o` must have been made for
  * tg_param_set_trainable_size(ps) floats (TG_ERR_SHAPE otherwise). */
 tg_status tg_param_set_step(tg_param_set* ps, tg_optimizer* o, tg_error* err);
+
+/* Tells `o` where each trainable parameter lies in the block, for its clipnorm
+ * (which clips each parameter's gradient on its own). Up to 256 parameters. */
+tg_status tg_param_set_partition(const tg_param_set* ps, tg_optimizer* o, tg_error* err);
 
 /* Lets tools that read tape `t` (the DOT exporter, the analysis) find these
  * declarations: names, unit axes, trainable flags. The set must outlive that use. */

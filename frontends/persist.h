@@ -1,21 +1,47 @@
-/* frontends/persist.h — saving a Sequential model to a file and loading it back.
+/* frontends/persist.h — saving a model (Sequential or functional) to a file and
+ * loading it back.
  *
  * A saved model holds everything needed to carry on as if it had never stopped: the
- * architecture (input width; per Dense layer its units, activation and bias), every
- * parameter value, the two random streams (layer initializers, fit's shuffling) and,
+ * architecture (each layer's type and configuration, the graph), every
+ * parameter value, the random streams (initializers, fit's shuffling, layers' draws) and,
  * once compiled, the loss, the optimizer's resolved options, its step count and its
  * state (Adam's m, v, v_hat; SGD's velocity; RMSprop's mean square). Training a
  * loaded model gives, bit for bit, the numbers the original would have given.
  * Gradients and recorded tapes are not saved (the next step recomputes them).
  *
- * File format, version 1 (".tgm"). Every integer is little-endian and every float is
- * an IEEE-754 float32 written as its 4 bytes, little-endian, whatever the host:
+ * File format (".tgm"). Every integer is little-endian and every float is an
+ * IEEE-754 float32 written as its 4 bytes, little-endian, whatever the host:
  *   offset  size  header
  *        0     8  magic "TAPEGRAD"
- *        8     4  u32 format version (1)
+ *        8     4  u32 format version (2; version 1 files are still read)
  *       12     4  u32 CRC-32 of the payload (the zlib/PNG polynomial, 0xEDB88320)
  *       16     8  u64 payload size in bytes
- *       24        payload:
+ *       24        payload
+ * Strings are u16 length + bytes (no NUL, not empty).
+ *
+ * Version 2 payload (what tg_model_save writes): nothing in it names a layer type the
+ * format knows; a new layer type needs no change here.
+ *   u32 model kind (0 Sequential, 1 functional)
+ *   u32 layer count; per layer, in creation order: str type name ("Dense"), str layer
+ *       name, its configuration as the type's config_io writes it: fields of u8 kind
+ *       (1 i64, 2 bool, 3 f32, 4 enum name), u8 key length + key, the value (i64 8
+ *       bytes, bool 1 byte, f32 4 bytes, enum u8 length + name), ended by a 0 byte
+ *   u32 tensor count; per symbolic tensor, in creation order: u32 0 (a model input)
+ *       u32 rank + rank u64 dimensions, or u32 1 (a layer application) u32 layer
+ *       index, u32 input count, that many u32 indices of earlier tensors. Loading
+ *       replays these, so every layer is built (and declares its parameters) as it
+ *       was the first time
+ *   u32 model input count + u32 tensor indices (data order); u32 output tensor
+ *       (0xFFFFFFFF: none yet)
+ *   u32 parameter count; per parameter, in declaration order: str name, u32 rank,
+ *       rank u64 dimensions, u32 trainable (0/1), u32 unit axis (as int32, -1: none);
+ *       it must equal the table the layers declared when rebuilt
+ *   u64 value count P, then P f32: the value block (trainable parameters first)
+ *   4 u64 each: the initializer, shuffling and layers' random streams (never all 0)
+ *   the training state, as in version 1 below (u32 compiled ...); the optimizer
+ *       state covers the trainable block
+ *
+ * Version 1 payload (tapegrad before layers were plugins; tg_model_save_buffer_v1):
  *   u64 input_dim (>= 1)        u32 layer count
  *   per layer:  u64 units (>= 1)  u32 activation (tg_activation)  u32 use_bias (0/1)
  *   u64 parameter count P (must equal what the layers need), then P f32: the
@@ -71,12 +97,15 @@
 extern "C" {
 #endif
 
-enum { TG_MODEL_FORMAT_VERSION = 1, TG_MODEL_HEADER_BYTES = 24 };
+enum { TG_MODEL_FORMAT_VERSION = 2, TG_MODEL_HEADER_BYTES = 24 };
 
 /* Writes m to `path` through a temporary file in the same directory, flushed to disk
  * and then renamed over path: readers see the old file or the new one, never a part.
  * On any error the temporary file is removed and an existing `path` is untouched.
- * The new file keeps the mode of the one it replaces (0644 when there was none). */
+ * The new file keeps the mode of the one it replaces (0644 when there was none). A
+ * symbolic link is followed (its target replaced, the link kept); a FIFO, a
+ * character device or "-" (standard output) is written directly as a stream; a
+ * directory, block device or socket is refused (core/atomic_file.h). */
 tg_status tg_model_save(const tg_model* m, const char* path, tg_error* err);
 
 /* Writes m to an open stream (binary), nothing before or after it. TG_ERR_IO when
@@ -88,9 +117,15 @@ tg_status tg_model_write(const tg_model* m, FILE* f, tg_error* err);
  * with err filled when m is NULL (a model file is never empty). */
 size_t tg_model_save_buffer(const tg_model* m, void* buf, size_t cap, tg_error* err);
 
+/* The version-1 file tapegrad wrote before layers were plugins (the format above),
+ * for programs that must feed an older reader. Only Sequential models of Dense layers
+ * fit in it: TG_ERR_ARG naming the first layer that does not (returns 0). */
+size_t tg_model_save_buffer_v1(const tg_model* m, void* buf, size_t cap, tg_error* err);
+
 /* Loads the model saved at `path`. `options` may be NULL; otherwise its allocator
- * and threads are used, its input_dim must be 0 or the file's (TG_ERR_ARG), and its
- * seed is ignored (the file holds the random streams). NULL with err filled on
+ * and threads are used, its input_dim must be 0 or the file's (TG_ERR_ARG), its
+ * layer_types name the user's own layer types a file may hold (built-in types need
+ * no mention), and its seed is ignored (the file holds the random streams). NULL with err filled on
  * failure; nothing leaks and nothing is left allocated. */
 tg_model* tg_model_load(const char* path, const tg_model_options* options, tg_error* err);
 

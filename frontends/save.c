@@ -1,5 +1,6 @@
 /* frontends/save.c — model -> bytes (format in frontends/persist.h), to a buffer, a
- * stream, or a file replaced atomically (temporary file, fsync, rename).
+ * stream, or a file by name through core/atomic_file.h (replaced atomically; links
+ * followed; FIFOs and devices written as streams).
  *
  * The header carries the payload's size and checksum, which are known only once the
  * payload is serialised. Rather than hold a copy of the model in memory, saving
@@ -9,9 +10,9 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "core/atomic_file.h"
+#include "frontends/internal/config_io.h"
 #include "frontends/internal/model_impl.h"
 #include "frontends/internal/optimizer_impl.h"
 #include "frontends/internal/persist_format.h"
@@ -67,21 +68,15 @@ static void put_f32s(sink* s, const float* v, int64_t n) {
   }
 }
 
-/* The payload, field by field, in the order persist.h documents. */
-static void put_payload(sink* s, const tg_model* m) {
-  put_u64(s, (uint64_t)tg_model_input_dim(m));
-  put_u32(s, (uint32_t)m->n_layers);
-  for (int i = 0; i < m->n_layers; ++i) {
-    tg_layer_info info;
-    tg_model_layer(m, i, &info);
-    put_u64(s, (uint64_t)info.units);
-    put_u32(s, (uint32_t)info.activation);
-    put_u32(s, info.bias != NULL ? 1u : 0u);
-  }
-  put_u64(s, (uint64_t)m->params.size);
-  put_f32s(s, m->params.values, m->params.size);
-  for (int i = 0; i < 4; ++i) put_u64(s, m->params.rng.s[i]);
-  for (int i = 0; i < 4; ++i) put_u64(s, m->shuffle_rng.s[i]);
+static void put_str(sink* s, const char* str) {
+  const size_t n = strlen(str);
+  uint8_t b[2] = {(uint8_t)(n & 0xFF), (uint8_t)(n >> 8)};
+  emit(s, b, 2);
+  emit(s, (const uint8_t*)str, n);
+}
+
+/* The loss, the optimizer's resolved options, step count and state (both versions). */
+static void put_training(sink* s, const tg_model* m, uint32_t version) {
   const bool compiled = m->compiled && m->optimizer != NULL;
   put_u32(s, compiled ? 1u : 0u);
   if (!compiled) return;
@@ -94,45 +89,160 @@ static void put_payload(sink* s, const tg_model* m) {
   for (size_t i = 0; i < sizeof hyper / sizeof hyper[0]; ++i) put_f32(s, hyper[i]);
   put_u32(s, p->amsgrad ? 1u : 0u);
   put_u32(s, p->nesterov ? 1u : 0u);
+  if (version >= 2) {
+    const float more[] = {p->weight_decay, p->initial_accumulator_value, p->clipnorm, p->clipvalue,
+                          p->global_clipnorm};
+    for (size_t i = 0; i < sizeof more / sizeof more[0]; ++i) put_f32(s, more[i]);
+  }
   put_u64(s, (uint64_t)o->iterations);
   const int64_t n_state = tg_optimizer_state_size(o);
   put_u64(s, (uint64_t)n_state);
   put_f32s(s, o->state, n_state);
 }
 
-/* Version 1 holds a Sequential chain of Dense layers; anything else is refused
- * until the layer-by-layer format replaces it. */
-static tg_status check_savable(const tg_model* m, const char* fn, tg_error* err) {
-  if (m->functional)
-    return tg_error_set(err, TG_ERR_ARG, "%s: functional models cannot be saved yet", fn);
+static void put_rng(sink* s, const tg_rng* r) {
+  for (int i = 0; i < 4; ++i) put_u64(s, r->s[i]);
+}
+
+/* Version 1, field by field, in the order persist.h documents. */
+static void put_payload_v1(sink* s, const tg_model* m) {
+  put_u64(s, (uint64_t)tg_model_input_dim(m));
+  put_u32(s, (uint32_t)m->n_layers);
   for (int i = 0; i < m->n_layers; ++i) {
     tg_layer_info info;
     tg_model_layer(m, i, &info);
-    if (strcmp(info.type, "Dense") != 0)
-      return tg_error_set(err, TG_ERR_ARG, "%s: layer %s (%s) cannot be saved yet", fn, info.name,
-                          info.type);
+    put_u64(s, (uint64_t)info.units);
+    put_u32(s, (uint32_t)info.activation);
+    put_u32(s, info.bias != NULL ? 1u : 0u);
+  }
+  put_u64(s, (uint64_t)m->params.size);
+  put_f32s(s, m->params.values, m->params.size);
+  put_rng(s, &m->params.rng);
+  put_rng(s, &m->shuffle_rng);
+  put_training(s, m, 1);
+}
+
+static void emit_config(void* ctx, const uint8_t* p, size_t n) { emit((sink*)ctx, p, n); }
+
+/* Version 2: the graph as the events that built it, each layer as its type's name and
+ * configuration, the parameter table, the values, the streams, the training state. */
+static void put_payload_v2(sink* s, const tg_model* m) {
+  put_u32(s, m->functional ? 1u : 0u);
+  put_u32(s, (uint32_t)m->n_layers);
+  for (int i = 0; i < m->n_layers; ++i) {
+    const tg_layer* l = m->layers[i];
+    put_str(s, l->type->name);
+    put_str(s, l->name);
+    /* config_io reads the fields it writes through pointers: give it a copy. */
+    alignas(max_align_t) unsigned char copy[TG_LAYER_CONFIG_CAP];
+    memcpy(copy, l->config, sizeof copy);
+    tg_config_io io = {.reading = false, .emit = emit_config, .ctx = s};
+    if (l->type->config_io) l->type->config_io(copy, &io);
+    tg_config_finish(&io);
+  }
+  put_u32(s, (uint32_t)m->n_syms);
+  for (int i = 0; i < m->n_syms; ++i) {
+    const tg_symbol* y = &m->syms[i];
+    if (y->node < 0) {
+      put_u32(s, 0u); /* an input */
+      put_u32(s, (uint32_t)y->shape.rank);
+      for (int d = 0; d < y->shape.rank; ++d) put_u64(s, (uint64_t)y->shape.dim[d]);
+      continue;
+    }
+    const tg_model_node* nd = &m->nodes[y->node];
+    put_u32(s, 1u); /* a layer application */
+    put_u32(s, (uint32_t)nd->layer->index);
+    put_u32(s, (uint32_t)nd->n_in);
+    for (int k = 0; k < nd->n_in; ++k) put_u32(s, (uint32_t)nd->in[k]);
+  }
+  put_u32(s, (uint32_t)m->n_inputs);
+  for (int k = 0; k < m->n_inputs; ++k) put_u32(s, (uint32_t)m->inputs[k]);
+  put_u32(s, m->output >= 0 ? (uint32_t)m->output : UINT32_MAX);
+  put_u32(s, (uint32_t)m->params.n);
+  for (int i = 0; i < m->params.n; ++i) {
+    const tg_param_entry* e = m->params.e[i];
+    put_str(s, e->name);
+    put_u32(s, (uint32_t)e->rank);
+    for (int d = 0; d < e->rank; ++d) put_u64(s, (uint64_t)e->shape[d]);
+    put_u32(s, e->trainable ? 1u : 0u);
+    put_u32(s, (uint32_t)e->unit_axis);
+  }
+  put_u64(s, (uint64_t)m->params.size);
+  put_f32s(s, m->params.values, m->params.size);
+  put_rng(s, &m->params.rng);
+  put_rng(s, &m->shuffle_rng);
+  put_rng(s, &m->layer_rng);
+  put_training(s, m, 2);
+}
+
+static void put_payload(sink* s, const tg_model* m, uint32_t version) {
+  if (version == 1)
+    put_payload_v1(s, m);
+  else
+    put_payload_v2(s, m);
+}
+
+/* Version 1 holds a Sequential chain of Dense layers only. */
+static tg_status check_v1(const tg_model* m, const char* fn, tg_error* err) {
+  if (m->compiled && m->optimizer != NULL) {
+    const tg_optimizer_options* p = &m->optimizer->opt;
+    if (p->kind > TG_OPT_RMSPROP || p->clipnorm > 0 || p->clipvalue > 0 || p->global_clipnorm > 0)
+      return tg_error_set(err, TG_ERR_ARG,
+                          "%s: version 1 holds Adam, SGD and RMSprop without clipping only", fn);
+  }
+  if (m->functional)
+    return tg_error_set(err, TG_ERR_ARG, "%s: version 1 holds Sequential models only", fn);
+  for (int i = 0; i < m->n_layers; ++i) {
+    tg_layer_info info;
+    tg_model_layer(m, i, &info);
+    if (strcmp(info.type, "Dense") != 0 || info.activation > TG_ACT_SOFTMAX)
+      return tg_error_set(err, TG_ERR_ARG,
+                          "%s: version 1 holds Dense layers with linear, relu, sigmoid, tanh or "
+                          "softmax only, not %s (%s)",
+                          fn, info.name, info.type);
   }
   return TG_OK;
 }
 
 /* Size and CRC-32 of the payload, without storing it. */
-static size_t measure(const tg_model* m, uint32_t* crc) {
+static size_t measure(const tg_model* m, uint32_t version, uint32_t* crc) {
   tg_crc32 c;
   tg_crc32_begin(&c);
   sink s = {.crc = &c};
-  put_payload(&s, m);
+  put_payload(&s, m, version);
   *crc = tg_crc32_end(&c);
   return s.pos;
 }
 
 /* Header then payload into the sink's target. */
-static void put_file(sink* s, const tg_model* m, size_t payload_bytes, uint32_t crc) {
+static void put_file(sink* s, const tg_model* m, uint32_t version, size_t payload_bytes,
+                     uint32_t crc) {
   emit(s, (const uint8_t*)TG_MODEL_MAGIC, TG_MODEL_MAGIC_BYTES);
-  put_u32(s, TG_MODEL_FORMAT_VERSION);
+  put_u32(s, version);
   put_u32(s, crc);
   put_u64(s, (uint64_t)payload_bytes);
-  put_payload(s, m);
+  put_payload(s, m, version);
   if (s->file) flush_stage(s);
+}
+
+static size_t save_buffer(const tg_model* m, uint32_t version, void* buf, size_t cap) {
+  uint32_t crc = 0;
+  const size_t payload = measure(m, version, &crc);
+  const size_t total = TG_MODEL_HEADER_BYTES + payload;
+  if (buf != NULL && cap >= total) {
+    sink s = {.buf = (uint8_t*)buf};
+    put_file(&s, m, version, payload, crc);
+  }
+  return total;
+}
+
+size_t tg_model_save_buffer_v1(const tg_model* m, void* buf, size_t cap, tg_error* err) {
+  if (m == NULL) {
+    tg_error_set(err, TG_ERR_NULL_ARG, "tg_model_save_buffer_v1: model is NULL");
+    return 0;
+  }
+  if (check_v1(m, "tg_model_save_buffer_v1", err) != TG_OK) return 0;
+  return save_buffer(m, 1, buf, cap);
 }
 
 size_t tg_model_save_buffer(const tg_model* m, void* buf, size_t cap, tg_error* err) {
@@ -140,23 +250,15 @@ size_t tg_model_save_buffer(const tg_model* m, void* buf, size_t cap, tg_error* 
     tg_error_set(err, TG_ERR_NULL_ARG, "tg_model_save_buffer: model is NULL");
     return 0;
   }
-  if (check_savable(m, "tg_model_save_buffer", err) != TG_OK) return 0;
-  uint32_t crc = 0;
-  const size_t payload = measure(m, &crc);
-  const size_t total = TG_MODEL_HEADER_BYTES + payload;
-  if (buf != NULL && cap >= total) {
-    sink s = {.buf = (uint8_t*)buf};
-    put_file(&s, m, payload, crc);
-  }
-  return total;
+  return save_buffer(m, TG_MODEL_FORMAT_VERSION, buf, cap);
 }
 
 /* Writes the file to f; returns 0 or the errno of the failed write. */
 static int write_stream(const tg_model* m, FILE* f) {
   uint32_t crc = 0;
-  const size_t payload = measure(m, &crc);
+  const size_t payload = measure(m, TG_MODEL_FORMAT_VERSION, &crc);
   sink s = {.file = f};
-  put_file(&s, m, payload, crc);
+  put_file(&s, m, TG_MODEL_FORMAT_VERSION, payload, crc);
   if (s.write_errno == 0 && ferror(f)) s.write_errno = EIO;
   return s.write_errno;
 }
@@ -165,60 +267,27 @@ tg_status tg_model_write(const tg_model* m, FILE* f, tg_error* err) {
   const char* fn = "tg_model_write";
   if (m == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
   if (f == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: stream is NULL", fn);
-  if (check_savable(m, fn, err) != TG_OK) return err ? err->code : TG_ERR_ARG;
   const int e = write_stream(m, f);
   return e == 0 ? TG_OK
                 : tg_error_set(err, TG_ERR_IO, "%s: writing the model failed: %s", fn, strerror(e));
 }
 
-/* Writes, flushes to disk and closes the temporary file; returns 0 or an errno. */
-static int fill_temporary(const tg_model* m, int fd) {
-  FILE* f = fdopen(fd, "wb");
-  if (f == NULL) {
-    const int e = errno;
-    close(fd);
-    return e;
-  }
-  int e = write_stream(m, f);
-  if (e == 0 && fflush(f) != 0) e = errno;
-  /* The data must be on disk before the rename makes it the file, or a crash could
-   * leave a complete-looking name over incomplete contents. */
-  if (e == 0 && fsync(fileno(f)) != 0) e = errno;
-  if (fclose(f) != 0 && e == 0) e = errno;
-  return e;
+typedef struct save_job {
+  const tg_model* m;
+  const char* path;
+} save_job;
+
+static tg_status write_job(void* ctx, FILE* f, tg_error* err) {
+  const save_job* job = (const save_job*)ctx;
+  const int e = write_stream(job->m, f);
+  return e == 0 ? TG_OK
+                : tg_error_set(err, TG_ERR_IO, "tg_model_save: writing '%s' failed: %s", job->path,
+                               strerror(e));
 }
 
 tg_status tg_model_save(const tg_model* m, const char* path, tg_error* err) {
   const char* fn = "tg_model_save";
   if (m == NULL) return tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
-  if (path == NULL || path[0] == '\0')
-    return tg_error_set(err, TG_ERR_NULL_ARG, "%s: path is NULL or empty", fn);
-  if (check_savable(m, fn, err) != TG_OK) return err ? err->code : TG_ERR_ARG;
-  static const char kSuffix[] = ".tmp.XXXXXX";
-  const size_t len = strlen(path);
-  char* tmp = (char*)m->alloc->alloc(m->alloc->ctx, len + sizeof kSuffix);
-  if (tmp == NULL) return tg_error_set(err, TG_ERR_NOMEM, "%s: out of memory", fn);
-  memcpy(tmp, path, len);
-  memcpy(tmp + len, kSuffix, sizeof kSuffix);
-  tg_status st = TG_OK;
-  const int fd = mkstemp(tmp);
-  if (fd < 0) {
-    st = tg_error_set(err, TG_ERR_IO, "%s: cannot create a temporary file beside '%s': %s", fn,
-                      path, strerror(errno));
-    m->alloc->free(m->alloc->ctx, tmp);
-    return st;
-  }
-  /* mkstemp makes the file private (0600): keep the replaced file's mode instead. */
-  struct stat old;
-  const mode_t mode = stat(path, &old) == 0 && S_ISREG(old.st_mode) ? (old.st_mode & 07777) : 0644;
-  (void)fchmod(fd, mode);
-  int e = fill_temporary(m, fd);
-  if (e != 0)
-    st = tg_error_set(err, TG_ERR_IO, "%s: writing '%s' failed: %s", fn, path, strerror(e));
-  else if (rename(tmp, path) != 0)
-    st = tg_error_set(err, TG_ERR_IO, "%s: cannot rename the temporary file to '%s': %s", fn, path,
-                      strerror(errno));
-  if (st != TG_OK) unlink(tmp);
-  m->alloc->free(m->alloc->ctx, tmp);
-  return st;
+  save_job job = {m, path};
+  return tg_atomic_write(fn, path, m->alloc, write_job, &job, err);
 }

@@ -28,8 +28,9 @@ tg_model* tg_model_new_empty(const tg_model_options* options, bool functional, c
     tg_error_set(err, TG_ERR_NULL_ARG, "%s: options is NULL", fn);
     return NULL;
   }
-  if (options->threads < 0) {
-    tg_error_set(err, TG_ERR_ARG, "%s: threads must be >= 0, got %d", fn, options->threads);
+  if (options->threads < 0 || options->threads > TG_MAX_THREADS) {
+    tg_error_set(err, TG_ERR_ARG, "%s: threads must be 0..%d (0: one), got %d", fn, TG_MAX_THREADS,
+                 options->threads);
     return NULL;
   }
   const tg_allocator* alloc = tg_allocator_or_default(options->allocator);
@@ -61,6 +62,14 @@ tg_model* tg_sequential_new(const tg_model_options* options, tg_error* err) {
     tg_error_set(err, TG_ERR_ARG, "%s: input_dim must be >= 1, got %lld", fn,
                  (long long)options->input_dim);
     return NULL;
+  } else if (options) {
+    /* A kernel of input_dim x 1 floats must at least be countable. */
+    int64_t numel = 0;
+    if (!tg_shape_numel(1, &options->input_dim, &numel) || numel > ((int64_t)1 << 40)) {
+      tg_error_set(err, TG_ERR_OVERFLOW, "%s: input_dim %lld is too large for a tensor", fn,
+                   (long long)options->input_dim);
+      return NULL;
+    }
   }
   tg_model* m = tg_model_new_empty(options, false, fn, err);
   if (m == NULL) return NULL;
@@ -122,15 +131,36 @@ tg_status tg_model_compile(tg_model* m, tg_loss loss, const tg_optimizer_options
   if (m->n_nodes == 0)
     return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers; add one first", fn);
   if (m->output < 0)
-    return tg_model_fail(m, TG_ERR_STATE,
-                         "%s: the model has no output; call tg_model_set_io first", fn);
+    return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no output; call tg_model_set_io first",
+                         fn);
   if (loss.kind < 0 || loss.kind >= TG_LOSS_KIND_COUNT)
     return tg_model_fail(m, TG_ERR_ARG, "%s: unknown loss kind %d", fn, (int)loss.kind);
+  if (loss.from_logits && loss.kind != TG_LOSS_BINARY_CROSSENTROPY &&
+      loss.kind != TG_LOSS_CATEGORICAL_CROSSENTROPY &&
+      loss.kind != TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
+    return tg_model_fail(m, TG_ERR_ARG,
+                         "%s: from_logits applies to binary_crossentropy, "
+                         "categorical_crossentropy and sparse_categorical_crossentropy, not %s",
+                         fn, tg_loss_kind_name(loss.kind));
   tg_status checked = tg_model_check_loss(m, fn, loss); /* fit_impl.h */
   if (checked != TG_OK) return checked;
   tg_error err = {0};
   tg_optimizer* opt = tg_optimizer_new(optimizer, m->params.trainable, m->alloc, &err);
   if (opt == NULL) return tg_model_fail(m, err.code, "%s: %s", fn, err.message);
+  /* clipnorm clips each parameter: tell the optimizer where they are (the trainable
+   * ones sit first in the block, in declaration order). */
+  if (tg_optimizer_options_of(opt).clipnorm > 0 && m->params.n > 0) {
+    int64_t* sizes = (int64_t*)m->alloc->alloc(m->alloc->ctx, (size_t)m->params.n * sizeof *sizes);
+    int n = 0;
+    for (int i = 0; sizes && i < m->params.n; ++i)
+      if (m->params.e[i]->trainable) sizes[n++] = m->params.e[i]->size;
+    const tg_status st = sizes ? tg_optimizer_set_partition(opt, sizes, n, &err) : TG_ERR_NOMEM;
+    m->alloc->free(m->alloc->ctx, sizes);
+    if (st != TG_OK) {
+      tg_optimizer_free(opt);
+      return tg_model_fail(m, st, "%s: out of memory", fn);
+    }
+  }
   tg_optimizer_free(m->optimizer);
   m->optimizer = opt;
   m->loss = loss;

@@ -129,7 +129,8 @@ static void write_functional(const tg_model* m, sink* s) {
     if (m->syms[i].node >= 0) continue;
     char inner[64];
     snprintf(name, sizeof name, "input_%d (InputLayer)", ++k);
-    snprintf(shape, sizeof shape, "[%s]", tg_layer_shape_str(&m->syms[i].shape, inner, sizeof inner));
+    snprintf(shape, sizeof shape, "[%s]",
+             tg_layer_shape_str(&m->syms[i].shape, inner, sizeof inner));
     row4(s, name, shape, "0", "");
     rule_w(s, ++rows == total_rows ? '=' : '_', kFWidth);
   }
@@ -189,5 +190,6 @@ tg_status tg_model_summary(const tg_model* m, FILE* out) {
     fputs(big, out);
     m->alloc->free(m->alloc->ctx, big);
   }
-  return ferror(out) ? TG_ERR_IO : TG_OK;
+  /* A full disk shows only at the flush. */
+  return fflush(out) != 0 || ferror(out) ? TG_ERR_IO : TG_OK;
 }

@@ -18,15 +18,14 @@ tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* const* 
   if (m == NULL) return TG_ERR_NULL_ARG;
   if (m->n_nodes == 0) return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no layers", fn);
   if (m->output < 0)
-    return tg_model_fail(m, TG_ERR_STATE,
-                         "%s: the model has no output; call tg_model_set_io first", fn);
+    return tg_model_fail(m, TG_ERR_STATE, "%s: the model has no output; call tg_model_set_io first",
+                         fn);
   if (needs_loss && !m->compiled)
     return tg_model_fail(m, TG_ERR_STATE, "%s: compile the model first (no loss or optimizer)", fn);
   if (n < 1) return tg_model_fail(m, TG_ERR_ARG, "%s: n must be >= 1, got %lld", fn, (long long)n);
   if (n_x != m->n_inputs)
     return tg_model_fail(m, TG_ERR_ARG, "%s: the model takes %d input%s but %d %s given", fn,
-                         m->n_inputs, m->n_inputs == 1 ? "" : "s", n_x,
-                         n_x == 1 ? "was" : "were");
+                         m->n_inputs, m->n_inputs == 1 ? "" : "s", n_x, n_x == 1 ? "was" : "were");
   if (x == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: x is NULL", fn);
   int64_t widest = tg_model_output_dim(m);
   for (int k = 0; k < n_x; ++k) {
@@ -48,7 +47,7 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
   if (s->tape == NULL) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
-    tg_ops_enable_fusion(s->tape); /* bias add + ReLU in one pass on replay */
+    tg_ops_enable_fusion(s->tape);             /* bias add + ReLU in one pass on replay */
     tg_tape_set_annotation(s->tape, &m->note); /* tools find the layers and parameters */
   }
   return s->tape;
@@ -69,7 +68,7 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
   const bool sparse = m->compiled && m->loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
   const bool weighted = s == &m->train && m->fx.batch_weights != NULL;
   if (s->rows == n && s->weighted != weighted) s->rows = 0;
-  if (s->rows == n) {
+  if (s->rows == n && s->training == ctx->training) {
     for (int k = 0; k < m->n_inputs; ++k)
       memcpy(s->x[k]->data, x[k], (size_t)s->x[k]->size * sizeof(float));
     if (y && sparse) {
@@ -110,18 +109,24 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
     s->y = y && tg_tape_status(t) == TG_OK ? tg_tape_leaf(t, rank_y, shape, y, false) : NULL;
   }
   if (s->y) tg_tensor_set_name(s->y, "y");
-  s->out = tg_tape_status(t) == TG_OK ? tg_model_record_forward(m, t, s->x, ctx) : NULL;
+  tg_layer_ctx c = *ctx;
+  m->terms.n = 0;
+  c.losses = y ? &m->terms : NULL; /* penalties only where there is a loss */
+  s->out = tg_tape_status(t) == TG_OK ? tg_model_record_forward(m, t, s->x, &c) : NULL;
   s->weighted = weighted;
   s->w = NULL;
   tg_tensor* pred = s->out;
-  if (weighted && y && tg_tape_status(t) == TG_OK) { /* fit's sample weights (fit_weights.c) */
+  if (weighted && y && tg_tape_status(t) == TG_OK) { /* fit's sample weights (metrics_glue.c) */
     s->w = tg_tape_leaf(t, 1, &n, m->fx.batch_weights, false);
     pred = tg_model_weight_rows(t, s->out, s->w);
   }
   s->loss = y ? tg_loss_apply(t, m->loss, pred, s->y) : NULL;
+  /* Keras' reported loss includes the regularization penalties. */
+  for (int i = 0; y && i < m->terms.n; ++i) s->loss = tg_add(t, s->loss, m->terms.term[i]);
   if (tg_tape_status(t) != TG_OK)
     return tg_model_fail(m, tg_tape_status(t), "%s: %s", fn, tg_tape_message(t));
   s->rows = n;
+  s->training = ctx->training;
   return TG_OK;
 }
 
@@ -150,8 +155,13 @@ static void zero_grads(tg_model* m, tg_tape* t) {
 
 tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int64_t n,
                         const float* y, bool update, float* loss) {
+  return tg_model_step_mode(m, fn, x, n, y, update, true, loss);
+}
+
+tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, bool update, bool training, float* loss) {
   m->last_train = NULL;
-  const tg_layer_ctx ctx = {.training = true, .grads = true, .rng = &m->layer_rng};
+  const tg_layer_ctx ctx = {.training = training, .grads = true, .rng = &m->layer_rng};
   tg_status st = run_slot(m, fn, &m->train, x, n, y, &ctx);
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
@@ -170,6 +180,17 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int6
   st = tg_optimizer_step_pool(m->optimizer, m->params.values, m->params.grads, m->params.trainable,
                               tg_tape_pool(t), tg_tape_threads(t), &err);
   return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, err.message);
+}
+
+tg_status tg_model_prepare_rows(tg_model* m, const char* fn, bool train, const float* const* x,
+                                int64_t n, const float* y) {
+  /* Preparing must not move the layers' random stream (dropout draws a mask on every
+   * forward), or a prepared fit would differ from one that found its tapes ready. */
+  const tg_rng saved = m->layer_rng;
+  const tg_layer_ctx ctx = {.training = train, .grads = train, .rng = &m->layer_rng};
+  tg_status st = run_slot(m, fn, train ? &m->train : &m->eval, x, n, y, &ctx);
+  m->layer_rng = saved;
+  return st;
 }
 
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
@@ -194,6 +215,13 @@ tg_status tg_model_compute_gradients_multi(tg_model* m, const float* const* x, i
   return st != TG_OK ? st : tg_model_step(m, fn, x, n, y, false, loss);
 }
 
+tg_status tg_model_compute_gradients_mode(tg_model* m, const float* const* x, int n_x, int64_t n,
+                                          const float* y, bool training, float* loss) {
+  const char* fn = "tg_model_compute_gradients";
+  tg_status st = tg_model_check_batch(m, fn, x, n_x, n, y, true, true);
+  return st != TG_OK ? st : tg_model_step_mode(m, fn, x, n, y, false, training, loss);
+}
+
 tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                   const float* y, float* loss) {
   const char* fn = "tg_model_evaluate";
@@ -201,8 +229,8 @@ tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, i
   return st != TG_OK ? st : tg_model_eval_rows(m, fn, x, n, y, loss);
 }
 
-tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
-                                 float* out, int64_t out_cap) {
+tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
+                                 int64_t out_cap) {
   const char* fn = "tg_model_predict";
   tg_status st = tg_model_check_batch(m, fn, x, n_x, n, NULL, false, false);
   if (st != TG_OK) return st;

@@ -1,7 +1,7 @@
 /* ops/fused.c — replay shortcuts (core/op.h): a Dense layer's bias add and ReLU as
  * one pass over memory instead of two, forward and backward.
  *
- *   forward   z = a + b; y = max(z, 0)            one read of a, two writes
+ *   forward   z = a + b; y = max(z, 0), NaN kept  one read of a, two writes
  *   backward  dz += dy * (z > 0); da += dz; db += Σ_rows dz      one pass
  * Each element sees exactly the operations, in the same order, that add.c and
  * relu.c perform one node at a time (so results are bit-identical); only the
@@ -49,7 +49,7 @@ static inline __attribute__((always_inline)) void add_relu_rows(const float* res
         for (int64_t j = j0; j < j0 + kChunk; ++j) {
           const float z = pa[r + j] + pb[j];
           pz[r + j] = z;
-          py[r + j] = z > 0.0f ? z : 0.0f;
+          py[r + j] = z > 0.0f || z != z ? z : 0.0f; /* NaN kept, as relu.c */
         }
     return;
   }
@@ -57,7 +57,7 @@ static inline __attribute__((always_inline)) void add_relu_rows(const float* res
     for (int64_t j = 0; j < k; ++j) {
       const float z = pa[r + j] + pb[j];
       pz[r + j] = z;
-      py[r + j] = z > 0.0f ? z : 0.0f;
+      py[r + j] = z > 0.0f || z != z ? z : 0.0f; /* NaN kept, as relu.c */
     }
 }
 

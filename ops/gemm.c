@@ -1,8 +1,12 @@
 /* ops/gemm.c — picks a backend and a thread split for each product.
  *
  * Threads split C into column blocks (or row blocks when C is tall and narrow),
- * each a whole product of its own on one worker, so the sum over k runs in the
- * same order whatever the split and the result does not depend on it.
+ * each a whole product of its own on one worker; the sum over k is never split.
+ * The built-in kernel sums every element in the same order whatever the block, so
+ * its split may follow the thread count. OpenBLAS does not: it picks a different
+ * kernel (and summation order) for a different block width, so a BLAS product is
+ * cut into blocks that depend on its shape alone, and one thread runs the same
+ * blocks one after another: the bits do not depend on the thread count.
  */
 #include "ops/gemm.h"
 
@@ -25,7 +29,10 @@ enum {
    * block packs its share of A (or B) again, and on W2's shapes that cost more
    * than finer balancing won back; a worker still takes a block that another has
    * not started yet, so a late thread never makes the caller wait for it. */
-  kBlocksPerWorker = 1
+  kBlocksPerWorker = 1,
+  /* Most blocks of a BLAS product (its split ignores the thread count, so this
+   * bounds the threads such a product can use). */
+  kBlasMaxBlocks = 16
 };
 
 static double work_of(int64_t m, int64_t n, int64_t k) { return (double)m * (double)n * (double)k; }
@@ -118,6 +125,34 @@ static void run_blocks(void* ctx, int worker, int workers) {
   }
 }
 
+/* A BLAS product in blocks that depend on (m, n, k) only: whole register tiles of
+ * the longer side, at most kBlasMaxBlocks, none smaller than kMinWorkPerThread
+ * multiply-adds. Up to `workers` threads take them; one thread runs them all. */
+static void run_blas_blocks(const tg_gemm_args* g, const tg_gemm_isa* isa, tg_threadpool* pool,
+                            int workers) {
+  split_task t;
+  t.g = g;
+  t.isa = isa;
+  t.backend = TG_GEMM_BLAS;
+  t.pool = pool;
+  t.split_n = g->n >= g->m;
+  const int64_t extent = t.split_n ? g->n : g->m;
+  const int64_t unit = t.split_n ? isa->nr : isa->mr;
+  const int64_t tiles = (extent + unit - 1) / unit;
+  int64_t blocks = (int64_t)(work_of(g->m, g->n, g->k) / (double)kMinWorkPerThread);
+  if (blocks > kBlasMaxBlocks) blocks = kBlasMaxBlocks;
+  if (blocks > tiles) blocks = tiles;
+  if (blocks < 1) blocks = 1;
+  t.chunk = (tiles + blocks - 1) / blocks * unit;
+  t.blocks = (extent + t.chunk - 1) / t.chunk;
+  if (workers > t.blocks) workers = (int)t.blocks;
+  atomic_init(&t.next, 0);
+  if (workers <= 1)
+    run_blocks(&t, 0, 1);
+  else
+    tg_threadpool_run(pool, workers, run_blocks, &t);
+}
+
 static void run_small(const tg_gemm_args* g, const tg_gemm_isa* isa) {
   const int64_t need = isa->small_floats(g->trans_b, g->k, g->n);
   if (need == 0) {
@@ -168,12 +203,16 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
     tg_blas_sgemm(&g, opt->threads > 1 ? opt->threads : 1);
     return;
   }
+  if (backend == TG_GEMM_BLAS) {
+    run_blas_blocks(&g, isa, pool, workers);
+    return;
+  }
 
   float* own_scratch = NULL;
   if (backend == TG_GEMM_BUILTIN) {
     const size_t bytes = (size_t)isa->pack_floats * sizeof(float);
     if (pool == NULL) {
-      own_scratch = (float*)tg_aligned_alloc(NULL, bytes);
+      own_scratch = (float*)tg_aligned_alloc(opt ? opt->alloc : NULL, bytes);
       if (own_scratch == NULL) {
         run_small(&g, isa);
         return;
@@ -185,11 +224,8 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
   }
 
   if (workers <= 1) {
-    if (backend == TG_GEMM_BLAS)
-      tg_blas_sgemm(&g, 1);
-    else
-      isa->blocked(&g, own_scratch ? own_scratch : (float*)tg_threadpool_scratch(pool, 0));
-    tg_aligned_free(NULL, own_scratch);
+    isa->blocked(&g, own_scratch ? own_scratch : (float*)tg_threadpool_scratch(pool, 0));
+    tg_aligned_free(opt ? opt->alloc : NULL, own_scratch);
     return;
   }
 

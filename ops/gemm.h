@@ -25,12 +25,16 @@
  *            kernel is at least as wide as the built-in one, else BUILTIN. (OpenBLAS
  *            0.3.21 does not recognise some newer CPUs and falls back to an SSE3
  *            kernel that the built-in AVX-512 kernel beats fivefold.)
- * Results are bit-for-bit reproducible for a given backend, CPU and thread count:
- * threads split rows or columns of C, never the sum over k.
+ * Results are bit-for-bit reproducible for a given backend and CPU, whatever the
+ * thread count: threads split rows or columns of C, never the sum over k, and a BLAS
+ * product is cut into blocks chosen from its shape alone (OpenBLAS picks kernels by
+ * block shape), which one thread runs in turn. NATIVE BLAS threading makes no such
+ * promise across thread counts.
  *
  * Memory: the built-in kernel packs blocks of A and B into per-thread scratch. With
  * a pool (core/threadpool.h) that scratch is the pool's and is reused, so a replayed
- * tape never allocates; without one each blocked call allocates and frees it.
+ * tape never allocates; without one each blocked call allocates and frees it through
+ * opt->alloc. matmul reserves the pool's scratch when it is recorded.
  * Thread-safety: calls share nothing but the pool passed in (one caller per pool).
  * The BLAS backend sets OpenBLAS's process-wide thread count (to 1, or to `threads`
  * in NATIVE mode) when it differs.
@@ -75,6 +79,9 @@ typedef struct tg_gemm_options {
    * from tg_gemm_isa_name ("avx512", "avx2", "generic"); one the CPU lacks means
    * the best. For tests and benchmarks that compare kernels. */
   const char* isa;
+  /* Where the built-in kernel's scratch comes from when there is no pool (borrowed;
+   * NULL: malloc). With a pool, the pool's allocator. */
+  const tg_allocator* alloc;
 } tg_gemm_options;
 
 /* The product through AUTO on the calling thread. `threads` is not used: there is

@@ -10,6 +10,22 @@
 #include "ops/gemm.h"
 #include "ops/ops.h"
 
+/* The tape's pool, and its scratch when one of the node's products (forward, dA,
+ * dB) runs the blocked kernel, made now: a replay then never allocates, and running
+ * out of memory is an error at record time rather than a slower kernel later. */
+static bool reserve_scratch(tg_node* n, const tg_tensor* a, const tg_tensor* b) {
+  const int64_t k = a->shape[a->rank - 1], cols = b->shape[b->rank - 1];
+  const int64_t m =
+      a->rank == 3 && b->rank == 2 ? a->shape[0] * a->shape[1] : a->shape[a->rank - 2];
+  tg_threadpool* pool = tg_tape_pool(n->tape);
+  if (pool == NULL) return false;
+  const tg_gemm_options o = {.threads = tg_tape_threads(n->tape), .pool = pool};
+  const bool blocked = tg_gemm_resolve(&o, false, m, cols, k) == TG_GEMM_BUILTIN ||
+                       tg_gemm_resolve(&o, true, m, k, cols) == TG_GEMM_BUILTIN ||
+                       tg_gemm_resolve(&o, false, k, cols, m) == TG_GEMM_BUILTIN;
+  return !blocked || tg_threadpool_reserve(pool, tg_gemm_scratch_bytes()) == TG_OK;
+}
+
 static tg_status matmul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
                               size_t cap) {
   const tg_tensor* a = n->in[0];
@@ -38,6 +54,10 @@ static tg_status matmul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK],
   *rank = a->rank;
   for (int d = 0; d < a->rank - 1; ++d) shape[d] = a->shape[d];
   shape[a->rank - 1] = b->shape[b->rank - 1];
+  if (!reserve_scratch(n, a, b)) {
+    snprintf(msg, cap, "%s @ %s: out of memory for the matrix kernels' scratch", sa, sb);
+    return TG_ERR_NOMEM;
+  }
   return TG_OK;
 }
 
@@ -69,7 +89,9 @@ static dims matmul_dims(const tg_node* nd) {
 /* The tape's thread count and pool (threads and kernel scratch, so replay does not
  * allocate); the backend is chosen per product (ops/gemm.h). */
 static tg_gemm_options gemm_options(tg_node* nd) {
-  tg_gemm_options o = {.threads = tg_tape_threads(nd->tape), .pool = tg_tape_pool(nd->tape)};
+  tg_gemm_options o = {.threads = tg_tape_threads(nd->tape),
+                       .pool = tg_tape_pool(nd->tape),
+                       .alloc = tg_tape_allocator(nd->tape)};
   return o;
 }
 

@@ -49,7 +49,7 @@ tg_tensor* tg_sum(tg_tape* t, tg_tensor* x);
 tg_tensor* tg_mean(tg_tape* t, tg_tensor* x);
 /* Mean squared error over all elements; shapes must be equal. */
 tg_tensor* tg_mse(tg_tape* t, tg_tensor* prediction, tg_tensor* target);
-/* Softmax along the last axis (rank >= 1). */
+/* Softmax along the last axis (rank >= 1); tg_softmax_axis (ops/math.h) takes any. */
 tg_tensor* tg_softmax(tg_tape* t, tg_tensor* x);
 /* Losses to a scalar; prediction and target shapes must be equal (frontends/losses.h
  * has the formulas). Cross-entropies on probabilities clip to [1e-7, 1-1e-7] as
@@ -65,8 +65,8 @@ tg_tensor* tg_softmax_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* ta
  * [1e-7, 1-1e-7] as categorical_crossentropy. A label outside [0, classes) fails the
  * forward: "sparse_categorical_crossentropy: label 12 out of range for 10 classes (at
  * position 3)". */
-tg_tensor* tg_sparse_categorical_crossentropy(tg_tape* t, tg_tensor* prediction,
-                                              tg_tensor* labels, bool from_logits);
+tg_tensor* tg_sparse_categorical_crossentropy(tg_tape* t, tg_tensor* prediction, tg_tensor* labels,
+                                              bool from_logits);
 
 /* The op definitions, for tools and tests. */
 extern const tg_op_def tg_op_matmul, tg_op_add, tg_op_sub, tg_op_mul, tg_op_scale, tg_op_relu,

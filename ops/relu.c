@@ -1,6 +1,8 @@
-/* ops/relu.c — y = max(x, 0);  dx += dy * (x > 0).
+/* ops/relu.c — y = max(x, 0), NaN kept;  dx += dy * (x > 0).
  * The derivative at exactly 0 is 0, as in TensorFlow and PyTorch: a network whose
  * weights are all zero therefore gets exactly zero hidden gradients (the seed story).
+ * A NaN input stays NaN (as in PyTorch): a diverged network shows NaN in its
+ * outputs and loss instead of zeros that look like dead units.
  */
 #include "core/tape.h"
 #include "ops/internal/unary.h"
@@ -9,7 +11,7 @@
 static void relu_forward(tg_node* n) {
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  for (int64_t i = 0; i < n->out->size; ++i) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+  for (int64_t i = 0; i < n->out->size; ++i) y[i] = x[i] > 0.0f || x[i] != x[i] ? x[i] : 0.0f;
 }
 
 static void relu_backward(tg_node* n) {

@@ -173,6 +173,23 @@ TEST(DotExportTest, TapeWithoutBackwardStillRenders) {
   tg_tape_free(t);
 }
 
+// Index tensors (labels into a sparse loss, argmax's output) carry no floats: the
+// analysis and the picture skip their values instead of reading them.
+TEST(DotExportTest, IndexTensorsRender) {
+  tg_tape* t = tg_tape_new();
+  int64_t s[2] = {2, 3}, sl[1] = {2};
+  const int32_t labels[2] = {2, 0};
+  tg_tensor* logits = tg_tape_leaf(t, 2, s, nullptr, true);
+  tg_tensor* y = tg_tape_index_leaf(t, 1, sl, labels);
+  tg_argmax(t, logits, 1, false);
+  tg_tensor* loss = tg_sparse_categorical_crossentropy(t, logits, y, true);
+  ASSERT_EQ(TG_OK, tg_tape_backward(t, loss)) << tg_tape_message(t);
+  const std::string dot = SaveAndRender(t, nullptr, "index_tensors.dot");
+  EXPECT_NE(dot.find("argmax"), std::string::npos);
+  EXPECT_NE(dot.find("sparse_categorical_crossentropy"), std::string::npos);
+  tg_tape_free(t);
+}
+
 TEST(DotExportTest, WritesToAStream) {
   HandMlp m(1, {{2, true}, {1, false}}, Init::kConstant);
   char* buf = nullptr;
@@ -213,7 +230,8 @@ TEST(DotExportTest, ErrorsNameTheFunctionAndTheProblem) {
   EXPECT_STREQ(err.message, "tg_dot_save: path is NULL or empty");
   EXPECT_EQ(tg_dot_save(m.tape(), nullptr, "/nonexistent-dir/g.dot", &(err = {})), TG_ERR_IO);
   EXPECT_STREQ(err.message,
-               "tg_dot_save: cannot create '/nonexistent-dir/g.dot': No such file or directory");
+               "tg_dot_save: cannot create a temporary file beside '/nonexistent-dir/g.dot': No "
+               "such file or directory");
   tg_dot_options opt = {};
   opt.tolerance = std::numeric_limits<float>::quiet_NaN();
   EXPECT_EQ(tg_dot_save(m.tape(), &opt, "x.dot", &(err = {})), TG_ERR_ARG);

@@ -5,9 +5,9 @@
 #define TAPEGRAD_TESTS_DOT_TEST_UTIL_H_
 
 #include <string>
+#include <vector>
 
 #include "tests/test_files.h"
-#include <vector>
 
 extern "C" {
 #include "core/tape.h"

@@ -51,7 +51,7 @@ tg_model* Classifier(uint64_t seed, bool dropout, tg_activation out = TG_ACT_SOF
   d.activation = TG_ACT_RELU;
   EXPECT_EQ(tg_model_add_dense(m, d), TG_OK);
   if (dropout) {
-    tg_dropout_options o = {};
+    tg_dropout_layer_options o = {};
     o.rate = 0.25f;
     EXPECT_EQ(tg_model_add(m, &tg_layer_dropout, &o), TG_OK) << tg_model_message(m);
   }

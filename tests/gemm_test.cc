@@ -273,6 +273,36 @@ TEST(GemmTest, ThreadedBlasIsRightAndReproducible) {
   tg_threadpool_free(pool);
 }
 
+// OpenBLAS picks its kernel by the block's shape: a product cut into blocks that
+// follow the thread count changes bits (seen on an AVX-512 EPYC), so BLAS blocks
+// depend on the shape alone. The first two shapes are the hidden layer of
+// threaded_training_test (16x256 @ 256x256) and its weight gradient.
+TEST(GemmTest, ThreadedBlasIsBitIdenticalToOneThread) {
+  if (!tg_gemm_backend_available(TG_GEMM_BLAS)) GTEST_SKIP() << "no BLAS in this build";
+  tg_error err = {};
+  tg_threadpool* pool = tg_threadpool_new(3, nullptr, &err);
+  ASSERT_NE(nullptr, pool) << err.message;
+  const Shape shapes[] = {{16, 256, 256}, {256, 256, 16}, {64, 301, 70}, {301, 40, 90}};
+  uint64_t seed = 300;
+  for (const Shape& s : shapes)
+    for (int ta = 0; ta < 2; ++ta)
+      for (int tb = 0; tb < 2; ++tb) {
+        const Problem p = MakeProblem(ta, tb, s, ++seed);
+        tg_gemm_options one = {};
+        one.backend = TG_GEMM_BLAS;
+        const std::vector<float> c1 = RunAndCheck(p, 1.0f, &one, Label("blas/1", p, 1.0f));
+        for (int threads : {2, 3}) {
+          tg_gemm_options many = one;
+          many.threads = threads;
+          many.pool = pool;
+          const std::vector<float> cn = RunAndCheck(p, 1.0f, &many, Label("blas/n", p, 1.0f));
+          EXPECT_EQ(0, std::memcmp(c1.data(), cn.data(), c1.size() * sizeof(float)))
+              << Label("blas threads differ", p, 1.0f) << " threads=" << threads;
+        }
+      }
+  tg_threadpool_free(pool);
+}
+
 struct Counter {
   int allocs = 0;
 };

@@ -122,7 +122,7 @@ TEST(LayersTest, SeparateActivationRecordsTheSameOpsUnderItsOwnScope) {
   const tg_tape* t = tg_model_tape(m);
   // matmul add | relu | matmul add | relu | matmul add | mse
   const char* ops[] = {"matmul", "add", "relu", "matmul", "add", "relu", "matmul", "add", "mse"};
-  const char* scopes[] = {"dense_1", "dense_1",      "activation_1", "dense_2", "dense_2",
+  const char* scopes[] = {"dense_1",      "dense_1", "activation_1", "dense_2", "dense_2",
                           "activation_2", "dense_3", "dense_3",      ""};
   ASSERT_EQ(tg_tape_node_count(t), 9);
   for (int i = 0; i < 9; ++i) {
@@ -271,6 +271,101 @@ TEST(FunctionalTest, SharedLayerGradientIsTheSumOfBothUses) {
   tg_model_free(split);
 }
 
+// loss = mse + l1 sum|K| + l2 sum K² (+ the bias's): the reported loss and the
+// gradient both carry the penalty, checked against the same model without it.
+TEST(LayersTest, RegularizersAddTheirPenaltyToTheLossAndTheGradient) {
+  float x[6] = {0.1f, -0.4f, 0.7f, 0.2f, -0.5f, 0.9f}, y[3] = {0.3f, -0.2f, 0.5f};
+  tg_model* plain = Seq(2, 8);
+  tg_model* reg = Seq(2, 8);
+  tg_dense_options d = Dense(1);
+  ASSERT_EQ(tg_model_add_dense(plain, d), TG_OK);
+  d.kernel_regularizer.l1 = 0.05f;
+  d.kernel_regularizer.l2 = 0.01f;
+  d.bias_regularizer.l2 = 0.5f;
+  ASSERT_EQ(tg_model_add_dense(reg, d), TG_OK);
+  ASSERT_EQ(tg_model_compile(plain, Mse(), nullptr), TG_OK);
+  ASSERT_EQ(tg_model_compile(reg, Mse(), nullptr), TG_OK);
+  float* b = tg_model_param_values(reg) + 2;  // a non-zero bias so its penalty shows
+  *b = 0.4f;
+  tg_model_param_values(plain)[2] = 0.4f;
+  float lp = 0, lr = 0;
+  ASSERT_EQ(tg_model_compute_gradients(plain, x, 3, y, &lp), TG_OK);
+  ASSERT_EQ(tg_model_compute_gradients(reg, x, 3, y, &lr), TG_OK) << tg_model_message(reg);
+  const float* k = tg_model_param_values(reg);
+  const double penalty = 0.05 * (std::fabs(k[0]) + std::fabs(k[1])) +
+                         0.01 * (k[0] * k[0] + k[1] * k[1]) + 0.5 * 0.4 * 0.4;
+  EXPECT_NEAR(lr, lp + penalty, 1e-6);
+  const float* gp = tg_model_param_grads(plain);
+  const float* gr = tg_model_param_grads(reg);
+  for (int i = 0; i < 2; ++i)
+    EXPECT_NEAR(gr[i], gp[i] + 0.05f * (k[i] > 0 ? 1.0f : -1.0f) + 0.02f * k[i], 1e-6) << i;
+  EXPECT_NEAR(gr[2], gp[2] + 2 * 0.5f * 0.4f, 1e-6);
+  // Prediction records no penalty; evaluation reports it, as Keras does.
+  float le = 0;
+  ASSERT_EQ(tg_model_evaluate(reg, x, 3, y, &le), TG_OK);
+  EXPECT_FLOAT_EQ(le, lr);
+  // Bad values are refused when the layer is added.
+  tg_dense_options bad = Dense(1);
+  bad.bias_regularizer.l1 = -1.0f;
+  EXPECT_EQ(tg_model_add_dense(reg, bad), TG_ERR_STATE);  // compiled already
+  tg_model* fresh = Seq(2);
+  EXPECT_EQ(tg_model_add_dense(fresh, bad), TG_ERR_ARG);
+  EXPECT_STREQ(tg_model_message(fresh),
+               "tg_model_add_dense: bias regularizer l1 must be finite and >= 0, got -1");
+  tg_model_free(fresh);
+  tg_model_free(plain);
+  tg_model_free(reg);
+}
+
+TEST(LayersTest, FlattenReshapeAndConcatenateShapes) {
+  tg_model_options o = {};
+  o.input_shape.rank = 2;
+  o.input_shape.dim[0] = 2;
+  o.input_shape.dim[1] = 3;
+  tg_error err = {};
+  tg_model* m = tg_sequential_new(&o, &err);
+  ASSERT_NE(m, nullptr) << err.message;
+  tg_reshape_options r = {};
+  r.rank = 3;
+  r.shape[0] = 3;
+  r.shape[1] = -1;
+  r.shape[2] = 1;
+  ASSERT_EQ(tg_model_add(m, &tg_layer_reshape, &r), TG_OK) << tg_model_message(m);
+  ASSERT_EQ(tg_model_add(m, &tg_layer_flatten, nullptr), TG_OK);
+  ASSERT_EQ(tg_model_add_dense(m, Dense(1)), TG_OK);
+  char buf[4096];
+  tg_model_summary_str(m, buf, sizeof buf);
+  EXPECT_NE(std::string(buf).find("reshape_1 (Reshape)          (None, 3, 2, 1)"),
+            std::string::npos)
+      << buf;
+  EXPECT_NE(std::string(buf).find("flatten_1 (Flatten)          (None, 6)"), std::string::npos);
+  // Six inputs per sample, one output: predict takes rows of 6 floats.
+  float x[12] = {1, 2, 3, 4, 5, 6, 6, 5, 4, 3, 2, 1}, out[2];
+  ASSERT_EQ(tg_model_predict(m, x, 2, out, 2), TG_OK) << tg_model_message(m);
+  r.shape[1] = 4;  // 3 * 4 * 1 != 6
+  EXPECT_EQ(tg_model_add(m, &tg_layer_reshape, &r), TG_ERR_SHAPE);
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_add: cannot reshape (None, 1) (1 elements) to the target shape");
+  tg_model_free(m);
+
+  tg_model* f = Functional();
+  const int64_t s23[2] = {2, 3}, s24[2] = {2, 4}, s33[2] = {3, 3};
+  tg_sym a = tg_model_input(f, 2, s23), b = tg_model_input(f, 2, s24),
+         c = tg_model_input(f, 2, s33);
+  tg_layer* cat = tg_model_concatenate(f, -1);
+  tg_sym ab[2] = {a, b}, ac[2] = {a, c};
+  tg_sym y = tg_model_call(f, cat, ab, 2);
+  ASSERT_GE(y.id, 0) << tg_model_message(f);
+  EXPECT_LT(tg_model_call(f, tg_model_concatenate(f, -1), ac, 2).id, 0);
+  EXPECT_STREQ(tg_model_message(f),
+               "tg_model_call: concatenate_2: input 2 is (None, 3, 3) but input 1 is (None, 2, "
+               "3): they may differ on axis -1 only");
+  tg_layer_info info = {};
+  ASSERT_EQ(tg_model_layer(f, 0, &info), TG_OK);
+  EXPECT_EQ(info.units, 14);  // (None, 2, 7)
+  tg_model_free(f);
+}
+
 TEST(FunctionalTest, ShapeErrorsNameTheLayerAndBothShapes) {
   tg_model* m = Functional();
   const int64_t s3[1] = {3}, s4[1] = {4};
@@ -278,14 +373,16 @@ TEST(FunctionalTest, ShapeErrorsNameTheLayerAndBothShapes) {
   tg_layer* add = tg_model_merge_add(m);
   tg_sym ab[2] = {a, b};
   EXPECT_LT(tg_model_call(m, add, ab, 2).id, 0);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_call: add_1: input 2 is (None, 4) but input 1 is (None, 3)");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_call: add_1: input 2 is (None, 4) but input 1 is (None, 3)");
   EXPECT_LT(tg_model_call(m, add, &a, 1).id, 0);
   EXPECT_STREQ(tg_model_message(m), "tg_model_call: add_1: Add takes 2 to 16 inputs, got 1");
   tg_layer* d = tg_model_dense(m, Dense(2));
   ASSERT_GE(tg_model_call1(m, d, a).id, 0);
   EXPECT_LT(tg_model_call1(m, d, b).id, 0);
-  EXPECT_STREQ(tg_model_message(m),
-               "tg_model_call: dense_1: input 1 is (None, 4) but the layer was built for (None, 3)");
+  EXPECT_STREQ(
+      tg_model_message(m),
+      "tg_model_call: dense_1: input 1 is (None, 4) but the layer was built for (None, 3)");
   // A failed call yields an invalid symbol; using it fails without a new message.
   tg_sym bad = tg_model_call1(m, d, b);
   EXPECT_LT(tg_model_call1(m, tg_model_dense(m, Dense(1)), bad).id, 0);
@@ -301,7 +398,8 @@ TEST(FunctionalTest, ShapeErrorsNameTheLayerAndBothShapes) {
   float x[3] = {1, 2, 3}, y[1] = {0};
   const float* two[2] = {x, x};
   EXPECT_EQ(tg_model_train_on_batch_multi(m, two, 2, 1, y, nullptr), TG_ERR_ARG);
-  EXPECT_STREQ(tg_model_message(m), "tg_model_train_on_batch: the model takes 1 input but 2 were given");
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_train_on_batch: the model takes 1 input but 2 were given");
   EXPECT_EQ(tg_model_train_on_batch(m, x, 1, y, nullptr), TG_OK) << tg_model_message(m);
   tg_model_free(m);
 
@@ -316,8 +414,10 @@ TEST(FunctionalTest, ShapeErrorsNameTheLayerAndBothShapes) {
 }
 
 // loss(θ + εδ) - loss(θ - εδ) ≈ 2ε g·δ for a random direction δ (KANN's check), on a
-// model with every layer type there is: Dense (with and without bias, every
-// activation), Activation (every kind), Add, two inputs and a shared layer.
+// model with every layer type there is: Dense (with and without bias), Activation of
+// every kind, Add, Concatenate, Reshape, Flatten, two inputs and a shared layer. No
+// layer here behaves differently in training and inference, so the loss that
+// evaluate (inference) computes is the function train's gradient belongs to.
 TEST(FunctionalTest, WholeModelGradientMatchesARandomDirectionDifference) {
   tg_model* m = Functional(9);
   const int64_t shape[1] = {3};
@@ -328,13 +428,16 @@ TEST(FunctionalTest, WholeModelGradientMatchesARandomDirectionDifference) {
   tg_sym ha = tg_model_call1(m, shared, a), hb = tg_model_call1(m, shared, b);
   tg_sym hs[2] = {ha, hb};
   tg_sym s = tg_model_call(m, tg_model_merge_add(m), hs, 2);
-  s = tg_model_call1(m, tg_model_activation(m, TG_ACT_SIGMOID), s);
+  tg_sym cat[2] = {s, ha};
+  s = tg_model_call(m, tg_model_concatenate(m, -1), cat, 2);  // (None, 8)
+  const int64_t target[2] = {2, -1};
+  s = tg_model_call1(m, tg_model_reshape(m, 2, target), s);  // (None, 2, 4)
+  s = tg_model_call1(m, tg_model_flatten(m), s);             // (None, 8)
   s = tg_model_call1(m, tg_model_dense(m, nb), s);
-  s = tg_model_call1(m, tg_model_activation(m, TG_ACT_TANH), s);
+  for (int act = 0; act < TG_ACT_COUNT; ++act)
+    s = tg_model_call1(m, tg_model_activation(m, static_cast<tg_activation>(act)), s);
   s = tg_model_call1(m, tg_model_dense(m, Dense(5, TG_ACT_RELU)), s);
-  s = tg_model_call1(m, tg_model_activation(m, TG_ACT_LINEAR), s);
   s = tg_model_call1(m, tg_model_dense(m, Dense(3)), s);
-  s = tg_model_call1(m, tg_model_activation(m, TG_ACT_SOFTMAX), s);
   tg_sym ins[2] = {a, b};
   ASSERT_EQ(tg_model_set_io(m, ins, 2, s), TG_OK) << tg_model_message(m);
   ASSERT_EQ(tg_model_compile(m, Mse(), nullptr), TG_OK);

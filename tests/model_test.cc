@@ -16,8 +16,8 @@
 
 extern "C" {
 #include "core/tape.h"
-#include "frontends/seed_problem.h"
 #include "frontends/model.h"
+#include "frontends/seed_problem.h"
 }
 
 namespace {

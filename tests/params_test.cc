@@ -70,7 +70,8 @@ TEST(ParamSetTest, TableBlocksAndViews) {
   err = {};
   tg_param_decl bad = Decl("c", 1, bs, 1);
   EXPECT_EQ(tg_param_set_add(ps, &bad, &err), nullptr);
-  EXPECT_STREQ(err.message, "tg_param_set_add: 'c': unit_axis 1 is not an axis of a rank-1 parameter");
+  EXPECT_STREQ(err.message,
+               "tg_param_set_add: 'c': unit_axis 1 is not an axis of a rank-1 parameter");
   const int64_t zero[1] = {0};
   bad = Decl("c", 1, zero, 0);
   err = {};
@@ -156,7 +157,7 @@ TEST(ParamSetTest, ToolsFindTheDeclaredUnitAxisThroughTheTape) {
   ASSERT_NE(a, nullptr) << err.message;
   const tg_analysis_layer* l = tg_analysis_find_layer(a, "layer");
   ASSERT_NE(l, nullptr);
-  EXPECT_EQ(l->units, 3);        // along axis 0, as declared
+  EXPECT_EQ(l->units, 3);   // along axis 0, as declared
   EXPECT_EQ(l->groups, 2);  // units 0 and 2 alike in value and gradient
   EXPECT_EQ(l->group[0], 0);
   EXPECT_EQ(l->group[1], 1);

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <limits>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/persist_test_util.h"
@@ -57,11 +58,11 @@ TEST(PersistCrcTest, TestOracleGivesTheStandardCheckValue) {
   EXPECT_EQ(Crc32(reinterpret_cast<const uint8_t*>(text), 9), 0xCBF43926u);
 }
 
-// Every byte of a small compiled model's file, checked field by field against the
-// format documented in frontends/persist.h.
+// Every byte of a small compiled model's version-1 file, checked field by field
+// against the format documented in frontends/persist.h.
 TEST(PersistFormatTest, FileLayoutIsTheDocumentedLittleEndianOne) {
   tg_model* m = SmallModel();
-  const Bytes b = SaveBytes(m);
+  const Bytes b = SaveBytesV1(m);
   ASSERT_EQ(b.size(), small::kFileSize);
   EXPECT_EQ(std::string(b.begin(), b.begin() + 8), "TAPEGRAD");
   EXPECT_EQ(Get32(b, 8), 1u);
@@ -114,7 +115,7 @@ TEST(PersistFormatTest, FileLayoutIsTheDocumentedLittleEndianOne) {
 
 TEST(PersistFormatTest, UncompiledModelEndsAfterTheCompiledFlag) {
   tg_model* m = SmallModel(false);
-  const Bytes b = SaveBytes(m);
+  const Bytes b = SaveBytesV1(m);
   ASSERT_EQ(b.size(), small::kCompiled + 4);
   EXPECT_EQ(Get32(b, small::kCompiled), 0u);
   tg_model_free(m);
@@ -352,7 +353,7 @@ TEST(PersistStreamTest, ReadsModelsOneAfterAnotherFromOneStream) {
 
 TEST(PersistStreamTest, ForgedHugePayloadSizeAllocatesOnlyWhatArrives) {
   tg_model* m = SmallModel();
-  Bytes b = SaveBytes(m);
+  Bytes b = SaveBytesV1(m);
   Put64(b, 16, uint64_t{1} << 60);  // the header claims an exabyte
   const std::string path = TempPath("forged_size.tgm");
   WriteFile(path, b);
@@ -431,19 +432,97 @@ TEST(PersistSaveTest, FailedWriteLeavesTheOldFileAndNoTemporary) {
   tg_model_free(m);
 }
 
-TEST(PersistSaveTest, FailedRenameRemovesTheTemporary) {
+TEST(PersistSaveTest, ADirectoryIsRefusedAndNothingIsLeft) {
   const std::string dir = TempPath("rename_dir");
   mkdir(dir.c_str(), 0755);
   const std::string target = dir + "/occupied";
   mkdir(target.c_str(), 0755);
-  WriteFile(target + "/keep", Bytes{'k'});  // a non-empty directory cannot be replaced
+  WriteFile(target + "/keep", Bytes{'k'});
   tg_model* m = SmallModel();
   tg_error err = {};
   EXPECT_EQ(tg_model_save(m, target.c_str(), &err), TG_ERR_IO);
   EXPECT_EQ(std::string(err.message),
-            "tg_model_save: cannot rename the temporary file to '" + target + "': Is a directory");
+            "tg_model_save: '" + target + "' is a directory: nothing written");
   EXPECT_EQ(ListDir(dir), std::vector<std::string>{"occupied"});
   EXPECT_EQ(ListDir(target), std::vector<std::string>{"keep"});
+  tg_model_free(m);
+}
+
+// Saving through a symbolic link replaces the file it points at and keeps the link.
+TEST(PersistSaveTest, FollowsASymlinkAndKeepsIt) {
+  const std::string dir = TempPath("save_link");
+  std::system(("rm -rf '" + dir + "'").c_str());
+  mkdir(dir.c_str(), 0755);
+  const std::string link = dir + "/link.tgm";
+  ASSERT_EQ(0, symlink("real.tgm", link.c_str()));
+  tg_model* m = SmallModel();
+  tg_error err = {};
+  ASSERT_EQ(TG_OK, tg_model_save(m, link.c_str(), &err)) << err.message;
+  struct stat st;
+  ASSERT_EQ(0, lstat(link.c_str(), &st));
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  const std::string bytes = ReadFile(dir + "/real.tgm");
+  const Bytes want = SaveBytes(m);
+  EXPECT_EQ(bytes, std::string(want.begin(), want.end()));
+  tg_model_free(m);
+}
+
+// A FIFO is written as a stream (a reader gets the model), not replaced by a file.
+TEST(PersistSaveTest, WritesIntoAFifo) {
+  const std::string fifo = TempPath("save_fifo");
+  unlink(fifo.c_str());
+  ASSERT_EQ(0, mkfifo(fifo.c_str(), 0600));
+  tg_model* m = SmallModel();
+  tg_model* back = nullptr;
+  tg_error read_err = {};
+  std::thread reader([&] {
+    FILE* f = std::fopen(fifo.c_str(), "rb");
+    if (f == nullptr) return;
+    back = tg_model_read(f, nullptr, &read_err);
+    std::fclose(f);
+  });
+  tg_error err = {};
+  const tg_status s = tg_model_save(m, fifo.c_str(), &err);
+  reader.join();
+  ASSERT_EQ(TG_OK, s) << err.message;
+  ASSERT_NE(nullptr, back) << read_err.message;
+  EXPECT_EQ(SaveBytes(m), SaveBytes(back));
+  struct stat st;
+  ASSERT_EQ(0, lstat(fifo.c_str(), &st));
+  EXPECT_TRUE(S_ISFIFO(st.st_mode));
+  tg_model_free(back);
+  tg_model_free(m);
+}
+
+// A character device is written in place; it stays a device.
+TEST(PersistSaveTest, WritesIntoACharacterDevice) {
+  tg_model* m = SmallModel();
+  tg_error err = {};
+  EXPECT_EQ(TG_OK, tg_model_save(m, "/dev/null", &err)) << err.message;
+  struct stat st;
+  ASSERT_EQ(0, lstat("/dev/null", &st));
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  if (access("/dev/full", W_OK) == 0) {
+    err = {};
+    EXPECT_EQ(TG_ERR_IO, tg_model_save(m, "/dev/full", &err));
+    EXPECT_STREQ("tg_model_save: writing '/dev/full' failed: No space left on device", err.message);
+  }
+  tg_model_free(m);
+}
+
+// A 254-byte file name is valid; its temporary's name is shortened to fit NAME_MAX.
+TEST(PersistSaveTest, ANameNearNameMaxSaves) {
+  const std::string dir = TempPath("save_long");
+  std::system(("rm -rf '" + dir + "'").c_str());
+  mkdir(dir.c_str(), 0755);
+  const std::string path = dir + "/" + std::string(254, 'm');
+  tg_model* m = SmallModel();
+  tg_error err = {};
+  ASSERT_EQ(TG_OK, tg_model_save(m, path.c_str(), &err)) << err.message;
+  EXPECT_EQ(ListDir(dir), std::vector<std::string>{std::string(254, 'm')});
+  tg_model* back = tg_model_load(path.c_str(), nullptr, &err);
+  ASSERT_NE(nullptr, back) << err.message;
+  tg_model_free(back);
   tg_model_free(m);
 }
 

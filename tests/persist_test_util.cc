@@ -58,6 +58,15 @@ tg_model* SmallModel(bool train, const tg_allocator* alloc) {
   return m;
 }
 
+Bytes SaveBytesV1(const tg_model* m) {
+  tg_error err = {};
+  const size_t n = tg_model_save_buffer_v1(m, nullptr, 0, &err);
+  EXPECT_GT(n, 0u) << err.message;
+  Bytes b(n);
+  EXPECT_EQ(tg_model_save_buffer_v1(m, b.data(), b.size(), &err), n);
+  return b;
+}
+
 Bytes SaveBytes(const tg_model* m) {
   tg_error err = {};
   const size_t n = tg_model_save_buffer(m, nullptr, 0, &err);

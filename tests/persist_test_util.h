@@ -7,9 +7,9 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "tests/test_files.h"
-#include <vector>
 
 extern "C" {
 #include "frontends/model.h"
@@ -22,8 +22,8 @@ using Bytes = std::vector<uint8_t>;
 
 // The small model most tests use: 2 inputs -> Dense(3, relu) -> Dense(1), glorot
 // kernels, seed 11; compiled with Adam (Keras defaults) and trained 3 steps on
-// SmallX/SmallY, so that its optimizer state is not zero. Its file layout (offsets
-// from the start of the file) is fixed by the format:
+// SmallX/SmallY, so that its optimizer state is not zero. Its version-1 file layout
+// (offsets from the start of the file, SaveBytesV1) is fixed by that format:
 namespace small {
 constexpr size_t kInputDim = 24, kLayerCount = 32;
 constexpr size_t kUnits1 = 36, kActivation1 = 44, kUseBias1 = 48;
@@ -47,8 +47,10 @@ tg_dense_options Dense(int64_t units, tg_activation act = TG_ACT_LINEAR, bool no
 // The small model above (compiled and trained when `train` is true, else bare).
 tg_model* SmallModel(bool train = true, const tg_allocator* alloc = nullptr);
 
-// tg_model_save_buffer into a vector.
+// tg_model_save_buffer into a vector (the current format, version 2).
 Bytes SaveBytes(const tg_model* m);
+// The version-1 file (tg_model_save_buffer_v1): the layout the small:: offsets name.
+Bytes SaveBytesV1(const tg_model* m);
 
 // Bitwise CRC-32 (zlib's), written independently of the library's table version.
 uint32_t Crc32(const uint8_t* p, size_t n);

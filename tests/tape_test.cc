@@ -252,3 +252,27 @@ TEST(RngTest, UniformAndNormalMoments) {
 }
 
 }  // namespace
+
+namespace {
+
+// A loss that is a view of a parameter (reshape of a one-element leaf): backward adds
+// d(loss)/d(loss) = 1 to the leaf's gradient like any other gradient, so two backward
+// passes without zeroing give 2 (it once assigned 1, dropping what was there).
+TEST(TapeTest, LossThatIsAViewOfALeafAccumulates) {
+  tg_error err = {};
+  int64_t s1[1] = {1};
+  tg_tensor* p = tg_tensor_new(1, s1, true, &err);
+  ASSERT_NE(nullptr, p) << err.message;
+  p->data[0] = 3.0f;
+  tg_tape* t = tg_tape_new();
+  tg_tensor* loss = tg_reshape(t, p, 0, nullptr);
+  ASSERT_NE(nullptr, loss) << tg_tape_message(t);
+  ASSERT_EQ(TG_OK, tg_tape_backward(t, loss)) << tg_tape_message(t);
+  EXPECT_EQ(1.0f, p->grad[0]);
+  ASSERT_EQ(TG_OK, tg_tape_backward(t, loss)) << tg_tape_message(t);
+  EXPECT_EQ(2.0f, p->grad[0]);
+  tg_tape_free(t);
+  tg_tensor_free(p);
+}
+
+}  // namespace

@@ -2,7 +2,9 @@
 // functions, and the binary itself for every error path (exit status and message)
 // and the outputs it writes.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -60,6 +62,23 @@ TEST(TgdotSpecTest, ParsesTheSeedSpec) {
   EXPECT_STREQ(tg_model_spec_format(&s, buf, sizeof buf), "3-8s-4t-5");
 }
 
+// A spec built by hand with a layer count outside the array is refused, not read
+// past its end.
+TEST(TgdotSpecTest, BuildRejectsALayerCountOutsideTheArray) {
+  tg_model_spec spec = {};
+  spec.input_dim = 1;
+  for (int n : {TG_SPEC_MAX_LAYERS + 1, -1}) {
+    spec.n_layers = n;
+    tg_error err = {};
+    EXPECT_EQ(nullptr, tg_model_spec_build(&spec, nullptr, nullptr, 1, &err));
+    EXPECT_EQ(TG_ERR_ARG, err.code);
+    EXPECT_EQ("tg_model_spec_build: " + std::to_string(n) + " layers is outside 0..64",
+              std::string(err.message));
+    char buf[64];
+    EXPECT_STREQ("(invalid spec)", tg_model_spec_format(&spec, buf, sizeof buf));
+  }
+}
+
 TEST(TgdotSpecTest, RejectsBadSpecsWithTheReason) {
   struct Case {
     const char* spec;
@@ -109,6 +128,20 @@ TEST(TgdotCsvTest, ReadsInputsThenTargetsSkippingCommentsAndBlankLines) {
   tg_csv_data_free(nullptr);
 }
 
+// Subnormal values are finite floats (strtof flags them with ERANGE all the same),
+// and a value below the smallest subnormal reads as 0, as float32 stores it.
+TEST(TgdotCsvTest, SubnormalAndUnderflowingValuesAreNumbers) {
+  const std::string path = WriteTemp("subnormal.csv", "1e-39, 1e-45, 1e-50\n");
+  tg_csv_data d;
+  tg_error err = {};
+  ASSERT_EQ(tg_csv_read(path.c_str(), 1, 2, &d, &err), TG_OK) << err.message;
+  EXPECT_EQ(d.x[0], 1e-39f);
+  EXPECT_GT(d.x[0], 0.0f);
+  EXPECT_EQ(d.y[0], 1e-45f);  // the smallest subnormal
+  EXPECT_EQ(d.y[1], 0.0f);
+  tg_csv_data_free(&d);
+}
+
 TEST(TgdotCsvTest, ErrorsCarryLineAndColumn) {
   struct Case {
     const char* text;
@@ -116,11 +149,12 @@ TEST(TgdotCsvTest, ErrorsCarryLineAndColumn) {
     const char* where_and_what;
   } cases[] = {
       {"0.0, 0.1, 0.0\n0.1, abc, 0.01\n", TG_ERR_PARSE, ":2:6: expected a number, got 'abc'"},
-      {"0.1, 0.2\n", TG_ERR_PARSE, ":1:9: expected 3 columns (1 inputs then 2 targets), got 2"},
-      {"0,1,2,3\n", TG_ERR_PARSE, ":1:7: expected 3 columns (1 inputs then 2 targets), got more"},
+      {"0.1, 0.2\n", TG_ERR_PARSE, ":1:9: expected 3 columns (1 input then 2 targets), got 2"},
+      {"0,1,2,3\n", TG_ERR_PARSE, ":1:7: expected 3 columns (1 input then 2 targets), got more"},
       {"0,1,\n", TG_ERR_PARSE, ":1:5: expected a number, got ''"},
       {"0,1,2x\n", TG_ERR_PARSE, ":1:5: expected a number, got '2x'"},
       {"0,inf,2\n", TG_ERR_PARSE, ":1:3: 'inf' is not a finite float"},
+      {"0,1e39,2\n", TG_ERR_PARSE, ":1:3: '1e39' is not a finite float"},
       {"# only a comment\n\n", TG_ERR_PARSE, ": no data rows"},
   };
   int i = 0;
@@ -181,7 +215,7 @@ TEST(TgdotCliTest, MalformedCsvNamesLineAndColumn) {
   Result r = Tgdot("1-16r-16r-2 --csv " + path);
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.err, "tgdot: tg_csv_read: " + path +
-                       ":2:8: expected 3 columns (1 inputs then 2 targets), got 2\n");
+                       ":2:8: expected 3 columns (1 input then 2 targets), got 2\n");
 }
 
 TEST(TgdotCliTest, UsageErrors) {
@@ -254,6 +288,28 @@ TEST(TgdotCliTest, WritesDotToStdoutByDefault) {
   EXPECT_EQ(r.out.rfind("digraph tapegrad {\n", 0), 0u);
   EXPECT_NE(r.out.find("4 units -&gt; 1 distinct (symmetric)"), std::string::npos);
   EXPECT_NE(r.out.find("(Dense 4 tanh, hidden)"), std::string::npos);  // the layer as declared
+}
+
+// -o through a symbolic link writes the file it points at and keeps the link; a
+// device or "-" (standard output) is written as a stream, never replaced.
+TEST(TgdotCliTest, OutputThroughLinksDevicesAndDash) {
+  const std::string real = TempPath("cli_real.dot"), link = TempPath("cli_link.dot");
+  unlink(real.c_str());
+  unlink(link.c_str());
+  ASSERT_EQ(0, symlink(real.c_str(), link.c_str()));
+  Result r = Tgdot("1-4t-2 -o " + link);
+  ASSERT_EQ(r.status, 0) << r.err;
+  struct stat st;
+  ASSERT_EQ(0, lstat(link.c_str(), &st));
+  EXPECT_TRUE(S_ISLNK(st.st_mode));
+  EXPECT_EQ(ReadFile(real).rfind("digraph tapegrad {\n", 0), 0u);
+  r = Tgdot("1-4t-2 -o /dev/null");
+  ASSERT_EQ(r.status, 0) << r.err;
+  ASSERT_EQ(0, lstat("/dev/null", &st));
+  EXPECT_TRUE(S_ISCHR(st.st_mode));
+  r = Tgdot("1-4t-2 -o -");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out.rfind("digraph tapegrad {\n", 0), 0u);
 }
 
 TEST(TgdotCliTest, CsvDataMatchesTheBuiltInSeedData) {

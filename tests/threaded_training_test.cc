@@ -59,11 +59,23 @@ TEST(ThreadedTrainingTest, AdamOverTwoThreadsGivesTheSameBitsAsOne) {
   const std::vector<float> two = TrainedParams(2, 3);
   ASSERT_EQ(one.size(), two.size());
   EXPECT_EQ(0, std::memcmp(one.data(), two.data(), one.size() * sizeof(float)));
-  for (size_t i = 0; i < one.size(); ++i) if (one[i] != two[i]) { printf("DIFF first %zu %g %g\n", i, one[i], two[i]); break; }
+  for (size_t i = 0; i < one.size(); ++i)
+    if (one[i] != two[i]) {
+      printf("DIFF first %zu %g %g\n", i, one[i], two[i]);
+      break;
+    }
   const std::vector<float> one0 = TrainedParams(1, 0), two0 = TrainedParams(2, 0);
-  for (size_t i = 0; i < one.size(); ++i) if (one0[i] != two0[i]) { printf("DIFF0 first %zu %g %g\n", i, one0[i], two0[i]); break; }
+  for (size_t i = 0; i < one.size(); ++i)
+    if (one0[i] != two0[i]) {
+      printf("DIFF0 first %zu %g %g\n", i, one0[i], two0[i]);
+      break;
+    }
   const std::vector<float> one1 = TrainedParams(1, 1), two1 = TrainedParams(2, 1);
-  for (size_t i = 0; i < one.size(); ++i) if (one1[i] != two1[i]) { printf("DIFF1 first %zu %g %g\n", i, one1[i], two1[i]); break; }
+  for (size_t i = 0; i < one.size(); ++i)
+    if (one1[i] != two1[i]) {
+      printf("DIFF1 first %zu %g %g\n", i, one1[i], two1[i]);
+      break;
+    }
   // And the steps did move the parameters (the comparison is not vacuous).
   const std::vector<float> start = TrainedParams(1, 0);
   EXPECT_NE(0, std::memcmp(one.data(), start.data(), one.size() * sizeof(float)));

@@ -20,6 +20,7 @@ tg_stats tg_stats_of(const float* v, int64_t n) {
     if (v[i] == 0.0f) s.zeros++;
     if (!isfinite(x)) {
       s.nonfinite++;
+      s.nans += isnan(x) ? 1 : 0;
       continue;
     }
     if (first || x < s.min) s.min = x;
@@ -88,7 +89,8 @@ static bool collect_leaves(tg_analysis* a, const tg_tape* tape) {
         snprintf(l->label, sizeof l->label, "param %d", ++n_params);
       else
         snprintf(l->label, sizeof l->label, "input %d", ++n_inputs);
-      l->value = tg_stats_of(t->data, t->size);
+      /* Index tensors (labels, token ids) hold no float values to summarise. */
+      if (t->dtype == TG_FLOAT32) l->value = tg_stats_of(t->data, t->size);
       if (t->grad != NULL) {
         l->grad = tg_stats_of(t->grad, t->size);
         l->grad_all_zero = t->size > 0 && l->grad.zeros == t->size;

@@ -50,11 +50,13 @@
 extern "C" {
 #endif
 
-/* Statistics of one float array. min/max/mean/l2 cover the finite entries only. */
+/* Statistics of one float array. min/max/mean/l2 cover the finite entries only
+ * (all 0 when there is none: check count - nonfinite before reading them). */
 typedef struct tg_stats {
   int64_t count;     /* entries */
   int64_t zeros;     /* entries exactly 0 (+0 or -0) */
   int64_t nonfinite; /* NaN or infinite entries */
+  int64_t nans;      /* NaN entries (nonfinite - nans are infinities) */
   double min, max, mean, l2;
 } tg_stats;
 
@@ -75,16 +77,16 @@ typedef struct tg_analysis_leaf {
 enum { TG_ANALYSIS_MAX_PARAMS = 8 };
 
 typedef struct tg_analysis_layer {
-  char name[TG_NAME_CAP];              /* the scope, e.g. "dense_1" */
-  const char* activation;              /* op name ("relu", "tanh", ...) or "linear" */
-  const char* type;                    /* the layer's type ("Dense"), "" when unknown */
-  char config[64];                     /* its configuration ("16 relu"), "" when unknown */
-  int n_params;                        /* parameters first read in this scope */
+  char name[TG_NAME_CAP];                 /* the scope, e.g. "dense_1" */
+  const char* activation;                 /* op name ("relu", "tanh", ...) or "linear" */
+  const char* type;                       /* the layer's type ("Dense"), "" when unknown */
+  char config[64];                        /* its configuration ("16 relu"), "" when unknown */
+  int n_params;                           /* parameters first read in this scope */
   int param_leaf[TG_ANALYSIS_MAX_PARAMS]; /* their leaves, in first-use order */
-  int unit_params;                     /* how many of them take part in the grouping */
-  int kernel_leaf;                     /* param_leaf[0], or -1 without parameters */
-  int bias_leaf;                       /* param_leaf[1], or -1 */
-  int matmul_node, add_node, act_node; /* node indices, -1 when absent */
+  int unit_params;                        /* how many of them take part in the grouping */
+  int kernel_leaf;                        /* param_leaf[0], or -1 without parameters */
+  int bias_leaf;                          /* param_leaf[1], or -1 */
+  int matmul_node, add_node, act_node;    /* node indices, -1 when absent */
   int units;
   bool hidden;        /* not the last layer on the tape */
   int groups;         /* distinct units, exact comparison */

@@ -53,11 +53,12 @@ static tg_status parse_line(sink* s, const char* path, long lineno, const char* 
     while (*p == ' ' || *p == '\t') ++p;
     const long at = (long)(p - line) + 1;
     if (col == want)
-      return tg_error_set(err, TG_ERR_PARSE,
-                          "%s: %s:%ld:%ld: expected %lld columns (%lld inputs then %lld targets), "
-                          "got more",
-                          kFn, path, lineno, at, (long long)want, (long long)s->n_in,
-                          (long long)s->n_out);
+      return tg_error_set(
+          err, TG_ERR_PARSE,
+          "%s: %s:%ld:%ld: expected %lld columns (%lld input%s then %lld target%s), "
+          "got more",
+          kFn, path, lineno, at, (long long)want, (long long)s->n_in, s->n_in == 1 ? "" : "s",
+          (long long)s->n_out, s->n_out == 1 ? "" : "s");
     char* end = NULL;
     errno = 0;
     const float v = strtof(p, &end);
@@ -68,7 +69,10 @@ static tg_status parse_line(sink* s, const char* path, long lineno, const char* 
       return tg_error_set(err, TG_ERR_PARSE, "%s: %s:%ld:%ld: expected a number, got '%.*s'", kFn,
                           path, lineno, at, (int)(len > 40 ? 40 : len), p);
     }
-    if (!isfinite(v) || errno == ERANGE)
+    /* strtof reports ERANGE for subnormal results too, which are finite floats (as
+     * is a value that underflows to 0): only an overflow (infinity) or a literal
+     * inf/nan is refused. */
+    if (!isfinite(v))
       return tg_error_set(err, TG_ERR_PARSE, "%s: %s:%ld:%ld: '%.*s' is not a finite float", kFn,
                           path, lineno, at, (int)(end - p), p);
     if (col < s->n_in)
@@ -81,10 +85,11 @@ static tg_status parse_line(sink* s, const char* path, long lineno, const char* 
   }
   if (col < want)
     return tg_error_set(err, TG_ERR_PARSE,
-                        "%s: %s:%ld:%ld: expected %lld columns (%lld inputs then %lld targets), "
+                        "%s: %s:%ld:%ld: expected %lld columns (%lld input%s then %lld target%s), "
                         "got %lld",
                         kFn, path, lineno, (long)strcspn(line, "\r\n") + 1, (long long)want,
-                        (long long)s->n_in, (long long)s->n_out, (long long)col);
+                        (long long)s->n_in, s->n_in == 1 ? "" : "s", (long long)s->n_out,
+                        s->n_out == 1 ? "" : "s", (long long)col);
   s->d.rows++;
   return TG_OK;
 }

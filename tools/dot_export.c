@@ -2,12 +2,13 @@
  * Ids: "L<k>" for the k-th leaf in first-use order, "N<i>" for node i. */
 #include "tools/dot_export.h"
 
+#include <errno.h>
 #include <math.h>
 #include <string.h>
 
+#include "core/atomic_file.h"
 #include "frontends/model.h"
 #include "tools/analysis.h"
-#include "tools/internal/atomic_file.h"
 #include "tools/internal/dot_parts.h"
 #include "tools/internal/format.h"
 
@@ -297,8 +298,9 @@ static tg_status write_dot(void* ctx, FILE* f, tg_error* err) {
     fprintf(f, "  N%d -> legend [style=invis];\n",
             c->a->loss_node >= 0 ? c->a->loss_node : n_nodes - 1);
   fputs("}\n", f);
-  return ferror(f) ? tg_error_set(err, TG_ERR_IO, "tg_dot_write: writing the DOT text failed")
-                   : TG_OK;
+  /* Stream errors are the caller's to report: tg_dot_write's below, the file
+   * writer's (with the path) for tg_dot_save. */
+  return TG_OK;
 }
 
 /* Validates, analyses and calls `emit` (a stream writer or the atomic file writer). */
@@ -325,11 +327,20 @@ static tg_status run(const char* fn, const tg_tape* tape, const tg_dot_options* 
 }
 
 static tg_status emit_stream(dot_ctx* c, void* target, tg_error* err) {
-  return write_dot(c, (FILE*)target, err);
+  FILE* f = (FILE*)target;
+  tg_status s = write_dot(c, f, err);
+  if (s != TG_OK) return s;
+  /* A full disk shows only at the flush. */
+  errno = 0;
+  if (fflush(f) != 0 || ferror(f))
+    s = tg_error_set(err, TG_ERR_IO, "tg_dot_write: writing the DOT text failed: %s",
+                     strerror(errno != 0 ? errno : EIO));
+  return s;
 }
 
 static tg_status emit_file(dot_ctx* c, void* target, tg_error* err) {
-  return tg_write_atomically("tg_dot_save", (const char*)target, write_dot, c, err);
+  return tg_atomic_write("tg_dot_save", (const char*)target, tg_tape_allocator(c->tape), write_dot,
+                         c, err);
 }
 
 tg_status tg_dot_write(const tg_tape* tape, const tg_dot_options* opt, FILE* out, tg_error* err) {

@@ -51,7 +51,9 @@ typedef struct tg_dot_options {
  * holds an error), TG_ERR_ARG (bad tolerance), TG_ERR_IO (the stream failed). */
 tg_status tg_dot_write(const tg_tape* tape, const tg_dot_options* opt, FILE* out, tg_error* err);
 
-/* Same, into `path` through a temporary file and a rename (never half-written). */
+/* Same, into `path` through a temporary file and a rename (never half-written); a
+ * symbolic link is followed, a FIFO, character device or "-" (standard output) is
+ * written as a stream, a directory is refused (core/atomic_file.h). */
 tg_status tg_dot_save(const tg_tape* tape, const tg_dot_options* opt, const char* path,
                       tg_error* err);
 

@@ -33,18 +33,20 @@ static void put_stats_row(FILE* f, const char* what, const tg_stats* s, bool zer
   tg_put_stats(f, s);
   if (zeros)
     fprintf(f, "<BR ALIGN=\"LEFT\"/>zeros %lld/%lld", (long long)s->zeros, (long long)s->count);
-  if (s->nonfinite > 0) fprintf(f, ", non-finite %lld", (long long)s->nonfinite);
   fputs("<BR ALIGN=\"LEFT\"/></TD></TR>", f);
 }
 
 void tg_dot_put_param(FILE* f, const tg_analysis_leaf* leaf, int id, int table_max) {
   const tg_tensor* t = leaf->tensor;
   char shape[TG_SHAPE_STR_CAP];
-  const char* border = leaf->grad_all_zero ? "#c0392b" : "#b8860b";
+  const bool non_finite = leaf->value.nonfinite > 0 || leaf->grad.nonfinite > 0;
+  const char* border = non_finite            ? TG_COLOUR_NONFINITE
+                       : leaf->grad_all_zero ? "#c0392b"
+                                             : "#b8860b";
   fprintf(f,
           "    L%d [shape=plain, label=<<TABLE BORDER=\"%d\" CELLBORDER=\"0\" CELLSPACING=\"0\" "
           "CELLPADDING=\"3\" COLOR=\"%s\" BGCOLOR=\"#fff8dc\">",
-          id, leaf->grad_all_zero ? 3 : 1, border);
+          id, non_finite || leaf->grad_all_zero ? 3 : 1, border);
   fputs("<TR><TD COLSPAN=\"2\"><B>", f);
   tg_put_html(f, leaf->label);
   fprintf(f, "</B> %s</TD></TR>", tg_tensor_shape_str(t, shape, sizeof shape));
@@ -53,6 +55,14 @@ void tg_dot_put_param(FILE* f, const tg_analysis_leaf* leaf, int id, int table_m
     put_stats_row(f, "grad", &leaf->grad, true);
   else
     fputs("<TR><TD COLSPAN=\"2\">no gradient</TD></TR>", f);
+  if (non_finite)
+    fprintf(f,
+            "<TR><TD COLSPAN=\"2\" BGCOLOR=\"%s\"><FONT COLOR=\"#ffffff\"><B>non-finite %s: "
+            "NaN or inf</B></FONT></TD></TR>",
+            TG_COLOUR_NONFINITE,
+            leaf->value.nonfinite > 0 && leaf->grad.nonfinite > 0 ? "values and gradient"
+            : leaf->value.nonfinite > 0                           ? "values"
+                                                                  : "gradient");
   if (leaf->grad_all_zero)
     fputs(
         "<TR><TD COLSPAN=\"2\" BGCOLOR=\"#c0392b\"><FONT COLOR=\"#ffffff\"><B>gradient exactly 0: "
@@ -93,8 +103,9 @@ void tg_dot_put_legend(FILE* f, double tolerance) {
   put_swatch(f, "#f8cecc", "#b85450", "#000000", "loss");
   put_swatch(f, "#404040", "#c0392b", "#ffffff", "dead ReLU");
   put_swatch(f, "#fdecea", "#c0392b", "#c0392b", "symmetric layer");
+  put_swatch(f, "#fff8dc", TG_COLOUR_NONFINITE, TG_COLOUR_NONFINITE, "non-finite");
   fputs(
-      "</TR><TR><TD COLSPAN=\"6\"><TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
+      "</TR><TR><TD COLSPAN=\"7\"><TABLE BORDER=\"0\" CELLBORDER=\"1\" CELLSPACING=\"0\" "
       "CELLPADDING=\"2\"><TR><TD BORDER=\"0\">cells:</TD>",
       f);
   static const double kScale[] = {-1.0, -0.25, -0.01, 0.01, 0.25, 1.0};
@@ -108,7 +119,7 @@ void tg_dot_put_legend(FILE* f, double tolerance) {
           TG_COLOUR_ZERO);
   char num[TG_NUM_CAP];
   fprintf(f,
-          "<TR><TD COLSPAN=\"6\" ALIGN=\"LEFT\">one cell per entry, scaled by the largest |entry| "
+          "<TR><TD COLSPAN=\"7\" ALIGN=\"LEFT\">one cell per entry, scaled by the largest |entry| "
           "of its matrix; column j = unit j<BR ALIGN=\"LEFT\"/>units are identical when kernel "
           "column, bias and their gradients are equal (tolerance %s)<BR ALIGN=\"LEFT\"/>"
           "dashed edges: gradient flow, labelled with its L2 norm<BR ALIGN=\"LEFT\"/></TD></TR>",

@@ -98,7 +98,11 @@ tg_status tg_model_spec_parse(const char* text, tg_model_spec* out, tg_error* er
 }
 
 char* tg_model_spec_format(const tg_model_spec* spec, char* buf, size_t cap) {
-  if (cap == 0) return buf;
+  if (buf == NULL || cap == 0) return buf;
+  if (spec == NULL || spec->n_layers < 0 || spec->n_layers > TG_SPEC_MAX_LAYERS) {
+    snprintf(buf, cap, "(invalid spec)");
+    return buf;
+  }
   size_t used = (size_t)snprintf(buf, cap, "%lld", (long long)spec->input_dim);
   static const char kLetter[TG_ACT_COUNT] = {'\0', 'r', 's', 't', '\0'};
   for (int i = 0; i < spec->n_layers && used < cap; ++i) {
@@ -113,6 +117,11 @@ tg_model* tg_model_spec_build(const tg_model_spec* spec, const tg_initializer* k
                               const tg_initializer* bias_init, uint64_t seed, tg_error* err) {
   if (spec == NULL) {
     tg_error_set(err, TG_ERR_NULL_ARG, "tg_model_spec_build: spec is NULL");
+    return NULL;
+  }
+  if (spec->n_layers < 0 || spec->n_layers > TG_SPEC_MAX_LAYERS) {
+    tg_error_set(err, TG_ERR_ARG, "tg_model_spec_build: %d layers is outside 0..%d", spec->n_layers,
+                 TG_SPEC_MAX_LAYERS);
     return NULL;
   }
   tg_model* m =

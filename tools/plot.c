@@ -5,7 +5,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "tools/internal/atomic_file.h"
+#include "core/atomic_file.h"
 
 enum { kMarginLeft = 72, kMarginRight = 150, kMarginTop = 40, kMarginBottom = 52 };
 
@@ -254,5 +254,5 @@ tg_status tg_plot_save(const char* path, const tg_plot_options* opt, const tg_pl
   tg_status s = check_args(series, n_series, err);
   if (s != TG_OK) return s;
   plot_job job = {opt, series, n_series};
-  return tg_write_atomically("tg_plot_save", path, write_job, &job, err);
+  return tg_atomic_write("tg_plot_save", path, NULL, write_job, &job, err);
 }

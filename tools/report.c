@@ -1,9 +1,12 @@
 /* tools/report.c — the analysis as text and as JSON. */
 #include "tools/report.h"
 
+#include <errno.h>
+#include <math.h>
 #include <stdbool.h>
+#include <string.h>
 
-#include "tools/internal/atomic_file.h"
+#include "core/atomic_file.h"
 #include "tools/internal/format.h"
 
 static bool in_some_layer(const tg_analysis* a, int leaf) {
@@ -24,7 +27,6 @@ static void text_param(FILE* f, const tg_analysis_leaf* l) {
   fputs(" | grad ", f);
   tg_put_stats(f, &l->grad);
   fprintf(f, " | zero grads %lld/%lld", (long long)l->grad.zeros, (long long)l->grad.count);
-  if (l->grad.nonfinite > 0) fprintf(f, " | %lld non-finite", (long long)l->grad.nonfinite);
   fputs(l->grad_all_zero ? " (exactly zero)\n" : "\n", f);
 }
 
@@ -63,11 +65,34 @@ static void text_diagnosis(FILE* f, const tg_analysis* a) {
     dead += a->layers[i].dead_units > 0;
   }
   for (int i = 0; i < a->n_leaves; ++i) zero += a->leaves[i].is_param && a->leaves[i].grad_all_zero;
-  if (symmetric + nearly + zero + dead == 0) {
+  int non_finite = 0;
+  for (int i = 0; i < a->n_leaves; ++i)
+    non_finite += a->leaves[i].value.nonfinite > 0 || a->leaves[i].grad.nonfinite > 0;
+  const bool loss_bad = a->loss != NULL && !isfinite(a->loss->data[0]);
+  if (non_finite > 0 || loss_bad) {
+    /* Said first: NaN turns everything after it into noise (zero gradients, dead
+     * units), so the other findings cannot be trusted. */
+    fputs("diagnosis:\n  non-finite values (the model diverged or got bad input):", f);
+    if (loss_bad) fputs(" the loss", f);
+    for (int i = 0; i < a->n_leaves; ++i) {
+      const tg_analysis_leaf* l = &a->leaves[i];
+      if (l->value.nonfinite > 0)
+        fprintf(f, " %s (%lld of %lld values)", l->label, (long long)l->value.nonfinite,
+                (long long)l->value.count);
+      if (l->grad.nonfinite > 0)
+        fprintf(f, " %s gradient (%lld of %lld)", l->label, (long long)l->grad.nonfinite,
+                (long long)l->grad.count);
+    }
+    fputs(
+        "\n    other findings below may be caused by them; check the inputs and lower the"
+        " learning rate\n",
+        f);
+    if (symmetric + nearly + zero + dead == 0) return;
+  } else if (symmetric + nearly + zero + dead == 0) {
     fputs("diagnosis: no symmetric layer, no exactly-zero gradient, no dead ReLU unit\n", f);
     return;
   }
-  fputs("diagnosis:\n", f);
+  if (non_finite == 0 && !loss_bad) fputs("diagnosis:\n", f);
   if (symmetric > 0) {
     fputs("  symmetric layers:", f);
     for (int i = 0; i < a->n_layers; ++i)
@@ -110,6 +135,15 @@ static void text_diagnosis(FILE* f, const tg_analysis* a) {
   }
 }
 
+/* Flushes f and reports a write error (a full disk shows only here, at the flush)
+ * with its reason. */
+static tg_status finish_stream(const char* fn, FILE* f, tg_error* err) {
+  errno = 0;
+  if (fflush(f) == 0 && !ferror(f)) return TG_OK;
+  return tg_error_set(err, TG_ERR_IO, "%s: writing the report failed: %s", fn,
+                      strerror(errno != 0 ? errno : EIO));
+}
+
 tg_status tg_report_write_text(const tg_analysis* a, FILE* f, tg_error* err) {
   if (a == NULL || f == NULL)
     return tg_error_set(err, TG_ERR_NULL_ARG, "tg_report_write_text: %s is NULL",
@@ -132,21 +166,28 @@ tg_status tg_report_write_text(const tg_analysis* a, FILE* f, tg_error* err) {
   }
   fputc('\n', f);
   text_diagnosis(f, a);
-  return ferror(f) ? tg_error_set(err, TG_ERR_IO, "tg_report_write_text: writing failed") : TG_OK;
+  return finish_stream("tg_report_write_text", f, err);
 }
 
+/* min/max/mean/l2 cover the finite entries; null when there is none. */
 static void json_stats(FILE* f, const tg_stats* s) {
   fprintf(f,
           "{\"count\": %lld, \"zeros\": %lld, \"nonfinite\": %lld, \"min\": ", (long long)s->count,
           (long long)s->zeros, (long long)s->nonfinite);
-  tg_put_json_num(f, s->min);
-  fputs(", \"max\": ", f);
-  tg_put_json_num(f, s->max);
-  fputs(", \"mean\": ", f);
-  tg_put_json_num(f, s->mean);
-  fputs(", \"l2\": ", f);
-  tg_put_json_num(f, s->l2);
-  fputc('}', f);
+  const bool none = s->count > 0 && s->nonfinite == s->count;
+  if (none) {
+    fputs("null, \"max\": null, \"mean\": null, \"l2\": null", f);
+  } else {
+    tg_put_json_num(f, s->min);
+    fputs(", \"max\": ", f);
+    tg_put_json_num(f, s->max);
+    fputs(", \"mean\": ", f);
+    tg_put_json_num(f, s->mean);
+    fputs(", \"l2\": ", f);
+    tg_put_json_num(f, s->l2);
+  }
+  fprintf(f, ", \"nan\": %lld, \"inf\": %lld}", (long long)s->nans,
+          (long long)(s->nonfinite - s->nans));
 }
 
 static void json_param(FILE* f, const tg_analysis_leaf* l) {
@@ -278,7 +319,7 @@ tg_status tg_report_write_json(const tg_analysis* a, FILE* f, tg_error* err) {
       first = false;
     }
   fputs("]}\n}\n", f);
-  return ferror(f) ? tg_error_set(err, TG_ERR_IO, "tg_report_write_json: writing failed") : TG_OK;
+  return finish_stream("tg_report_write_json", f, err);
 }
 
 typedef struct report_job {
@@ -288,8 +329,14 @@ typedef struct report_job {
 
 static tg_status write_job(void* ctx, FILE* f, tg_error* err) {
   const report_job* job = (const report_job*)ctx;
-  return job->format == TG_REPORT_JSON ? tg_report_write_json(job->a, f, err)
-                                       : tg_report_write_text(job->a, f, err);
+  tg_error local = {0};
+  const tg_status s = job->format == TG_REPORT_JSON ? tg_report_write_json(job->a, f, &local)
+                                                    : tg_report_write_text(job->a, f, &local);
+  /* A write error stays on the stream, where the file writer reports it with the
+   * path; anything else is the writer's own. */
+  if (s == TG_ERR_IO) return TG_OK;
+  if (s != TG_OK) return tg_error_set(err, s, "%s", local.message);
+  return TG_OK;
 }
 
 tg_status tg_report_save(const tg_analysis* a, tg_report_format format, const char* path,
@@ -298,5 +345,5 @@ tg_status tg_report_save(const tg_analysis* a, tg_report_format format, const ch
   if (format != TG_REPORT_TEXT && format != TG_REPORT_JSON)
     return tg_error_set(err, TG_ERR_ARG, "tg_report_save: unknown format %d", (int)format);
   report_job job = {a, format};
-  return tg_write_atomically("tg_report_save", path, write_job, &job, err);
+  return tg_atomic_write("tg_report_save", path, NULL, write_job, &job, err);
 }

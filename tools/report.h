@@ -33,7 +33,8 @@ tg_status tg_report_write_text(const tg_analysis* a, FILE* out, tg_error* err);
 tg_status tg_report_write_json(const tg_analysis* a, FILE* out, tg_error* err);
 
 /* Writes the report to `path` through a temporary file and a rename (never a
- * half-written file). TG_ERR_IO with the path and the reason when that fails. */
+ * half-written file); links, FIFOs, devices and "-" as core/atomic_file.h says.
+ * TG_ERR_IO with the path and the reason when that fails. */
 tg_status tg_report_save(const tg_analysis* a, tg_report_format format, const char* path,
                          tg_error* err);
 

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "frontends/seed_problem.h"
 #include "frontends/persist.h"
+#include "frontends/seed_problem.h"
 #include "tools/analysis.h"
 #include "tools/csv.h"
 #include "tools/dot_export.h"
@@ -192,7 +192,7 @@ static int parse_args(int argc, char** argv, args* a) {
  * user typed mean their own directory, which Bazel passes in BUILD_WORKING_DIRECTORY. */
 static const char* user_path(const char* path, char* buf, size_t cap) {
   const char* wd = getenv("BUILD_WORKING_DIRECTORY");
-  if (path[0] == '/' || wd == NULL || wd[0] == '\0') return path;
+  if (path[0] == '/' || strcmp(path, "-") == 0 || wd == NULL || wd[0] == '\0') return path;
   snprintf(buf, cap, "%s/%s", wd, path);
   return buf;
 }
@@ -271,7 +271,12 @@ static int write_outputs(const args* a, tg_model* m, const char* title) {
     }
     tg_analysis_free(an);
   }
-  return fflush(stdout) == 0 ? 0 : 1;
+  if (fflush(stdout) != 0 || ferror(stdout)) {
+    fprintf(stderr, "tgdot: writing to standard output failed: %s\n",
+            strerror(errno != 0 ? errno : EIO));
+    return 1;
+  }
+  return 0;
 }
 
 /* Keras' names, plus "default": each parameter gets its Dense default. */

@@ -57,13 +57,14 @@ typedef struct tg_model_node {
 /* A tape recorded for one batch size, replayed while the size stays the same. */
 typedef struct tg_tape_slot {
   tg_tape* tape;
-  int64_t rows;                    /* batch size recorded; 0: nothing usable */
+  int64_t rows;                      /* batch size recorded; 0: nothing usable */
+  bool training;                     /* the layers' mode it was recorded in */
   tg_tensor* x[TG_MODEL_MAX_INPUTS]; /* [rows, ...input shape] input leaves */
-  tg_tensor* y;                    /* [rows, ...output shape] target leaf (NULL for predict) */
-  tg_tensor* out;                  /* model output */
-  tg_tensor* loss;                 /* NULL for predict */
-  tg_tensor* w;                    /* [rows] sample weights (fit with weights), else NULL */
-  bool weighted;                   /* recorded with w */
+  tg_tensor* y;                      /* [rows, ...output shape] target leaf (NULL for predict) */
+  tg_tensor* out;                    /* model output */
+  tg_tensor* loss;                   /* NULL for predict */
+  tg_tensor* w;                      /* [rows] sample weights (fit with weights), else NULL */
+  bool weighted;                     /* recorded with w */
 } tg_tape_slot;
 
 struct tg_model {
@@ -81,8 +82,9 @@ struct tg_model {
   int n_nodes, cap_nodes;
   int inputs[TG_MODEL_MAX_INPUTS]; /* symbol ids of the model's inputs, in order */
   int n_inputs;
-  int output; /* symbol id of the output; -1 before there is one */
-  tg_tensor** rec; /* per symbol while recording */
+  int output;          /* symbol id of the output; -1 before there is one */
+  tg_tensor** rec;     /* per symbol while recording */
+  tg_loss_terms terms; /* penalties the layers add while recording a loss */
   int cap_rec;
   bool compiled;
   tg_loss loss;
@@ -114,6 +116,11 @@ int tg_model_add_input(tg_model* m, const char* fn, const tg_layer_shape* s);
 tg_layer* tg_model_make_layer(tg_model* m, const char* fn, const tg_layer_type* type,
                               const void* config, const char* name);
 
+/* Sequential: appends a layer of `type` applied to the previous output (errors start
+ * with fn). The convenience constructors in each layer's file use it. */
+tg_status tg_model_sequential_add(tg_model* m, const char* fn, const tg_layer_type* type,
+                                  const void* config);
+
 /* Applies l to symbols in[0..n): builds it on first use; returns the output symbol
  * or -1 with the error on m. A layer that fails to build is removed again. */
 int tg_model_apply(tg_model* m, const char* fn, tg_layer* l, const int* in, int n);
@@ -142,8 +149,16 @@ tg_status tg_model_check_batch(tg_model* m, const char* fn, const float* const* 
  * optimizer update when `update`. Checks nothing (callers do). */
 tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int64_t n,
                         const float* y, bool update, float* loss);
+/* The same with the layers' mode chosen (tg_model_step trains in training mode). */
+tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, bool update, bool training, float* loss);
 
 /* Loss on rows without gradients (the evaluation tape). Checks nothing. */
+/* Records (or replays) the training slot (train) or the evaluation slot for n rows
+ * without any step: what fit calls first for every batch size it will use, so the
+ * memory is there before the model changes. */
+tg_status tg_model_prepare_rows(tg_model* m, const char* fn, bool train, const float* const* x,
+                                int64_t n, const float* y);
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
                              const float* y, float* loss);
 

@@ -11,11 +11,15 @@ struct tg_optimizer {
   const tg_allocator* alloc;
   int64_t n;          /* floats per block */
   int64_t iterations; /* steps taken (Keras' `iterations`) */
-  float* state;       /* slots_per_param(kind) * n floats, contiguous */
+  float* state;       /* tg_optimizer_state_size floats, contiguous */
+  float* clipped;     /* n floats for clipped gradients, when any clipping is on */
+  int64_t* segments;  /* clipnorm's parameter sizes (tg_optimizer_set_partition) */
+  int n_segments;
 };
 
-/* Floats in o->state: slots per parameter (Adam 2, or 3 with amsgrad; SGD and
- * RMSprop 1) times o->n. */
+/* Floats in o->state: slots per parameter (Adam and AdamW 2, or 3 with amsgrad; SGD,
+ * RMSprop and Adagrad 1; Nadam 2) times o->n, plus Nadam's running product of its
+ * momentum schedule (one float after the slots). */
 int64_t tg_optimizer_state_size(const struct tg_optimizer* o);
 
 /* Learning rate after Keras' time decay: lr / (1 + decay * iterations). */
@@ -34,5 +38,10 @@ tg_status tg_optimizer_step_pool(struct tg_optimizer* o, float* params, const fl
                                  int64_t n, tg_threadpool* pool, int workers, tg_error* err);
 void tg_sgd_step(struct tg_optimizer* o, float* w, const float* g);
 void tg_rmsprop_step(struct tg_optimizer* o, float* w, const float* g);
+void tg_adamw_step(struct tg_optimizer* o, float* w, const float* g);
+void tg_adagrad_step(struct tg_optimizer* o, float* w, const float* g);
+void tg_nadam_step(struct tg_optimizer* o, float* w, const float* g);
+/* Clips g into o->clipped as the options say; returns the gradients to use. */
+const float* tg_optimizer_clip(struct tg_optimizer* o, const float* g);
 
 #endif /* TAPEGRAD_FRONTENDS_INTERNAL_OPTIMIZER_IMPL_H_ */

@@ -38,6 +38,7 @@ struct tg_param_set {
   float* values; /* size floats: trainable [0, trainable), then the others */
   float* grads;
   int64_t size, trainable;
+  int64_t limit; /* while loading: floats the file can still hold (0: no limit) */
   tg_annotation note;
 };
 

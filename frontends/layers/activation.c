@@ -4,6 +4,7 @@
  * the replay fuses add + ReLU either way; only the scope of the relu differs. */
 #include <stdio.h>
 
+#include "frontends/internal/model_impl.h"
 #include "frontends/model.h"
 
 static tg_status activation_build(tg_layer* l, const tg_layer_shape* in, int n_in,
@@ -53,3 +54,14 @@ const tg_layer_type tg_layer_activation = {.name = "Activation",
                                            .config_io = activation_config_io,
                                            .describe = activation_describe,
                                            .activation = activation_of};
+
+/* The model API's shorthands for this layer (frontends/model.h). */
+tg_layer* tg_model_activation(tg_model* m, tg_activation a) {
+  const tg_activation_options o = {.activation = a};
+  return m ? tg_model_make_layer(m, "tg_model_activation", &tg_layer_activation, &o, NULL) : NULL;
+}
+
+tg_status tg_model_add_activation(tg_model* m, tg_activation a) {
+  const tg_activation_options o = {.activation = a};
+  return tg_model_sequential_add(m, "tg_model_add_activation", &tg_layer_activation, &o);
+}

@@ -2,6 +2,7 @@
  * input of the same shape; dx_k += dy for each input. No parameters. */
 #include <stdio.h>
 
+#include "frontends/internal/model_impl.h"
 #include "frontends/model.h"
 #include "ops/ops.h"
 
@@ -34,3 +35,8 @@ const tg_layer_type tg_layer_add = {.name = "Add",
                                     .max_inputs = TG_LAYER_MAX_INPUTS,
                                     .build = add_build,
                                     .record = add_record};
+
+/* The model API's shorthand for this layer (frontends/model.h). */
+tg_layer* tg_model_merge_add(tg_model* m) {
+  return m ? tg_model_make_layer(m, "tg_model_merge_add", &tg_layer_add, NULL, NULL) : NULL;
+}

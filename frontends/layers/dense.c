@@ -4,8 +4,10 @@
  *   y: (batch, ..., units)
  * Recorded as matmul -> add (unless no_bias) -> the activation's op, so that a bias
  * add followed by ReLU is adjacent on the tape and the replay fuses them. */
+#include <math.h>
 #include <stdio.h>
 
+#include "frontends/internal/model_impl.h"
 #include "frontends/model.h"
 #include "ops/ops.h"
 
@@ -21,6 +23,12 @@ static tg_status dense_build(tg_layer* l, const tg_layer_shape* in, int n_in, tg
     return tg_error_set(err, TG_ERR_ARG, "unknown activation %d", (int)o->activation);
   if (in[0].rank < 1)
     return tg_error_set(err, TG_ERR_SHAPE, "Dense needs inputs of rank >= 1 per sample, got ()");
+  const float regs[4] = {o->kernel_regularizer.l1, o->kernel_regularizer.l2, o->bias_regularizer.l1,
+                         o->bias_regularizer.l2};
+  for (int i = 0; i < 4; ++i)
+    if (!(regs[i] >= 0.0f) || regs[i] == INFINITY)
+      return tg_error_set(err, TG_ERR_ARG, "%s regularizer %s must be finite and >= 0, got %g",
+                          i < 2 ? "kernel" : "bias", i % 2 ? "l2" : "l1", (double)regs[i]);
   const int64_t fan_in = in[0].dim[in[0].rank - 1];
   const int64_t limit = (INT64_MAX / 8) / (int64_t)sizeof(float);
   if (o->units > limit / fan_in)
@@ -66,7 +74,11 @@ static tg_tensor* dense_record(tg_layer* l, tg_tape* t, tg_tensor* const* in, in
   const tg_dense_options* o = (const tg_dense_options*)tg_layer_config(l);
   tg_tensor* h = tg_matmul(t, in[0], tg_layer_param(l, kKernel, ctx));
   if (!o->no_bias) h = tg_add(t, h, tg_layer_param(l, kBias, ctx));
-  return tg_activation_apply(t, o->activation, h);
+  h = tg_activation_apply(t, o->activation, h);
+  /* After the activation, so bias add and ReLU stay adjacent (the replay fuses them). */
+  tg_layer_add_penalty(t, ctx, o->kernel_regularizer, tg_layer_param(l, kKernel, ctx));
+  if (!o->no_bias) tg_layer_add_penalty(t, ctx, o->bias_regularizer, tg_layer_param(l, kBias, ctx));
+  return h;
 }
 
 static void dense_config_io(void* config, tg_config_io* io) {
@@ -76,14 +88,21 @@ static void dense_config_io(void* config, tg_config_io* io) {
   tg_config_i64(io, "units", &o->units);
   tg_config_enum(io, "activation", &act, tg_activation_names(), TG_ACT_COUNT);
   tg_config_bool(io, "use_bias", &use_bias);
+  tg_config_f32(io, "kernel_l1", &o->kernel_regularizer.l1);
+  tg_config_f32(io, "kernel_l2", &o->kernel_regularizer.l2);
+  tg_config_f32(io, "bias_l1", &o->bias_regularizer.l1);
+  tg_config_f32(io, "bias_l2", &o->bias_regularizer.l2);
   o->activation = (tg_activation)act;
   o->no_bias = !use_bias;
 }
 
 static size_t dense_describe(const tg_layer* l, char* buf, size_t cap) {
   const tg_dense_options* o = (const tg_dense_options*)tg_layer_config(l);
-  const int n = snprintf(buf, cap, "%lld %s%s", (long long)o->units,
-                         tg_activation_name(o->activation), o->no_bias ? " no-bias" : "");
+  const bool reg = o->kernel_regularizer.l1 != 0 || o->kernel_regularizer.l2 != 0 ||
+                   o->bias_regularizer.l1 != 0 || o->bias_regularizer.l2 != 0;
+  const int n =
+      snprintf(buf, cap, "%lld %s%s%s", (long long)o->units, tg_activation_name(o->activation),
+               o->no_bias ? " no-bias" : "", reg ? " regularized" : "");
   return n < 0 ? 0 : (size_t)n;
 }
 
@@ -101,3 +120,12 @@ const tg_layer_type tg_layer_dense = {.name = "Dense",
                                       .config_io = dense_config_io,
                                       .describe = dense_describe,
                                       .activation = dense_activation};
+
+/* The model API's shorthands for this layer (frontends/model.h). */
+tg_layer* tg_model_dense(tg_model* m, tg_dense_options o) {
+  return m ? tg_model_make_layer(m, "tg_model_dense", &tg_layer_dense, &o, NULL) : NULL;
+}
+
+tg_status tg_model_add_dense(tg_model* m, tg_dense_options o) {
+  return tg_model_sequential_add(m, "tg_model_add_dense", &tg_layer_dense, &o);
+}

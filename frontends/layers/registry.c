@@ -9,7 +9,16 @@ static const tg_layer_type* const kTypes[] = {
     &tg_layer_dense,
     &tg_layer_activation,
     &tg_layer_add,
+    &tg_layer_flatten,
+    &tg_layer_reshape,
+    &tg_layer_concatenate,
+    &tg_layer_conv2d,
+    &tg_layer_max_pooling2d,
+    &tg_layer_average_pooling2d,
+    &tg_layer_global_average_pooling2d,
     &tg_layer_dropout,
+    &tg_layer_batch_normalization,
+    &tg_layer_layer_normalization,
 };
 
 int tg_layer_type_count(void) { return (int)(sizeof kTypes / sizeof kTypes[0]); }

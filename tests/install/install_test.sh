@@ -31,7 +31,7 @@ check PlainCcSharedBuildsAndRuns shared_consumer
 
 static_consumer() {
   cc -o "$work/consumer_static" "$src/consumer.c" $(pkg-config --cflags tapegrad) \
-    "$prefix/lib/libtapegrad.a" $(pkg-config --libs-only-other --static tapegrad) -lm -lpthread -ldl &&
+    "$prefix/lib/libtapegrad.a" -lz -lm -lpthread -ldl &&
     ! readelf -d "$work/consumer_static" | grep -q libtapegrad && "$work/consumer_static"
 }
 check PlainCcStaticBuildsAndRuns static_consumer

@@ -99,6 +99,15 @@ void tg_put_unit_groups(FILE* f, const int* group, int units, int n_groups, int 
 
 void tg_put_stats(FILE* f, const tg_stats* s) {
   char a[TG_NUM_CAP], b[TG_NUM_CAP], c[TG_NUM_CAP], d[TG_NUM_CAP];
+  /* Statistics over no finite entry would print as zeros that look like numbers. */
+  if (s->count > 0 && s->nonfinite == s->count) {
+    fprintf(f, "all %lld non-finite (%lld NaN, %lld inf)", (long long)s->count, (long long)s->nans,
+            (long long)(s->nonfinite - s->nans));
+    return;
+  }
   fprintf(f, "min %s max %s mean %s l2 %s", tg_fmt_num(a, s->min), tg_fmt_num(b, s->max),
           tg_fmt_num(c, s->mean), tg_fmt_num(d, s->l2));
+  if (s->nonfinite > 0)
+    fprintf(f, " of the finite entries; %lld non-finite (%lld NaN, %lld inf)",
+            (long long)s->nonfinite, (long long)s->nans, (long long)(s->nonfinite - s->nans));
 }

@@ -30,6 +30,8 @@ void tg_put_json_num(FILE* f, double v);
 void tg_put_unit_groups(FILE* f, const int* group, int units, int n_groups, int max_groups);
 
 /* Writes "value min 0 max 0 mean 0 l2 0" style statistics: "min A max B mean C l2 D". */
+/* "min .. max .. mean .. l2 .."; with non-finite entries it says how many (NaN and
+ * inf), and "all N non-finite (..)" instead of statistics when none is finite. */
 void tg_put_stats(FILE* f, const tg_stats* s);
 
 #endif /* TAPEGRAD_TOOLS_INTERNAL_FORMAT_H_ */

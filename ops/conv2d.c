@@ -1,0 +1,361 @@
+/* ops/conv2d.c — 2-D convolution through im2col and the gemm kernels.
+ *
+ *   x [N,H,W,C], kernel [KH,KW,Cg,F] (Cg = C/G), y [N,OH,OW,F]
+ *   col  [M, K]  M = N*OH*OW, K = KH*KW*C: row m holds the windows of output pixel m,
+ *                group g's taps at columns g*Kg + (a*KW + b)*Cg + c   (Kg = KH*KW*Cg)
+ *   The kernel read as a matrix [Kg, F] (ld F) is exactly HWIO, so no copy of it:
+ *   y[:, group g]   = col[:, g]  · K[:, g]          (M,Fg) = (M,Kg)·(Kg,Fg)
+ *   dK[:, group g] += col[:, g]ᵀ · dY[:, g]         (Kg,Fg) = (Kg,M)·(M,Fg)
+ *   dcol[:, g]      = dY[:, g]  · K[:, g]ᵀ           (M,Kg) = (M,Fg)·(Fg,Kg)
+ *   dx             += col2im(dcol)  (scatter-add of every tap back to its pixel)
+ * A 1x1 kernel with stride 1 needs no im2col: col is x itself.
+ *
+ * col is never built whole: the rows go in chunks (kChunkFloats below), and
+ * each chunk's products run while it is still in cache (measured on W4: half the
+ * time of one im2col of all rows followed by whole-matrix products, which stream
+ * the M x K buffer through memory twice). Backward rebuilds each chunk of col for
+ * dK rather than keeping all of it from the forward.
+ *
+ * Scratch (floats, from the tape's arena at record time, so replay allocates
+ * nothing): col [R*K] for R rows, then dcol [R*K] when x needs a gradient. R
+ * follows the tape's thread count at record time and stays with the node.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/tape.h"
+#include "ops/gemm.h"
+#include "ops/internal/window.h"
+#include "ops/ops.h"
+
+/* A chunk of col: 128 KiB on one thread (it and the products' share of dY and y stay
+ * in L2); 1 MiB per thread when the products are split over workers, so that each
+ * product repays the hand-off; at least 64 rows so each keeps a useful height.
+ * Chosen on W4 (1 << 13 .. 1 << 23 floats tried). */
+enum { kChunkFloats = 1 << 15, kChunkFloatsPerThread = 1 << 18, kMinChunkRows = 64 };
+
+/* The options with the defaults applied (what the node keeps). */
+typedef struct conv2d_params {
+  int32_t stride[2], dilation[2], groups, padding;
+  /* Rows of col per chunk, fixed by the shape rule for the scratch it sized (a
+   * later tg_tape_set_threads must not make chunks outgrow it); 0 in the builder. */
+  int64_t chunk_rows;
+} conv2d_params;
+
+typedef struct conv_geometry {
+  int64_t n, h, w, c, kh, kw, cg, f, g, fg, oh, ow, m, k, kg;
+  int64_t rows; /* rows of col per chunk */
+  tg_window_axis ax_h, ax_w;
+  bool direct; /* 1x1, stride 1, no padding: col is x */
+} conv_geometry;
+
+static conv2d_params params_of(const tg_node* nd) {
+  conv2d_params p;
+  tg_node_params(nd, &p, sizeof p);
+  return p;
+}
+
+static conv_geometry geometry(const tg_node* nd) {
+  const conv2d_params p = params_of(nd);
+  const tg_tensor* x = nd->in[0];
+  const tg_tensor* k = nd->in[1];
+  conv_geometry g;
+  g.n = x->shape[0];
+  g.h = x->shape[1];
+  g.w = x->shape[2];
+  g.c = x->shape[3];
+  g.kh = k->shape[0];
+  g.kw = k->shape[1];
+  g.cg = k->shape[2];
+  g.f = k->shape[3];
+  g.g = p.groups;
+  g.fg = g.f / (p.groups > 0 ? p.groups : 1);
+  const int same = p.padding == TG_PADDING_SAME;
+  g.ax_h = tg_window_axis_make(g.h, g.kh, p.stride[0], p.dilation[0], same);
+  g.ax_w = tg_window_axis_make(g.w, g.kw, p.stride[1], p.dilation[1], same);
+  g.oh = g.ax_h.out;
+  g.ow = g.ax_w.out;
+  g.m = g.n * g.oh * g.ow;
+  g.kg = g.kh * g.kw * g.cg;
+  g.k = g.kg * g.g;
+  g.direct = g.kh == 1 && g.kw == 1 && p.stride[0] == 1 && p.stride[1] == 1;
+  g.rows = p.chunk_rows;
+  if (g.rows <= 0) { /* the shape rule: choose it */
+    const int threads = tg_tape_threads(nd->tape);
+    const int64_t chunk = threads > 1 ? (int64_t)kChunkFloatsPerThread * threads : kChunkFloats;
+    g.rows = g.k > 0 ? chunk / g.k : g.m;
+    if (g.rows < kMinChunkRows) g.rows = kMinChunkRows;
+    if (g.rows > g.m) g.rows = g.m;
+    if (g.rows < 1) g.rows = 1;
+  }
+  return g;
+}
+
+/* "3x3 s1 same", "3x3 s2x1 valid d2 g4": the dilation and groups only when not 1. */
+static int conv2d_describe(const tg_node* nd, char* buf, size_t cap) {
+  const conv2d_params p = params_of(nd);
+  const tg_tensor* k = nd->in[1];
+  char s[24] = "", d[24] = "", g[16] = "";
+  if (p.stride[0] == p.stride[1])
+    snprintf(s, sizeof s, "s%d", (int)p.stride[0]);
+  else
+    snprintf(s, sizeof s, "s%dx%d", (int)p.stride[0], (int)p.stride[1]);
+  if (p.dilation[0] != p.dilation[1])
+    snprintf(d, sizeof d, " d%dx%d", (int)p.dilation[0], (int)p.dilation[1]);
+  else if (p.dilation[0] != 1)
+    snprintf(d, sizeof d, " d%d", (int)p.dilation[0]);
+  if (p.groups != 1) snprintf(g, sizeof g, " g%d", (int)p.groups);
+  return snprintf(buf, cap, "%lldx%lld %s %s%s%s", (long long)k->shape[0], (long long)k->shape[1],
+                  s, p.padding == TG_PADDING_SAME ? "same" : "valid", d, g);
+}
+
+static tg_status conv2d_shape(tg_node* nd, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                              size_t cap) {
+  const conv2d_params p = params_of(nd);
+  const tg_tensor* x = nd->in[0];
+  const tg_tensor* k = nd->in[1];
+  char sx[TG_SHAPE_STR_CAP], sk[TG_SHAPE_STR_CAP];
+  tg_tensor_shape_str(x, sx, sizeof sx);
+  tg_tensor_shape_str(k, sk, sizeof sk);
+  if (x->rank != 4) {
+    snprintf(msg, cap, "input %s must be 4-D [batch, height, width, channels]", sx);
+    return TG_ERR_RANK;
+  }
+  if (k->rank != 4) {
+    snprintf(msg, cap, "kernel %s must be 4-D [height, width, in_channels, filters]", sk);
+    return TG_ERR_RANK;
+  }
+  if (p.stride[0] < 1 || p.stride[1] < 1) {
+    snprintf(msg, cap, "stride %dx%d must be positive", (int)p.stride[0], (int)p.stride[1]);
+    return TG_ERR_ARG;
+  }
+  if (p.dilation[0] < 1 || p.dilation[1] < 1) {
+    snprintf(msg, cap, "dilation %dx%d must be positive", (int)p.dilation[0], (int)p.dilation[1]);
+    return TG_ERR_ARG;
+  }
+  if (p.groups < 1) {
+    snprintf(msg, cap, "groups %d must be positive", (int)p.groups);
+    return TG_ERR_ARG;
+  }
+  if (p.padding != TG_PADDING_VALID && p.padding != TG_PADDING_SAME) {
+    snprintf(msg, cap, "padding %d is neither valid nor same", (int)p.padding);
+    return TG_ERR_ARG;
+  }
+  if (k->shape[0] < 1 || k->shape[1] < 1) {
+    snprintf(msg, cap, "kernel %s has an empty window", sk);
+    return TG_ERR_SHAPE;
+  }
+  const int64_t c = x->shape[3], f = k->shape[3];
+  if (c % p.groups != 0) {
+    snprintf(msg, cap, "input %s and kernel %s: %lld channels are not divisible by %d groups", sx,
+             sk, (long long)c, (int)p.groups);
+    return TG_ERR_SHAPE;
+  }
+  if (f % p.groups != 0) {
+    snprintf(msg, cap, "input %s and kernel %s: %lld filters are not divisible by %d groups", sx,
+             sk, (long long)f, (int)p.groups);
+    return TG_ERR_SHAPE;
+  }
+  if (c / p.groups != k->shape[2]) {
+    if (p.groups == 1)
+      snprintf(msg, cap, "input %s and kernel %s: input has %lld channels, kernel expects %lld", sx,
+               sk, (long long)c, (long long)k->shape[2]);
+    else
+      snprintf(msg, cap,
+               "input %s and kernel %s: input has %lld channels in %d groups (%lld each), "
+               "kernel expects %lld",
+               sx, sk, (long long)c, (int)p.groups, (long long)(c / p.groups),
+               (long long)k->shape[2]);
+    return TG_ERR_SHAPE;
+  }
+  const conv_geometry g = geometry(nd);
+  if (g.oh <= 0 || g.ow <= 0) {
+    if (p.padding == TG_PADDING_VALID) {
+      snprintf(msg, cap,
+               "input %s and kernel %s: the %lldx%lld window (dilation %dx%d) does not fit in "
+               "the %lldx%lld input with valid padding",
+               sx, sk, (long long)((g.kh - 1) * p.dilation[0] + 1),
+               (long long)((g.kw - 1) * p.dilation[1] + 1), (int)p.dilation[0], (int)p.dilation[1],
+               (long long)g.h, (long long)g.w);
+      return TG_ERR_SHAPE;
+    }
+  }
+  /* col (and dcol) chunks must be addressable: rows*K floats, twice, in bytes. */
+  const int64_t limit = INT64_MAX / 8;
+  if (!g.direct && g.rows > 0 && g.k > limit / g.rows) {
+    snprintf(msg, cap, "input %s and kernel %s: im2col buffer of %lld x %lld floats is too large",
+             sx, sk, (long long)g.rows, (long long)g.k);
+    return TG_ERR_SHAPE;
+  }
+  if (!g.direct && g.m > 0) nd->scratch_size = g.rows * g.k * (x->grad != NULL ? 2 : 1);
+  conv2d_params fixed = p;
+  fixed.chunk_rows = g.rows;
+  memcpy(nd->params.bytes, &fixed, sizeof fixed);
+  *rank = 4;
+  shape[0] = g.n;
+  shape[1] = g.oh;
+  shape[2] = g.ow;
+  shape[3] = g.f;
+  return TG_OK;
+}
+
+/* im2col rows [begin, end) of the chunk starting at `base`: every tap of every
+ * group, zeros outside x. */
+static void im2col_rows(const conv_geometry* g, const float* x, float* col, int64_t base,
+                        int64_t begin, int64_t end) {
+  const int64_t cg = g->cg;
+  for (int64_t m = begin; m < end; ++m) {
+    const int64_t ow_i = m % g->ow;
+    const int64_t oh_i = (m / g->ow) % g->oh;
+    const int64_t n = m / (g->ow * g->oh);
+    float* row = col + (m - base) * g->k;
+    const int64_t ih0 = oh_i * g->ax_h.stride - g->ax_h.pad_before;
+    const int64_t iw0 = ow_i * g->ax_w.stride - g->ax_w.pad_before;
+    for (int64_t a = 0; a < g->kh; ++a) {
+      const int64_t ih = ih0 + a * g->ax_h.dilation;
+      const bool row_in = ih >= 0 && ih < g->h;
+      for (int64_t b = 0; b < g->kw; ++b) {
+        const int64_t iw = iw0 + b * g->ax_w.dilation;
+        float* dst = row + (a * g->kw + b) * cg;
+        if (!row_in || iw < 0 || iw >= g->w) {
+          for (int64_t gi = 0; gi < g->g; ++gi)
+            memset(dst + gi * g->kg, 0, (size_t)cg * sizeof *dst);
+          continue;
+        }
+        const float* src = x + ((n * g->h + ih) * g->w + iw) * g->c;
+        if (g->g == 1) {
+          memcpy(dst, src, (size_t)cg * sizeof *dst);
+        } else {
+          for (int64_t gi = 0; gi < g->g; ++gi)
+            memcpy(dst + gi * g->kg, src + gi * cg, (size_t)cg * sizeof *dst);
+        }
+      }
+    }
+  }
+}
+
+/* dx += every tap of dcol rows [begin, end) back at its pixel, channels [c0, c1)
+ * only (workers splitting the channels would never add into the same element). */
+static void col2im_rows(const conv_geometry* g, const float* dcol, float* dx, int64_t begin,
+                        int64_t end, int64_t c0, int64_t c1) {
+  const int64_t cg = g->cg;
+  for (int64_t m = begin; m < end; ++m) {
+    const int64_t ow_i = m % g->ow;
+    const int64_t oh_i = (m / g->ow) % g->oh;
+    const int64_t n = m / (g->ow * g->oh);
+    int64_t a0, a1, b0, b1;
+    tg_window_taps(&g->ax_h, oh_i, &a0, &a1);
+    tg_window_taps(&g->ax_w, ow_i, &b0, &b1);
+    const int64_t ih0 = oh_i * g->ax_h.stride - g->ax_h.pad_before;
+    const int64_t iw0 = ow_i * g->ax_w.stride - g->ax_w.pad_before;
+    const float* row = dcol + (m - begin) * g->k;
+    for (int64_t a = a0; a < a1; ++a) {
+      const int64_t ih = ih0 + a * g->ax_h.dilation;
+      for (int64_t b = b0; b < b1; ++b) {
+        const int64_t iw = iw0 + b * g->ax_w.dilation;
+        float* restrict dst = dx + ((n * g->h + ih) * g->w + iw) * g->c;
+        const float* restrict src = row + (a * g->kw + b) * cg;
+        for (int64_t gi = c0 / cg; gi < g->g && gi * cg < c1; ++gi) {
+          const int64_t lo = gi * cg > c0 ? 0 : c0 - gi * cg;
+          const int64_t hi = (gi + 1) * cg < c1 ? cg : c1 - gi * cg;
+          for (int64_t ci = lo; ci < hi; ++ci) dst[gi * cg + ci] += src[gi * g->kg + ci];
+        }
+      }
+    }
+  }
+}
+
+static tg_gemm_options gemm_options(tg_node* nd) {
+  tg_gemm_options o = {.threads = tg_tape_threads(nd->tape), .pool = tg_tape_pool(nd->tape)};
+  return o;
+}
+
+/* im2col and col2im of a chunk run on the calling thread: a few per cent of the
+ * work, and handing them to the pool (a wait for every worker, twice per chunk)
+ * cost more than it saved at two threads; the products are split over the pool. */
+static void im2col_chunk(tg_node* nd, const conv_geometry* g, int64_t begin, int64_t end) {
+  im2col_rows(g, nd->in[0]->data, nd->scratch, begin, begin, end);
+}
+
+static void conv2d_forward(tg_node* nd) {
+  const conv_geometry g = geometry(nd);
+  const float* kern = nd->in[1]->data;
+  float* y = nd->out->data;
+  const tg_gemm_options o = gemm_options(nd);
+  if (g.direct) { /* y[:, g] (M,Fg) = x[:, g] (M,Cg) · K[:, g] (Cg,Fg) */
+    for (int64_t gi = 0; gi < g.g; ++gi)
+      tg_gemm_ex(&o, false, false, g.m, g.fg, g.kg, nd->in[0]->data + gi * g.cg, g.c,
+                 kern + gi * g.fg, g.f, 0.0f, y + gi * g.fg, g.f);
+    return;
+  }
+  if (g.k == 0) { /* no input channels: every output is an empty sum */
+    memset(y, 0, (size_t)nd->out->size * sizeof *y);
+    return;
+  }
+  for (int64_t begin = 0; begin < g.m; begin += g.rows) {
+    const int64_t end = begin + g.rows < g.m ? begin + g.rows : g.m;
+    im2col_chunk(nd, &g, begin, end);
+    for (int64_t gi = 0; gi < g.g; ++gi) /* y[rows, g] = col[rows, g] (R,Kg) · K[:, g] */
+      tg_gemm_ex(&o, false, false, end - begin, g.fg, g.kg, nd->scratch + gi * g.kg, g.k,
+                 kern + gi * g.fg, g.f, 0.0f, y + begin * g.f + gi * g.fg, g.f);
+  }
+}
+
+static void conv2d_backward(tg_node* nd) {
+  const conv_geometry g = geometry(nd);
+  tg_tensor* x = nd->in[0];
+  tg_tensor* k = nd->in[1];
+  const float* gy = nd->out->grad;
+  const tg_gemm_options o = gemm_options(nd);
+  if (g.direct) {
+    if (k->grad) /* dK[:, g] (Cg,Fg) += x[:, g]ᵀ (Cg,M) · dY[:, g] (M,Fg) */
+      for (int64_t gi = 0; gi < g.g; ++gi)
+        tg_gemm_ex(&o, true, false, g.kg, g.fg, g.m, x->data + gi * g.cg, g.c, gy + gi * g.fg, g.f,
+                   1.0f, k->grad + gi * g.fg, g.f);
+    if (x->grad) /* dx[:, g] (M,Cg) += dY[:, g] (M,Fg) · K[:, g]ᵀ (Fg,Cg) */
+      for (int64_t gi = 0; gi < g.g; ++gi)
+        tg_gemm_ex(&o, false, true, g.m, g.cg, g.fg, gy + gi * g.fg, g.f, k->data + gi * g.fg, g.f,
+                   1.0f, x->grad + gi * g.cg, g.c);
+    return;
+  }
+  if (g.k == 0) return; /* dK and dX have no elements */
+  float* col = nd->scratch;
+  float* dcol = nd->scratch + g.rows * g.k;
+  for (int64_t begin = 0; begin < g.m; begin += g.rows) {
+    const int64_t end = begin + g.rows < g.m ? begin + g.rows : g.m, r = end - begin;
+    const float* gy_rows = gy + begin * g.f;
+    if (k->grad) { /* dK[:, g] (Kg,Fg) += col[rows, g]ᵀ (Kg,R) · dY[rows, g] (R,Fg) */
+      im2col_chunk(nd, &g, begin, end);
+      for (int64_t gi = 0; gi < g.g; ++gi)
+        tg_gemm_ex(&o, true, false, g.kg, g.fg, r, col + gi * g.kg, g.k, gy_rows + gi * g.fg, g.f,
+                   1.0f, k->grad + gi * g.fg, g.f);
+    }
+    if (x->grad) { /* dcol[rows, g] (R,Kg) = dY[rows, g] (R,Fg) · K[:, g]ᵀ (Fg,Kg) */
+      for (int64_t gi = 0; gi < g.g; ++gi)
+        tg_gemm_ex(&o, false, true, r, g.kg, g.fg, gy_rows + gi * g.fg, g.f, k->data + gi * g.fg,
+                   g.f, 0.0f, dcol + gi * g.kg, g.k);
+      col2im_rows(&g, dcol, x->grad, begin, end, 0, g.c);
+    }
+  }
+}
+
+const tg_op_def tg_op_conv2d = {.name = "conv2d",
+                                .arity = 2,
+                                .shape = conv2d_shape,
+                                .forward = conv2d_forward,
+                                .backward = conv2d_backward,
+                                .params_size = sizeof(conv2d_params),
+                                .describe = conv2d_describe};
+
+tg_tensor* tg_conv2d(tg_tape* t, tg_tensor* x, tg_tensor* kernel, const tg_conv2d_options* opt) {
+  const tg_conv2d_options none = {.padding = TG_PADDING_VALID};
+  if (opt == NULL) opt = &none;
+  conv2d_params p = {
+      .stride = {opt->stride[0] ? opt->stride[0] : 1, opt->stride[1] ? opt->stride[1] : 1},
+      .dilation = {opt->dilation[0] ? opt->dilation[0] : 1,
+                   opt->dilation[1] ? opt->dilation[1] : 1},
+      .groups = opt->groups ? opt->groups : 1,
+      .padding = (int32_t)opt->padding};
+  tg_tensor* in[2] = {x, kernel};
+  return tg_tape_apply(t, &tg_op_conv2d, in, 2, &p);
+}

@@ -1,0 +1,92 @@
+/* ops/dropout.c — inverted dropout (Keras):
+ *   training:  m[i] = (u[i] >= rate) / (1 - rate),  u[i] uniform in [0, 1) from the
+ *              caller's rng, drawn anew by every forward (recording and replay);
+ *              y = x * m;  dx += dy * m
+ *   inference: y = x;  dx += dy
+ * Scratch (training): the mask m, one float per element, read by backward. */
+#include <stdio.h>
+
+#include "core/rng.h"
+#include "core/tape.h"
+#include "ops/internal/unary.h"
+#include "ops/ops.h"
+
+typedef struct dropout_params {
+  tg_rng* rng; /* borrowed: the caller's generator */
+  float rate;
+  int32_t training;
+} dropout_params;
+
+static dropout_params params_of(const tg_node* n) {
+  dropout_params p;
+  tg_node_params(n, &p, sizeof p);
+  return p;
+}
+
+static int dropout_describe(const tg_node* n, char* buf, size_t cap) {
+  const dropout_params p = params_of(n);
+  return snprintf(buf, cap, "rate=%g%s", (double)p.rate, p.training ? " training" : "");
+}
+
+static tg_status dropout_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
+                               size_t cap) {
+  const dropout_params p = params_of(n);
+  if (!(p.rate >= 0.0f && p.rate < 1.0f)) {
+    snprintf(msg, cap, "rate %g is outside [0, 1)", (double)p.rate);
+    return TG_ERR_ARG;
+  }
+  if (p.training && p.rng == NULL) {
+    snprintf(msg, cap, "training needs an rng to draw the mask (options.rng is NULL)");
+    return TG_ERR_NULL_ARG;
+  }
+  if (p.training) n->scratch_size = n->in[0]->size;
+  return tg_same_shape_rule(n, rank, shape, msg, cap);
+}
+
+static void dropout_forward(tg_node* n) {
+  const dropout_params p = params_of(n);
+  const float* x = n->in[0]->data;
+  float* y = n->out->data;
+  const int64_t size = n->out->size;
+  if (!p.training) {
+    for (int64_t i = 0; i < size; ++i) y[i] = x[i];
+    return;
+  }
+  const float keep = 1.0f / (1.0f - p.rate);
+  float* mask = n->scratch;
+  for (int64_t i = 0; i < size; ++i) mask[i] = tg_rng_uniform(p.rng) >= p.rate ? keep : 0.0f;
+  for (int64_t i = 0; i < size; ++i) y[i] = x[i] * mask[i];
+}
+
+static void dropout_backward(tg_node* n) {
+  float* gx = n->in[0]->grad;
+  if (gx == NULL) return;
+  const dropout_params p = params_of(n);
+  const float* gy = n->out->grad;
+  const int64_t size = n->out->size;
+  if (!p.training) {
+    for (int64_t i = 0; i < size; ++i) gx[i] += gy[i];
+    return;
+  }
+  const float* mask = n->scratch;
+  for (int64_t i = 0; i < size; ++i) gx[i] += gy[i] * mask[i];
+}
+
+const tg_op_def tg_op_dropout = {.name = "dropout",
+                                 .arity = 1,
+                                 .shape = dropout_shape,
+                                 .forward = dropout_forward,
+                                 .backward = dropout_backward,
+                                 .params_size = sizeof(dropout_params),
+                                 .describe = dropout_describe};
+
+tg_tensor* tg_dropout(tg_tape* t, tg_tensor* x, const tg_dropout_options* opt) {
+  if (t != NULL && opt == NULL) {
+    tg_tape_fail(t, TG_ERR_NULL_ARG, "dropout: options are NULL");
+    return NULL;
+  }
+  dropout_params p = {.rng = opt ? opt->rng : NULL,
+                      .rate = opt ? opt->rate : 0.0f,
+                      .training = opt ? opt->training : 0};
+  return tg_tape_apply(t, &tg_op_dropout, &x, 1, &p);
+}

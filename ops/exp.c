@@ -1,0 +1,28 @@
+/* ops/exp.c — y = exp(x);  dx += dy * y. */
+#include <math.h>
+
+#include "core/tape.h"
+#include "ops/internal/unary.h"
+#include "ops/ops.h"
+
+static void exp_forward(tg_node* n) {
+  const float* x = n->in[0]->data;
+  float* y = n->out->data;
+  for (int64_t i = 0; i < n->out->size; ++i) y[i] = expf(x[i]);
+}
+
+static void exp_backward(tg_node* n) {
+  float* gx = n->in[0]->grad;
+  if (gx == NULL) return;
+  const float* y = n->out->data;
+  const float* gy = n->out->grad;
+  for (int64_t i = 0; i < n->out->size; ++i) gx[i] += gy[i] * y[i];
+}
+
+const tg_op_def tg_op_exp = {.name = "exp",
+                             .arity = 1,
+                             .shape = tg_same_shape_rule,
+                             .forward = exp_forward,
+                             .backward = exp_backward};
+
+tg_tensor* tg_exp(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_exp, &x, 1, NULL); }

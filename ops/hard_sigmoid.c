@@ -1,0 +1,37 @@
+/* ops/hard_sigmoid.c — y = max(0, min(1, x/6 + 1/2)), Keras 3's definition
+ * (relu6(x + 3) / 6; Keras 2 used 0.2 x + 0.5, which this is not).
+ * dx += dy / 6 strictly inside (-3, 3), 0 outside and at the two kinks (as Keras'
+ * relu6 gradient and PyTorch's hardsigmoid). */
+#include "core/tape.h"
+#include "ops/internal/unary.h"
+#include "ops/ops.h"
+
+static void hard_sigmoid_forward(tg_node* n) {
+  const float* x = n->in[0]->data;
+  float* y = n->out->data;
+  for (int64_t i = 0; i < n->out->size; ++i) {
+    /* relu6(x + 3) / 6 as Keras computes it (the same roundings); comparisons
+     * written so a NaN falls through (NaN in, NaN out). */
+    const float v = x[i] + 3.0f;
+    y[i] = (v < 0.0f ? 0.0f : (v > 6.0f ? 6.0f : v)) / 6.0f;
+  }
+}
+
+static void hard_sigmoid_backward(tg_node* n) {
+  float* gx = n->in[0]->grad;
+  if (gx == NULL) return;
+  const float* x = n->in[0]->data;
+  const float* gy = n->out->grad;
+  for (int64_t i = 0; i < n->out->size; ++i)
+    gx[i] += (x[i] > -3.0f && x[i] < 3.0f) ? gy[i] / 6.0f : 0.0f;
+}
+
+const tg_op_def tg_op_hard_sigmoid = {.name = "hard_sigmoid",
+                                      .arity = 1,
+                                      .shape = tg_same_shape_rule,
+                                      .forward = hard_sigmoid_forward,
+                                      .backward = hard_sigmoid_backward};
+
+tg_tensor* tg_hard_sigmoid(tg_tape* t, tg_tensor* x) {
+  return tg_tape_apply(t, &tg_op_hard_sigmoid, &x, 1, NULL);
+}

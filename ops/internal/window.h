@@ -1,0 +1,50 @@
+/* ops/internal/window.h — where sliding windows fall along one spatial axis (conv2d,
+ * pooling), with Keras/TensorFlow's padding rules:
+ *   span   = (window - 1) * dilation + 1
+ *   valid: out = (in - span) / stride + 1 (floor), pad_before = 0
+ *   same:  out = ceil(in / stride), total = max((out - 1) * stride + span - in, 0),
+ *          pad_before = total / 2 (the odd element goes after, as TensorFlow)
+ * Output i covers input rows i * stride - pad_before + a * dilation, a < window. */
+#ifndef TAPEGRAD_OPS_INTERNAL_WINDOW_H_
+#define TAPEGRAD_OPS_INTERNAL_WINDOW_H_
+
+#include <stdint.h>
+
+typedef struct tg_window_axis {
+  int64_t in, out, window, stride, dilation, pad_before;
+} tg_window_axis;
+
+/* Fills *w; out may come out <= 0 for valid padding (the caller reports it). */
+static inline tg_window_axis tg_window_axis_make(int64_t in, int64_t window, int64_t stride,
+                                                 int64_t dilation, int same) {
+  tg_window_axis w = {.in = in, .window = window, .stride = stride, .dilation = dilation};
+  const int64_t span = (window - 1) * dilation + 1;
+  if (same) {
+    w.out = (in + stride - 1) / stride;
+    int64_t total = (w.out - 1) * stride + span - in;
+    if (total < 0) total = 0;
+    w.pad_before = total / 2;
+  } else {
+    w.out = in >= span ? (in - span) / stride + 1 : 0;
+    w.pad_before = 0;
+  }
+  return w;
+}
+
+/* The window taps a of output o that fall inside the input: [*a0, *a1). */
+static inline void tg_window_taps(const tg_window_axis* w, int64_t o, int64_t* a0, int64_t* a1) {
+  const int64_t start = o * w->stride - w->pad_before; /* input row of tap 0 */
+  int64_t lo = 0, hi = w->window;
+  if (start < 0) lo = (-start + w->dilation - 1) / w->dilation;
+  const int64_t last = w->in - 1 - start; /* a * dilation <= last */
+  if (last < 0) {
+    hi = 0;
+  } else if ((hi - 1) * w->dilation > last) {
+    hi = last / w->dilation + 1;
+  }
+  if (lo > hi) lo = hi;
+  *a0 = lo;
+  *a1 = hi;
+}
+
+#endif /* TAPEGRAD_OPS_INTERNAL_WINDOW_H_ */
