@@ -450,10 +450,9 @@ static bool runs_backward(const tg_node* n) {
   return n->out->grad != NULL && n->op->backward != NULL;
 }
 
-tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
-  if (t == NULL) return TG_ERR_NULL_ARG;
-  if (t->error.code != TG_OK) return t->error.code;
-  if (loss == NULL) return tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_backward: loss is NULL");
+/* The message for a loss that is not this tape's current output: formatted only on
+ * this path, so a good backward pays for no text. */
+static tg_status reject_loss(tg_tape* t, const tg_tensor* loss) {
   char s[TG_SHAPE_STR_CAP];
   tg_tensor_shape_str(loss, s, sizeof s);
   if (loss->tape_ != NULL && loss->tape_ != t)
@@ -466,9 +465,17 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
                         "tg_tape_backward: loss %s is a leaf, not the output of an op recorded on "
                         "this tape",
                         s);
-  if (loss->node >= t->n_nodes || t->nodes[loss->node].out != loss)
-    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_backward: loss %s was not recorded on this tape",
-                        s);
+  return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_backward: loss %s was not recorded on this tape", s);
+}
+
+tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (t->error.code != TG_OK) return t->error.code;
+  if (loss == NULL) return tg_tape_fail(t, TG_ERR_NULL_ARG, "tg_tape_backward: loss is NULL");
+  if ((loss->tape_ != NULL && loss->tape_ != t) || (loss->tape_ == t && loss->epoch_ != t->epoch) ||
+      loss->node < 0 || loss->node >= t->n_nodes || t->nodes[loss->node].out != loss)
+    return reject_loss(t, loss);
+  char s[TG_SHAPE_STR_CAP];
   if (loss->size != 1)
     return tg_tape_fail(t, TG_ERR_SHAPE,
                         "tg_tape_backward: loss must have exactly one element, got %s",

@@ -142,6 +142,13 @@ typedef struct tg_batch_norm_layer_options {
   float momentum, epsilon;
 } tg_batch_norm_layer_options;
 
+/* Embedding's: ids in [0, input_dim) (whole numbers held as floats) pick rows of an
+ * [input_dim, output_dim] table; a zero initializer means Keras' uniform(-0.05, 0.05). */
+typedef struct tg_embedding_options {
+  int64_t input_dim, output_dim;
+  tg_initializer embeddings_init;
+} tg_embedding_options;
+
 /* LayerNormalization's: zero means epsilon 1e-3. */
 typedef struct tg_layer_norm_layer_options {
   float epsilon;
@@ -154,7 +161,7 @@ typedef struct tg_layer_norm_layer_options {
 extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add, tg_layer_flatten,
     tg_layer_reshape, tg_layer_concatenate, tg_layer_conv2d, tg_layer_max_pooling2d,
     tg_layer_average_pooling2d, tg_layer_global_average_pooling2d, tg_layer_dropout,
-    tg_layer_batch_normalization, tg_layer_layer_normalization;
+    tg_layer_batch_normalization, tg_layer_layer_normalization, tg_layer_embedding;
 /* Every built-in type, for loaders and tools; tg_layer_type_find(name) or NULL. */
 int tg_layer_type_count(void);
 const tg_layer_type* tg_layer_type_at(int index);
@@ -238,6 +245,7 @@ tg_layer* tg_model_dense(tg_model* m, tg_dense_options options);
 tg_layer* tg_model_activation(tg_model* m, tg_activation activation);
 tg_layer* tg_model_merge_add(tg_model* m);
 tg_layer* tg_model_flatten(tg_model* m);
+tg_layer* tg_model_embedding(tg_model* m, tg_embedding_options options);
 tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape);
 tg_layer* tg_model_concatenate(tg_model* m, int axis);
 /* Applies layer l to in[0..n) and returns its output. The first application builds

@@ -320,3 +320,72 @@ TEST(NnLayersTest, CnnTrainsWithoutAllocatingAfterTheFirstStep) {
 }
 
 }  // namespace
+
+namespace {
+
+// Embedding(5, 3) over 2 ids per sample -> Flatten -> Dense(1): the forward picks the
+// table's rows (checked against the table itself), the embeddings' gradient is
+// non-zero exactly in the rows the batch used (row 4 is never used), the whole-model
+// direction check holds, an id outside the table fails the step naming it, and the
+// layer round-trips through a file.
+TEST(NnLayersTest, EmbeddingPicksRowsAndScattersItsGradient) {
+  tg_model_options o = {};
+  o.input_dim = 2;
+  o.seed = 4;
+  tg_error err = {};
+  tg_model* m = tg_sequential_new(&o, &err);
+  ASSERT_NE(m, nullptr) << err.message;
+  tg_embedding_options e = {};
+  e.input_dim = 5;
+  e.output_dim = 3;
+  ASSERT_EQ(tg_model_add(m, &tg_layer_embedding, &e), TG_OK) << tg_model_message(m);
+  ASSERT_EQ(tg_model_add(m, &tg_layer_flatten, nullptr), TG_OK) << tg_model_message(m);
+  tg_dense_options d = {};
+  d.units = 1;
+  d.kernel_init.kind = TG_INIT_ONES;  // output = sum of the 6 embedding values
+  ASSERT_EQ(tg_model_add_dense(m, d), TG_OK);
+  ASSERT_EQ(tg_model_compile(m, Mse(), nullptr), TG_OK) << tg_model_message(m);
+  const tg_tensor* table = tg_model_find_param(m, "embedding_1/embeddings");
+  ASSERT_NE(table, nullptr);
+  ASSERT_EQ(5, table->shape[0]);
+  ASSERT_EQ(3, table->shape[1]);
+  for (int64_t i = 0; i < table->size; ++i) {  // Keras' uniform(-0.05, 0.05)
+    EXPECT_LE(std::fabs(table->data[i]), 0.05f);
+  }
+  const float x[8] = {0, 3, 3, 1, 2, 0, 1, 1};  // 4 samples of 2 ids
+  float pred[4];
+  ASSERT_EQ(tg_model_predict(m, x, 4, pred, 4), TG_OK) << tg_model_message(m);
+  for (int r = 0; r < 4; ++r) {
+    double want = 0;
+    for (int k = 0; k < 2; ++k)
+      for (int c = 0; c < 3; ++c) want += table->data[static_cast<int>(x[2 * r + k]) * 3 + c];
+    EXPECT_NEAR(want, pred[r], 1e-6) << r;
+  }
+  Data data{std::vector<float>(x, x + 8), std::vector<float>{0.5f, -0.2f, 0.1f, 0.3f}};
+  const float* xs[1] = {data.x.data()};
+  float loss = 0;
+  ASSERT_EQ(tg_model_compute_gradients_mode(m, xs, 1, 4, data.y.data(), true, &loss), TG_OK);
+  const float* g = table->grad;
+  for (int row = 0; row < 5; ++row) {
+    const bool used = row != 4;
+    for (int c = 0; c < 3; ++c) EXPECT_EQ(used, g[row * 3 + c] != 0.0f) << row << "," << c;
+  }
+  CheckDirection(m, data, true);
+  const size_t size = tg_model_save_buffer(m, nullptr, 0, &err);
+  ASSERT_GT(size, 0u) << err.message;
+  std::vector<char> bytes(size);
+  ASSERT_EQ(size, tg_model_save_buffer(m, bytes.data(), size, &err)) << err.message;
+  tg_model* back = tg_model_load_buffer(bytes.data(), size, nullptr, &err);
+  ASSERT_NE(back, nullptr) << err.message;
+  float again[4];
+  ASSERT_EQ(tg_model_predict(back, x, 4, again, 4), TG_OK) << tg_model_message(back);
+  EXPECT_EQ(0, std::memcmp(pred, again, sizeof pred));
+  tg_model_free(back);
+  const float bad[8] = {0, 5, 3, 1, 2, 0, 1, 1};
+  EXPECT_EQ(TG_ERR_ARG, tg_model_predict(m, bad, 4, pred, 4));
+  EXPECT_NE(std::string::npos, std::string(tg_model_message(m)).find("index 5 out of range for 5 rows"))
+      << tg_model_message(m);
+  tg_model_free(m);
+}
+
+}  // namespace

@@ -6,6 +6,9 @@
 # their trailing comments where they need it; an uncommented field is not an error.)
 #
 #   tools/apidocs.sh            # exit 0: docs/api/html is up to date and clean
+#
+# Not yet part of CI: the headers' comments are plain C comments, which Doxygen does
+# not read; they become Doxygen comments (and this a CI step) in a change of its own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 command -v doxygen >/dev/null || { echo "apidocs: doxygen is not installed (apt-get install doxygen)" >&2; exit 1; }

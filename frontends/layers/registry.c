@@ -19,6 +19,7 @@ static const tg_layer_type* const kTypes[] = {
     &tg_layer_dropout,
     &tg_layer_batch_normalization,
     &tg_layer_layer_normalization,
+    &tg_layer_embedding,
 };
 
 int tg_layer_type_count(void) { return (int)(sizeof kTypes / sizeof kTypes[0]); }
