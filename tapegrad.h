@@ -31,6 +31,8 @@
 #include "data/scale.h"
 #include "data/split.h"
 #include "frontends/activations.h"
+#include "frontends/callbacks.h"
+#include "frontends/fit.h"
 #include "frontends/initializers.h"
 #include "frontends/layer.h"
 #include "frontends/losses.h"

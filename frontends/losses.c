@@ -13,6 +13,8 @@ const char* tg_loss_kind_name(tg_loss_kind kind) {
       return "binary_crossentropy";
     case TG_LOSS_CATEGORICAL_CROSSENTROPY:
       return "categorical_crossentropy";
+    case TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+      return "sparse_categorical_crossentropy";
     default:
       return "unknown";
   }
@@ -30,6 +32,8 @@ tg_tensor* tg_loss_apply(tg_tape* t, tg_loss loss, tg_tensor* prediction, tg_ten
     case TG_LOSS_CATEGORICAL_CROSSENTROPY:
       return loss.from_logits ? tg_softmax_cross_entropy(t, prediction, target)
                               : tg_categorical_crossentropy(t, prediction, target);
+    case TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY:
+      return tg_sparse_categorical_crossentropy(t, prediction, target, loss.from_logits);
     default:
       tg_tape_fail(t, TG_ERR_ARG, "tg_loss_apply: unknown loss kind %d", (int)loss.kind);
       return NULL;

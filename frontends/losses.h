@@ -12,6 +12,9 @@
  *                             row and clipped to [1e-7, 1-1e-7] as Keras
  *                                                                 op "categorical_crossentropy"
  *     from_logits             same on p = softmax(z), computed stably op "softmax_cross_entropy"
+ *   sparse_categorical_crossentropy  the same against int32 class labels [rows] instead
+ *                             of one-hot rows (a model's targets are then one label per
+ *                             row)                       op "sparse_categorical_crossentropy"
  * Thread-safety: as the tape (one thread per tape).
  *
  *   tg_tensor* y_pred = ...;                     // recorded on tape t, shape [n, k]
@@ -36,6 +39,7 @@ typedef enum tg_loss_kind {
   TG_LOSS_MAE,
   TG_LOSS_BINARY_CROSSENTROPY,
   TG_LOSS_CATEGORICAL_CROSSENTROPY,
+  TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
   TG_LOSS_KIND_COUNT
 } tg_loss_kind;
 
@@ -50,7 +54,8 @@ typedef struct tg_loss {
 tg_tensor* tg_loss_apply(tg_tape* t, tg_loss loss, tg_tensor* prediction, tg_tensor* target);
 
 /* Keras' name: "mean_squared_error", "mean_absolute_error", "binary_crossentropy",
- * "categorical_crossentropy"; "unknown" out of range. Never NULL. */
+ * "categorical_crossentropy", "sparse_categorical_crossentropy"; "unknown" out of
+ * range. Never NULL. */
 const char* tg_loss_kind_name(tg_loss_kind kind);
 
 #ifdef __cplusplus

@@ -186,6 +186,9 @@ typedef struct tg_sym {
   int id;
 } tg_sym;
 
+struct tg_callback;
+struct tg_history;
+
 typedef struct tg_fit_options {
   int epochs;              /* 0: 1 */
   int64_t batch_size;      /* 0: 32 */
@@ -195,6 +198,19 @@ typedef struct tg_fit_options {
   FILE* out;               /* where verbose output goes; NULL: nowhere */
   float* history_loss;     /* optional, `epochs` floats: mean training loss */
   float* history_val_loss; /* optional, `epochs` floats (NAN without validation) */
+  /* Keras' validation_data (takes the place of validation_split): validation_n rows. */
+  const float* validation_x;
+  const float* validation_y;
+  int64_t validation_n;
+  int initial_epoch;          /* Keras': epochs initial_epoch..epochs-1 run ("Epoch 6/10") */
+  const float* sample_weight; /* n weights, one per row (training rows only count) */
+  const float* class_weight;  /* class_weight_count weights, one per class */
+  int class_weight_count;
+  struct tg_callback* const* callbacks; /* frontends/callbacks.h */
+  int n_callbacks;
+  struct tg_history* history; /* frontends/fit.h: per-epoch loss and metrics; NULL: none */
+  bool no_doctor;             /* the training doctor (frontends/fit.h) is on unless set */
+  FILE* doctor_out;           /* its warnings; NULL: `out`, or stderr without one */
 } tg_fit_options;
 
 typedef struct tg_model tg_model;

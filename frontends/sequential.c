@@ -136,11 +136,14 @@ tg_status tg_model_compile(tg_model* m, tg_loss loss, const tg_optimizer_options
   if (loss.kind < 0 || loss.kind >= TG_LOSS_KIND_COUNT)
     return tg_model_fail(m, TG_ERR_ARG, "%s: unknown loss kind %d", fn, (int)loss.kind);
   if (loss.from_logits && loss.kind != TG_LOSS_BINARY_CROSSENTROPY &&
-      loss.kind != TG_LOSS_CATEGORICAL_CROSSENTROPY)
+      loss.kind != TG_LOSS_CATEGORICAL_CROSSENTROPY &&
+      loss.kind != TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY)
     return tg_model_fail(m, TG_ERR_ARG,
-                         "%s: from_logits applies to binary_crossentropy and "
-                         "categorical_crossentropy, not %s",
+                         "%s: from_logits applies to binary_crossentropy, "
+                         "categorical_crossentropy and sparse_categorical_crossentropy, not %s",
                          fn, tg_loss_kind_name(loss.kind));
+  tg_status checked = tg_model_check_loss(m, fn, loss); /* fit_impl.h */
+  if (checked != TG_OK) return checked;
   tg_error err = {0};
   tg_optimizer* opt = tg_optimizer_new(optimizer, m->params.trainable, m->alloc, &err);
   if (opt == NULL) return tg_model_fail(m, err.code, "%s: %s", fn, err.message);
@@ -162,6 +165,7 @@ tg_status tg_model_compile(tg_model* m, tg_loss loss, const tg_optimizer_options
   m->optimizer = opt;
   m->loss = loss;
   m->compiled = true;
+  m->fx.n_metrics = 0; /* tg_model_compile_metrics sets them after */
   tg_model_invalidate_tapes(m);
   return TG_OK;
 }

@@ -29,7 +29,12 @@ static tg_status check_xy(tg_model* m, const char* fn, const tg_tensor* x, const
     return tg_model_fail(m, TG_ERR_SHAPE, "%s: x is %s but the model takes [n x %lld] inputs", fn,
                          tg_tensor_shape_str(x, s, sizeof s), (long long)in);
   if (!needs_y) return TG_OK;
-  const int64_t ny = rows_of(y, tg_model_output_dim(m));
+  if (y->dtype != TG_FLOAT32 || x->dtype != TG_FLOAT32)
+    return tg_model_fail(m, TG_ERR_ARG,
+                         "%s: x and y must be float32 (class labels as floats for a sparse loss)",
+                         fn);
+  /* A sparse loss takes one label per row (fit_impl.h). */
+  const int64_t ny = rows_of(y, tg_model_target_width(m));
   if (ny < 0)
     return tg_model_fail(m, TG_ERR_SHAPE, "%s: y is %s but the model gives [n x %lld] outputs", fn,
                          tg_tensor_shape_str(y, s, sizeof s), (long long)tg_model_output_dim(m));

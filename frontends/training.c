@@ -65,10 +65,19 @@ static int batch_shape(const tg_layer_shape* s, int64_t rows, int64_t* out) {
 static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const float* const* x,
                           int64_t n, const float* y, const tg_layer_ctx* ctx) {
   const int64_t out = tg_model_output_dim(m);
+  const bool sparse = m->compiled && m->loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+  const bool weighted = s == &m->train && m->fx.batch_weights != NULL;
+  if (s->rows == n && s->weighted != weighted) s->rows = 0;
   if (s->rows == n && s->training == ctx->training) {
     for (int k = 0; k < m->n_inputs; ++k)
       memcpy(s->x[k]->data, x[k], (size_t)s->x[k]->size * sizeof(float));
-    if (y) memcpy(s->y->data, y, (size_t)(n * out) * sizeof(float));
+    if (y && sparse) {
+      tg_status st = tg_model_labels_from_floats(m, fn, y, n, s->y->idata);
+      if (st != TG_OK) return st;
+    } else if (y) {
+      memcpy(s->y->data, y, (size_t)(n * out) * sizeof(float));
+    }
+    if (weighted) memcpy(s->w->data, m->fx.batch_weights, (size_t)n * sizeof(float));
     tg_status st = tg_tape_forward(s->tape);
     if (st != TG_OK) s->rows = 0;
     return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(s->tape));
@@ -90,13 +99,28 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
     tg_tensor_set_name(s->x[k], name);
   }
   const int rank_y = batch_shape(tg_model_output_shape(m), n, shape);
-  s->y = y && tg_tape_status(t) == TG_OK ? tg_tape_leaf(t, rank_y, shape, y, false) : NULL;
+  if (y && sparse) { /* one int32 label per row: the output's shape without its class axis */
+    s->y = tg_tape_status(t) == TG_OK ? tg_tape_index_leaf(t, rank_y - 1, shape, NULL) : NULL;
+    if (s->y) {
+      tg_status st = tg_model_labels_from_floats(m, fn, y, n, s->y->idata);
+      if (st != TG_OK) return st;
+    }
+  } else {
+    s->y = y && tg_tape_status(t) == TG_OK ? tg_tape_leaf(t, rank_y, shape, y, false) : NULL;
+  }
   if (s->y) tg_tensor_set_name(s->y, "y");
   tg_layer_ctx c = *ctx;
   m->terms.n = 0;
   c.losses = y ? &m->terms : NULL; /* penalties only where there is a loss */
   s->out = tg_tape_status(t) == TG_OK ? tg_model_record_forward(m, t, s->x, &c) : NULL;
-  s->loss = y ? tg_loss_apply(t, m->loss, s->out, s->y) : NULL;
+  s->weighted = weighted;
+  s->w = NULL;
+  tg_tensor* pred = s->out;
+  if (weighted && y && tg_tape_status(t) == TG_OK) { /* fit's sample weights (metrics_glue.c) */
+    s->w = tg_tape_leaf(t, 1, &n, m->fx.batch_weights, false);
+    pred = tg_model_weight_rows(t, s->out, s->w);
+  }
+  s->loss = y ? tg_loss_apply(t, m->loss, pred, s->y) : NULL;
   /* Keras' reported loss includes the regularization penalties. */
   for (int i = 0; y && i < m->terms.n; ++i) s->loss = tg_add(t, s->loss, m->terms.term[i]);
   if (tg_tape_status(t) != TG_OK)

@@ -17,6 +17,7 @@
 
 #include "core/rng.h"
 #include "core/tape.h"
+#include "frontends/internal/fit_impl.h"
 #include "frontends/internal/params_impl.h"
 #include "frontends/layer.h"
 #include "frontends/model.h"
@@ -62,6 +63,8 @@ typedef struct tg_tape_slot {
   tg_tensor* y;                      /* [rows, ...output shape] target leaf (NULL for predict) */
   tg_tensor* out;                    /* model output */
   tg_tensor* loss;                   /* NULL for predict */
+  tg_tensor* w;                      /* [rows] sample weights (fit with weights), else NULL */
+  bool weighted;                     /* recorded with w */
 } tg_tape_slot;
 
 struct tg_model {
@@ -92,6 +95,7 @@ struct tg_model {
   size_t scratch_bytes;
   tg_annotation note; /* what the model's tapes carry for tools */
   tg_error error;     /* last failing call */
+  tg_fit_state fx;    /* metrics, stop flag, batch weights (frontends/fit.h) */
 };
 
 /* Records `code` and a message as the model's last error; returns code. */
