@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/atomic_file.h"
+#include "tools/internal/format.h"
 
 enum { kMarginLeft = 72, kMarginRight = 150, kMarginTop = 40, kMarginBottom = 52 };
 
@@ -17,27 +18,6 @@ typedef struct axis {
   double lo, hi; /* data range shown (in log10 units for a log axis) */
   bool log;
 } axis;
-
-static void put_text(FILE* f, const char* s) {
-  for (; s && *s; ++s) {
-    switch (*s) {
-      case '&':
-        fputs("&amp;", f);
-        break;
-      case '<':
-        fputs("&lt;", f);
-        break;
-      case '>':
-        fputs("&gt;", f);
-        break;
-      case '"':
-        fputs("&quot;", f);
-        break;
-      default:
-        fputc(*s, f);
-    }
-  }
-}
 
 /* A round step (1, 2 or 5 times a power of ten) giving about `ticks` intervals. */
 static double nice_step(double range, int ticks) {
@@ -175,7 +155,7 @@ tg_status tg_plot_write(FILE* out, const tg_plot_options* opt, const tg_plot_ser
           width, height, width, height);
   if (o.title) {
     fprintf(out, "<text x=\"%d\" y=\"24\" font-size=\"16\" font-weight=\"bold\">", x0);
-    put_text(out, o.title);
+    tg_put_html(out, o.title);
     fputs("</text>\n", out);
   }
   put_ticks(out, &ax, true, x0, y0, w, h);
@@ -185,13 +165,13 @@ tg_status tg_plot_write(FILE* out, const tg_plot_options* opt, const tg_plot_ser
           x0, y0, w, h);
   if (o.x_label) {
     fprintf(out, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\">", x0 + w / 2, height - 12);
-    put_text(out, o.x_label);
+    tg_put_html(out, o.x_label);
     fputs("</text>\n", out);
   }
   if (o.y_label || ay.log) {
     fprintf(out, "<text transform=\"translate(16 %d) rotate(-90)\" text-anchor=\"middle\">",
             y0 + h / 2);
-    put_text(out, o.y_label ? o.y_label : "");
+    tg_put_html(out, o.y_label ? o.y_label : "");
     if (ay.log) fputs(o.y_label ? " (log scale)" : "log scale", out);
     fputs("</text>\n", out);
   }
@@ -227,7 +207,7 @@ tg_status tg_plot_write(FILE* out, const tg_plot_options* opt, const tg_plot_ser
             "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"%s\" stroke-width=\"3\"/>\n"
             "<text x=\"%d\" y=\"%d\">",
             x0 + w + 12, ly, x0 + w + 32, ly, colour, x0 + w + 38, ly + 4);
-    put_text(out, sr->name ? sr->name : "");
+    tg_put_html(out, sr->name ? sr->name : "");
     fputs("</text>\n", out);
   }
   fputs("</svg>\n", out);
