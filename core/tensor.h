@@ -50,10 +50,10 @@ typedef struct tg_tensor {
   int rank;                   /* 0..TG_MAX_RANK */
   int64_t shape[TG_MAX_RANK]; /* shape[i] >= 0 for i < rank; 1 beyond */
   int64_t size;               /* product of the shape (1 for a scalar) */
-  float* data;     /* size floats; NULL for an index tensor */
-  float* grad;     /* size floats, or NULL when no gradient is needed */
-  tg_dtype dtype;  /* TG_FLOAT32 unless made as an index tensor */
-  int32_t* idata;  /* size indices for TG_INT32; NULL otherwise */
+  float* data;                /* size floats; NULL for an index tensor */
+  float* grad;                /* size floats, or NULL when no gradient is needed */
+  tg_dtype dtype;             /* TG_FLOAT32 unless made as an index tensor */
+  int32_t* idata;             /* size indices for TG_INT32; NULL otherwise */
   tg_role role;
   int node;               /* index of the producing node on its tape; -1 for leaves */
   char name[TG_NAME_CAP]; /* optional, e.g. "dense_1/kernel"; "" when unnamed */

@@ -99,8 +99,7 @@ static bool relayout(tg_param_set* ps, tg_param_entry* added) {
  * stddev overflows float, would make every step NaN): drawn once into scratch with a
  * copy of the stream, so the real fill later draws the same numbers. */
 static bool initial_values_finite(const tg_param_set* ps, const tg_param_decl* d, int64_t size,
-                                  int64_t fan_in, int64_t fan_out, const char* fn,
-                                  tg_error* err) {
+                                  int64_t fan_in, int64_t fan_out, const char* fn, tg_error* err) {
   if (size == 0) return true;
   float* v = (float*)ps->alloc->alloc(ps->alloc->ctx, (size_t)size * sizeof(float));
   if (v == NULL) {
@@ -113,8 +112,9 @@ static bool initial_values_finite(const tg_param_set* ps, const tg_param_decl* d
   for (int64_t i = 0; i < size; ++i) bad += !isfinite(v[i]);
   ps->alloc->free(ps->alloc->ctx, v);
   if (bad == 0) return true;
-  tg_error_set(err, TG_ERR_ARG, "%s: the %s initializer (%s) produced %lld non-finite values of %lld",
-               fn, d->name, tg_init_kind_name(d->init.kind), (long long)bad, (long long)size);
+  tg_error_set(err, TG_ERR_ARG,
+               "%s: the %s initializer (%s) produced %lld non-finite values of %lld", fn, d->name,
+               tg_init_kind_name(d->init.kind), (long long)bad, (long long)size);
   return false;
 }
 

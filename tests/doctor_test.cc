@@ -83,7 +83,7 @@ TEST(DoctorTest, SeedWithKerasDefaultsGetsNoWarning) {
     ASSERT_EQ(r.st, TG_OK) << tg_model_message(m);
     EXPECT_EQ(r.warnings, "") << "seed " << seed;
     EXPECT_EQ(r.out, "") << "seed " << seed;  // verbose 0: nothing printed either
-    EXPECT_GT(r.doctor_seconds, 0.0);             // it did look
+    EXPECT_GT(r.doctor_seconds, 0.0);         // it did look
     EXPECT_LT(r.doctor_seconds, r.fit_seconds);
     tg_model_free(m);
   }

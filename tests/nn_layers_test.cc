@@ -383,7 +383,8 @@ TEST(NnLayersTest, EmbeddingPicksRowsAndScattersItsGradient) {
   tg_model_free(back);
   const float bad[8] = {0, 5, 3, 1, 2, 0, 1, 1};
   EXPECT_EQ(TG_ERR_ARG, tg_model_predict(m, bad, 4, pred, 4));
-  EXPECT_NE(std::string::npos, std::string(tg_model_message(m)).find("index 5 out of range for 5 rows"))
+  EXPECT_NE(std::string::npos,
+            std::string(tg_model_message(m)).find("index 5 out of range for 5 rows"))
       << tg_model_message(m);
   tg_model_free(m);
 }

@@ -3,9 +3,8 @@
 // given twice, and views in composites (including after add's shared gradient).
 #include <gtest/gtest.h>
 
-#include <cmath>
-
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <vector>
 

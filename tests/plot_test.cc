@@ -102,9 +102,7 @@ TEST(PlotTest, WritingToAFullDeviceIsAnError) {
   std::fclose(full);
 }
 
-void WriteText(const std::string& path, const std::string& text) {
-  std::ofstream(path) << text;
-}
+void WriteText(const std::string& path, const std::string& text) { std::ofstream(path) << text; }
 
 TEST(PlotHistoryTest, OneChartPerQuantityWithItsValidationTwin) {
   const std::string dir = TempPath("");
