@@ -11,33 +11,9 @@ static tg_status min_axes_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK
   return tg_reduce_shape(n, "take the min of", rank, shape, msg, cap);
 }
 
-static void min_axes_forward(tg_node* n) {
-  tg_walk outer, inner;
-  tg_reduce_walks(n, &outer, &inner);
-  const float* x = n->in[0]->data;
-  tg_walk_pos po;
-  tg_walk_begin(&po);
-  for (int64_t o = 0; o < outer.size; ++o, tg_walk_next(&outer, &po)) {
-    int64_t off = 0;
-    tg_reduce_pick(x + po.off, &inner, false, &off);
-    n->out->data[o] = x[po.off + off];
-  }
-}
+static void min_axes_forward(tg_node* n) { tg_reduce_extreme_forward(n, false); }
 
-static void min_axes_backward(tg_node* n) {
-  float* gx = n->in[0]->grad;
-  if (gx == NULL) return;
-  tg_walk outer, inner;
-  tg_reduce_walks(n, &outer, &inner);
-  const float* x = n->in[0]->data;
-  tg_walk_pos po;
-  tg_walk_begin(&po);
-  for (int64_t o = 0; o < outer.size; ++o, tg_walk_next(&outer, &po)) {
-    int64_t off = 0;
-    tg_reduce_pick(x + po.off, &inner, false, &off);
-    gx[po.off + off] += n->out->grad[o];
-  }
-}
+static void min_axes_backward(tg_node* n) { tg_reduce_extreme_backward(n, false); }
 
 const tg_op_def tg_op_min_axes = {.name = "min_axes",
                                   .arity = 1,

@@ -58,7 +58,9 @@ TEST(TapeTest, ReplayWithNewDataMatchesFreshRecording) {
   for (int64_t i = 0; i < w->size; ++i) w->data[i] = tg_rng_normal(&rng);
   for (int64_t i = 0; i < b->size; ++i) b->data[i] = tg_rng_normal(&rng);
 
-  auto record = [&](tg_tape* t) { return tg_mean(t, tg_relu(t, tg_add(t, tg_matmul(t, x, w), b))); };
+  auto record = [&](tg_tape* t) {
+    return tg_mean(t, tg_relu(t, tg_add(t, tg_matmul(t, x, w), b)));
+  };
 
   tg_tape* replayed = tg_tape_new();
   tg_tensor* loss_r = record(replayed);
@@ -206,7 +208,8 @@ TEST(TapeTest, ArenaAlignsAndGrows) {
   ASSERT_NE(big, nullptr);
   const size_t reserved = a.reserved;
   tg_arena_reset(&a);
-  for (int i = 0; i < 100; ++i) ASSERT_NE(tg_arena_alloc(&a, static_cast<size_t>(1 + i * 997)), nullptr);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_NE(tg_arena_alloc(&a, static_cast<size_t>(1 + i * 997)), nullptr);
   ASSERT_NE(tg_arena_alloc(&a, 1u << 22), nullptr);
   EXPECT_EQ(a.reserved, reserved);
   tg_arena_free(&a);

@@ -118,3 +118,31 @@ int64_t tg_reduce_pick(const float* base, const tg_walk* inner, bool max, int64_
   *off = best_off;
   return best;
 }
+
+void tg_reduce_extreme_forward(tg_node* n, bool max) {
+  tg_walk outer, inner;
+  tg_reduce_walks(n, &outer, &inner);
+  const float* x = n->in[0]->data;
+  tg_walk_pos po;
+  tg_walk_begin(&po);
+  for (int64_t o = 0; o < outer.size; ++o, tg_walk_next(&outer, &po)) {
+    int64_t off = 0;
+    tg_reduce_pick(x + po.off, &inner, max, &off);
+    n->out->data[o] = x[po.off + off];
+  }
+}
+
+void tg_reduce_extreme_backward(tg_node* n, bool max) {
+  float* gx = n->in[0]->grad;
+  if (gx == NULL) return;
+  tg_walk outer, inner;
+  tg_reduce_walks(n, &outer, &inner);
+  const float* x = n->in[0]->data;
+  tg_walk_pos po;
+  tg_walk_begin(&po);
+  for (int64_t o = 0; o < outer.size; ++o, tg_walk_next(&outer, &po)) {
+    int64_t off = 0;
+    tg_reduce_pick(x + po.off, &inner, max, &off);
+    gx[po.off + off] += n->out->grad[o];
+  }
+}

@@ -44,4 +44,9 @@ void tg_reduce_walks(const tg_node* n, tg_walk* outer, tg_walk* inner);
  * occurrence of the extreme. Returns its position j; *off is its offset. */
 int64_t tg_reduce_pick(const float* base, const tg_walk* inner, bool max, int64_t* off);
 
+/* max_axes / min_axes: y = the picked element of each reduced group (max when `max`),
+ * and dx += dy at that element. */
+void tg_reduce_extreme_forward(tg_node* n, bool max);
+void tg_reduce_extreme_backward(tg_node* n, bool max);
+
 #endif /* TAPEGRAD_OPS_INTERNAL_REDUCE_AXES_H_ */
