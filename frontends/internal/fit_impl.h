@@ -49,9 +49,6 @@ tg_status tg_model_labels_from_floats(struct tg_model* m, const char* fn, const 
  * (x: [rows, ...], w: [rows]): the loss's gradient becomes that of the weighted mean. */
 tg_tensor* tg_model_weight_rows(tg_tape* t, tg_tensor* x, tg_tensor* w);
 
-/* Floats of target per row: 1 for a sparse loss (a label), else the output's width. */
-int64_t tg_model_target_width(const struct tg_model* m);
-
 /* Keras' loss of one row, as the loss op computes it (for weighted means). */
 double tg_model_row_loss(const struct tg_model* m, const float* pred, const float* target,
                          int64_t width);
