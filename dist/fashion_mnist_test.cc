@@ -60,8 +60,7 @@ int Size() {
 
 // The first n images (scaled to [0, 1], 784 floats each) and their labels as floats
 // (what fit takes for sparse_categorical_crossentropy).
-void LoadFirst(const std::string& prefix, int64_t n, std::vector<float>* x,
-               std::vector<float>* y) {
+void LoadFirst(const std::string& prefix, int64_t n, std::vector<float>* x, std::vector<float>* y) {
   tg_dataset all = {}, first = {};
   tg_error err = {};
   ASSERT_EQ(tg_idx_load((kDir + prefix + "-images-idx3-ubyte.gz").c_str(),
