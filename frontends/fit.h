@@ -69,6 +69,12 @@ enum { TG_MAX_METRICS = 8 };
 /* tg_model_compile, then the metrics metrics[0..n_metrics) (n_metrics <= 8). */
 tg_status tg_model_compile_metrics(tg_model* m, tg_loss loss, const tg_optimizer_options* optimizer,
                                    const char* const* metrics, int n_metrics);
+/* Replaces the metrics of a compiled model, keeping its loss, optimizer and the
+ * optimizer's state: for a model loaded from a file that holds no metrics (version
+ * 2, frontends/persist.h), which compiling again would send back to step 0. The
+ * names and errors are compile_metrics'; on error the metrics stay as they were.
+ * TG_ERR_STATE before compile. */
+tg_status tg_model_set_metrics(tg_model* m, const char* const* metrics, int n_metrics);
 int tg_model_metric_count(const tg_model* m);
 const char* tg_model_metric_name(const tg_model* m, int index); /* NULL out of range */
 
