@@ -4,11 +4,23 @@
 #include <math.h>
 #include <stddef.h>
 
-static uint64_t splitmix64(uint64_t* x) {
-  uint64_t z = (*x += 0x9E3779B97F4A7C15ULL);
+static const uint64_t kGolden = 0x9E3779B97F4A7C15ULL; /* SplitMix64's increment */
+
+static uint64_t mix64(uint64_t z) {
   z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
   z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
   return z ^ (z >> 31);
+}
+
+static uint64_t splitmix64(uint64_t* x) { return mix64(*x += kGolden); }
+
+/* Unsigned arithmetic wraps (mod 2^64), which the generator relies on. */
+uint64_t tg_rng_hash(uint64_t key, uint64_t counter) {
+  return mix64(key + (counter + 1) * kGolden);
+}
+
+float tg_rng_hash_uniform(uint64_t key, uint64_t counter) {
+  return (float)(tg_rng_hash(key, counter) >> 40) * 0x1.0p-24f;
 }
 
 void tg_rng_seed(tg_rng* r, uint64_t seed) {

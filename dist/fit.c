@@ -80,7 +80,7 @@ tg_status tg_dist_fit(tg_dist* d, const float* x, int64_t n, const float* y,
     gather(bx, x, in, order + b0 + lo, hi - lo);
     gather(by, y, out_w, order + b0 + lo, hi - lo);
     float loss = 0.0f;
-    if ((st = tg_dist_step_local(d, fn, bx, hi - lo, by, rows, &loss)) != TG_OK) return st;
+    if ((st = tg_dist_step_local(d, fn, bx, lo, hi - lo, by, rows, &loss)) != TG_OK) return st;
     loss_sum += (double)loss * (double)rows;
     rows_done += rows;
     const bool epoch_end = b == per_epoch - 1;

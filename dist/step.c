@@ -91,26 +91,32 @@ static tg_status global_loss(tg_dist* d, const char* fn, double local_sum, int64
   return st;
 }
 
-static tg_status local_gradients(tg_dist* d, const char* fn, const float* x, int64_t n,
-                                 const float* y, float* loss) {
+/* The shard's gradients. Its rows are rows [first_row, first_row + n) of the global
+ * batch, which random layers (dropout) index their draws by: each row gets the mask
+ * one process with the whole batch gives it. */
+static tg_status local_gradients(tg_dist* d, const char* fn, const float* x, int64_t first_row,
+                                 int64_t n, const float* y, float* loss) {
   if (n == 0) { /* a rank without rows adds zeros (and joins every reduction) */
     memset(tg_model_param_grads(d->model), 0, (size_t)d->trainable * sizeof(float));
     *loss = 0.0f;
+    /* and draws the step's key as the others do, so the layers' streams stay alike */
+    tg_model_advance_layer_stream(d->model);
     return TG_OK;
   }
+  tg_model_set_row_offset(d->model, first_row);
   tg_status st = tg_model_compute_gradients(d->model, x, n, y, loss);
   return st == TG_OK
              ? TG_OK
              : tg_dist_fail(d, st, "%s: rank %d: %s", fn, d->rank, tg_model_message(d->model));
 }
 
-tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t n_local,
-                             const float* y, int64_t n_global, float* loss) {
+tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t first_row,
+                             int64_t n_local, const float* y, int64_t n_global, float* loss) {
   const double t0 = MPI_Wtime();
   float l = 0.0f;
   tg_status st;
   if (d->no_sync) {
-    if ((st = local_gradients(d, fn, x, n_local, y, &l)) != TG_OK) return st;
+    if ((st = local_gradients(d, fn, x, first_row, n_local, y, &l)) != TG_OK) return st;
     const float* g = tg_model_param_grads(d->model);
     const float w = (float)n_local;
     for (int64_t i = 0; i < d->trainable; ++i) d->acc[i] += w * g[i];
@@ -131,7 +137,7 @@ tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t
   d->mapped = false;
   d->first_start = 0.0;
   d->in_step = d->overlap && d->hooked != NULL;
-  st = local_gradients(d, fn, x, n_local, y, &l);
+  st = local_gradients(d, fn, x, first_row, n_local, y, &l);
   d->in_step = false;
   const double backward_end = MPI_Wtime();
   if (st != TG_OK) return st; /* the others wait in MPI: dist.h, errors */
@@ -187,5 +193,5 @@ tg_status tg_dist_train_on_batch(tg_dist* d, const float* x, int64_t n, const fl
   int64_t lo, hi;
   tg_dist_shard(n, d->rank, d->size, &lo, &hi);
   const int64_t in = tg_model_input_dim(d->model), out = tg_model_target_width(d->model);
-  return tg_dist_step_local(d, fn, x + lo * in, hi - lo, y + lo * out, n, loss);
+  return tg_dist_step_local(d, fn, x + lo * in, lo, hi - lo, y + lo * out, n, loss);
 }

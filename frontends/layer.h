@@ -84,9 +84,12 @@ typedef struct tg_loss_terms {
 
 /* What a recording is for. */
 typedef struct tg_layer_ctx {
-  bool training;         /* Keras' training=True: dropout drops, batch norm uses batch stats */
-  bool grads;            /* parameters get gradients (tg_layer_param gives the views with one) */
-  tg_rng* rng;           /* for layers that draw (dropout); the model's own stream */
+  bool training; /* Keras' training=True: dropout drops, batch norm uses batch stats */
+  bool grads;    /* parameters get gradients (tg_layer_param gives the views with one) */
+  tg_rng* rng;   /* for layers that draw (dropout); the model's own stream */
+  /* The global row of the batch's first row, read at every forward (borrowed; NULL:
+   * 0): random layers index their draws by global row (tg_model_set_row_offset). */
+  const int64_t* row_offset;
   tg_loss_terms* losses; /* where penalties go; NULL when there is no loss (predict) */
 } tg_layer_ctx;
 

@@ -281,6 +281,16 @@ tg_status tg_model_apply_gradients(tg_model* m);
  * backward hook (core/tape.h) that the model's later training steps run. */
 tg_tape* tg_model_training_tape(tg_model* m);
 
+/* Data parallelism (dist/): the rows the next training batches hold start at global
+ * row first_row of a larger batch (default 0), so that random layers draw for each
+ * row what a model given the whole batch would (dropout's mask of a row depends on
+ * its global row and the step's key alone). Kept until changed. */
+void tg_model_set_row_offset(tg_model* m, int64_t first_row);
+/* What a training step draws from the layers' stream (one number, the step's key,
+ * whatever the layers are) without running one: a data-parallel replica with no rows
+ * in a step calls it to stay in step with the others. */
+void tg_model_advance_layer_stream(tg_model* m);
+
 /* Outputs for n >= 1 rows into out (out_cap >= n*output_dim floats); no gradients. */
 tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, int64_t out_cap);
 

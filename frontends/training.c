@@ -161,7 +161,9 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int6
 tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
                              const float* y, bool update, bool training, float* loss) {
   m->last_train = NULL;
-  const tg_layer_ctx ctx = {.training = training, .grads = true, .rng = &m->layer_rng};
+  if (training) tg_model_advance_layer_stream(m);
+  const tg_layer_ctx ctx = {
+      .training = training, .grads = true, .rng = &m->step_rng, .row_offset = &m->row_offset};
   tg_status st = run_slot(m, fn, &m->train, x, n, y, &ctx);
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
@@ -182,20 +184,29 @@ tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x,
   return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, err.message);
 }
 
+void tg_model_set_row_offset(tg_model* m, int64_t first_row) {
+  if (m) m->row_offset = first_row;
+}
+
+void tg_model_advance_layer_stream(tg_model* m) {
+  if (m) tg_rng_seed(&m->step_rng, tg_rng_next(&m->layer_rng));
+}
+
 tg_status tg_model_prepare_rows(tg_model* m, const char* fn, bool train, const float* const* x,
                                 int64_t n, const float* y) {
-  /* Preparing must not move the layers' random stream (dropout draws a mask on every
-   * forward), or a prepared fit would differ from one that found its tapes ready. */
-  const tg_rng saved = m->layer_rng;
-  const tg_layer_ctx ctx = {.training = train, .grads = train, .rng = &m->layer_rng};
+  /* Preparing must not move the layers' random stream (dropout draws a key on every
+   * forward), or a prepared fit would differ from one that found its tapes ready. It
+   * draws from step_rng only, which every training step reseeds. */
+  const tg_layer_ctx ctx = {
+      .training = train, .grads = train, .rng = &m->step_rng, .row_offset = &m->row_offset};
   tg_status st = run_slot(m, fn, train ? &m->train : &m->eval, x, n, y, &ctx);
-  m->layer_rng = saved;
   return st;
 }
 
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
                              const float* y, float* loss) {
-  const tg_layer_ctx ctx = {.training = false, .grads = false, .rng = &m->layer_rng};
+  const tg_layer_ctx ctx = {
+      .training = false, .grads = false, .rng = &m->step_rng, .row_offset = &m->row_offset};
   tg_status st = run_slot(m, fn, &m->eval, x, n, y, &ctx);
   if (st == TG_OK && loss) *loss = m->eval.loss->data[0];
   return st;
@@ -240,7 +251,8 @@ tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, in
     return tg_model_fail(
         m, TG_ERR_SHAPE, "%s: out holds %lld floats but %lld rows of %lld outputs need %lld", fn,
         (long long)out_cap, (long long)n, (long long)tg_model_output_dim(m), (long long)need);
-  const tg_layer_ctx ctx = {.training = false, .grads = false, .rng = &m->layer_rng};
+  const tg_layer_ctx ctx = {
+      .training = false, .grads = false, .rng = &m->step_rng, .row_offset = &m->row_offset};
   st = run_slot(m, fn, &m->predict, x, n, NULL, &ctx);
   if (st == TG_OK) memcpy(out, m->predict.out->data, (size_t)need * sizeof(float));
   return st;

@@ -1,8 +1,11 @@
 /* ops/dropout.c — inverted dropout (Keras):
- *   training:  m[i] = (u[i] >= rate) / (1 - rate),  u[i] uniform in [0, 1) from the
- *              caller's rng, drawn anew by every forward (recording and replay);
- *              y = x * m;  dx += dy * m
+ *   training:  key = one draw from the caller's rng, by every forward (recording and
+ *              replay); for x's row i (global row g = row_offset + i) and element c
+ *              of the row, u = hash_uniform(key, g * cols + c) in [0, 1),
+ *              m = (u >= rate) / (1 - rate);  y = x * m;  dx += dy * m
  *   inference: y = x;  dx += dy
+ * The mask depends on (key, g, c) alone, not on which rows this tape holds, so data
+ * parallel shards of a batch draw what one process with the whole batch draws.
  * Scratch (training): the mask m, one float per element, read by backward. */
 #include <stdio.h>
 
@@ -12,7 +15,8 @@
 #include "ops/ops.h"
 
 typedef struct dropout_params {
-  tg_rng* rng; /* borrowed: the caller's generator */
+  tg_rng* rng;               /* borrowed: the caller's generator */
+  const int64_t* row_offset; /* borrowed; NULL: 0 */
   float rate;
   int32_t training;
 } dropout_params;
@@ -53,8 +57,16 @@ static void dropout_forward(tg_node* n) {
     return;
   }
   const float keep = 1.0f / (1.0f - p.rate);
+  const uint64_t key = tg_rng_next(p.rng);
+  /* Rows along axis 0; element i of the flat tensor is (i / cols, i % cols), so its
+   * counter g * cols + c is first * cols + i. */
+  const int64_t rows = n->in[0]->rank > 0 ? n->in[0]->shape[0] : 1;
+  const int64_t cols = rows > 0 ? size / rows : 0;
+  const int64_t first = p.row_offset ? *p.row_offset : 0;
+  const uint64_t base = (uint64_t)first * (uint64_t)cols;
   float* mask = n->scratch;
-  for (int64_t i = 0; i < size; ++i) mask[i] = tg_rng_uniform(p.rng) >= p.rate ? keep : 0.0f;
+  for (int64_t i = 0; i < size; ++i)
+    mask[i] = tg_rng_hash_uniform(key, base + (uint64_t)i) >= p.rate ? keep : 0.0f;
   for (int64_t i = 0; i < size; ++i) y[i] = x[i] * mask[i];
 }
 
@@ -86,6 +98,7 @@ tg_tensor* tg_dropout(tg_tape* t, tg_tensor* x, const tg_dropout_options* opt) {
     return NULL;
   }
   dropout_params p = {.rng = opt ? opt->rng : NULL,
+                      .row_offset = opt ? opt->row_offset : NULL,
                       .rate = opt ? opt->rate : 0.0f,
                       .training = opt ? opt->training : 0};
   return tg_tape_apply(t, &tg_op_dropout, &x, 1, &p);

@@ -76,15 +76,26 @@ tg_tensor* tg_global_avg_pool2d(tg_tape* t, tg_tensor* x);
 typedef struct tg_dropout_options {
   float rate;    /* fraction dropped, in [0, 1) */
   bool training; /* false: y = x (Keras' inference) */
-  /* Draws the mask (caller-owned, borrowed; it must outlive the tape's replays):
-   * every forward -- the recording and each tg_tape_forward -- draws a new mask
+  /* The mask's key (caller-owned, borrowed; it must outlive the tape's replays):
+   * every forward -- the recording and each tg_tape_forward -- draws one number
    * from it, so the same seed gives the same sequence of masks. Required when
    * training. */
   tg_rng* rng;
+  /* Where x's rows sit in a larger batch (borrowed, read at every forward; NULL: 0):
+   * x's row i is that batch's row *row_offset + i. A data-parallel process holding
+   * rows [k, k + n) of a global batch points it at k, and its rows get the masks one
+   * process holding the whole batch would draw for them. */
+  const int64_t* row_offset;
 } tg_dropout_options;
 
 /* Inverted dropout as Keras: in training each element is kept with probability
- * 1 - rate and scaled by 1 / (1 - rate), else 0; dx = dy * the same mask. */
+ * 1 - rate and scaled by 1 / (1 - rate), else 0; dx = dy * the same mask.
+ * The mask is a pure function of (key, global row, column): with key drawn from rng
+ * at the forward, g = *row_offset + i the global row of x's row i (axis 0; a scalar
+ * is one row) and c its element within the row (C order over the other axes, cols of
+ * them), element (i, c) is kept when tg_rng_hash_uniform(key, g * cols + c) >= rate
+ * (core/rng.h). So a batch split into pieces with their offsets draws the whole
+ * batch's mask bit for bit. */
 tg_tensor* tg_dropout(tg_tape* t, tg_tensor* x, const tg_dropout_options* opt);
 
 /* batch_norm's arguments. */

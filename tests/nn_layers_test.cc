@@ -15,6 +15,7 @@
 
 extern "C" {
 #include "core/rng.h"
+#include "frontends/fit.h"
 #include "frontends/model.h"
 #include "frontends/persist.h"
 #include "tools/analysis.h"
@@ -224,6 +225,74 @@ TEST(NnLayersTest, DropoutMasksComeFromTheSeedAndVanishInInference) {
   tg_model_free(a);
   tg_model_free(b);
   tg_model_free(none);
+}
+
+// 6 inputs -> Dense(32, tanh) -> Dropout(0.5) -> Dense(3), MSE, the same seed.
+tg_model* DropoutMlp() {
+  tg_model_options o = {};
+  o.input_dim = 6;
+  o.seed = 21;
+  tg_model* m = tg_sequential_new(&o, nullptr);
+  tg_dense_options h = {};
+  h.units = 32;
+  h.activation = TG_ACT_TANH;
+  EXPECT_EQ(tg_model_add_dense(m, h), TG_OK);
+  tg_dropout_layer_options d = {0.5f};
+  EXPECT_EQ(tg_model_add(m, &tg_layer_dropout, &d), TG_OK);
+  tg_dense_options out = {};
+  out.units = 3;
+  EXPECT_EQ(tg_model_add_dense(m, out), TG_OK);
+  EXPECT_EQ(tg_model_compile(m, Mse(), nullptr), TG_OK) << tg_model_message(m);
+  return m;
+}
+
+// What data parallelism relies on (dist/): two replicas of a dropout model holding
+// rows [0, 4) (offset 0) and [4, 10) (offset 4) of a batch compute gradients whose
+// row-weighted sum, 0.4 g1 + 0.6 g2, is the whole batch's gradient (MSE is a mean
+// over rows) up to float rounding (measured ~1e-8; asserted 1e-6, while a replica
+// that draws the wrong rows' masks is off by ~1e-2); a step draws one number from the
+// layers' stream whatever the batch, which tg_model_advance_layer_stream draws too.
+TEST(NnLayersTest, DropoutShardsWithTheirRowOffsetsGiveTheWholeBatchsGradient) {
+  std::vector<float> x(60), y(30);
+  tg_rng r;
+  tg_rng_seed(&r, 8);
+  for (float& v : x) v = 2.0f * tg_rng_uniform(&r) - 1.0f;
+  for (float& v : y) v = tg_rng_uniform(&r);
+  tg_model* whole = DropoutMlp();
+  tg_model* a = DropoutMlp();
+  tg_model* b = DropoutMlp();
+  tg_model* wrong = DropoutMlp();
+  tg_model* idle = DropoutMlp();
+  const int64_t n = tg_model_param_size(whole);
+  for (int step = 0; step < 3; ++step) {  // the recording and two replays
+    SCOPED_TRACE(step);
+    ASSERT_EQ(tg_model_compute_gradients(whole, x.data(), 10, y.data(), nullptr), TG_OK);
+    tg_model_set_row_offset(a, 0);
+    ASSERT_EQ(tg_model_compute_gradients(a, x.data(), 4, y.data(), nullptr), TG_OK);
+    tg_model_set_row_offset(b, 4);
+    ASSERT_EQ(tg_model_compute_gradients(b, x.data() + 24, 6, y.data() + 12, nullptr), TG_OK);
+    ASSERT_EQ(tg_model_compute_gradients(wrong, x.data() + 24, 6, y.data() + 12, nullptr), TG_OK);
+    const float *g = tg_model_param_grads(whole), *g1 = tg_model_param_grads(a),
+                *g2 = tg_model_param_grads(b), *gw = tg_model_param_grads(wrong);
+    double worst = 0, off = 0;
+    for (int64_t i = 0; i < n; ++i) {
+      worst = std::fmax(worst, std::fabs(0.4 * g1[i] + 0.6 * g2[i] - g[i]));
+      off = std::fmax(off, std::fabs(0.4 * g1[i] + 0.6 * gw[i] - g[i]));
+    }
+    EXPECT_LE(worst, 1e-6);
+    EXPECT_GT(off, 1e-3);  // offset 0 for rows 4..9: rows 0..5's masks
+    tg_model_advance_layer_stream(idle);
+    const tg_model_rng_state sw = tg_model_rng_state_get(whole), si = tg_model_rng_state_get(idle),
+                             sb = tg_model_rng_state_get(b);
+    EXPECT_EQ(0, std::memcmp(&sw.layers, &si.layers, sizeof sw.layers));
+    EXPECT_EQ(0, std::memcmp(&sw.layers, &sb.layers, sizeof sw.layers));
+  }
+  tg_model* untouched = DropoutMlp();  // three steps, three draws
+  tg_rng expect = tg_model_rng_state_get(untouched).layers;
+  for (int i = 0; i < 3; ++i) tg_rng_next(&expect);
+  const tg_model_rng_state sw = tg_model_rng_state_get(whole);
+  EXPECT_EQ(0, std::memcmp(&expect, &sw.layers, sizeof expect));
+  for (tg_model* m : {whole, a, b, wrong, idle, untouched}) tg_model_free(m);
 }
 
 TEST(NnLayersTest, CnnRoundTripsWithItsMovingStatisticsAndTrainsOnBitForBit) {

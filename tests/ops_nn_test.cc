@@ -442,45 +442,111 @@ tg_dropout_options DropOpt(float rate, tg_rng* rng, bool training = true) {
   return o;
 }
 
-// The mask is what the rng draws, element by element: kept where u >= rate, and
-// scaled by 1 / (1 - rate) (Keras' inverted dropout). A copy of the generator
-// predicts it; the recording draws one mask, each replay the next.
-TEST_F(NnTest, DropoutIsReproducibleFromTheSeed) {
+// tg_rng_hash is SplitMix64's output number counter + 1 from state key; these are
+// the generator's published values (Vigna's splitmix64.c from state 0; the test
+// vector of seed 1234567 that ports of it check, outputs 1 and 5), and the uniform
+// takes the top 24 bits: 0xE220A8397B1DCDAF >> 40 = 14819496, / 2^24.
+TEST(RngHashTest, IsSplitMix64AtTheCounter) {
+  EXPECT_EQ(tg_rng_hash(0, 0), 0xE220A8397B1DCDAFull);
+  EXPECT_EQ(tg_rng_hash(0, 1), 0x6E789E6AA1B965F4ull);
+  EXPECT_EQ(tg_rng_hash(1234567, 0), 6457827717110365317ull);
+  EXPECT_EQ(tg_rng_hash(1234567, 4), 16408922859458223821ull);
+  EXPECT_EQ(tg_rng_hash_uniform(0, 0), 14819496.0f / 16777216.0f);
+  // Wrapping arithmetic: the largest counter is fine.
+  EXPECT_LT(tg_rng_hash_uniform(~0ull, ~0ull), 1.0f);
+}
+
+// The mask: one key drawn from the rng by every forward, then element (row, col) of
+// x is kept where tg_rng_hash_uniform(key, row * cols + col) >= rate, and scaled by
+// 1 / (1 - rate) (Keras' inverted dropout). A copy of the generator predicts every
+// pass (the recording and two replays). The keep rate is within 5 standard
+// deviations of 1 - rate: 100,000 elements at 0.6 give 60,000 +- 775.
+TEST_F(NnTest, DropoutMaskIsTheHashOfTheStepKeyRowAndColumn) {
   const float rate = 0.4f, scale = 1.0f / (1.0f - rate);
-  std::vector<float> xv = Iota(1000);
+  const int64_t rows = 100, cols = 1000;
+  std::vector<float> xv = Iota(static_cast<int>(rows * cols));
   tg_rng rng, oracle;
   tg_rng_seed(&rng, 2026);
   oracle = rng;
   tg_dropout_options o = DropOpt(rate, &rng);
-  tg_tensor* y = tg_dropout(t_, Leaf({10, 100}, xv), &o);
+  tg_tensor* y = tg_dropout(t_, Leaf({rows, cols}, xv), &o);
   ASSERT_NE(nullptr, y) << tg_tape_message(t_);
+  std::vector<float> first;
   for (int pass = 0; pass < 3; ++pass) {
     if (pass > 0) {
       ASSERT_EQ(TG_OK, tg_tape_forward(t_));
     }
-    int kept = 0;
-    for (int64_t i = 0; i < y->size; ++i) {
-      const bool keep = tg_rng_uniform(&oracle) >= rate;
-      kept += keep;
-      ASSERT_EQ(keep ? xv[static_cast<size_t>(i)] * scale : 0.0f, y->data[i])
-          << "pass " << pass << " element " << i;
+    const uint64_t key = tg_rng_next(&oracle);
+    int64_t kept = 0;
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t c = 0; c < cols; ++c) {
+        const int64_t i = r * cols + c;
+        const bool keep = tg_rng_hash_uniform(key, static_cast<uint64_t>(i)) >= rate;
+        kept += keep;
+        ASSERT_EQ(keep ? xv[static_cast<size_t>(i)] * scale : 0.0f, y->data[i])
+            << "pass " << pass << " row " << r << " col " << c;
+      }
     }
-    EXPECT_NEAR(600, kept, 60) << "pass " << pass;  // 1000 draws, keep probability 0.6
+    EXPECT_NEAR(60000, kept, 775) << "pass " << pass;
+    if (pass == 0) first = Values(y);
+    EXPECT_EQ(0, std::memcmp(&rng, &oracle, sizeof rng)) << "one draw per forward";
   }
+  EXPECT_NE(first, Values(y));  // every forward a new mask
   // Another tape with the same seed gives the same first mask.
   tg_rng again;
   tg_rng_seed(&again, 2026);
   tg_tape* t2 = tg_tape_new();
   tg_dropout_options o2 = DropOpt(rate, &again);
-  const int64_t shape[2] = {10, 100};
+  const int64_t shape[2] = {rows, cols};
   tg_tensor* y2 = tg_dropout(t2, tg_tape_leaf(t2, 2, shape, xv.data(), false), &o2);
-  tg_rng first;
-  tg_rng_seed(&first, 2026);
-  for (int64_t i = 0; i < y2->size; ++i) {
-    ASSERT_EQ(tg_rng_uniform(&first) >= rate ? xv[static_cast<size_t>(i)] * scale : 0.0f,
-              y2->data[i]);
-  }
+  ASSERT_NE(nullptr, y2);
+  EXPECT_EQ(0, std::memcmp(first.data(), y2->data, first.size() * sizeof(float)));
   tg_tape_free(t2);
+}
+
+// A batch of 7 rows ([7,3,5]: 15 elements a row) split into rows [0, 3) with offset 0
+// and [3, 7) with offset 3, each from the same generator state, draws the whole
+// batch's mask bit for bit: a row's mask depends on its global row, not on which
+// piece holds it. The offset is read at every forward: the first piece replayed
+// with offset 4 draws the whole batch's rows 4..6.
+TEST_F(NnTest, DropoutOfASplitBatchIsTheWholeBatchsMaskBitForBit) {
+  const float rate = 0.5f;
+  const std::vector<float> xv = Iota(7 * 15);
+  tg_rng seed;
+  tg_rng_seed(&seed, 99);
+  tg_rng whole_rng = seed;
+  tg_dropout_options wo = DropOpt(rate, &whole_rng);
+  const std::vector<float> whole = Values(tg_dropout(t_, Leaf({7, 3, 5}, xv), &wo));
+  ASSERT_EQ(whole.size(), 105u);
+
+  int64_t offsets[2] = {0, 3};
+  tg_rng piece_rng[2] = {seed, seed};
+  tg_tape* pieces[2] = {tg_tape_new(), tg_tape_new()};
+  tg_tensor* out[2];
+  tg_tensor* in[2];
+  for (int k = 0; k < 2; ++k) {
+    const int64_t shape[3] = {k == 0 ? 3 : 4, 3, 5};
+    tg_tensor* x = in[k] = tg_tape_leaf(pieces[k], 3, shape, xv.data() + offsets[k] * 15, false);
+    tg_dropout_options po = DropOpt(rate, &piece_rng[k]);
+    po.row_offset = &offsets[k];
+    out[k] = tg_dropout(pieces[k], x, &po);
+    ASSERT_NE(nullptr, out[k]) << tg_tape_message(pieces[k]);
+  }
+  std::vector<float> joined(out[0]->data, out[0]->data + out[0]->size);
+  joined.insert(joined.end(), out[1]->data, out[1]->data + out[1]->size);
+  ASSERT_EQ(joined.size(), whole.size());
+  EXPECT_EQ(0, std::memcmp(joined.data(), whole.data(), whole.size() * sizeof(float)));
+  int dropped = 0;
+  for (float v : whole) dropped += v == 0.0f;
+  EXPECT_GT(dropped, 0);  // the mask is not trivially all-ones
+  EXPECT_LT(dropped, 105);
+
+  offsets[0] = 4;  // the first piece now holds global rows 4..6
+  piece_rng[0] = seed;
+  std::copy(xv.begin() + 4 * 15, xv.end(), in[0]->data);
+  ASSERT_EQ(TG_OK, tg_tape_forward(pieces[0]));
+  EXPECT_EQ(0, std::memcmp(out[0]->data, whole.data() + 4 * 15, 45 * sizeof(float)));
+  for (tg_tape* t : pieces) tg_tape_free(t);
 }
 
 // Backward multiplies by the same mask the forward used: dx = dy * mask.

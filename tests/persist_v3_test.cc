@@ -2,9 +2,10 @@
 // compiled with travel with it, so a resumed fit reports (and callbacks monitor) what
 // the original did; a version-2 file written by the tapegrad of commit dfe9f96
 // (tests/fixtures/model_v2.tgm, made by tests/fixtures/make_v2_model.c; the command
-// is in that file) still loads, without metrics, trains on exactly as its writer
-// would have, and gets its metrics back without losing Adam's state; the version-2
-// writer reproduces that file byte for byte; damaged metric sections are refused
+// is in that file) still loads, without metrics, trains on from its state (with
+// today's dropout masks) exactly as after a trip through a writer, and gets its
+// metrics back without losing Adam's state; the version-2 writer reproduces that
+// file byte for byte from the loaded model; damaged metric sections are refused
 // with the byte and the reason.
 #include <gtest/gtest.h>
 
@@ -84,7 +85,14 @@ tg_model* Load(const Bytes& b, tg_error* err) {
 
 const char* const kMetrics[2] = {"accuracy", "sparse_top_k_categorical_accuracy"};
 
-TEST(PersistV3Test, TheVersion2FixtureLoadsAndTrainsOnAsItsWriterWould) {
+// The fixture was written before dropout's masks became counter-based (ops/nn.h,
+// tg_dropout): it holds the layers' stream state, not masks, and loads and re-saves
+// byte for byte, but today's code retracing its writer's 9 steps draws other masks,
+// so it no longer reproduces the fixture's parameters (a model saved by an older
+// tapegrad trains on with today's masks). What must hold is that the file carries
+// everything training draws from and updates: the loaded model trains on exactly as
+// the same state does after a trip through either version's writer and reader.
+TEST(PersistV3Test, TheVersion2FixtureLoadsResavesByteForByteAndTrainsOn) {
   const std::string file = ReadFile("tests/fixtures/model_v2.tgm");
   const Bytes fixture(file.begin(), file.end());
   ASSERT_EQ(fixture.size(), 1534u);
@@ -94,27 +102,40 @@ TEST(PersistV3Test, TheVersion2FixtureLoadsAndTrainsOnAsItsWriterWould) {
   ASSERT_NE(loaded, nullptr) << err.message;
   EXPECT_EQ(tg_model_metric_count(loaded), 0);  // version 2 has no place for them
   EXPECT_EQ(tg_optimizer_iterations(tg_model_optimizer(loaded)), 9);  // 3 epochs of 3 steps
+  EXPECT_EQ(SaveBytesV2(loaded, &err), fixture) << err.message;
+  const Bytes v3 = SaveBytes(loaded);
+  EXPECT_EQ(Get32(v3, 8), 3u);
 
-  // Today's code, the writer's steps: the same model, streams and optimizer state,
-  // which the version-2 writer turns into the fixture's bytes.
+  // Today's code, the writer's steps: a file of the same layout (size), other values.
   const Rows r;
   tg_model* rebuilt = Model();
   tg_fit_options fo = Epochs(3);
   ASSERT_EQ(tg_model_fit(rebuilt, r.x, 20, r.y, &fo), TG_OK) << tg_model_message(rebuilt);
-  EXPECT_EQ(SaveBytesV2(rebuilt, &err), fixture) << err.message;
-  EXPECT_EQ(SaveBytesV2(loaded, &err), fixture) << err.message;
-  EXPECT_EQ(SaveBytes(loaded), SaveBytes(rebuilt));
-  EXPECT_EQ(Get32(SaveBytes(loaded), 8), 3u);
+  const Bytes today = SaveBytesV2(rebuilt, &err);
+  EXPECT_EQ(today.size(), fixture.size());
+  EXPECT_NE(today, fixture);
+  tg_model_free(rebuilt);
 
-  // Shuffles, dropout masks and Adam steps carry on alike.
+  // Shuffles, dropout masks and Adam steps carry on alike through either writer.
+  tg_model* via_v2 = Load(SaveBytesV2(loaded, &err), &err);
+  tg_model* via_v3 = Load(v3, &err);
+  ASSERT_NE(via_v2, nullptr) << err.message;
+  ASSERT_NE(via_v3, nullptr) << err.message;
   fo = Epochs(5);
   fo.initial_epoch = 3;
-  ASSERT_EQ(tg_model_fit(loaded, r.x, 20, r.y, &fo), TG_OK) << tg_model_message(loaded);
-  ASSERT_EQ(tg_model_fit(rebuilt, r.x, 20, r.y, &fo), TG_OK);
-  const std::vector<float> a = Params(loaded), b = Params(rebuilt);
+  std::vector<float> before = Params(loaded);
+  for (tg_model* m : {loaded, via_v2, via_v3}) {
+    ASSERT_EQ(tg_model_fit(m, r.x, 20, r.y, &fo), TG_OK) << tg_model_message(m);
+  }
+  const std::vector<float> a = Params(loaded), b = Params(via_v2), c = Params(via_v3);
   ASSERT_EQ(a.size(), b.size());
+  ASSERT_EQ(a.size(), c.size());
+  EXPECT_NE(std::memcmp(a.data(), before.data(), a.size() * sizeof(float)), 0);  // it trained
   EXPECT_EQ(std::memcmp(a.data(), b.data(), a.size() * sizeof(float)), 0);
-  tg_model_free(rebuilt);
+  EXPECT_EQ(std::memcmp(a.data(), c.data(), a.size() * sizeof(float)), 0);
+  EXPECT_EQ(SaveBytes(loaded), SaveBytes(via_v3));
+  tg_model_free(via_v3);
+  tg_model_free(via_v2);
   tg_model_free(loaded);
 }
 

@@ -56,10 +56,11 @@ tg_status tg_dist_broadcast_params(tg_dist* d, const char* fn);
 void* tg_dist_scratch(tg_dist* d, size_t bytes);
 /* In-place global sum of n doubles. */
 tg_status tg_dist_sum_doubles(tg_dist* d, const char* fn, double* v, int n);
-/* One step on this rank's n_local rows of a global batch of n_global rows (with
- * no_sync: accumulate only). *loss gets the global loss. */
-tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t n_local,
-                             const float* y, int64_t n_global, float* loss);
+/* One step on this rank's n_local rows of a global batch of n_global rows, rows
+ * [first_row, first_row + n_local) of it (with no_sync: accumulate only). *loss gets
+ * the global loss. */
+tg_status tg_dist_step_local(tg_dist* d, const char* fn, const float* x, int64_t first_row,
+                             int64_t n_local, const float* y, int64_t n_global, float* loss);
 
 /* The progress thread (dist/progress.c). lock/unlock guard the buckets' requests
  * and mpi_rc while it runs (no-ops without it); kick, with the lock held, wakes it

@@ -73,7 +73,13 @@ struct tg_model {
   int threads;
   tg_param_set params; /* every parameter; its rng drives every initializer */
   tg_rng shuffle_rng;  /* fit's shuffling, independent of the layers */
-  tg_rng layer_rng;    /* what layers draw while recording (dropout) */
+  tg_rng layer_rng;    /* the layers' stream: one draw per training step, step_rng's seed */
+  /* What layers draw from (dropout's keys), reseeded from layer_rng at every training
+   * step: the layers' stream moves by one number a step whatever the layers draw, so
+   * a data-parallel rank with no rows in a step stays in step by drawing that one
+   * (tg_model_advance_layer_stream). */
+  tg_rng step_rng;
+  int64_t row_offset; /* the training batch's first global row (tg_model_set_row_offset) */
   tg_layer** layers;
   int n_layers, cap_layers;
   tg_symbol* syms;

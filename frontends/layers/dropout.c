@@ -1,7 +1,9 @@
 /* frontends/layers/dropout.c — Keras' Dropout(rate): in training each element is kept
  * with probability 1 - rate and scaled by 1 / (1 - rate); in inference y = x. The
- * mask comes from the model's own layer stream (ctx->rng), a new one at every
- * training forward, so the same seed gives the same sequence of masks. */
+ * mask's key comes from the model's stream for the step (ctx->rng), a new one at
+ * every training forward, so the same seed gives the same sequence of masks; the
+ * mask of a row depends on its global row (ctx->row_offset), so data-parallel shards
+ * draw what one process with the whole batch draws. */
 #include <math.h>
 #include <stdio.h>
 
@@ -23,7 +25,8 @@ static tg_tensor* dropout_record(tg_layer* l, tg_tape* t, tg_tensor* const* in, 
   (void)n_in;
   const tg_dropout_layer_options* o = (const tg_dropout_layer_options*)tg_layer_config(l);
   if (!ctx->training || o->rate == 0.0f) return in[0]; /* Keras: identity in inference */
-  const tg_dropout_options d = {.rate = o->rate, .training = true, .rng = ctx->rng};
+  const tg_dropout_options d = {
+      .rate = o->rate, .training = true, .rng = ctx->rng, .row_offset = ctx->row_offset};
   return tg_dropout(t, in[0], &d);
 }
 
