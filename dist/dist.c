@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "dist/internal/dist_impl.h"
+#include "frontends/fit.h"
 
 tg_status tg_dist_fail(tg_dist* d, tg_status code, const char* fmt, ...) {
   d->error.code = code;
@@ -281,6 +282,12 @@ tg_status tg_dist_broadcast_params(tg_dist* d, const char* fn) {
     int rc = MPI_Bcast(v + at, (int)k, MPI_FLOAT, 0, d->comm);
     if (rc != MPI_SUCCESS) return tg_dist_mpi_fail(d, fn, "MPI_Bcast", rc);
   }
+  /* and rank 0's random streams: dropout's keys come from the layers' stream, so
+   * replicas built with other seeds would otherwise drop other units */
+  tg_model_rng_state s = tg_model_rng_state_get(d->model);
+  int rc = MPI_Bcast(&s, (int)sizeof s, MPI_BYTE, 0, d->comm);
+  if (rc != MPI_SUCCESS) return tg_dist_mpi_fail(d, fn, "MPI_Bcast", rc);
+  tg_model_rng_state_set(d->model, &s);
   return TG_OK;
 }
 
