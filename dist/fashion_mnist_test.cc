@@ -6,8 +6,10 @@
 // labels, Adam) twice with tg_dist_fit: on a communicator of its own rank alone
 // (one process; dist's one-rank path is the plain model bit for bit, dist_test's
 // OneRankIsTheModelBitForBit) and on all ranks, the same seed, shuffle and global
-// batch. Without dropout: with it the ranks would draw their masks for their own
-// shards (dist/dist.h, "Dropout"), which is a different run, not a rounding of it.
+// batch; once as the example has it, with Dropout(0.2) after each hidden layer, and
+// once without. Dropout does not loosen the agreement: a row's mask depends on the
+// step's key and its global row only (ops/nn.h, tg_dropout), so every row gets the
+// mask one process gives it, whichever rank holds it.
 //
 // Tolerances. The N-rank gradient is the sum over ranks of (shard rows / batch rows)
 // x the shard's mean gradient; one process takes the mean over all rows at once. The
@@ -77,8 +79,8 @@ void LoadFirst(const std::string& prefix, int64_t n, std::vector<float>* x, std:
   tg_dataset_free(&first);
 }
 
-// examples/fashion_mnist.c's MLP without its dropout layers.
-tg_model* Mlp() {
+// examples/fashion_mnist.c's MLP, with or without its dropout layers.
+tg_model* Mlp(bool dropout) {
   tg_error err = {};
   tg_model_options mo = {};
   mo.input_dim = 784;
@@ -92,6 +94,10 @@ tg_model* Mlp() {
     d.units = units[i];
     d.activation = i < 2 ? TG_ACT_RELU : TG_ACT_SOFTMAX;
     EXPECT_EQ(tg_model_add_dense(m, d), TG_OK) << tg_model_message(m);
+    if (dropout && i < 2) {
+      tg_dropout_layer_options o = {0.2f};
+      EXPECT_EQ(tg_model_add(m, &tg_layer_dropout, &o), TG_OK) << tg_model_message(m);
+    }
   }
   tg_loss loss = {};
   loss.kind = TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
@@ -120,9 +126,9 @@ struct Outcome {
 
 // Five epochs of 1,024 rows in global batches of 125 (eight full batches and one
 // of 24: 45 Adam steps), then the test images' loss and probabilities.
-void Train(MPI_Comm comm, const std::vector<float>& x, const std::vector<float>& y,
+void Train(MPI_Comm comm, bool dropout, const std::vector<float>& x, const std::vector<float>& y,
            const std::vector<float>& tx, const std::vector<float>& ty, Outcome* out) {
-  tg_model* m = Mlp();
+  tg_model* m = Mlp(dropout);
   ASSERT_NE(m, nullptr);
   tg_error err = {};
   tg_dist_options o = {};
@@ -156,15 +162,15 @@ void Train(MPI_Comm comm, const std::vector<float>& x, const std::vector<float>&
   tg_model_free(m);
 }
 
-TEST(DistFashionMnistTest, TrainsOnAllRanksAsOnOne) {
+void AllRanksAgainstOne(bool dropout) {
   std::vector<float> x, y, tx, ty;
   ASSERT_NO_FATAL_FAILURE(LoadFirst("train", kTrainRows, &x, &y));
   ASSERT_NO_FATAL_FAILURE(LoadFirst("t10k", kTestRows, &tx, &ty));
   MPI_Comm self;
   MPI_Comm_split(MPI_COMM_WORLD, Rank(), 0, &self);
   Outcome one, all;
-  ASSERT_NO_FATAL_FAILURE(Train(self, x, y, tx, ty, &one));
-  ASSERT_NO_FATAL_FAILURE(Train(MPI_COMM_WORLD, x, y, tx, ty, &all));
+  ASSERT_NO_FATAL_FAILURE(Train(self, dropout, x, y, tx, ty, &one));
+  ASSERT_NO_FATAL_FAILURE(Train(MPI_COMM_WORLD, dropout, x, y, tx, ty, &all));
   MPI_Comm_free(&self);
 
   EXPECT_EQ(one.steps, 45);
@@ -178,10 +184,10 @@ TEST(DistFashionMnistTest, TrainsOnAllRanksAsOnOne) {
   const int right_one = Correct(one.probs, ty), right_all = Correct(all.probs, ty);
   if (Rank() == 0)
     std::printf(
-        "fashion_mnist on %d ranks: max |w_N - w_1| = %.3g; test_accuracy %.4f (1 rank) "
+        "fashion_mnist%s on %d ranks: max |w_N - w_1| = %.3g; test_accuracy %.4f (1 rank) "
         "%.4f (%d ranks); test_loss %.6f / %.6f\n",
-        Size(), worst, right_one / (double)kTestRows, right_all / (double)kTestRows, Size(),
-        one.test_loss, all.test_loss);
+        dropout ? " with dropout" : "", Size(), worst, right_one / (double)kTestRows,
+        right_all / (double)kTestRows, Size(), one.test_loss, all.test_loss);
   ::testing::Test::RecordProperty("max_abs_param_diff", std::to_string(worst));
   EXPECT_LE(worst, kParamTol);
   EXPECT_LE(std::abs(right_all - right_one), 1);
@@ -191,6 +197,9 @@ TEST(DistFashionMnistTest, TrainsOnAllRanksAsOnOne) {
   for (int e = 0; e < 5; ++e) EXPECT_NEAR(all.history[e], one.history[e], 1e-4) << "epoch " << e;
   EXPECT_LT(one.history[4], one.history[0]);
 }
+
+TEST(DistFashionMnistTest, TrainsOnAllRanksAsOnOne) { AllRanksAgainstOne(false); }
+TEST(DistFashionMnistTest, TrainsWithDropoutOnAllRanksAsOnOne) { AllRanksAgainstOne(true); }
 
 }  // namespace
 
