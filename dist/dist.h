@@ -5,8 +5,8 @@
  * tg_dist_new wraps a compiled model (frontends/model.h) on every rank of a
  * communicator. It is collective: it checks that every rank holds the same model
  * (layer types, configurations, parameter shapes, optimizer, loss) and the same
- * seed, then copies rank 0's parameters to every rank. After that every rank calls
- * the same functions with the same global data:
+ * seed, then copies rank 0's parameters and random streams to every rank. After
+ * that every rank calls the same functions with the same global data:
  *   - train_on_batch(x, n, y): rank r takes rows [n*r/N, n*(r+1)/N) of the global
  *     batch (shards differ by at most one row; a rank may get none), computes its
  *     gradient, weights it by its share of the rows, and the sum over ranks — the
@@ -28,14 +28,13 @@
  * run with a given number of ranks is deterministic, so resuming a checkpoint
  * with the same number of ranks is bit-identical to never stopping.
  *
- * Dropout: each rank's layers draw from that rank's own model's layers' stream, which
- * starts alike on every rank (same seed, checked), and draw masks for their shard's
- * rows only. So rank r's k-th row gets the mask rank 0's k-th row gets, and the run
- * is not one process's run (which draws one mask over all n rows) to rounding: the
- * N-rank equality above holds for models without random layers. A run with dropout
- * is still deterministic for a given number of ranks; resuming it bit-identically
- * also needs every rank to have drawn as many numbers as rank 0 (whose file
- * every rank loads), i.e. shards of equal size in every step.
+ * Dropout: a row's mask depends on the step's key and the row's place in the global
+ * batch only (ops/nn.h, tg_dropout). tg_dist_new gives every rank rank 0's random
+ * streams along with its parameters; each step tells the replica where its shard
+ * starts (tg_model_set_row_offset), and a rank without rows draws the step's key all
+ * the same (tg_model_advance_layer_stream). So every row gets the mask one process
+ * gives it, the equality above holds with dropout, the layers' streams stay alike on
+ * every rank, and resuming rank 0's checkpoint is bit-identical whatever the shards.
  *
  * Faults: the communicator gets MPI_ERRORS_RETURN, so an MPI error is a tg_status
  * with MPI's message, not an abort inside the library. A rank that dies (signal,
