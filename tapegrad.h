@@ -1,4 +1,4 @@
-/* tapegrad.h — the whole public API in one include.
+/** @file tapegrad.h — the whole public API in one include.
  *
  *   #include <tapegrad.h>   // installed: cc prog.c $(pkg-config --cflags --libs tapegrad)
  *

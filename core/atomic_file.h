@@ -1,4 +1,4 @@
-/* core/atomic_file.h — the one way tapegrad writes a file by name (models, DOT
+/** @file core/atomic_file.h — the one way tapegrad writes a file by name (models, DOT
  * graphs, reports): a reader never sees a half-written file, and a crash never
  * leaves a complete-looking name over incomplete contents.
  *
@@ -39,12 +39,12 @@
 extern "C" {
 #endif
 
-/* Writes the whole content to f. Returns TG_OK, or an error it filled in err; I/O
+/** Writes the whole content to f. Returns TG_OK, or an error it filled in err; I/O
  * errors on f may be left to the stream's error flag (errno kept), which the caller
  * checks. */
 typedef tg_status (*tg_file_writer)(void* ctx, FILE* f, tg_error* err);
 
-/* Writes `path` through `write` as described above. `fn` names the public function
+/** Writes `path` through `write` as described above. `fn` names the public function
  * in messages, e.g. "tg_dot_save: cannot create a temporary file beside 'x.dot': No
  * such file or directory", "tg_model_save: writing 'm.tgm' failed: No space left on
  * device", "tg_report_save: 'd' is a directory". */

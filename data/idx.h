@@ -1,4 +1,4 @@
-/* data/idx.h — the IDX format of MNIST-style files (big-endian header
+/** @file data/idx.h — the IDX format of MNIST-style files (big-endian header
  * `00 00 <type> <rank>`, then rank 32-bit dimensions, then the elements), plain or
  * gzip-compressed (read through zlib; a plain file reads the same way).
  *
@@ -32,19 +32,19 @@
 extern "C" {
 #endif
 
-/* Reads an images file into *out: features only (TG_LABELS_NONE), row shape = the
+/** Reads an images file into *out: features only (TG_LABELS_NONE), row shape = the
  * file's dimensions after the first. `alloc` may be NULL (malloc). On error *out is
  * empty. TG_ERR_IO (cannot open, read error), TG_ERR_PARSE (bad magic, unknown type,
  * wrong rank, truncated, trailing data, corrupt gzip), TG_ERR_OVERFLOW, TG_ERR_NOMEM. */
 tg_status tg_idx_read_images(const char* path, const tg_allocator* alloc, tg_dataset* out,
                              tg_error* err);
 
-/* Reads a rank-1 labels file into ds (which must have no targets yet): int32 labels,
+/** Reads a rank-1 labels file into ds (which must have no targets yet): int32 labels,
  * num_classes = the largest label + 1. The record count must equal ds->n. On error
  * ds is unchanged. Negative labels and non-integer types are TG_ERR_PARSE. */
 tg_status tg_idx_read_labels(const char* path, tg_dataset* ds, tg_error* err);
 
-/* Both: images then labels (errors as above; the count mismatch is reported as
+/** Both: images then labels (errors as above; the count mismatch is reported as
  * "<labels path>: record count L but the image file has I"). On error *out is empty. */
 tg_status tg_idx_load(const char* images_path, const char* labels_path, const tg_allocator* alloc,
                       tg_dataset* out, tg_error* err);

@@ -1,4 +1,4 @@
-/* frontends/initializers.h — Keras' weight initializers, seeded and deterministic.
+/** @file frontends/initializers.h — Keras' weight initializers, seeded and deterministic.
  *
  * An initializer is a small value type (kind + parameters) that fills a float array.
  * Zero fields mean Keras' defaults, so `(tg_initializer){.kind = TG_INIT_RANDOM_NORMAL}`
@@ -37,13 +37,13 @@ extern "C" {
 #endif
 
 typedef enum tg_init_kind {
-  TG_INIT_DEFAULT = 0, /* the owner's default: glorot_uniform kernels, zeros biases */
+  TG_INIT_DEFAULT = 0, /**< the owner's default: glorot_uniform kernels, zeros biases */
   TG_INIT_ZEROS,
   TG_INIT_ONES,
-  TG_INIT_CONSTANT,         /* every value = `value` */
-  TG_INIT_RANDOM_UNIFORM,   /* U(minval, maxval); both 0: U(-0.05, 0.05) */
-  TG_INIT_RANDOM_NORMAL,    /* N(mean, stddev); stddev 0: 0.05 */
-  TG_INIT_TRUNCATED_NORMAL, /* N(mean, stddev) redrawn beyond 2 stddev; stddev 0: 0.05 */
+  TG_INIT_CONSTANT,         /**< every value = `value` */
+  TG_INIT_RANDOM_UNIFORM,   /**< U(minval, maxval); both 0: U(-0.05, 0.05) */
+  TG_INIT_RANDOM_NORMAL,    /**< N(mean, stddev); stddev 0: 0.05 */
+  TG_INIT_TRUNCATED_NORMAL, /**< N(mean, stddev) redrawn beyond 2 stddev; stddev 0: 0.05 */
   TG_INIT_GLOROT_UNIFORM,
   TG_INIT_GLOROT_NORMAL,
   TG_INIT_HE_UNIFORM,
@@ -55,30 +55,30 @@ typedef enum tg_init_kind {
 
 typedef struct tg_initializer {
   tg_init_kind kind;
-  float value;          /* TG_INIT_CONSTANT */
-  float minval, maxval; /* TG_INIT_RANDOM_UNIFORM */
-  float mean, stddev;   /* TG_INIT_RANDOM_NORMAL, TG_INIT_TRUNCATED_NORMAL */
+  float value;          /**< TG_INIT_CONSTANT */
+  float minval, maxval; /**< TG_INIT_RANDOM_UNIFORM */
+  float mean, stddev;   /**< TG_INIT_RANDOM_NORMAL, TG_INIT_TRUNCATED_NORMAL */
 } tg_initializer;
 
-/* Shorthands for the common cases (pure value constructors). */
+/** Shorthands for the common cases (pure value constructors). */
 tg_initializer tg_init_zeros(void);
 tg_initializer tg_init_ones(void);
 tg_initializer tg_init_constant(float value);
 tg_initializer tg_init_glorot_uniform(void);
 tg_initializer tg_init_of_kind(tg_init_kind kind);
 
-/* Fills data[0..n) (n >= 0) from `rng` (only random kinds draw from it). fan_in and
+/** Fills data[0..n) (n >= 0) from `rng` (only random kinds draw from it). fan_in and
  * fan_out (>= 1) matter only to the variance-scaling kinds. TG_INIT_DEFAULT fills
  * like glorot_uniform. Errors (TG_ERR_NULL_ARG, TG_ERR_ARG for an unknown kind, a fan
  * < 1 where one is needed, a non-finite parameter or minval > maxval) go into err. */
 tg_status tg_initializer_fill(const tg_initializer* init, float* data, int64_t n, int64_t fan_in,
                               int64_t fan_out, tg_rng* rng, tg_error* err);
 
-/* Keras' name of a kind ("glorot_uniform", "zeros", ...; "default" for
+/** Keras' name of a kind ("glorot_uniform", "zeros", ...; "default" for
  * TG_INIT_DEFAULT, "unknown" out of range). Never NULL. */
 const char* tg_init_kind_name(tg_init_kind kind);
 
-/* Parses a command-line spelling: a Keras name ("he_normal", "zeros", "ones",
+/** Parses a command-line spelling: a Keras name ("he_normal", "zeros", "ones",
  * "random_uniform", ...) or "constant:V" (V a finite float, e.g. "constant:0.5").
  * TG_ERR_PARSE with a message quoting `text` and listing the valid names otherwise. */
 tg_status tg_initializer_parse(const char* text, tg_initializer* out, tg_error* err);

@@ -1,4 +1,4 @@
-/* frontends/layer.h — the layer interface: what a layer type is, and what a layer's
+/** @file frontends/layer.h — the layer interface: what a layer type is, and what a layer's
  * own code may ask of the model it lives in. Every layer tapegrad ships (Dense,
  * Activation, Add, ...) is written against this header only, one file each in
  * frontends/layers/, and a user's own layer type is written the same way
@@ -58,44 +58,44 @@ extern "C" {
 #endif
 
 enum {
-  TG_LAYER_CONFIG_CAP = 256,          /* bytes of a layer's configuration struct */
-  TG_LAYER_MAX_PARAMS = 8,            /* parameters one layer may declare */
-  TG_LAYER_MAX_INPUTS = 16,           /* tensors one layer application may take */
-  TG_LAYER_MAX_RANK = TG_MAX_RANK - 1 /* per-sample rank: the batch axis comes first */
+  TG_LAYER_CONFIG_CAP = 256,          /**< bytes of a layer's configuration struct */
+  TG_LAYER_MAX_PARAMS = 8,            /**< parameters one layer may declare */
+  TG_LAYER_MAX_INPUTS = 16,           /**< tensors one layer application may take */
+  TG_LAYER_MAX_RANK = TG_MAX_RANK - 1 /**< per-sample rank: the batch axis comes first */
 };
 
-/* A per-sample shape: rank 0..3 dimensions, each >= 1 (the batch axis is not part). */
+/** A per-sample shape: rank 0..3 dimensions, each >= 1 (the batch axis is not part). */
 typedef struct tg_layer_shape {
   int rank;
   int64_t dim[TG_LAYER_MAX_RANK];
 } tg_layer_shape;
 
-/* "(None, 16)" as Keras prints shapes (batch axis first). Returns buf. */
+/** "(None, 16)" as Keras prints shapes (batch axis first). Returns buf. */
 char* tg_layer_shape_str(const tg_layer_shape* s, char* buf, size_t cap);
-/* Elements per sample (1 for rank 0). */
+/** Elements per sample (1 for rank 0). */
 int64_t tg_layer_shape_numel(const tg_layer_shape* s);
 bool tg_layer_shape_equal(const tg_layer_shape* a, const tg_layer_shape* b);
 
-/* Extra loss terms layers add while recording (regularization penalties). */
+/** Extra loss terms layers add while recording (regularization penalties). */
 typedef struct tg_loss_terms {
   tg_tensor* term[64];
   int n;
 } tg_loss_terms;
 
-/* What a recording is for. */
+/** What a recording is for. */
 typedef struct tg_layer_ctx {
-  bool training;         /* Keras' training=True: dropout drops, batch norm uses batch stats */
-  bool grads;            /* parameters get gradients (tg_layer_param gives the views with one) */
-  tg_rng* rng;           /* for layers that draw (dropout); the model's own stream */
-  tg_loss_terms* losses; /* where penalties go; NULL when there is no loss (predict) */
+  bool training;         /**< Keras' training=True: dropout drops, batch norm uses batch stats */
+  bool grads;            /**< parameters get gradients (tg_layer_param gives the views with one) */
+  tg_rng* rng;           /**< for layers that draw (dropout); the model's own stream */
+  tg_loss_terms* losses; /**< where penalties go; NULL when there is no loss (predict) */
 } tg_layer_ctx;
 
-/* Keras' L1/L2 regularizer: penalty l1 * sum(|w|) + l2 * sum(w²). Zero: none. */
+/** Keras' L1/L2 regularizer: penalty l1 * sum(|w|) + l2 * sum(w²). Zero: none. */
 typedef struct tg_regularizer {
   float l1, l2;
 } tg_regularizer;
 
-/* In record: adds regularizer r's penalty on w to the model's loss (nothing when r is
+/** In record: adds regularizer r's penalty on w to the model's loss (nothing when r is
  * zero or the recording has no loss). The penalty's ops are recorded in the layer's
  * scope, so the DOT picture shows them with the layer. */
 void tg_layer_add_penalty(tg_tape* t, const tg_layer_ctx* ctx, tg_regularizer r, tg_tensor* w);
@@ -104,41 +104,41 @@ typedef struct tg_layer tg_layer;
 typedef struct tg_config_io tg_config_io;
 
 typedef struct tg_layer_type {
-  const char* name;           /* "Dense": summaries, files, DOT labels; unique per model */
-  const char* prefix;         /* "dense": automatic names dense_1, dense_2, ... */
-  size_t config_size;         /* bytes of the configuration struct (0: none) */
-  int min_inputs, max_inputs; /* 1, 1 for most; a merge layer 2, TG_LAYER_MAX_INPUTS */
+  const char* name;           /**< "Dense": summaries, files, DOT labels; unique per model */
+  const char* prefix;         /**< "dense": automatic names dense_1, dense_2, ... */
+  size_t config_size;         /**< bytes of the configuration struct (0: none) */
+  int min_inputs, max_inputs; /**< 1, 1 for most; a merge layer 2, TG_LAYER_MAX_INPUTS */
   tg_status (*build)(tg_layer* l, const tg_layer_shape* in, int n_in, tg_layer_shape* out,
                      tg_error* err);
   tg_tensor* (*record)(tg_layer* l, tg_tape* t, tg_tensor* const* in, int n_in,
                        const tg_layer_ctx* ctx);
-  void (*config_io)(void* config, tg_config_io* io);            /* NULL: nothing to save */
-  size_t (*describe)(const tg_layer* l, char* buf, size_t cap); /* NULL: no text */
-  /* The activation the layer applies last (tg_layer_info); NULL: linear. */
+  void (*config_io)(void* config, tg_config_io* io);            /**< NULL: nothing to save */
+  size_t (*describe)(const tg_layer* l, char* buf, size_t cap); /**< NULL: no text */
+  /** The activation the layer applies last (tg_layer_info); NULL: linear. */
   tg_activation (*activation)(const tg_layer* l);
 } tg_layer_type;
 
 /* ---- for a layer's own code ---- */
 
-/* The configuration copied at creation (config_size bytes, zero-padded). */
+/** The configuration copied at creation (config_size bytes, zero-padded). */
 const void* tg_layer_config(const tg_layer* l);
 void* tg_layer_config_mut(tg_layer* l);
-const char* tg_layer_name(const tg_layer* l); /* "dense_1" */
+const char* tg_layer_name(const tg_layer* l); /**< "dense_1" */
 const tg_layer_type* tg_layer_type_of(const tg_layer* l);
 
-/* In build: declares a parameter named "<layer>/<decl->name>" in the model's table
+/** In build: declares a parameter named "<layer>/<decl->name>" in the model's table
  * and initialises it from the model's seed. Returns its index in this layer (0, 1,
  * ... in declaration order) or -1 with err filled. */
 int tg_layer_declare(tg_layer* l, const tg_param_decl* decl, tg_error* err);
-/* In record: parameter i as a tape leaf: the view with a gradient when ctx->grads
+/** In record: parameter i as a tape leaf: the view with a gradient when ctx->grads
  * (and the parameter is trainable), else the one without. NULL for a bad index. */
 tg_tensor* tg_layer_param(const tg_layer* l, int i, const tg_layer_ctx* ctx);
 int tg_layer_param_count(const tg_layer* l);
-/* The table row of parameter i (TG_ERR_ARG for a bad index). */
+/** The table row of parameter i (TG_ERR_ARG for a bad index). */
 tg_status tg_layer_param_info(const tg_layer* l, int i, tg_param_info* out);
-/* Output shape after build (rank 0 before). */
+/** Output shape after build (rank 0 before). */
 const tg_layer_shape* tg_layer_output_shape(const tg_layer* l);
-/* Input shapes after build: how many, and input k. */
+/** Input shapes after build: how many, and input k. */
 int tg_layer_input_count(const tg_layer* l);
 const tg_layer_shape* tg_layer_input_shape(const tg_layer* l, int k);
 
@@ -150,11 +150,11 @@ void tg_config_i64(tg_config_io* io, const char* key, int64_t* v);
 void tg_config_i32(tg_config_io* io, const char* key, int* v);
 void tg_config_bool(tg_config_io* io, const char* key, bool* v);
 void tg_config_f32(tg_config_io* io, const char* key, float* v);
-/* An enum stored by name: names[0..n) are the spellings of values 0..n-1. */
+/** An enum stored by name: names[0..n) are the spellings of values 0..n-1. */
 void tg_config_enum(tg_config_io* io, const char* key, int* v, const char* const* names, int n);
-/* Whether io reads (a file being loaded) or writes. */
+/** Whether io reads (a file being loaded) or writes. */
 bool tg_config_reading(const tg_config_io* io);
-/* For a reading config_io that finds a bad value: stops the read with this reason. */
+/** For a reading config_io that finds a bad value: stops the read with this reason. */
 void tg_config_fail(tg_config_io* io, const char* fmt, ...)
 #if defined(__GNUC__)
     __attribute__((format(printf, 2, 3)))

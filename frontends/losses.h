@@ -1,4 +1,4 @@
-/* frontends/losses.h — Keras' losses, each recorded on a tape as one op (ops/).
+/** @file frontends/losses.h — Keras' losses, each recorded on a tape as one op (ops/).
  *
  * Every loss is the mean over all elements (= Keras' mean over the last axis, then
  * over the batch), except categorical cross-entropy, which sums over the last axis
@@ -45,15 +45,15 @@ typedef enum tg_loss_kind {
 
 typedef struct tg_loss {
   tg_loss_kind kind;
-  bool from_logits; /* cross-entropies only: predictions are logits, not probabilities */
+  bool from_logits; /**< cross-entropies only: predictions are logits, not probabilities */
 } tg_loss;
 
-/* Records the loss of `prediction` against `target` (equal shapes; categorical needs
+/** Records the loss of `prediction` against `target` (equal shapes; categorical needs
  * rank >= 1) and returns the scalar (owned by the tape), or NULL with the error on
  * the tape (unknown kind: TG_ERR_ARG). */
 tg_tensor* tg_loss_apply(tg_tape* t, tg_loss loss, tg_tensor* prediction, tg_tensor* target);
 
-/* Keras' name: "mean_squared_error", "mean_absolute_error", "binary_crossentropy",
+/** Keras' name: "mean_squared_error", "mean_absolute_error", "binary_crossentropy",
  * "categorical_crossentropy", "sparse_categorical_crossentropy"; "unknown" out of
  * range. Never NULL. */
 const char* tg_loss_kind_name(tg_loss_kind kind);

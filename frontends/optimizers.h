@@ -1,4 +1,4 @@
-/* frontends/optimizers.h — Adam, SGD and RMSprop with Keras' arguments and update rules.
+/** @file frontends/optimizers.h — Adam, SGD and RMSprop with Keras' arguments and update rules.
  *
  * An optimizer updates one flat block of parameters from the same-sized block of
  * gradients (a model keeps all its parameters contiguous, so a step is one loop).
@@ -70,18 +70,18 @@ typedef enum tg_optimizer_kind {
 
 typedef struct tg_optimizer_options {
   tg_optimizer_kind kind;
-  float lr;                        /* 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
-  float beta_1;                    /* Adam, 0: 0.9 */
-  float beta_2;                    /* Adam, 0: 0.999 */
-  float epsilon;                   /* Adam and RMSprop, 0: 1e-7 (Keras' K.epsilon()) */
-  float decay;                     /* every optimizer: lr / (1 + decay * iterations); 0: none */
-  bool amsgrad;                    /* Adam */
-  float momentum;                  /* SGD, 0: plain SGD */
-  bool nesterov;                   /* SGD */
-  float rho;                       /* RMSprop, 0: 0.9 */
-  float weight_decay;              /* AdamW, 0: 0.004 (Keras) */
-  float initial_accumulator_value; /* Adagrad, 0: 0.1 (Keras) */
-  /* Gradient clipping before any update, as Keras' optimizer arguments; 0: off.
+  float lr;                        /**< 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
+  float beta_1;                    /**< Adam, 0: 0.9 */
+  float beta_2;                    /**< Adam, 0: 0.999 */
+  float epsilon;                   /**< Adam and RMSprop, 0: 1e-7 (Keras' K.epsilon()) */
+  float decay;                     /**< every optimizer: lr / (1 + decay * iterations); 0: none */
+  bool amsgrad;                    /**< Adam */
+  float momentum;                  /**< SGD, 0: plain SGD */
+  bool nesterov;                   /**< SGD */
+  float rho;                       /**< RMSprop, 0: 0.9 */
+  float weight_decay;              /**< AdamW, 0: 0.004 (Keras) */
+  float initial_accumulator_value; /**< Adagrad, 0: 0.1 (Keras) */
+  /** Gradient clipping before any update, as Keras' optimizer arguments; 0: off.
    * clipnorm scales each parameter's gradient to norm <= clipnorm (the parameters are
    * the segments given to tg_optimizer_set_partition; without one, the whole block),
    * global_clipnorm scales all of them together to a global norm <= global_clipnorm,
@@ -92,39 +92,39 @@ typedef struct tg_optimizer_options {
 
 typedef struct tg_optimizer tg_optimizer;
 
-/* The options with every zero replaced by its Keras default (what a step uses). */
+/** The options with every zero replaced by its Keras default (what a step uses). */
 tg_optimizer_options tg_optimizer_resolve(const tg_optimizer_options* opt);
 
-/* Checks options (NULL means all defaults): lr, epsilon, decay >= 0 and finite,
+/** Checks options (NULL means all defaults): lr, epsilon, decay >= 0 and finite,
  * beta_1, beta_2, rho in [0, 1), momentum >= 0. TG_ERR_ARG naming the field otherwise. */
 tg_status tg_optimizer_validate(const tg_optimizer_options* opt, tg_error* err);
 
-/* New optimizer for blocks of n_params floats (n_params >= 0), state zeroed and
+/** New optimizer for blocks of n_params floats (n_params >= 0), state zeroed and
  * allocated through `alloc` (NULL: malloc). NULL with err filled on bad options or
  * out of memory. Free with tg_optimizer_free. */
 tg_optimizer* tg_optimizer_new(const tg_optimizer_options* opt, int64_t n_params,
                                const tg_allocator* alloc, tg_error* err);
 void tg_optimizer_free(tg_optimizer* o);
 
-/* One update of params[0..n) from grads[0..n); n must equal n_params at creation
+/** One update of params[0..n) from grads[0..n); n must equal n_params at creation
  * (TG_ERR_SHAPE otherwise). Grads are read, not zeroed. Allocates nothing. */
 tg_status tg_optimizer_step(tg_optimizer* o, float* params, const float* grads, int64_t n,
                             tg_error* err);
 
-/* Steps taken so far (Keras' `iterations`). */
+/** Steps taken so far (Keras' `iterations`). */
 int64_t tg_optimizer_iterations(const tg_optimizer* o);
-/* Zeroes the state and the iteration count. */
+/** Zeroes the state and the iteration count. */
 void tg_optimizer_reset(tg_optimizer* o);
-/* The resolved options this optimizer uses. */
+/** The resolved options this optimizer uses. */
 tg_optimizer_options tg_optimizer_options_of(const tg_optimizer* o);
 
-/* For clipnorm: the block is n_segments parameters of sizes[0..n) floats, in order,
+/** For clipnorm: the block is n_segments parameters of sizes[0..n) floats, in order,
  * summing to the block's size (TG_ERR_ARG otherwise). Copied; allocates once (never
  * during a step). A model does this at compile with its parameter table. */
 tg_status tg_optimizer_set_partition(tg_optimizer* o, const int64_t* sizes, int n_segments,
                                      tg_error* err);
 
-/* "adam", "sgd", "rmsprop", "adamw", "adagrad", "nadam"; "unknown" out of range. */
+/** "adam", "sgd", "rmsprop", "adamw", "adagrad", "nadam"; "unknown" out of range. */
 const char* tg_optimizer_kind_name(tg_optimizer_kind kind);
 
 #ifdef __cplusplus

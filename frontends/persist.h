@@ -1,4 +1,4 @@
-/* frontends/persist.h — saving a model (Sequential or functional) to a file and
+/** @file frontends/persist.h — saving a model (Sequential or functional) to a file and
  * loading it back.
  *
  * A saved model holds everything needed to carry on as if it had never stopped: the
@@ -99,7 +99,7 @@ extern "C" {
 
 enum { TG_MODEL_FORMAT_VERSION = 2, TG_MODEL_HEADER_BYTES = 24 };
 
-/* Writes m to `path` through a temporary file in the same directory, flushed to disk
+/** Writes m to `path` through a temporary file in the same directory, flushed to disk
  * and then renamed over path: readers see the old file or the new one, never a part.
  * On any error the temporary file is removed and an existing `path` is untouched.
  * The new file keeps the mode of the one it replaces (0644 when there was none). A
@@ -108,34 +108,34 @@ enum { TG_MODEL_FORMAT_VERSION = 2, TG_MODEL_HEADER_BYTES = 24 };
  * directory, block device or socket is refused (core/atomic_file.h). */
 tg_status tg_model_save(const tg_model* m, const char* path, tg_error* err);
 
-/* Writes m to an open stream (binary), nothing before or after it. TG_ERR_IO when
+/** Writes m to an open stream (binary), nothing before or after it. TG_ERR_IO when
  * the stream reports a write error. Does not flush or close f. */
 tg_status tg_model_write(const tg_model* m, FILE* f, tg_error* err);
 
-/* Serialises m into buf when cap is large enough and returns the size of the whole
+/** Serialises m into buf when cap is large enough and returns the size of the whole
  * file (write nothing, e.g. with buf NULL and cap 0, to learn it first). Returns 0
  * with err filled when m is NULL (a model file is never empty). */
 size_t tg_model_save_buffer(const tg_model* m, void* buf, size_t cap, tg_error* err);
 
-/* The version-1 file tapegrad wrote before layers were plugins (the format above),
+/** The version-1 file tapegrad wrote before layers were plugins (the format above),
  * for programs that must feed an older reader. Only Sequential models of Dense layers
  * fit in it: TG_ERR_ARG naming the first layer that does not (returns 0). */
 size_t tg_model_save_buffer_v1(const tg_model* m, void* buf, size_t cap, tg_error* err);
 
-/* Loads the model saved at `path`. `options` may be NULL; otherwise its allocator
+/** Loads the model saved at `path`. `options` may be NULL; otherwise its allocator
  * and threads are used, its input_dim must be 0 or the file's (TG_ERR_ARG), its
  * layer_types name the user's own layer types a file may hold (built-in types need
  * no mention), and its seed is ignored (the file holds the random streams). NULL with err filled on
  * failure; nothing leaks and nothing is left allocated. */
 tg_model* tg_model_load(const char* path, const tg_model_options* options, tg_error* err);
 
-/* Reads one model from a stream positioned at its first byte and leaves the stream
+/** Reads one model from a stream positioned at its first byte and leaves the stream
  * just after the model's last byte (several models may follow each other). Never
  * reads more than the header announces; memory grows with the bytes actually read,
  * so a forged size cannot make it allocate more. Errors as tg_model_load. */
 tg_model* tg_model_read(FILE* f, const tg_model_options* options, tg_error* err);
 
-/* Loads from the size bytes at data (the whole file, nothing after it). */
+/** Loads from the size bytes at data (the whole file, nothing after it). */
 tg_model* tg_model_load_buffer(const void* data, size_t size, const tg_model_options* options,
                                tg_error* err);
 

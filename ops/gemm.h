@@ -1,4 +1,4 @@
-/* ops/gemm.h — the matrix-product kernels behind matmul (and its backward).
+/** @file ops/gemm.h — the matrix-product kernels behind matmul (and its backward).
  *
  * C = beta*C + op(A)·op(B) with op(X) = X or Xᵀ, row-major, leading dimensions in
  * elements: op(A) is (m,k), op(B) is (k,n), C is (m,n). The backward passes use the
@@ -57,40 +57,42 @@
 extern "C" {
 #endif
 
+/** Which kernel computes a product (described above). */
 typedef enum tg_gemm_backend {
-  TG_GEMM_AUTO = 0,
-  TG_GEMM_SMALL,
-  TG_GEMM_BUILTIN,
-  TG_GEMM_BLAS
+  TG_GEMM_AUTO = 0, /**< chosen per product */
+  TG_GEMM_SMALL,    /**< register rows, no packing */
+  TG_GEMM_BUILTIN,  /**< the cache-blocked kernel */
+  TG_GEMM_BLAS      /**< CBLAS sgemm, or BUILTIN without it */
 } tg_gemm_backend;
 
-/* How BLAS uses several threads (the measurement in bench/README.md chose SPLIT). */
+/** How BLAS uses several threads (the measurement in bench/README.md chose SPLIT). */
 typedef enum tg_blas_threading {
-  TG_BLAS_SPLIT = 0, /* BLAS single-threaded; the pool runs one BLAS call per block */
-  TG_BLAS_NATIVE     /* one call; OpenBLAS's own threads (set per call) */
+  TG_BLAS_SPLIT = 0, /**< BLAS single-threaded; the pool runs one BLAS call per block */
+  TG_BLAS_NATIVE     /**< one call; OpenBLAS's own threads (set per call) */
 } tg_blas_threading;
 
+/** tg_gemm_ex's choices; zero-initialised: AUTO on the calling thread. */
 typedef struct tg_gemm_options {
-  tg_gemm_backend backend; /* 0: AUTO */
-  int threads;             /* workers for this product; <= 1: the caller only */
-  tg_threadpool* pool;     /* workers and scratch (borrowed); NULL: none */
-  tg_blas_threading blas_threading;
-  /* Instruction set for BUILTIN/SMALL: NULL for the best this CPU runs, or a name
+  tg_gemm_backend backend; /**< 0: AUTO */
+  int threads;             /**< workers for this product; <= 1: the caller only */
+  tg_threadpool* pool;     /**< workers and scratch (borrowed); NULL: none */
+  tg_blas_threading blas_threading; /**< 0: SPLIT */
+  /** Instruction set for BUILTIN/SMALL: NULL for the best this CPU runs, or a name
    * from tg_gemm_isa_name ("avx512", "avx2", "generic"); one the CPU lacks means
    * the best. For tests and benchmarks that compare kernels. */
   const char* isa;
-  /* Where the built-in kernel's scratch comes from when there is no pool (borrowed;
+  /** Where the built-in kernel's scratch comes from when there is no pool (borrowed;
    * NULL: malloc). With a pool, the pool's allocator. */
   const tg_allocator* alloc;
 } tg_gemm_options;
 
-/* The product through AUTO on the calling thread. `threads` is not used: there is
+/** The product through AUTO on the calling thread. `threads` is not used: there is
  * no pool to run them (use tg_gemm_ex); it stays for the callers written before. */
 void tg_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
              int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
              int threads);
 
-/* The product with explicit options (NULL: AUTO, one thread). Threads come from
+/** The product with explicit options (NULL: AUTO, one thread). Threads come from
  * opt->pool, at most opt->threads of them, and only for products big enough to
  * repay the hand-off. A backend the build lacks falls back to BUILTIN; if the
  * built-in kernel's scratch cannot be allocated, SMALL does the work. Never fails. */
@@ -98,27 +100,27 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
                 int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                 float* c, int64_t ldc);
 
-/* The backend tg_gemm_ex would run for this product (never AUTO). */
+/** The backend tg_gemm_ex would run for this product (never AUTO). */
 tg_gemm_backend tg_gemm_resolve(const tg_gemm_options* opt, bool trans_b, int64_t m, int64_t n,
                                 int64_t k);
 
-/* Whether this build and CPU have `backend` (AUTO, SMALL and BUILTIN always). */
+/** Whether this build and CPU have `backend` (AUTO, SMALL and BUILTIN always). */
 bool tg_gemm_backend_available(tg_gemm_backend backend);
 
-/* "auto", "small", "builtin", "blas"; "unknown" otherwise. */
+/** "auto", "small", "builtin", "blas"; "unknown" otherwise. */
 const char* tg_gemm_backend_name(tg_gemm_backend backend);
 
-/* Instruction set the built-in kernel runs here: "avx512", "avx2" or "generic". */
+/** Instruction set the built-in kernel runs here: "avx512", "avx2" or "generic". */
 const char* tg_gemm_isa_name(void);
-/* Whether the built-in kernel can run `isa` ("avx512", "avx2", "generic") here. */
+/** Whether the built-in kernel can run `isa` ("avx512", "avx2", "generic") here. */
 bool tg_gemm_isa_available(const char* isa);
 
-/* The BLAS library's own description, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH
+/** The BLAS library's own description, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH
  * NO_AFFINITY SkylakeX MAX_THREADS=64" (the kernel it chose is in there); "none"
  * without BLAS. The string is static; do not free it. */
 const char* tg_gemm_blas_name(void);
 
-/* Scratch bytes one worker needs for the built-in kernel; reserve this much on a
+/** Scratch bytes one worker needs for the built-in kernel; reserve this much on a
  * pool (tg_threadpool_reserve) before a step to keep the first call from allocating. */
 size_t tg_gemm_scratch_bytes(void);
 

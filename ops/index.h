@@ -1,4 +1,4 @@
-/* ops/index.h — indexing with int32 index tensors: gather (an embedding lookup) and
+/** @file ops/index.h — indexing with int32 index tensors: gather (an embedding lookup) and
  * one_hot. Included by ops/ops.h.
  *
  * Index tensors come from tg_tape_index_leaf, tg_tensor_init_index_view or argmax.
@@ -24,21 +24,23 @@
 extern "C" {
 #endif
 
-/* Rows of `table` (rank >= 1, float) picked by `indices` (int32, any shape):
+/** Rows of `table` (rank >= 1, float) picked by `indices` (int32, any shape):
  * output shape indices.shape + table.shape[1:] (rank <= 4), indices in
  * 0..rows-1. Backward scatter-adds into table's grad: a row picked k times gets the
  * sum of its k gradients. */
 tg_tensor* tg_gather(tg_tape* t, tg_tensor* table, tg_tensor* indices);
-/* Float tensor indices.shape + [depth] (rank <= 4): 1 at each index, 0 elsewhere;
+/** Float tensor indices.shape + [depth] (rank <= 4): 1 at each index, 0 elsewhere;
  * indices in 0..depth-1, depth >= 1. No gradient. */
 tg_tensor* tg_one_hot(tg_tape* t, tg_tensor* indices, int depth);
 
-/* Float values that are whole numbers in [0, 2^31) as an int32 index tensor of the
+/** Float values that are whole numbers in [0, 2^31) as an int32 index tensor of the
  * same shape (token ids or labels held in a float input); anything else fails the
  * forward, naming the value and its position. No gradient. */
 tg_tensor* tg_to_index(tg_tape* t, tg_tensor* x);
 
+/** The op definitions, for tools and tests. @{ */
 extern const tg_op_def tg_op_gather, tg_op_one_hot, tg_op_to_index;
+/** @} */
 
 #ifdef __cplusplus
 }
