@@ -11,11 +11,12 @@
 extern "C" {
 #endif
 
+/** The activations a layer applies, as Keras names them (tg_activation_name). */
 typedef enum tg_activation {
-  TG_ACT_LINEAR = 0,
-  TG_ACT_RELU,
-  TG_ACT_SIGMOID,
-  TG_ACT_TANH,
+  TG_ACT_LINEAR = 0,   /**< x */
+  TG_ACT_RELU,         /**< max(x, 0) */
+  TG_ACT_SIGMOID,      /**< 1 / (1 + exp(-x)) */
+  TG_ACT_TANH,         /**< tanh(x) */
   TG_ACT_SOFTMAX,      /**< over the last axis */
   TG_ACT_ELU,          /**< alpha 1 */
   TG_ACT_SELU,         /**< scale 1.0507009873554805 * elu(x, alpha 1.6732632423543772) */
@@ -28,7 +29,7 @@ typedef enum tg_activation {
   TG_ACT_LEAKY_RELU,   /**< negative slope 0.2 (keras.activations.leaky_relu) */
   TG_ACT_RELU6,        /**< min(max(x, 0), 6) */
   TG_ACT_LOG_SOFTMAX,  /**< over the last axis */
-  TG_ACT_COUNT
+  TG_ACT_COUNT         /**< number of activations */
 } tg_activation;
 
 /** Keras' name ("linear", "relu", "sigmoid", "tanh", "softmax", "elu", "selu", "gelu",

@@ -36,36 +36,43 @@
 extern "C" {
 #endif
 
+/** The initializers, as Keras names them. */
 typedef enum tg_init_kind {
   TG_INIT_DEFAULT = 0, /**< the owner's default: glorot_uniform kernels, zeros biases */
-  TG_INIT_ZEROS,
-  TG_INIT_ONES,
+  TG_INIT_ZEROS,            /**< every value 0 */
+  TG_INIT_ONES,             /**< every value 1 */
   TG_INIT_CONSTANT,         /**< every value = `value` */
   TG_INIT_RANDOM_UNIFORM,   /**< U(minval, maxval); both 0: U(-0.05, 0.05) */
   TG_INIT_RANDOM_NORMAL,    /**< N(mean, stddev); stddev 0: 0.05 */
   TG_INIT_TRUNCATED_NORMAL, /**< N(mean, stddev) redrawn beyond 2 stddev; stddev 0: 0.05 */
-  TG_INIT_GLOROT_UNIFORM,
-  TG_INIT_GLOROT_NORMAL,
-  TG_INIT_HE_UNIFORM,
-  TG_INIT_HE_NORMAL,
-  TG_INIT_LECUN_UNIFORM,
-  TG_INIT_LECUN_NORMAL,
-  TG_INIT_KIND_COUNT
+  TG_INIT_GLOROT_UNIFORM,   /**< U(-l, l), l = sqrt(6 / (fan_in + fan_out)) */
+  TG_INIT_GLOROT_NORMAL,    /**< truncated normal, variance 2 / (fan_in + fan_out) */
+  TG_INIT_HE_UNIFORM,       /**< U(-l, l), l = sqrt(6 / fan_in) */
+  TG_INIT_HE_NORMAL,        /**< truncated normal, variance 2 / fan_in */
+  TG_INIT_LECUN_UNIFORM,    /**< U(-l, l), l = sqrt(3 / fan_in) */
+  TG_INIT_LECUN_NORMAL,     /**< truncated normal, variance 1 / fan_in */
+  TG_INIT_KIND_COUNT        /**< number of kinds */
 } tg_init_kind;
 
+/** An initializer: its kind and the parameters that kind reads. */
 typedef struct tg_initializer {
-  tg_init_kind kind;
+  tg_init_kind kind;    /**< which one */
   float value;          /**< TG_INIT_CONSTANT */
-  float minval, maxval; /**< TG_INIT_RANDOM_UNIFORM */
-  float mean, stddev;   /**< TG_INIT_RANDOM_NORMAL, TG_INIT_TRUNCATED_NORMAL */
+  /** TG_INIT_RANDOM_UNIFORM @{ */
+  float minval, maxval;
+  /** @} */
+  /** TG_INIT_RANDOM_NORMAL, TG_INIT_TRUNCATED_NORMAL @{ */
+  float mean, stddev;
+  /** @} */
 } tg_initializer;
 
-/** Shorthands for the common cases (pure value constructors). */
+/** Shorthands for the common cases (pure value constructors). @{ */
 tg_initializer tg_init_zeros(void);
 tg_initializer tg_init_ones(void);
 tg_initializer tg_init_constant(float value);
 tg_initializer tg_init_glorot_uniform(void);
 tg_initializer tg_init_of_kind(tg_init_kind kind);
+/** @} */
 
 /** Fills data[0..n) (n >= 0) from `rng` (only random kinds draw from it). fan_in and
  * fan_out (>= 1) matter only to the variance-scaling kinds. TG_INIT_DEFAULT fills

@@ -34,17 +34,19 @@
 extern "C" {
 #endif
 
+/** The losses, as Keras names them (tg_loss_kind_name). */
 typedef enum tg_loss_kind {
-  TG_LOSS_MSE = 0,
-  TG_LOSS_MAE,
-  TG_LOSS_BINARY_CROSSENTROPY,
-  TG_LOSS_CATEGORICAL_CROSSENTROPY,
-  TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY,
-  TG_LOSS_KIND_COUNT
+  TG_LOSS_MSE = 0,                         /**< "mean_squared_error" */
+  TG_LOSS_MAE,                             /**< "mean_absolute_error" */
+  TG_LOSS_BINARY_CROSSENTROPY,             /**< "binary_crossentropy" */
+  TG_LOSS_CATEGORICAL_CROSSENTROPY,        /**< "categorical_crossentropy" */
+  TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, /**< "sparse_categorical_crossentropy" */
+  TG_LOSS_KIND_COUNT                       /**< number of kinds */
 } tg_loss_kind;
 
+/** A loss: its kind and whether predictions are logits. */
 typedef struct tg_loss {
-  tg_loss_kind kind;
+  tg_loss_kind kind; /**< which one */
   bool from_logits; /**< cross-entropies only: predictions are logits, not probabilities */
 } tg_loss;
 

@@ -58,18 +58,20 @@
 extern "C" {
 #endif
 
+/** The optimizers, as Keras has them (tg_optimizer_kind_name). */
 typedef enum tg_optimizer_kind {
-  TG_OPT_ADAM = 0,
-  TG_OPT_SGD,
-  TG_OPT_RMSPROP,
-  TG_OPT_ADAMW,
-  TG_OPT_ADAGRAD,
-  TG_OPT_NADAM,
-  TG_OPT_KIND_COUNT
+  TG_OPT_ADAM = 0,  /**< "adam" */
+  TG_OPT_SGD,       /**< "sgd" */
+  TG_OPT_RMSPROP,   /**< "rmsprop" */
+  TG_OPT_ADAMW,     /**< "adamw" */
+  TG_OPT_ADAGRAD,   /**< "adagrad" */
+  TG_OPT_NADAM,     /**< "nadam" */
+  TG_OPT_KIND_COUNT /**< number of kinds */
 } tg_optimizer_kind;
 
+/** An optimizer and its hyperparameters; zero fields take Keras' defaults. */
 typedef struct tg_optimizer_options {
-  tg_optimizer_kind kind;
+  tg_optimizer_kind kind;          /**< 0: Adam */
   float lr;                        /**< 0: 0.001 (Adam, RMSprop), 0.01 (SGD) */
   float beta_1;                    /**< Adam, 0: 0.9 */
   float beta_2;                    /**< Adam, 0: 0.999 */
@@ -86,11 +88,12 @@ typedef struct tg_optimizer_options {
    * the segments given to tg_optimizer_set_partition; without one, the whole block),
    * global_clipnorm scales all of them together to a global norm <= global_clipnorm,
    * clipvalue clips every entry to [-clipvalue, clipvalue]. Applied in that order:
-   * clipvalue, clipnorm, global_clipnorm. The caller's gradients are not changed. */
+   * clipvalue, clipnorm, global_clipnorm. The caller's gradients are not changed. @{ */
   float clipnorm, clipvalue, global_clipnorm;
+  /** @} */
 } tg_optimizer_options;
 
-typedef struct tg_optimizer tg_optimizer;
+typedef struct tg_optimizer tg_optimizer; /**< an optimizer and its state (opaque) */
 
 /** The options with every zero replaced by its Keras default (what a step uses). */
 tg_optimizer_options tg_optimizer_resolve(const tg_optimizer_options* opt);
@@ -104,6 +107,7 @@ tg_status tg_optimizer_validate(const tg_optimizer_options* opt, tg_error* err);
  * out of memory. Free with tg_optimizer_free. */
 tg_optimizer* tg_optimizer_new(const tg_optimizer_options* opt, int64_t n_params,
                                const tg_allocator* alloc, tg_error* err);
+/** Releases the optimizer and its state; NULL is ignored. */
 void tg_optimizer_free(tg_optimizer* o);
 
 /** One update of params[0..n) from grads[0..n); n must equal n_params at creation

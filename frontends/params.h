@@ -56,31 +56,34 @@ enum { TG_NO_UNIT_AXIS = -1 };
 typedef struct tg_param_decl {
   const char* name; /**< unique in the set, < TG_NAME_CAP bytes: "dense_1/kernel" */
   int rank;         /**< 0..TG_MAX_RANK */
-  int64_t shape[TG_MAX_RANK];
-  tg_initializer init;
+  int64_t shape[TG_MAX_RANK]; /**< rank dimensions */
+  tg_initializer init;        /**< how its values start */
   bool non_trainable;      /**< kept by the optimizer (BatchNormalization's moving mean) */
   int unit_axis;           /**< 0..rank-1, or TG_NO_UNIT_AXIS */
-  int64_t fan_in, fan_out; /**< for the variance-scaling initializers; 0: 1 */
+  /** for the variance-scaling initializers; 0: 1 @{ */
+  int64_t fan_in, fan_out;
+  /** @} */
 } tg_param_decl;
 
 /** One row of the table, as the set holds it. Pointers belong to the set. */
 typedef struct tg_param_info {
-  const char* name;
-  int rank;
-  const int64_t* shape;
+  const char* name;     /**< as declared */
+  int rank;             /**< as declared */
+  const int64_t* shape; /**< rank dimensions */
   int64_t size;   /**< floats */
   int64_t offset; /**< of its first float in the value and gradient blocks */
-  bool trainable;
+  bool trainable; /**< the optimizer updates it */
   int unit_axis;     /**< or TG_NO_UNIT_AXIS */
   tg_tensor* tensor; /**< view with a gradient (none when not trainable) */
   tg_tensor* frozen; /**< the same values without a gradient (inference tapes) */
   const char* owner; /**< the layer that declared it, "" for a user's own */
 } tg_param_info;
 
-typedef struct tg_param_set tg_param_set;
+typedef struct tg_param_set tg_param_set; /**< a parameter table and its blocks (opaque) */
 
 /** New empty set; `seed` drives the random initializers in declaration order. */
 tg_param_set* tg_param_set_new(const tg_allocator* alloc, uint64_t seed, tg_error* err);
+/** Releases the set, its blocks and its tensors; NULL is ignored. */
 void tg_param_set_free(tg_param_set* ps);
 
 /** Declares and initialises one parameter; returns its view with a gradient (the
@@ -88,19 +91,24 @@ void tg_param_set_free(tg_param_set* ps);
  * name, bad initializer, out of memory). */
 tg_tensor* tg_param_set_add(tg_param_set* ps, const tg_param_decl* decl, tg_error* err);
 
-/** The table. Counts are 0 for NULL; info returns TG_ERR_ARG for a bad index. */
+/** The table. Counts are 0 for NULL; info returns TG_ERR_ARG for a bad index. @{ */
 int tg_param_set_count(const tg_param_set* ps);
 tg_status tg_param_set_info(const tg_param_set* ps, int index, tg_param_info* out);
+/** @} */
 /** Index of the parameter named `name`, or of the one whose tensor (either view) is
- * `t`; -1 when there is none. */
+ * `t`; -1 when there is none. @{ */
 int tg_param_set_find(const tg_param_set* ps, const char* name);
 int tg_param_set_find_tensor(const tg_param_set* ps, const tg_tensor* t);
+/** @} */
+/** Parameter `index`'s view with a gradient, or NULL for a bad index. */
 tg_tensor* tg_param_set_tensor(tg_param_set* ps, int index);
 
 int64_t tg_param_set_size(const tg_param_set* ps);           /**< floats in the blocks */
 int64_t tg_param_set_trainable_size(const tg_param_set* ps); /**< the first this many */
+/** The value and the gradient block (size floats each, trainable ones first). @{ */
 float* tg_param_set_values(tg_param_set* ps);
 float* tg_param_set_grads(tg_param_set* ps);
+/** @} */
 
 /** Zeroes the whole gradient block (backward accumulates). */
 void tg_param_set_zero_grads(tg_param_set* ps);
