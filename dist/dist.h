@@ -74,6 +74,7 @@ extern "C" {
  * is often smaller than that, so the default here is 1 MiB. */
 enum { TG_DIST_DEFAULT_BUCKET_BYTES = 1 << 20 };
 
+/** How a tg_dist communicates; zero-initialised: MPI_COMM_WORLD, default buckets. */
 typedef struct tg_dist_options {
   MPI_Comm comm;        /**< the caller's communicator; 0 (zeroed options): MPI_COMM_WORLD */
   uint64_t seed;        /**< fit's shuffling; must be the same on every rank (checked) */
@@ -86,7 +87,7 @@ typedef struct tg_dist_options {
   bool progress_thread;
 } tg_dist_options;
 
-typedef struct tg_dist tg_dist;
+typedef struct tg_dist tg_dist; /**< a model replicated over a communicator (opaque) */
 
 /** MPI_Init_thread(MULTIPLE: see progress_thread) unless MPI is already initialised (a program that
  * uses MPI itself initialises it and hands its communicator in). argc/argv may be NULL. */
@@ -100,11 +101,14 @@ tg_status tg_dist_finalize(void);
  *   tg_dist_new: rank 1 differs from rank 0: rank 0 has "seed 7; Dense dense_1
  *   (16, relu) ...", rank 1 has "seed 8; Dense dense_1 (16, relu) ..." */
 tg_dist* tg_dist_new(tg_model* m, const tg_dist_options* options, tg_error* err);
+/** Releases the wrapper and its communicator (not the model); NULL is ignored. */
 void tg_dist_free(tg_dist* d);
 
+/** This process's rank and the number of ranks (0 for NULL). @{ */
 int tg_dist_rank(const tg_dist* d);
 int tg_dist_size(const tg_dist* d);
-tg_model* tg_dist_model(tg_dist* d);
+/** @} */
+tg_model* tg_dist_model(tg_dist* d); /**< the wrapped model (borrowed) */
 const char* tg_dist_message(const tg_dist* d); /**< last failing call's message, or "" */
 
 /** The text every rank's model is compared by (hashed with FNV-1a 64): the seed, then
@@ -132,6 +136,7 @@ tg_status tg_dist_evaluate(tg_dist* d, const float* x, int64_t n, const float* y
  * computes its shard and the shards are gathered. */
 tg_status tg_dist_predict(tg_dist* d, const float* x, int64_t n, float* out, int64_t out_cap);
 
+/** tg_dist_fit's arguments; zero fields take the defaults. */
 typedef struct tg_dist_fit_options {
   int epochs;               /**< 0: 1 */
   int64_t batch_size;       /**< global rows per step; 0: 32 */
@@ -145,7 +150,7 @@ typedef struct tg_dist_fit_options {
   /** Called on every rank after every step (global step count so far, global loss);
    * returning false stops fit with TG_OK. */
   bool (*after_step)(void* ctx, int64_t steps, float loss);
-  void* ctx;
+  void* ctx; /**< passed to after_step */
 } tg_dist_fit_options;
 
 /** Epochs over n rows (every rank holds all of them). Step s of the run is batch
@@ -175,7 +180,7 @@ typedef struct tg_dist_stats {
   int64_t early_before_last; /**< of those, started before backward's last node ran */
   int64_t buckets;           /**< per step */
 } tg_dist_stats;
-tg_dist_stats tg_dist_get_stats(const tg_dist* d);
+tg_dist_stats tg_dist_get_stats(const tg_dist* d); /**< all zero for NULL */
 
 #ifdef __cplusplus
 }

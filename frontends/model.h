@@ -74,6 +74,7 @@
 extern "C" {
 #endif
 
+/** How a model is made; zero fields take the defaults. */
 typedef struct tg_model_options {
   int64_t input_dim;             /**< Sequential: width of one input sample, >= 1 */
   tg_layer_shape input_shape;    /**< Sequential: a per-sample shape instead (rank >= 1) */
@@ -82,9 +83,10 @@ typedef struct tg_model_options {
   const tg_allocator* allocator; /**< every allocation of the model; NULL: malloc */
   /** Loading: layer types a file may name besides the built-in ones (a user's own). */
   const tg_layer_type* const* layer_types;
-  int n_layer_types;
+  int n_layer_types; /**< entries of layer_types */
 } tg_model_options;
 
+/** Dense's configuration (Keras' arguments). */
 typedef struct tg_dense_options {
   int64_t units;                     /**< >= 1 */
   tg_activation activation;          /**< default linear */
@@ -92,24 +94,24 @@ typedef struct tg_dense_options {
   tg_initializer kernel_init;        /**< default glorot_uniform */
   tg_initializer bias_init;          /**< default zeros */
   tg_regularizer kernel_regularizer; /**< penalty on the kernel in the loss; zero: none */
-  tg_regularizer bias_regularizer;
+  tg_regularizer bias_regularizer;   /**< penalty on the bias; zero: none */
 } tg_dense_options;
 
 /** Activation's configuration. */
 typedef struct tg_activation_options {
-  tg_activation activation;
+  tg_activation activation; /**< the function applied */
 } tg_activation_options;
 
 /** Reshape's configuration: the per-sample target shape (one entry may be -1). */
 typedef struct tg_reshape_options {
   int rank; /**< 1..3 */
-  int64_t shape[TG_LAYER_MAX_RANK];
+  int64_t shape[TG_LAYER_MAX_RANK]; /**< rank dimensions */
 } tg_reshape_options;
 
 /** Concatenate's configuration: the sample axis to join on (Keras' default -1, the
  * last; a zero-initialised struct means axis 0, so say -1). */
 typedef struct tg_concatenate_options {
-  int axis;
+  int axis; /**< negative counts from the last */
 } tg_concatenate_options;
 
 /** Conv2D's configuration (Keras' arguments; zeros are Keras' defaults: strides 1,
@@ -117,61 +119,72 @@ typedef struct tg_concatenate_options {
 typedef struct tg_conv2d_layer_options {
   int64_t filters;    /**< >= 1 */
   int kernel_size[2]; /**< {rows, cols}, >= 1 */
-  int strides[2];
+  int strides[2];     /**< {rows, cols}; 0: 1 */
   tg_padding padding; /**< TG_PADDING_VALID or TG_PADDING_SAME (ops/nn.h) */
-  int dilation_rate[2];
-  int groups;
-  tg_activation activation;
-  bool no_bias;
+  int dilation_rate[2];     /**< {rows, cols}; 0: 1 */
+  int groups;               /**< filters and input channels divisible by it; 0: 1 */
+  tg_activation activation; /**< applied after the bias */
+  bool no_bias;             /**< Keras' use_bias=False */
+  /** default glorot_uniform / zeros @{ */
   tg_initializer kernel_init, bias_init;
+  /** @} */
 } tg_conv2d_layer_options;
 
 /** MaxPooling2D's and AveragePooling2D's: zeros mean pool 2x2, strides = pool, valid. */
 typedef struct tg_pool2d_layer_options {
-  int pool_size[2];
-  int strides[2];
-  tg_padding padding;
+  int pool_size[2];   /**< {rows, cols}; 0: 2 */
+  int strides[2];     /**< 0: the pool size */
+  tg_padding padding; /**< 0: valid */
 } tg_pool2d_layer_options;
 
+/** Dropout's configuration. */
 typedef struct tg_dropout_layer_options {
   float rate; /**< [0, 1) */
 } tg_dropout_layer_options;
 
 /** BatchNormalization's: zeros mean Keras' momentum 0.99 and epsilon 1e-3. */
 typedef struct tg_batch_norm_layer_options {
+  /** of the moving averages, and added to the variance @{ */
   float momentum, epsilon;
+  /** @} */
 } tg_batch_norm_layer_options;
 
 /** Embedding's: ids in [0, input_dim) (whole numbers held as floats) pick rows of an
  * [input_dim, output_dim] table; a zero initializer means Keras' uniform(-0.05, 0.05). */
 typedef struct tg_embedding_options {
+  /** vocabulary size and row width @{ */
   int64_t input_dim, output_dim;
-  tg_initializer embeddings_init;
+  /** @} */
+  tg_initializer embeddings_init; /**< the table's initializer */
 } tg_embedding_options;
 
 /** LayerNormalization's: zero means epsilon 1e-3. */
 typedef struct tg_layer_norm_layer_options {
-  float epsilon;
+  float epsilon; /**< added to the variance */
 } tg_layer_norm_layer_options;
 
 /** The layer types tapegrad ships (frontends/layers/, one file each). Configurations:
  * Dense tg_dense_options, Activation tg_activation_options, Add none (two or more
  * inputs of one shape, summed elementwise), Flatten none, Reshape
- * tg_reshape_options, Concatenate tg_concatenate_options. */
+ * tg_reshape_options, Concatenate tg_concatenate_options. @{ */
 extern const tg_layer_type tg_layer_dense, tg_layer_activation, tg_layer_add, tg_layer_flatten,
     tg_layer_reshape, tg_layer_concatenate, tg_layer_conv2d, tg_layer_max_pooling2d,
     tg_layer_average_pooling2d, tg_layer_global_average_pooling2d, tg_layer_dropout,
     tg_layer_batch_normalization, tg_layer_layer_normalization, tg_layer_embedding;
-/** Every built-in type, for loaders and tools; tg_layer_type_find(name) or NULL. */
+/** @} */
+/** Every built-in type, for loaders and tools; tg_layer_type_find(name) or NULL. @{ */
 int tg_layer_type_count(void);
 const tg_layer_type* tg_layer_type_at(int index);
 const tg_layer_type* tg_layer_type_find(const char* name);
+/** @} */
 
 /** What a layer is, for tools and tests. Pointers belong to the model. */
 typedef struct tg_layer_info {
   const char* name;         /**< "dense_1" */
   const char* type;         /**< "Dense" */
-  int64_t input_dim, units; /**< elements per sample of the (first) input and the output */
+  /** elements per sample of the (first) input and the output @{ */
+  int64_t input_dim, units;
+  /** @} */
   tg_activation activation; /**< the activation the layer ends with (its type says) */
   tg_tensor* kernel;        /**< the parameter named ".../kernel", or NULL */
   tg_tensor* bias;          /**< the parameter named ".../bias", or NULL */
@@ -183,12 +196,13 @@ typedef struct tg_layer_info {
  * id < 0 is invalid (the call that gave it failed; every call taking it fails too,
  * so a chain needs one check at the end). */
 typedef struct tg_sym {
-  int id;
+  int id; /**< the model's number for it; < 0: invalid */
 } tg_sym;
 
 struct tg_callback;
 struct tg_history;
 
+/** Keras' fit arguments; zero fields take Keras' defaults. */
 typedef struct tg_fit_options {
   int epochs;              /**< 0: 1 */
   int64_t batch_size;      /**< 0: 32 */
@@ -198,42 +212,46 @@ typedef struct tg_fit_options {
   FILE* out;               /**< where verbose output goes; NULL: nowhere */
   float* history_loss;     /**< optional, `epochs` floats: mean training loss */
   float* history_val_loss; /**< optional, `epochs` floats (NAN without validation) */
-  /** Keras' validation_data (takes the place of validation_split): validation_n rows. */
+  /** Keras' validation_data (takes the place of validation_split): validation_n rows. @{ */
   const float* validation_x;
   const float* validation_y;
   int64_t validation_n;
+  /** @} */
   int initial_epoch;          /**< Keras': epochs initial_epoch..epochs-1 run ("Epoch 6/10") */
   const float* sample_weight; /**< n weights, one per row (training rows only count) */
   const float* class_weight;  /**< class_weight_count weights, one per class */
-  int class_weight_count;
+  int class_weight_count;     /**< entries of class_weight */
   struct tg_callback* const* callbacks; /**< frontends/callbacks.h */
-  int n_callbacks;
+  int n_callbacks;                      /**< entries of callbacks */
   struct tg_history* history; /**< frontends/fit.h: per-epoch loss and metrics; NULL: none */
   bool no_doctor;             /**< the training doctor (frontends/fit.h) is on unless set */
   FILE* doctor_out;           /**< its warnings; NULL: `out`, or stderr without one */
 } tg_fit_options;
 
-typedef struct tg_model tg_model;
+typedef struct tg_model tg_model; /**< a model: layers, parameters, optimizer (opaque) */
 
 /** New empty model; NULL with err filled when options is NULL, input_dim < 1,
  * threads < 0 or out of memory. Free with tg_model_free. */
 tg_model* tg_sequential_new(const tg_model_options* options, tg_error* err);
 /** New functional model with no inputs yet (input_dim and input_shape are ignored). */
 tg_model* tg_functional_new(const tg_model_options* options, tg_error* err);
+/** Releases the model, its layers, parameters and tapes; NULL is ignored. */
 void tg_model_free(tg_model* m);
 
-/** Code and message of the last failing call on m ("" before any failure). */
+/** Code and message of the last failing call on m ("" before any failure). @{ */
 tg_status tg_model_status(const tg_model* m);
 const char* tg_model_message(const tg_model* m);
+/** @} */
 
 /** Sequential: appends a layer of `type` (configuration `config`, config_size bytes;
  * NULL: zeros) applied to the previous output, and initialises its parameters.
  * TG_ERR_ARG on a bad configuration, TG_ERR_SHAPE when it cannot take the previous
  * output, TG_ERR_STATE once compiled or on a functional model. */
 tg_status tg_model_add(tg_model* m, const tg_layer_type* type, const void* config);
-/** tg_model_add with Dense and Activation. */
+/** tg_model_add with Dense and Activation. @{ */
 tg_status tg_model_add_dense(tg_model* m, tg_dense_options options);
 tg_status tg_model_add_activation(tg_model* m, tg_activation activation);
+/** @} */
 
 /** Functional: a model input of per-sample shape shape[0..rank) (rank 1..3). */
 tg_sym tg_model_input(tg_model* m, int rank, const int64_t* shape);
@@ -241,6 +259,7 @@ tg_sym tg_model_input(tg_model* m, int rank, const int64_t* shape);
  * the error on m (a bad type, a duplicate name, once compiled). */
 tg_layer* tg_model_new_layer(tg_model* m, const tg_layer_type* type, const void* config,
                              const char* name);
+/** tg_model_new_layer with a built-in type and its configuration, named automatically. @{ */
 tg_layer* tg_model_dense(tg_model* m, tg_dense_options options);
 tg_layer* tg_model_activation(tg_model* m, tg_activation activation);
 tg_layer* tg_model_merge_add(tg_model* m);
@@ -248,11 +267,13 @@ tg_layer* tg_model_flatten(tg_model* m);
 tg_layer* tg_model_embedding(tg_model* m, tg_embedding_options options);
 tg_layer* tg_model_reshape(tg_model* m, int rank, const int64_t* target_shape);
 tg_layer* tg_model_concatenate(tg_model* m, int axis);
+/** @} */
 /** Applies layer l to in[0..n) and returns its output. The first application builds
  * the layer (its parameters); later ones share them and must give the same shapes.
  * Errors name the layer and the shapes, e.g. "tg_model_call: add_1: input 2 is
  * (None, 3) but input 1 is (None, 4)". */
 tg_sym tg_model_call(tg_model* m, tg_layer* l, const tg_sym* in, int n);
+/** tg_model_call with one input. */
 tg_sym tg_model_call1(tg_model* m, tg_layer* l, tg_sym x);
 /** Keras' Model(inputs, outputs): the inputs in the order training data comes in and
  * the one output. Every input must be a model input and the output must depend on
@@ -288,7 +309,7 @@ tg_status tg_model_predict(tg_model* m, const float* x, int64_t n, float* out, i
 tg_status tg_model_evaluate(tg_model* m, const float* x, int64_t n, const float* y, float* loss);
 
 /** Multi-input forms: x[k] holds n rows of input k (tg_model_set_io's order). The
- * single-input calls above are these with n_x = 1. */
+ * single-input calls above are these with n_x = 1. @{ */
 tg_status tg_model_train_on_batch_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                         const float* y, float* loss);
 tg_status tg_model_compute_gradients_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
@@ -303,6 +324,7 @@ tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, in
                                  int64_t out_cap);
 tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
                                   const float* y, float* loss);
+/** @} */
 
 /** Keras' fit: `epochs` passes over the first (1 - validation_split) of the rows in
  * minibatches (the last one may be smaller), shuffled with the model's seed unless
@@ -317,7 +339,7 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
  * the model before any work: x is [n, input_dim] (or [n] when input_dim is 1), y and
  * out are [n, output_dim] (or [n] when output_dim is 1). Anything else is
  * TG_ERR_SHAPE naming both shapes, e.g.
- *   "tg_model_fit: x is [10x2] but the model takes [n x 1] inputs". */
+ *   "tg_model_fit: x is [10x2] but the model takes [n x 1] inputs". @{ */
 tg_status tg_model_train_on_batch_tensors(tg_model* m, const tg_tensor* x, const tg_tensor* y,
                                           float* loss);
 tg_status tg_model_evaluate_tensors(tg_model* m, const tg_tensor* x, const tg_tensor* y,
@@ -325,30 +347,34 @@ tg_status tg_model_evaluate_tensors(tg_model* m, const tg_tensor* x, const tg_te
 tg_status tg_model_predict_tensors(tg_model* m, const tg_tensor* x, tg_tensor* out);
 tg_status tg_model_fit_tensors(tg_model* m, const tg_tensor* x, const tg_tensor* y,
                                const tg_fit_options* options);
+/** @} */
 
 /** Keras-like summary table (layers, output shapes, parameter counts, totals). The
  * _str form writes at most cap bytes (NUL-terminated) and returns the full length.
- * tg_model_summary flushes `out`: TG_ERR_IO when the stream reports a write error. */
+ * tg_model_summary flushes `out`: TG_ERR_IO when the stream reports a write error. @{ */
 tg_status tg_model_summary(const tg_model* m, FILE* out);
 size_t tg_model_summary_str(const tg_model* m, char* buf, size_t cap);
+/** @} */
 
-/** Introspection. Counts are 0 and pointers NULL for a NULL model or a bad index. */
+/** Introspection. Counts are 0 and pointers NULL for a NULL model or a bad index. @{ */
 bool tg_model_is_functional(const tg_model* m);
 int tg_model_input_count(const tg_model* m);
 int64_t tg_model_input_dim(const tg_model* m);  /**< elements per sample of input 0 */
 int64_t tg_model_output_dim(const tg_model* m); /**< 0 before the first layer */
 int tg_model_layer_count(const tg_model* m);
 tg_status tg_model_layer(const tg_model* m, int index, tg_layer_info* out);
-/** The layer at `index` (creation order) or named `name`. */
+/** @} */
+/** The layer at `index` (creation order) or named `name`. @{ */
 tg_layer* tg_model_layer_at(tg_model* m, int index);
 tg_layer* tg_model_find_layer(const tg_model* m, const char* name);
+/** @} */
 /** The model that recorded tape t (its training, evaluation or prediction tape), or
  * NULL. For tools that draw a tape and want to know its layers. */
 const tg_model* tg_model_of_tape(const tg_tape* t);
 /** The model's parameter table (frontends/params.h). */
 const tg_param_set* tg_model_params(const tg_model* m);
 int tg_model_param_count(const tg_model* m); /**< parameter tensors, declaration order */
-tg_tensor* tg_model_param(tg_model* m, int index);
+tg_tensor* tg_model_param(tg_model* m, int index); /**< NULL for a bad index */
 tg_tensor* tg_model_find_param(tg_model* m, const char* name); /**< "dense_1/kernel" */
 int64_t tg_model_param_size(const tg_model* m);                /**< floats in the contiguous block */
 int64_t tg_model_trainable_size(const tg_model* m);            /**< the first this many train */
