@@ -9,6 +9,7 @@
 set -uo pipefail
 JUNIT_SUITE=InstallTest
 source "$TEST_SRCDIR/tapegrad/tests/install/junit.sh"
+source "$TEST_SRCDIR/tapegrad/tests/install/two_ranks.sh"
 
 src="$TEST_SRCDIR/tapegrad/tests/install"
 prefix="$TEST_TMPDIR/prefix"
@@ -115,25 +116,10 @@ dist_pkg_config() {
 }
 check DistPkgConfigHasTapegradAndMpi dist_pkg_config
 
-# Runs BIN on 2 ranks of this machine (loopback only; session files in a directory of
-# its own, as dist/mpi_test.sh explains), bounded so that a hung collective fails.
-run_two_ranks() {
-  local mpitmp out rc
-  mpitmp=$(mktemp -d /tmp/tgmpi.XXXXXX) || return 1
-  out=$(OMPI_MCA_btl_tcp_if_include=lo OMPI_MCA_oob_tcp_if_include=lo \
-    OMPI_MCA_orte_tmpdir_base="$mpitmp" OMPI_MCA_btl_vader_backing_directory="$mpitmp" \
-    LD_LIBRARY_PATH="$prefix/lib" timeout -k 5 120 \
-    mpirun --allow-run-as-root --oversubscribe -np 2 -x LD_LIBRARY_PATH "$1" 2>&1)
-  rc=$?
-  rm -rf "$mpitmp"
-  echo "$out"
-  [ $rc -eq 0 ] && grep -q '^dist: 2 ranks, .*parameters agree$' <<<"$out"
-}
-
 # An MPI program outside Bazel: shared libraries through pkg-config, then static ones.
 dist_consumer() {
   cc -o "$work/dist_consumer" "$src/dist_consumer.c" $(pkg-config --cflags --libs tapegrad-dist) &&
-    run_two_ranks "$work/dist_consumer"
+    run_two_ranks "$prefix/lib" "$work/dist_consumer"
 }
 check DistMpiProgramBuildsAndRunsOnTwoRanks dist_consumer
 
@@ -142,7 +128,7 @@ dist_consumer_static() {
     "$prefix/lib/libtapegrad_dist.a" "$prefix/lib/libtapegrad.a" $(pkg-config --libs ompi-c) \
     -lz -lm -lpthread -ldl &&
     ! readelf -d "$work/dist_consumer_static" | grep -q libtapegrad &&
-    run_two_ranks "$work/dist_consumer_static"
+    run_two_ranks "$prefix/lib" "$work/dist_consumer_static"
 }
 check DistStaticMpiProgramBuildsAndRunsOnTwoRanks dist_consumer_static
 
