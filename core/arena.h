@@ -20,9 +20,9 @@ typedef struct tg_arena_chunk tg_arena_chunk; /**< one block of memory (private)
 /** An arena; its fields are core's. */
 typedef struct tg_arena {
   const tg_allocator* alloc; /**< where chunks come from */
-  tg_arena_chunk* head;   /**< first chunk; chunks are kept across resets */
-  tg_arena_chunk* cur;    /**< chunk being bumped */
-  size_t reserved;        /**< bytes obtained from the allocator, all chunks */
+  tg_arena_chunk* head;      /**< first chunk; chunks are kept across resets */
+  tg_arena_chunk* cur;       /**< chunk being bumped */
+  size_t reserved;           /**< bytes obtained from the allocator, all chunks */
 } tg_arena;
 
 /** An empty arena over `alloc` (NULL: malloc); nothing is allocated yet. */

@@ -48,14 +48,14 @@ enum {
 /** One recorded operation. Fields are read-only outside core/ and the op's own file. */
 typedef struct tg_node {
   const struct tg_op_def* op; /**< what it runs */
-  tg_tensor** in; /**< n_in inputs (in the tape's arena) */
-  int n_in;       /**< number of inputs */
-  tg_tensor* out; /**< its output (owned by the tape) */
-  float* scratch; /**< op-private saved state, scratch_size floats (arena) */
-  int64_t scratch_size; /**< set by the shape rule; 0: none */
-  const char* scope; /**< layer name active when recorded ("" if none) */
-  int index;         /**< position on the tape */
-  struct tg_tape* tape; /**< the tape that recorded it */
+  tg_tensor** in;             /**< n_in inputs (in the tape's arena) */
+  int n_in;                   /**< number of inputs */
+  tg_tensor* out;             /**< its output (owned by the tape) */
+  float* scratch;             /**< op-private saved state, scratch_size floats (arena) */
+  int64_t scratch_size;       /**< set by the shape rule; 0: none */
+  const char* scope;          /**< layer name active when recorded ("" if none) */
+  int index;                  /**< position on the tape */
+  struct tg_tape* tape;       /**< the tape that recorded it */
   /** The op's parameter block (op->params_size bytes, copied at record time; zeros
    * beyond): read it with tg_node_params. */
   union {
@@ -70,7 +70,7 @@ typedef struct tg_node {
  * them, so an op defined anywhere records, replays and differentiates the same. */
 typedef struct tg_op_def {
   const char* name; /**< as messages and tools show it, e.g. "matmul" */
-  int arity; /**< inputs taken; TG_OP_VARIADIC: 1..TG_MAX_INPUTS */
+  int arity;        /**< inputs taken; TG_OP_VARIADIC: 1..TG_MAX_INPUTS */
   /** Checks the inputs and sets the output's rank and shape (and n->scratch_size);
    * on a mismatch writes a message into msg (cap bytes) and returns the error. */
   tg_status (*shape)(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char* msg, size_t cap);
@@ -104,8 +104,8 @@ static inline void tg_node_params(const tg_node* n, void* out, size_t size) {
  * What is recorded, the nodes tools see and every value stay the same; only the
  * number of passes over memory changes. */
 typedef struct tg_op_fusion {
-  const struct tg_op_def* first;  /**< the op of node n */
-  const struct tg_op_def* second; /**< the op of the node right after it */
+  const struct tg_op_def* first;               /**< the op of node n */
+  const struct tg_op_def* second;              /**< the op of the node right after it */
   bool (*forward)(tg_node* n, tg_node* next);  /**< both forwards in one pass */
   bool (*backward)(tg_node* n, tg_node* next); /**< both backwards in one pass */
 } tg_op_fusion;

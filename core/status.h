@@ -17,16 +17,16 @@ extern "C" {
 
 /** What a call did: TG_OK or the kind of error. */
 typedef enum tg_status {
-  TG_OK = 0,         /**< success */
-  TG_ERR_NULL_ARG,   /**< a required pointer argument was NULL */
-  TG_ERR_SHAPE,      /**< shapes do not fit the operation */
-  TG_ERR_RANK,       /**< rank outside 0..TG_MAX_RANK */
-  TG_ERR_OVERFLOW,   /**< element count or byte size does not fit */
-  TG_ERR_NOMEM,      /**< the allocator returned NULL */
-  TG_ERR_ARG,        /**< an argument value is out of its domain */
-  TG_ERR_STATE,      /**< the object is not in a state that allows the call */
-  TG_ERR_IO,         /**< reading or writing a file failed */
-  TG_ERR_PARSE       /**< malformed text input (spec, CSV, model file) */
+  TG_OK = 0,       /**< success */
+  TG_ERR_NULL_ARG, /**< a required pointer argument was NULL */
+  TG_ERR_SHAPE,    /**< shapes do not fit the operation */
+  TG_ERR_RANK,     /**< rank outside 0..TG_MAX_RANK */
+  TG_ERR_OVERFLOW, /**< element count or byte size does not fit */
+  TG_ERR_NOMEM,    /**< the allocator returned NULL */
+  TG_ERR_ARG,      /**< an argument value is out of its domain */
+  TG_ERR_STATE,    /**< the object is not in a state that allows the call */
+  TG_ERR_IO,       /**< reading or writing a file failed */
+  TG_ERR_PARSE     /**< malformed text input (spec, CSV, model file) */
 } tg_status;
 
 enum { TG_ERROR_MESSAGE_CAP = 320 };

@@ -56,8 +56,8 @@ typedef struct tg_tensor {
   tg_dtype dtype;             /**< TG_FLOAT32 unless made as an index tensor */
   int32_t* idata;             /**< size indices for TG_INT32; NULL otherwise */
   tg_role role;               /**< input, parameter or intermediate */
-  int node;               /**< index of the producing node on its tape; -1 for leaves */
-  char name[TG_NAME_CAP]; /**< optional, e.g. "dense_1/kernel"; "" when unnamed */
+  int node;                   /**< index of the producing node on its tape; -1 for leaves */
+  char name[TG_NAME_CAP];     /**< optional, e.g. "dense_1/kernel"; "" when unnamed */
   /** private: who frees the storage @{ */
   const tg_allocator* owner_;
   void* block_;

@@ -49,9 +49,9 @@ typedef struct tg_csv_options {
   int label_count;        /**< TG_CSV_LABEL_FLOAT: target columns from the label column on
                              (0 means 1); with label_column 0, the last label_count */
   tg_csv_label_mode mode; /**< what the label columns hold */
-  int32_t num_classes; /**< INT/ONE_HOT: labels must be in [0, num_classes); 0: the largest
-                          label + 1 */
-  char delimiter;      /**< 0: ',' */
+  int32_t num_classes;    /**< INT/ONE_HOT: labels must be in [0, num_classes); 0: the largest
+                             label + 1 */
+  char delimiter;         /**< 0: ',' */
 } tg_csv_options;
 
 /** Reads `path` into *out (row shape [features]). TG_ERR_IO (cannot open, read

@@ -108,7 +108,7 @@ void tg_dist_free(tg_dist* d);
 int tg_dist_rank(const tg_dist* d);
 int tg_dist_size(const tg_dist* d);
 /** @} */
-tg_model* tg_dist_model(tg_dist* d); /**< the wrapped model (borrowed) */
+tg_model* tg_dist_model(tg_dist* d);           /**< the wrapped model (borrowed) */
 const char* tg_dist_message(const tg_dist* d); /**< last failing call's message, or "" */
 
 /** The text every rank's model is compared by (hashed with FNV-1a 64): the seed, then

@@ -76,14 +76,14 @@ typedef enum tg_monitor_mode { TG_MODE_AUTO = 0, TG_MODE_MIN, TG_MODE_MAX } tg_m
 
 /** Keras' EarlyStopping arguments. */
 typedef struct tg_early_stopping_options {
-  const char* monitor; /**< NULL: "val_loss" */
-  double min_delta;    /**< an improvement must exceed it (its sign is ignored) */
-  int patience;        /**< epochs without improvement before stopping */
-  tg_monitor_mode mode; /**< whether lower or higher is better */
-  bool has_baseline;    /**< baseline is set */
-  double baseline; /**< with has_baseline: stop unless the monitor beats it */
+  const char* monitor;       /**< NULL: "val_loss" */
+  double min_delta;          /**< an improvement must exceed it (its sign is ignored) */
+  int patience;              /**< epochs without improvement before stopping */
+  tg_monitor_mode mode;      /**< whether lower or higher is better */
+  bool has_baseline;         /**< baseline is set */
+  double baseline;           /**< with has_baseline: stop unless the monitor beats it */
   bool restore_best_weights; /**< on stopping, put back the best epoch's weights */
-  FILE* out; /**< "Epoch 7: early stopping" at the end; NULL: silent */
+  FILE* out;                 /**< "Epoch 7: early stopping" at the end; NULL: silent */
 } tg_early_stopping_options;
 /** Stops fit when the monitor has not improved for `patience` epochs; NULL with err
  * on bad options. o may be NULL (the defaults). */
@@ -95,11 +95,11 @@ void tg_early_stopping_result(const tg_callback* cb, int* stopped_epoch, double*
 
 /** Keras' ModelCheckpoint arguments. */
 typedef struct tg_model_checkpoint_options {
-  const char* path;    /**< "{epoch}" or "{epoch:02d}" in it become the 1-based epoch */
-  const char* monitor; /**< NULL: "val_loss" */
-  bool save_best_only; /**< save only when the monitor improved */
+  const char* path;     /**< "{epoch}" or "{epoch:02d}" in it become the 1-based epoch */
+  const char* monitor;  /**< NULL: "val_loss" */
+  bool save_best_only;  /**< save only when the monitor improved */
   tg_monitor_mode mode; /**< whether lower or higher is better */
-  FILE* out; /**< "Epoch 3: val_loss improved from 0.5 to 0.4, saving model to m.tgm" */
+  FILE* out;            /**< "Epoch 3: val_loss improved from 0.5 to 0.4, saving model to m.tgm" */
 } tg_model_checkpoint_options;
 /** Saves the model (tg_model_save) at the end of epochs; NULL with err without a path. */
 tg_callback* tg_model_checkpoint_new(const tg_model_checkpoint_options* o, tg_error* err);
@@ -121,14 +121,14 @@ enum { TG_SCHEDULE_MAX_PIECES = 16 };
 /** A learning-rate schedule: its kind and the fields that kind reads. */
 typedef struct tg_schedule {
   tg_schedule_kind kind; /**< which formula */
-  double initial;       /**< lr at step 0 (exponential, cosine) */
-  int64_t decay_steps;  /**< exponential, cosine */
-  double decay_rate;    /**< exponential */
-  bool staircase;       /**< exponential */
-  double alpha;         /**< cosine: final lr as a fraction of the peak */
-  int64_t warmup_steps; /**< cosine: linear from initial to warmup_target first */
-  double warmup_target; /**< cosine: the peak after warm-up (used when warmup_steps > 0) */
-  int n_boundaries;     /**< piecewise: n_boundaries + 1 values */
+  double initial;        /**< lr at step 0 (exponential, cosine) */
+  int64_t decay_steps;   /**< exponential, cosine */
+  double decay_rate;     /**< exponential */
+  bool staircase;        /**< exponential */
+  double alpha;          /**< cosine: final lr as a fraction of the peak */
+  int64_t warmup_steps;  /**< cosine: linear from initial to warmup_target first */
+  double warmup_target;  /**< cosine: the peak after warm-up (used when warmup_steps > 0) */
+  int n_boundaries;      /**< piecewise: n_boundaries + 1 values */
   int64_t boundaries[TG_SCHEDULE_MAX_PIECES]; /**< piecewise: increasing steps */
   double values[TG_SCHEDULE_MAX_PIECES + 1];  /**< piecewise: the lr of each piece */
 } tg_schedule;
@@ -156,14 +156,14 @@ tg_callback* tg_lr_scheduler_new(const tg_lr_scheduler_options* o, tg_error* err
 
 /** Keras' ReduceLROnPlateau arguments. */
 typedef struct tg_reduce_lr_options {
-  const char* monitor; /**< NULL: "val_loss" */
-  double factor;       /**< 0: 0.1; new lr = lr * factor, must be < 1 */
-  int patience;        /**< 0: 10 */
+  const char* monitor;  /**< NULL: "val_loss" */
+  double factor;        /**< 0: 0.1; new lr = lr * factor, must be < 1 */
+  int patience;         /**< 0: 10 */
   tg_monitor_mode mode; /**< whether lower or higher is better */
-  double min_delta; /**< 0: 1e-4 */
-  int cooldown;     /**< epochs to wait after a reduction */
-  double min_lr;    /**< lower bound */
-  FILE* out;        /**< "Epoch 12: ReduceLROnPlateau reducing learning rate to 0.0001." */
+  double min_delta;     /**< 0: 1e-4 */
+  int cooldown;         /**< epochs to wait after a reduction */
+  double min_lr;        /**< lower bound */
+  FILE* out;            /**< "Epoch 12: ReduceLROnPlateau reducing learning rate to 0.0001." */
 } tg_reduce_lr_options;
 /** Multiplies the learning rate by factor when the monitor stops improving; NULL with
  * err on bad options. o may be NULL (the defaults). */
@@ -173,8 +173,8 @@ tg_callback* tg_reduce_lr_on_plateau_new(const tg_reduce_lr_options* o, tg_error
  * <layer>...]`, epoch 1-based, numbers as %.9g (tools/plot.h's tgplot reads it). */
 typedef struct tg_csv_logger_options {
   const char* path; /**< the CSV file (< 512 bytes) */
-  bool append;     /**< add rows to an existing file (no second header) */
-  bool grad_norms; /**< a `grad_norm/<layer>` column per layer: the epoch's mean L2 norm */
+  bool append;      /**< add rows to an existing file (no second header) */
+  bool grad_norms;  /**< a `grad_norm/<layer>` column per layer: the epoch's mean L2 norm */
 } tg_csv_logger_options;
 /** Keras' CSVLogger; NULL with err without a path. */
 tg_callback* tg_csv_logger_new(const tg_csv_logger_options* o, tg_error* err);

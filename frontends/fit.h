@@ -72,10 +72,10 @@ const char* tg_model_metric_name(const tg_model* m, int index); /**< NULL out of
 /** @} */
 
 /* ---- History: per-epoch values of every logged quantity ---- */
-typedef struct tg_history tg_history; /**< Keras' History (opaque) */
+typedef struct tg_history tg_history;                  /**< Keras' History (opaque) */
 tg_history* tg_history_new(const tg_allocator* alloc); /**< NULL on out of memory */
-void tg_history_free(tg_history* h);  /**< NULL is ignored */
-void tg_history_clear(tg_history* h); /**< forgets every epoch and key */
+void tg_history_free(tg_history* h);                   /**< NULL is ignored */
+void tg_history_clear(tg_history* h);                  /**< forgets every epoch and key */
 /** Epochs recorded (fit appends; several fits continue it). */
 int tg_history_epochs(const tg_history* h);
 /** Keras' history.epoch: the 0-based epoch index of entry i. */

@@ -38,7 +38,7 @@ extern "C" {
 
 /** The initializers, as Keras names them. */
 typedef enum tg_init_kind {
-  TG_INIT_DEFAULT = 0, /**< the owner's default: glorot_uniform kernels, zeros biases */
+  TG_INIT_DEFAULT = 0,      /**< the owner's default: glorot_uniform kernels, zeros biases */
   TG_INIT_ZEROS,            /**< every value 0 */
   TG_INIT_ONES,             /**< every value 1 */
   TG_INIT_CONSTANT,         /**< every value = `value` */
@@ -56,8 +56,8 @@ typedef enum tg_init_kind {
 
 /** An initializer: its kind and the parameters that kind reads. */
 typedef struct tg_initializer {
-  tg_init_kind kind;    /**< which one */
-  float value;          /**< TG_INIT_CONSTANT */
+  tg_init_kind kind; /**< which one */
+  float value;       /**< TG_INIT_CONSTANT */
   /** TG_INIT_RANDOM_UNIFORM @{ */
   float minval, maxval;
   /** @} */

@@ -108,9 +108,9 @@ typedef struct tg_config_io tg_config_io; /**< a configuration being read or wri
 
 /** What a kind of layer is: the plugin interface every layer implements. */
 typedef struct tg_layer_type {
-  const char* name;           /**< "Dense": summaries, files, DOT labels; unique per model */
-  const char* prefix;         /**< "dense": automatic names dense_1, dense_2, ... */
-  size_t config_size;         /**< bytes of the configuration struct (0: none) */
+  const char* name;   /**< "Dense": summaries, files, DOT labels; unique per model */
+  const char* prefix; /**< "dense": automatic names dense_1, dense_2, ... */
+  size_t config_size; /**< bytes of the configuration struct (0: none) */
   /** inputs taken: 1, 1 for most; a merge layer 2, TG_LAYER_MAX_INPUTS @{ */
   int min_inputs, max_inputs;
   /** @} */
@@ -133,7 +133,7 @@ typedef struct tg_layer_type {
 const void* tg_layer_config(const tg_layer* l);
 void* tg_layer_config_mut(tg_layer* l);
 /** @} */
-const char* tg_layer_name(const tg_layer* l); /**< "dense_1" */
+const char* tg_layer_name(const tg_layer* l);             /**< "dense_1" */
 const tg_layer_type* tg_layer_type_of(const tg_layer* l); /**< its type */
 
 /** In build: declares a parameter named "<layer>/<decl->name>" in the model's table

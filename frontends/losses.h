@@ -47,7 +47,7 @@ typedef enum tg_loss_kind {
 /** A loss: its kind and whether predictions are logits. */
 typedef struct tg_loss {
   tg_loss_kind kind; /**< which one */
-  bool from_logits; /**< cross-entropies only: predictions are logits, not probabilities */
+  bool from_logits;  /**< cross-entropies only: predictions are logits, not probabilities */
 } tg_loss;
 
 /** Records the loss of `prediction` against `target` (equal shapes; categorical needs

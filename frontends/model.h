@@ -104,7 +104,7 @@ typedef struct tg_activation_options {
 
 /** Reshape's configuration: the per-sample target shape (one entry may be -1). */
 typedef struct tg_reshape_options {
-  int rank; /**< 1..3 */
+  int rank;                         /**< 1..3 */
   int64_t shape[TG_LAYER_MAX_RANK]; /**< rank dimensions */
 } tg_reshape_options;
 
@@ -117,10 +117,10 @@ typedef struct tg_concatenate_options {
 /** Conv2D's configuration (Keras' arguments; zeros are Keras' defaults: strides 1,
  * padding valid, dilation 1, groups 1, no activation, a bias, glorot_uniform / zeros). */
 typedef struct tg_conv2d_layer_options {
-  int64_t filters;    /**< >= 1 */
-  int kernel_size[2]; /**< {rows, cols}, >= 1 */
-  int strides[2];     /**< {rows, cols}; 0: 1 */
-  tg_padding padding; /**< TG_PADDING_VALID or TG_PADDING_SAME (ops/nn.h) */
+  int64_t filters;          /**< >= 1 */
+  int kernel_size[2];       /**< {rows, cols}, >= 1 */
+  int strides[2];           /**< {rows, cols}; 0: 1 */
+  tg_padding padding;       /**< TG_PADDING_VALID or TG_PADDING_SAME (ops/nn.h) */
   int dilation_rate[2];     /**< {rows, cols}; 0: 1 */
   int groups;               /**< filters and input channels divisible by it; 0: 1 */
   tg_activation activation; /**< applied after the bias */
@@ -180,8 +180,8 @@ const tg_layer_type* tg_layer_type_find(const char* name);
 
 /** What a layer is, for tools and tests. Pointers belong to the model. */
 typedef struct tg_layer_info {
-  const char* name;         /**< "dense_1" */
-  const char* type;         /**< "Dense" */
+  const char* name; /**< "dense_1" */
+  const char* type; /**< "Dense" */
   /** elements per sample of the (first) input and the output @{ */
   int64_t input_dim, units;
   /** @} */
@@ -373,13 +373,13 @@ tg_layer* tg_model_find_layer(const tg_model* m, const char* name);
 const tg_model* tg_model_of_tape(const tg_tape* t);
 /** The model's parameter table (frontends/params.h). */
 const tg_param_set* tg_model_params(const tg_model* m);
-int tg_model_param_count(const tg_model* m); /**< parameter tensors, declaration order */
+int tg_model_param_count(const tg_model* m);       /**< parameter tensors, declaration order */
 tg_tensor* tg_model_param(tg_model* m, int index); /**< NULL for a bad index */
 tg_tensor* tg_model_find_param(tg_model* m, const char* name); /**< "dense_1/kernel" */
-int64_t tg_model_param_size(const tg_model* m);                /**< floats in the contiguous block */
-int64_t tg_model_trainable_size(const tg_model* m);            /**< the first this many train */
-float* tg_model_param_values(tg_model* m);                     /**< the block (all parameters) */
-float* tg_model_param_grads(tg_model* m);                      /**< the gradient block */
+int64_t tg_model_param_size(const tg_model* m);     /**< floats in the contiguous block */
+int64_t tg_model_trainable_size(const tg_model* m); /**< the first this many train */
+float* tg_model_param_values(tg_model* m);          /**< the block (all parameters) */
+float* tg_model_param_grads(tg_model* m);           /**< the gradient block */
 /** The training tape after the last train_on_batch / compute_gradients / fit step
  * (forward and backward done, gradients in place), or NULL before any. Valid until
  * the next training call or tg_model_free. */

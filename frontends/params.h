@@ -54,12 +54,12 @@ enum { TG_NO_UNIT_AXIS = -1 };
 /** One declaration. Zero fields: trainable, unit axis 0, initializer TG_INIT_DEFAULT
  * (glorot_uniform), fans 1. */
 typedef struct tg_param_decl {
-  const char* name; /**< unique in the set, < TG_NAME_CAP bytes: "dense_1/kernel" */
-  int rank;         /**< 0..TG_MAX_RANK */
+  const char* name;           /**< unique in the set, < TG_NAME_CAP bytes: "dense_1/kernel" */
+  int rank;                   /**< 0..TG_MAX_RANK */
   int64_t shape[TG_MAX_RANK]; /**< rank dimensions */
   tg_initializer init;        /**< how its values start */
-  bool non_trainable;      /**< kept by the optimizer (BatchNormalization's moving mean) */
-  int unit_axis;           /**< 0..rank-1, or TG_NO_UNIT_AXIS */
+  bool non_trainable;         /**< kept by the optimizer (BatchNormalization's moving mean) */
+  int unit_axis;              /**< 0..rank-1, or TG_NO_UNIT_AXIS */
   /** for the variance-scaling initializers; 0: 1 @{ */
   int64_t fan_in, fan_out;
   /** @} */
@@ -70,13 +70,13 @@ typedef struct tg_param_info {
   const char* name;     /**< as declared */
   int rank;             /**< as declared */
   const int64_t* shape; /**< rank dimensions */
-  int64_t size;   /**< floats */
-  int64_t offset; /**< of its first float in the value and gradient blocks */
-  bool trainable; /**< the optimizer updates it */
-  int unit_axis;     /**< or TG_NO_UNIT_AXIS */
-  tg_tensor* tensor; /**< view with a gradient (none when not trainable) */
-  tg_tensor* frozen; /**< the same values without a gradient (inference tapes) */
-  const char* owner; /**< the layer that declared it, "" for a user's own */
+  int64_t size;         /**< floats */
+  int64_t offset;       /**< of its first float in the value and gradient blocks */
+  bool trainable;       /**< the optimizer updates it */
+  int unit_axis;        /**< or TG_NO_UNIT_AXIS */
+  tg_tensor* tensor;    /**< view with a gradient (none when not trainable) */
+  tg_tensor* frozen;    /**< the same values without a gradient (inference tapes) */
+  const char* owner;    /**< the layer that declared it, "" for a user's own */
 } tg_param_info;
 
 typedef struct tg_param_set tg_param_set; /**< a parameter table and its blocks (opaque) */

@@ -73,9 +73,9 @@ typedef enum tg_blas_threading {
 
 /** tg_gemm_ex's choices; zero-initialised: AUTO on the calling thread. */
 typedef struct tg_gemm_options {
-  tg_gemm_backend backend; /**< 0: AUTO */
-  int threads;             /**< workers for this product; <= 1: the caller only */
-  tg_threadpool* pool;     /**< workers and scratch (borrowed); NULL: none */
+  tg_gemm_backend backend;          /**< 0: AUTO */
+  int threads;                      /**< workers for this product; <= 1: the caller only */
+  tg_threadpool* pool;              /**< workers and scratch (borrowed); NULL: none */
   tg_blas_threading blas_threading; /**< 0: SPLIT */
   /** Instruction set for BUILTIN/SMALL: NULL for the best this CPU runs, or a name
    * from tg_gemm_isa_name ("avx512", "avx2", "generic"); one the CPU lacks means

@@ -1,4 +1,5 @@
-/** @file ops/nn.h — Neural-network ops: conv2d, pooling, dropout, normalisation. Included by ops/ops.h.
+/** @file ops/nn.h — Neural-network ops: conv2d, pooling, dropout, normalisation. Included by
+ * ops/ops.h.
  *
  * Images are channels-last (NHWC: [batch, height, width, channels]) and conv kernels
  * are HWIO ([kh, kw, in_channels / groups, filters]), the layouts Keras uses, so a
@@ -42,10 +43,10 @@ typedef enum tg_padding {
 /** conv2d's arguments; zero fields mean the defaults (stride 1, valid, dilation 1,
  * groups 1). A dilation and a stride both above 1 are allowed (Keras refuses). */
 typedef struct tg_conv2d_options {
-  int stride[2]; /**< {rows, cols}; 0: 1 */
+  int stride[2];      /**< {rows, cols}; 0: 1 */
   tg_padding padding; /**< 0: valid */
-  int dilation[2]; /**< {rows, cols}; 0: 1 */
-  int groups;      /**< in_channels and filters divisible by it; 0: 1 */
+  int dilation[2];    /**< {rows, cols}; 0: 1 */
+  int groups;         /**< in_channels and filters divisible by it; 0: 1 */
 } tg_conv2d_options;
 
 /** 2-D convolution (cross-correlation, as Keras and PyTorch):
@@ -59,8 +60,8 @@ tg_tensor* tg_conv2d(tg_tape* t, tg_tensor* x, tg_tensor* kernel, const tg_conv2
 
 /** Pooling windows; zero fields mean Keras' defaults (2x2, stride = pool size, valid). */
 typedef struct tg_pool2d_options {
-  int pool_size[2]; /**< {rows, cols}; 0: 2 */
-  int stride[2];    /**< 0: the pool size */
+  int pool_size[2];   /**< {rows, cols}; 0: 2 */
+  int stride[2];      /**< 0: the pool size */
   tg_padding padding; /**< 0: valid */
 } tg_pool2d_options;
 

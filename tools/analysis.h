@@ -71,9 +71,9 @@ typedef struct tg_analysis_leaf {
   char label[TG_NAME_CAP]; /**< the tensor's name, or "input 1", "param 2", ... */
   bool is_param;           /**< role TG_ROLE_PARAM */
   int first_node;          /**< the first node that reads it */
-  tg_stats value;     /**< of its data */
-  tg_stats grad;      /**< all zero when the tensor has no grad */
-  bool grad_all_zero; /**< has a grad and every entry is exactly 0 */
+  tg_stats value;          /**< of its data */
+  tg_stats grad;           /**< all zero when the tensor has no grad */
+  bool grad_all_zero;      /**< has a grad and every entry is exactly 0 */
 } tg_analysis_leaf;
 
 enum { TG_ANALYSIS_MAX_PARAMS = 8 };
@@ -107,10 +107,10 @@ typedef struct tg_analysis_layer {
 
 /** What tg_analysis_new found on a tape. */
 typedef struct tg_analysis {
-  float tolerance;       /**< as given to tg_analysis_new */
-  const tg_tensor* loss; /**< tg_tape_loss, NULL before any backward */
-  int loss_node;         /**< -1 without loss */
-  const char* loss_op;   /**< name of the op that produced the loss; "" without */
+  float tolerance;           /**< as given to tg_analysis_new */
+  const tg_tensor* loss;     /**< tg_tape_loss, NULL before any backward */
+  int loss_node;             /**< -1 without loss */
+  const char* loss_op;       /**< name of the op that produced the loss; "" without */
   int n_leaves;              /**< entries of leaves */
   tg_analysis_leaf* leaves;  /**< every leaf, in first-use order */
   int n_layers;              /**< entries of layers */

@@ -30,8 +30,8 @@ extern "C" {
 /** A numeric CSV file as input and target rows (tg_csv_data_free releases it). */
 typedef struct tg_csv_data {
   int64_t rows; /**< data lines read */
-  float* x; /**< rows * n_inputs, row-major */
-  float* y; /**< rows * n_targets, row-major */
+  float* x;     /**< rows * n_inputs, row-major */
+  float* y;     /**< rows * n_targets, row-major */
 } tg_csv_data;
 
 /** Reads `path` expecting n_inputs + n_targets (each >= 1) numeric columns per line.

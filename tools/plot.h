@@ -32,9 +32,9 @@ extern "C" {
 /** One line: n points (x[i], y[i]); the arrays are borrowed for the call. */
 typedef struct tg_plot_series {
   const char* name; /**< legend text */
-  const double* x; /**< n x values */
-  const double* y; /**< n y values (non-finite ones are not drawn) */
-  int n;           /**< points */
+  const double* x;  /**< n x values */
+  const double* y;  /**< n y values (non-finite ones are not drawn) */
+  int n;            /**< points */
 } tg_plot_series;
 
 /** Zero fields take the defaults: 640 x 400 pixels, no title or labels, linear y. */
@@ -42,9 +42,9 @@ typedef struct tg_plot_options {
   const char* title;   /**< above the chart; NULL: none */
   const char* x_label; /**< under the x axis; NULL: none */
   const char* y_label; /**< beside the y axis; NULL: none */
-  bool log_y; /**< log10 y axis; falls back to linear if a finite y is <= 0 */
-  int width;  /**< pixels; 0: 640 (at least 200) */
-  int height; /**< pixels; 0: 400 (at least 150) */
+  bool log_y;          /**< log10 y axis; falls back to linear if a finite y is <= 0 */
+  int width;           /**< pixels; 0: 640 (at least 200) */
+  int height;          /**< pixels; 0: 400 (at least 150) */
 } tg_plot_options;
 
 /** Writes the chart as an SVG document to `out`. TG_ERR_NULL_ARG / TG_ERR_ARG (no

@@ -54,8 +54,8 @@ int main(int argc, char** argv) {
     if (!(loss < first) || !isfinite(loss)) rc = fail("loss", "did not decrease");
   }
   if (rc == 0 && tg_dist_rank(d) == 0)
-    printf("dist: %d ranks, loss %.4g -> %.4g, parameters agree\n", tg_dist_size(d),
-           (double)first, (double)loss);
+    printf("dist: %d ranks, loss %.4g -> %.4g, parameters agree\n", tg_dist_size(d), (double)first,
+           (double)loss);
   tg_dist_free(d);
   tg_model_free(m);
   tg_dist_finalize();
