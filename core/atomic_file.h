@@ -3,29 +3,29 @@
  * leaves a complete-looking name over incomplete contents.
  *
  * What `path` names decides how it is written:
- *   - a regular file, or nothing yet: the content goes to a temporary file beside
- *     it ("<name>.tmp.XXXXXX", the name shortened when that would pass NAME_MAX),
- *     which is flushed and fsync'ed, given the old file's permission bits (0644 for
- *     a new file), renamed over the target, and the directory is fsync'ed so the
- *     rename itself is durable. On any failure the temporary is removed and the
- *     target is untouched.
- *   - a symbolic link: followed (up to 40 links); the file it finally points at is
- *     replaced as above and the link itself stays a link.
- *   - a FIFO or a character device (/dev/null, a terminal, /dev/stdout's target),
- *     or "-" for standard output: written directly as a stream (nothing to replace
- *     atomically there), then flushed; write errors are reported.
- *   - a directory, a block device or a socket: refused with TG_ERR_IO, nothing
- *     written.
+ *     - a regular file, or nothing yet: the content goes to a temporary file beside
+ *       it ("<name>.tmp.XXXXXX", the name shortened when that would pass NAME_MAX),
+ *       which is flushed and fsync'ed, given the old file's permission bits (0644 for
+ *       a new file), renamed over the target, and the directory is fsync'ed so the
+ *       rename itself is durable. On any failure the temporary is removed and the
+ *       target is untouched.
+ *     - a symbolic link: followed (up to 40 links); the file it finally points at is
+ *       replaced as above and the link itself stays a link.
+ *     - a FIFO or a character device (/dev/null, a terminal, /dev/stdout's target),
+ *       or "-" for standard output: written directly as a stream (nothing to replace
+ *       atomically there), then flushed; write errors are reported.
+ *     - a directory, a block device or a socket: refused with TG_ERR_IO, nothing
+ *       written.
  * Memory: the names it builds come from `alloc` (NULL: malloc) and are freed before
  * it returns. Thread-safety: none shared; two calls on different paths are
  * independent.
  *
- *   static tg_status hello(void* ctx, FILE* f, tg_error* err) {
- *     (void)ctx; (void)err;
- *     fputs("hello\n", f);
- *     return TG_OK;                       // stream errors are found by the caller
- *   }
- *   tg_atomic_write("my_save", "out.txt", NULL, hello, NULL, &err);
+ *     static tg_status hello(void* ctx, FILE* f, tg_error* err) {
+ *       (void)ctx; (void)err;
+ *       fputs("hello\n", f);
+ *       return TG_OK;                       // stream errors are found by the caller
+ *     }
+ *     tg_atomic_write("my_save", "out.txt", NULL, hello, NULL, &err);
  */
 #ifndef TAPEGRAD_CORE_ATOMIC_FILE_H_
 #define TAPEGRAD_CORE_ATOMIC_FILE_H_

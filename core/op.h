@@ -2,15 +2,15 @@
  *
  * Ops live in ops/, one per file; core/ only knows this interface, so the tape can
  * record, replay and differentiate any op without knowing it. The contract:
- *   shape     computes the output shape from n->in and the attributes, or writes
- *             the reason into msg (without the op name; the tape adds it) and
- *             returns an error. It may ask for n->scratch_size floats of scratch.
- *   forward   writes every element of n->out->data (replay reuses the buffers). If
- *             the inputs are invalid in a way only the data shows (an index out of
- *             range), it records the error with tg_tape_fail(n->tape, ...): replay
- *             stops there and returns the error.
- *   backward  *adds* into in[i]->grad for every input whose grad is non-NULL, given
- *             n->out->grad. Never assigns: reuse (add(x, x)) is then correct.
+ *     shape     computes the output shape from n->in and the attributes, or writes
+ *               the reason into msg (without the op name; the tape adds it) and
+ *               returns an error. It may ask for n->scratch_size floats of scratch.
+ *     forward   writes every element of n->out->data (replay reuses the buffers). If
+ *               the inputs are invalid in a way only the data shows (an index out of
+ *               range), it records the error with tg_tape_fail(n->tape, ...): replay
+ *               stops there and returns the error.
+ *     backward  *adds* into in[i]->grad for every input whose grad is non-NULL, given
+ *               n->out->grad. Never assigns: reuse (add(x, x)) is then correct.
  */
 #ifndef TAPEGRAD_CORE_OP_H_
 #define TAPEGRAD_CORE_OP_H_
@@ -96,11 +96,11 @@ static inline void tg_node_params(const tg_node* n, void* out, size_t size) {
 /** A replay shortcut for two consecutive nodes, installed per tape with
  * tg_tape_set_fusions (core/tape.h). When node n runs `first` and the node right
  * after it runs `second`:
- *   forward   (replay only) may compute both nodes' outputs in one pass -- exactly
- *             the values the two forwards give -- and return true; false declines
- *             and the two forwards run one by one.
- *   backward  may run next's backward and then n's in one pass, with exactly the
- *             results of the two, and return true; false declines. NULL: never.
+ *     forward   (replay only) may compute both nodes' outputs in one pass -- exactly
+ *               the values the two forwards give -- and return true; false declines
+ *               and the two forwards run one by one.
+ *     backward  may run next's backward and then n's in one pass, with exactly the
+ *               results of the two, and return true; false declines. NULL: never.
  * What is recorded, the nodes tools see and every value stay the same; only the
  * number of passes over memory changes. */
 typedef struct tg_op_fusion {

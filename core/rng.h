@@ -2,10 +2,10 @@
  * splitmix64). State is explicit: the same seed gives the same sequence on every
  * machine, and two generators never interfere.
  *
- *   tg_rng r;
- *   tg_rng_seed(&r, 42);
- *   float u = tg_rng_uniform(&r);      // [0, 1)
- *   float z = tg_rng_normal(&r);       // N(0, 1)
+ *     tg_rng r;
+ *     tg_rng_seed(&r, 42);
+ *     float u = tg_rng_uniform(&r);      // [0, 1)
+ *     float z = tg_rng_normal(&r);       // N(0, 1)
  */
 #ifndef TAPEGRAD_CORE_RNG_H_
 #define TAPEGRAD_CORE_RNG_H_

@@ -13,12 +13,12 @@
  * records a code and a message naming the op and the shapes, returns NULL, and every
  * later op on the tape returns NULL at once. Check once at the end:
  *
- *   tg_tape* t = tg_tape_new();
- *   tg_tensor* y = tg_relu(t, tg_add(t, tg_matmul(t, x, w), b));
- *   tg_tensor* loss = tg_mse(t, y, target);
- *   if (tg_tape_backward(t, loss) != TG_OK) fprintf(stderr, "%s\n", tg_tape_message(t));
- *   // w->grad, b->grad now hold d(loss)/dw, d(loss)/db (accumulated: zero them per step)
- *   tg_tape_free(t);
+ *     tg_tape* t = tg_tape_new();
+ *     tg_tensor* y = tg_relu(t, tg_add(t, tg_matmul(t, x, w), b));
+ *     tg_tensor* loss = tg_mse(t, y, target);
+ *     if (tg_tape_backward(t, loss) != TG_OK) fprintf(stderr, "%s\n", tg_tape_message(t));
+ *     // w->grad, b->grad now hold d(loss)/dw, d(loss)/db (accumulated: zero them per step)
+ *     tg_tape_free(t);
  *
  * Thread-safety: a tape is used by one thread at a time; different tapes share nothing.
  */
@@ -134,8 +134,8 @@ void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count);
  * replay check every node's output after its forward, and backward checks the
  * gradients of a node's inputs after its VJP; the first non-finite value stops the
  * call with TG_ERR_ARG recorded, e.g.
- *   "relu (node 3, scope dense_1): produced NaN at element 5 of [10x16]"
- *   "mul backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
+ *     "relu (node 3, scope dense_1): produced NaN at element 5 of [10x16]"
+ *     "mul backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
  * Replay then runs node by node (no fusions; same results). Off by default: one
  * branch per node. */
 void tg_tape_set_check_finite(tg_tape* t, bool on);

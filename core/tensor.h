@@ -2,22 +2,22 @@
  *
  * A tensor has `data` and, when something needs its gradient, `grad` of the same
  * shape (NULL otherwise). Tensors come from three places:
- *   - tg_tensor_new: caller-owned, heap storage, freed with tg_tensor_free. Use these
- *     for parameters (requires_grad) and inputs that outlive tapes.
- *   - tg_tensor_init_view: a caller-owned struct over caller-owned storage, e.g. a
- *     parameter that lives inside one contiguous block so an optimizer is a flat loop.
- *   - a tape (core/tape.h): intermediates and tape-owned leaves, freed by the tape,
- *     usable only on that tape and only until its next tg_tape_clear (another tape,
- *     or the same one after a clear, refuses them when recording).
+ *     - tg_tensor_new: caller-owned, heap storage, freed with tg_tensor_free. Use these
+ *       for parameters (requires_grad) and inputs that outlive tapes.
+ *     - tg_tensor_init_view: a caller-owned struct over caller-owned storage, e.g. a
+ *       parameter that lives inside one contiguous block so an optimizer is a flat loop.
+ *     - a tape (core/tape.h): intermediates and tape-owned leaves, freed by the tape,
+ *       usable only on that tape and only until its next tg_tape_clear (another tape,
+ *       or the same one after a clear, refuses them when recording).
  * The struct fields are public for reading (tools, tests); change `data` and `grad`
  * contents freely, never the shape of a tensor a tape has recorded.
  *
- *   int64_t shape[2] = {10, 1};
- *   tg_error err = {0};
- *   tg_tensor* x = tg_tensor_new(2, shape, false, &err);   // 10x1 zeros, no grad
- *   if (x == NULL) fprintf(stderr, "%s\n", err.message);
- *   x->data[3] = 0.3f;
- *   tg_tensor_free(x);
+ *     int64_t shape[2] = {10, 1};
+ *     tg_error err = {0};
+ *     tg_tensor* x = tg_tensor_new(2, shape, false, &err);   // 10x1 zeros, no grad
+ *     if (x == NULL) fprintf(stderr, "%s\n", err.message);
+ *     x->data[3] = 0.3f;
+ *     tg_tensor_free(x);
  */
 #ifndef TAPEGRAD_CORE_TENSOR_H_
 #define TAPEGRAD_CORE_TENSOR_H_

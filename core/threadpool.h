@@ -13,13 +13,13 @@
  * Thread-safety: one thread at a time calls tg_threadpool_run/reserve on a pool;
  * tasks must not call back into the same pool. Different pools share nothing.
  *
- *   static void fill(void* ctx, int worker, int workers) {
- *     float* x = ctx;   // each worker fills its own slice
- *     for (int i = worker * 1000 / workers; i < (worker + 1) * 1000 / workers; ++i) x[i] = 1.0f;
- *   }
- *   tg_threadpool* pool = tg_threadpool_new(2, NULL, &err);
- *   tg_threadpool_run(pool, 2, fill, buffer);   // returns when both halves are done
- *   tg_threadpool_free(pool);
+ *     static void fill(void* ctx, int worker, int workers) {
+ *       float* x = ctx;   // each worker fills its own slice
+ *       for (int i = worker * 1000 / workers; i < (worker + 1) * 1000 / workers; ++i) x[i] = 1.0f;
+ *     }
+ *     tg_threadpool* pool = tg_threadpool_new(2, NULL, &err);
+ *     tg_threadpool_run(pool, 2, fill, buffer);   // returns when both halves are done
+ *     tg_threadpool_free(pool);
  */
 #ifndef TAPEGRAD_CORE_THREADPOOL_H_
 #define TAPEGRAD_CORE_THREADPOOL_H_

@@ -3,8 +3,8 @@
  * The major version is the shared library's soname (libtapegrad.so.MAJOR): a program
  * built against one major version does not load a library of another.
  *
- *   if (tg_version_major() != TG_VERSION_MAJOR) fprintf(stderr, "mismatched tapegrad\n");
- *   printf("tapegrad %s\n", tg_version());   // "0.2.0"
+ *     if (tg_version_major() != TG_VERSION_MAJOR) fprintf(stderr, "mismatched tapegrad\n");
+ *     printf("tapegrad %s\n", tg_version());   // "0.2.0"
  */
 #ifndef TAPEGRAD_CORE_VERSION_H_
 #define TAPEGRAD_CORE_VERSION_H_

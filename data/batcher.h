@@ -9,12 +9,12 @@
  * the RNG state; tg_batcher_state / tg_batcher_set_state read and restore that state
  * (with the epoch and position), so a model that saves it resumes the exact order.
  *
- *   tg_batcher_options o = {.batch_size = 32, .shuffle = true, .seed = 7};
- *   tg_batcher* b = tg_batcher_new(&train, &o, NULL, &err);
- *   tg_batch batch;
- *   for (int epoch = 0; epoch < 10; ++epoch)
- *     while (tg_batcher_next(b, &batch)) train_step(&batch.x, &batch.target);
- *   tg_batcher_free(b);
+ *     tg_batcher_options o = {.batch_size = 32, .shuffle = true, .seed = 7};
+ *     tg_batcher* b = tg_batcher_new(&train, &o, NULL, &err);
+ *     tg_batch batch;
+ *     for (int epoch = 0; epoch < 10; ++epoch)
+ *       while (tg_batcher_next(b, &batch)) train_step(&batch.x, &batch.target);
+ *     tg_batcher_free(b);
  * The data set is borrowed: it must outlive the batcher and keep its shape.
  * Thread-safety: one thread per batcher.
  */

@@ -7,11 +7,11 @@
  *             1    2   47    1
  *             2    0    3   46
  *
- *   tg_confusion c;
- *   tg_confusion_init(&c, 10, NULL, &err);
- *   tg_confusion_add_predictions(&c, probs, labels, rows, &err);   // argmax per row
- *   tg_confusion_print(&c, NULL, stdout);
- *   tg_confusion_free(&c);
+ *     tg_confusion c;
+ *     tg_confusion_init(&c, 10, NULL, &err);
+ *     tg_confusion_add_predictions(&c, probs, labels, rows, &err);   // argmax per row
+ *     tg_confusion_print(&c, NULL, stdout);
+ *     tg_confusion_free(&c);
  * Ownership: the counts array is the matrix's (its allocator). Nothing aborts.
  */
 #ifndef TAPEGRAD_DATA_CONFUSION_H_

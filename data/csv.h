@@ -6,15 +6,15 @@
  * rows) or as float targets (then `label_count` consecutive columns); every other
  * column is a feature, in file order.
  *
- *   label,pixel1,pixel2,...          tg_csv_options o = {.header = true,
- *   9,0,0,...                                            .label_name = "label"};
- *   2,0,12,...                       tg_dataset d;
- *                                    tg_csv_load("train.csv.gz", &o, NULL, &d, &err);
+ *     label,pixel1,pixel2,...          tg_csv_options o = {.header = true,
+ *     9,0,0,...                                            .label_name = "label"};
+ *     2,0,12,...                       tg_dataset d;
+ *                                      tg_csv_load("train.csv.gz", &o, NULL, &d, &err);
  *
  * Errors carry the file, the line and the column (1-based, in characters, where the
  * field starts) and what was expected, e.g.
- *   "tg_csv_load: data.csv:17:65: label 12 out of range for 10 classes"
- *   "tg_csv_load: data.csv:3:5: expected a number, got 'abc'"
+ *     "tg_csv_load: data.csv:17:65: label 12 out of range for 10 classes"
+ *     "tg_csv_load: data.csv:3:5: expected a number, got 'abc'"
  * Ownership: the data set is the caller's (tg_dataset_free); on error it is empty.
  * Every allocation goes through `alloc` (NULL: malloc). Thread-safety: no shared state.
  */

@@ -7,14 +7,14 @@
  * is plain and public for reading; rows are contiguous and row-major, so
  * `ds.x + i * ds.row_size` is row i. Thread-safety: no shared state.
  *
- *   tg_dataset ds;
- *   tg_error err = {0};
- *   int64_t row[1] = {2};
- *   if (tg_dataset_init(&ds, 100, 1, row, TG_LABELS_INT, 1, NULL, &err) != TG_OK) ...
- *   ds.x[0] = 0.5f;  ds.labels[0] = 3;
- *   tg_dataset first;  tg_dataset_slice(&ds, 0, 10, &first, &err);   // a copy of rows 0..9
- *   tg_dataset_free(&first);
- *   tg_dataset_free(&ds);
+ *     tg_dataset ds;
+ *     tg_error err = {0};
+ *     int64_t row[1] = {2};
+ *     if (tg_dataset_init(&ds, 100, 1, row, TG_LABELS_INT, 1, NULL, &err) != TG_OK) ...
+ *     ds.x[0] = 0.5f;  ds.labels[0] = 3;
+ *     tg_dataset first;  tg_dataset_slice(&ds, 0, 10, &first, &err);   // a copy of rows 0..9
+ *     tg_dataset_free(&first);
+ *     tg_dataset_free(&ds);
  */
 #ifndef TAPEGRAD_DATA_DATASET_H_
 #define TAPEGRAD_DATA_DATASET_H_

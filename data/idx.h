@@ -9,17 +9,17 @@
  * signed byte, 16- and 32-bit integers, float, double).
  *
  * Errors name the function, the file and what was expected, e.g.
- *   "tg_idx_load: train-labels-idx1-ubyte.gz: record count 60000 but the image file has 59999"
- *   "tg_idx_read_images: x.idx: truncated: the header announces 10 records of 784 bytes
- *    but the data ends in record 9 (0-based), after 7156 of 7840 bytes"
+ *     "tg_idx_load: train-labels-idx1-ubyte.gz: record count 60000 but the image file has 59999"
+ *     "tg_idx_read_images: x.idx: truncated: the header announces 10 records of 784 bytes
+ *      but the data ends in record 9 (0-based), after 7156 of 7840 bytes"
  * Ownership: the data set filled is the caller's (tg_dataset_free). Nothing aborts.
  *
- *   tg_dataset train;
- *   tg_error err = {0};
- *   if (tg_idx_load("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
- *                   "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz",
- *                   NULL, &train, &err) != TG_OK) fprintf(stderr, "%s\n", err.message);
- *   // train.n == 60000, train.row_shape == {28, 28}, train.labels[i] in 0..9
+ *     tg_dataset train;
+ *     tg_error err = {0};
+ *     if (tg_idx_load("/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz",
+ *                     "/usr/share/datasets/fashion-mnist/train-labels-idx1-ubyte.gz",
+ *                     NULL, &train, &err) != TG_OK) fprintf(stderr, "%s\n", err.message);
+ *     // train.n == 60000, train.row_shape == {28, 28}, train.labels[i] in 0..9
  */
 #ifndef TAPEGRAD_DATA_IDX_H_
 #define TAPEGRAD_DATA_IDX_H_

@@ -2,24 +2,24 @@
  * top-k, mae and mse, and the rule that picks an accuracy for a loss.
  *
  * Definitions (means over the rows; classes along the last axis):
- *   binary_accuracy                 mean over all elements of [ t == (p > threshold ? 1 : 0) ]
- *                                   (exact comparison, as Keras: targets are 0 or 1)
- *   categorical_accuracy            [ argmax p == argmax t ]      (ties: the first maximum)
- *   sparse_categorical_accuracy     [ argmax p == label ]
- *   top_k_categorical_accuracy      [ argmax t is among the k largest p ]
- *   sparse_top_k_categorical_accuracy [ label is among the k largest p ]
- *     (as tf.math.in_top_k: the label's class counts as in the top k when fewer than k
- *      classes score strictly higher; a NaN score is never in the top k)
- *   mean_absolute_error             mean |p - t|;   mean_squared_error   mean (p - t)²
+ *     binary_accuracy                 mean over all elements of [ t == (p > threshold ? 1 : 0) ]
+ *                                     (exact comparison, as Keras: targets are 0 or 1)
+ *     categorical_accuracy            [ argmax p == argmax t ]      (ties: the first maximum)
+ *     sparse_categorical_accuracy     [ argmax p == label ]
+ *     top_k_categorical_accuracy      [ argmax t is among the k largest p ]
+ *     sparse_top_k_categorical_accuracy [ label is among the k largest p ]
+ *       (as tf.math.in_top_k: the label's class counts as in the top k when fewer than k
+ *        classes score strictly higher; a NaN score is never in the top k)
+ *     mean_absolute_error             mean |p - t|;   mean_squared_error   mean (p - t)²
  * Results are computed in double. Errors (NULL, sizes, a label out of range) name
  * the metric, e.g. "sparse_categorical_accuracy: label 12 at row 3 out of range for
  * 10 classes". Thread-safety: pure functions.
  *
- *   double acc;
- *   tg_sparse_categorical_accuracy(probs, labels, rows, 10, &acc, &err);
- *   tg_metric_kind k;   // what Keras' "accuracy" means for this loss and these shapes
- *   tg_accuracy_for_loss("sparse_categorical_crossentropy", 2, pred_shape, 1, label_shape,
- *                        &k, &err);   // k == TG_METRIC_SPARSE_CATEGORICAL_ACCURACY
+ *     double acc;
+ *     tg_sparse_categorical_accuracy(probs, labels, rows, 10, &acc, &err);
+ *     tg_metric_kind k;   // what Keras' "accuracy" means for this loss and these shapes
+ *     tg_accuracy_for_loss("sparse_categorical_crossentropy", 2, pred_shape, 1, label_shape,
+ *                          &k, &err);   // k == TG_METRIC_SPARSE_CATEGORICAL_ACCURACY
  */
 #ifndef TAPEGRAD_DATA_METRICS_H_
 #define TAPEGRAD_DATA_METRICS_H_
@@ -57,10 +57,10 @@ tg_status tg_metric_from_name(const char* name, tg_metric_kind* out, tg_error* e
  * "binary_crossentropy", "categorical_crossentropy", "sparse_categorical_crossentropy",
  * "mean_squared_error", ...; NULL or any other name falls through to the shapes) and
  * the shapes of the model's output and of the targets:
- *   1. loss "binary_crossentropy", or output's last dimension 1  -> binary
- *   2. loss "sparse_categorical_crossentropy", or targets of lower rank than the
- *      output, or targets' last dimension 1 with the output's > 1 -> sparse categorical
- *   3. otherwise                                                -> categorical
+ *     1. loss "binary_crossentropy", or output's last dimension 1  -> binary
+ *     2. loss "sparse_categorical_crossentropy", or targets of lower rank than the
+ *        output, or targets' last dimension 1 with the output's > 1 -> sparse categorical
+ *     3. otherwise                                                -> categorical
  * (tf.keras' compile rule, with the loss deciding first as Keras 2.2 did). A sparse
  * loss whose targets already have the output's shape, or a categorical loss with
  * targets of another shape, is TG_ERR_SHAPE naming both shapes. */

@@ -3,13 +3,13 @@
  * applied unchanged to validation and test data (computing them on all the data
  * leaks the test set into training).
  *
- *   tg_dataset_scale(&train, 1.0f / 255.0f, &err);   // 0..255 bytes -> [0, 1]
+ *     tg_dataset_scale(&train, 1.0f / 255.0f, &err);   // 0..255 bytes -> [0, 1]
  *
- *   tg_standardizer s;
- *   tg_standardizer_fit(&s, &train, &err);             // per-feature mean and std
- *   tg_standardizer_apply(&s, &train, &err);           // x = (x - mean) / std
- *   tg_standardizer_apply(&s, &test, &err);            // the *training* statistics
- *   tg_standardizer_free(&s);
+ *     tg_standardizer s;
+ *     tg_standardizer_fit(&s, &train, &err);             // per-feature mean and std
+ *     tg_standardizer_apply(&s, &train, &err);           // x = (x - mean) / std
+ *     tg_standardizer_apply(&s, &test, &err);            // the *training* statistics
+ *     tg_standardizer_free(&s);
  * Ownership: a standardizer owns its two arrays (the training set's allocator).
  */
 #ifndef TAPEGRAD_DATA_SCALE_H_

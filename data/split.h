@@ -7,9 +7,9 @@
  * Keras' validation_split takes them. The three parts are disjoint and together
  * hold every row exactly once.
  *
- *   tg_split_options o = {.validation = 0.1, .test = 0.2, .seed = 42};
- *   tg_dataset train, val, test;
- *   if (tg_dataset_split(&all, &o, &train, &val, &test, &err) != TG_OK) ...
+ *     tg_split_options o = {.validation = 0.1, .test = 0.2, .seed = 42};
+ *     tg_dataset train, val, test;
+ *     if (tg_dataset_split(&all, &o, &train, &val, &test, &err) != TG_OK) ...
  * Ownership: the three data sets are the caller's (tg_dataset_free each); `val`
  * or `test` may be NULL when its fraction is 0.
  */

@@ -7,16 +7,16 @@
  * (layer types, configurations, parameter shapes, optimizer, loss) and the same
  * seed, then copies rank 0's parameters to every rank. After that every rank calls
  * the same functions with the same global data:
- *   - train_on_batch(x, n, y): rank r takes rows [n*r/N, n*(r+1)/N) of the global
- *     batch (shards differ by at most one row; a rank may get none), computes its
- *     gradient, weights it by its share of the rows, and the sum over ranks — the
- *     gradient one process computes on all n rows — is reduced in buckets
- *     (MPI_Iallreduce, MPI_SUM) started during backward as soon as a bucket's
- *     gradients are final (the last layer's first), waited for before the step;
- *   - fit: epochs over a dataset every rank holds in full, shuffled with
- *     options.seed (the same order on every rank), in global batches;
- *   - evaluate and predict on shards; losses are reduced so that every rank returns
- *     the global value, predictions gathered on every rank.
+ *     - train_on_batch(x, n, y): rank r takes rows [n*r/N, n*(r+1)/N) of the global
+ *       batch (shards differ by at most one row; a rank may get none), computes its
+ *       gradient, weights it by its share of the rows, and the sum over ranks — the
+ *       gradient one process computes on all n rows — is reduced in buckets
+ *       (MPI_Iallreduce, MPI_SUM) started during backward as soon as a bucket's
+ *       gradients are final (the last layer's first), waited for before the step;
+ *     - fit: epochs over a dataset every rank holds in full, shuffled with
+ *       options.seed (the same order on every rank), in global batches;
+ *     - evaluate and predict on shards; losses are reduced so that every rank returns
+ *       the global value, predictions gathered on every rank.
  * Progress output and checkpoints come from rank 0 only.
  *
  * Equality with one process: to float rounding, not bitwise: one process sums a
@@ -44,14 +44,14 @@
  * names the function, the rank and what differs. Thread-safety: one thread per dist
  * (plus its own progress thread when asked for).
  *
- *   tg_error err = {0};
- *   tg_dist_init(&argc, &argv, &err);                      // MPI_Init unless done
- *   tg_model* m = ...; tg_model_compile(m, loss, &adam);    // the same on every rank
- *   tg_dist* d = tg_dist_new(m, &(tg_dist_options){.seed = 7}, &err);
- *   for (int s = 0; s < steps; ++s) tg_dist_train_on_batch(d, x, 128, y, &loss);
- *   if (tg_dist_rank(d) == 0) printf("loss %g\n", loss);   // the global loss, every rank
- *   tg_dist_free(d); tg_model_free(m);
- *   tg_dist_finalize();
+ *     tg_error err = {0};
+ *     tg_dist_init(&argc, &argv, &err);                      // MPI_Init unless done
+ *     tg_model* m = ...; tg_model_compile(m, loss, &adam);    // the same on every rank
+ *     tg_dist* d = tg_dist_new(m, &(tg_dist_options){.seed = 7}, &err);
+ *     for (int s = 0; s < steps; ++s) tg_dist_train_on_batch(d, x, 128, y, &loss);
+ *     if (tg_dist_rank(d) == 0) printf("loss %g\n", loss);   // the global loss, every rank
+ *     tg_dist_free(d); tg_model_free(m);
+ *     tg_dist_finalize();
  */
 #ifndef TAPEGRAD_DIST_DIST_H_
 #define TAPEGRAD_DIST_DIST_H_
@@ -98,8 +98,8 @@ tg_status tg_dist_finalize(void);
 /** Collective over the communicator. NULL with err filled (on every rank, naming
  * the first rank that differs from rank 0 and both descriptions) when the models
  * or seeds differ, the model is not compiled, or MPI fails, e.g.
- *   tg_dist_new: rank 1 differs from rank 0: rank 0 has "seed 7; Dense dense_1
- *   (16, relu) ...", rank 1 has "seed 8; Dense dense_1 (16, relu) ..." */
+ *     tg_dist_new: rank 1 differs from rank 0: rank 0 has "seed 7; Dense dense_1
+ *     (16, relu) ...", rank 1 has "seed 8; Dense dense_1 (16, relu) ..." */
 tg_dist* tg_dist_new(tg_model* m, const tg_dist_options* options, tg_error* err);
 /** Releases the wrapper and its communicator (not the model); NULL is ignored. */
 void tg_dist_free(tg_dist* d);

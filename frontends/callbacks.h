@@ -13,13 +13,13 @@
  * fit); tg_callback_free(NULL) does nothing. Errors: NULL with err filled on bad
  * options, naming the callback and the field. Thread-safety: one fit at a time.
  *
- *   tg_callback* stop = tg_early_stopping_new(&(tg_early_stopping_options){
- *       .monitor = "val_loss", .patience = 3, .restore_best_weights = true}, &err);
- *   tg_callback* log = tg_csv_logger_new(&(tg_csv_logger_options){.path = "h.csv"}, &err);
- *   tg_callback* cbs[] = {stop, log};
- *   tg_model_fit(m, x, n, y, &(tg_fit_options){.epochs = 100, .validation_split = 0.2f,
- *                .callbacks = cbs, .n_callbacks = 2});
- *   tg_callback_free(stop); tg_callback_free(log);
+ *     tg_callback* stop = tg_early_stopping_new(&(tg_early_stopping_options){
+ *         .monitor = "val_loss", .patience = 3, .restore_best_weights = true}, &err);
+ *     tg_callback* log = tg_csv_logger_new(&(tg_csv_logger_options){.path = "h.csv"}, &err);
+ *     tg_callback* cbs[] = {stop, log};
+ *     tg_model_fit(m, x, n, y, &(tg_fit_options){.epochs = 100, .validation_split = 0.2f,
+ *                  .callbacks = cbs, .n_callbacks = 2});
+ *     tg_callback_free(stop); tg_callback_free(log);
  */
 #ifndef TAPEGRAD_FRONTENDS_CALLBACKS_H_
 #define TAPEGRAD_FRONTENDS_CALLBACKS_H_

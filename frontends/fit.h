@@ -14,7 +14,7 @@
  * class label per row, stored as a float holding an integer (tg_model_fit_dataset
  * takes a data set's int32 labels directly). A label outside the model's classes is
  * TG_ERR_ARG naming the row before any training:
- *   "tg_model_fit: y[3] = 12 is not a class of the model's output (10 classes)"
+ *     "tg_model_fit: y[3] = 12 is not a class of the model's output (10 classes)"
  *
  * Shuffling: each epoch's row order is a Fisher-Yates shuffle of the identity drawn
  * from the model's shuffle stream, so the order depends on the stream alone:
@@ -25,24 +25,24 @@
  * The doctor (on unless tg_fit_options.no_doctor) watches every step and prints one
  * warning per cause, each line starting "doctor: ", to doctor_out (else out, else
  * stderr), and keeps them in the History:
- *   - a NaN or Inf in the loss: training stops (TG_ERR_STATE) naming the step, the
- *     first op whose output is not finite and its layer (or the parameter);
- *   - parameters whose gradient is exactly zero for N steps (or a whole first epoch);
- *   - the loss at the constant-predictor floor with every row predicted the same;
- *   - layers whose units are identical (symmetry), layers whose ReLUs are dead;
- *   - updates far from ~1e-3 of the weights (exploding or vanishing).
+ *     - a NaN or Inf in the loss: training stops (TG_ERR_STATE) naming the step, the
+ *       first op whose output is not finite and its layer (or the parameter);
+ *     - parameters whose gradient is exactly zero for N steps (or a whole first epoch);
+ *     - the loss at the constant-predictor floor with every row predicted the same;
+ *     - layers whose units are identical (symmetry), layers whose ReLUs are dead;
+ *     - updates far from ~1e-3 of the weights (exploding or vanishing).
  *
  * Ownership: histories are the caller's (tg_history_new / tg_history_free).
  * Thread-safety: as the model.
  *
- *   const char* metrics[] = {"accuracy"};
- *   tg_model_compile_metrics(m, (tg_loss){TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY}, NULL,
- *                            metrics, 1);
- *   tg_history* h = tg_history_new(NULL);
- *   tg_model_fit(m, x, n, labels, &(tg_fit_options){.epochs = 10, .batch_size = 128,
- *                .validation_split = 0.1f, .verbose = 1, .out = stdout, .history = h});
- *   const double* val_acc = tg_history_values(h, "val_accuracy");   // 10 values
- *   tg_history_free(h);
+ *     const char* metrics[] = {"accuracy"};
+ *     tg_model_compile_metrics(m, (tg_loss){TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY}, NULL,
+ *                              metrics, 1);
+ *     tg_history* h = tg_history_new(NULL);
+ *     tg_model_fit(m, x, n, labels, &(tg_fit_options){.epochs = 10, .batch_size = 128,
+ *                  .validation_split = 0.1f, .verbose = 1, .out = stdout, .history = h});
+ *     const double* val_acc = tg_history_values(h, "val_accuracy");   // 10 values
+ *     tg_history_free(h);
  */
 #ifndef TAPEGRAD_FRONTENDS_FIT_H_
 #define TAPEGRAD_FRONTENDS_FIT_H_

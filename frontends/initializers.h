@@ -5,23 +5,23 @@
  * is Keras' RandomNormal(mean=0, stddev=0.05). Randomness comes only from the tg_rng
  * the caller passes: the same seed gives the same weights on every machine.
  * The variance-scaling family follows Keras 2.3+/tf.keras exactly:
- *   glorot_uniform  U(-l, l), l = sqrt(6 / (fan_in + fan_out))      (Dense default)
- *   glorot_normal   truncated N(0, s), s = sqrt(2 / (fan_in + fan_out)) / 0.8796...
- *   he_uniform      l = sqrt(6 / fan_in);   he_normal    s = sqrt(2 / fan_in) / 0.8796...
- *   lecun_uniform   l = sqrt(3 / fan_in);   lecun_normal s = sqrt(1 / fan_in) / 0.8796...
+ *     glorot_uniform  U(-l, l), l = sqrt(6 / (fan_in + fan_out))      (Dense default)
+ *     glorot_normal   truncated N(0, s), s = sqrt(2 / (fan_in + fan_out)) / 0.8796...
+ *     he_uniform      l = sqrt(6 / fan_in);   he_normal    s = sqrt(2 / fan_in) / 0.8796...
+ *     lecun_uniform   l = sqrt(3 / fan_in);   lecun_normal s = sqrt(1 / fan_in) / 0.8796...
  * "truncated" redraws values more than 2 standard deviations from the mean; dividing by
  * 0.87962566103423978 (the stddev of a unit normal truncated at ±2) restores the
  * intended variance. For a Dense kernel [in, units]: fan_in = in, fan_out = units.
  *
  * Thread-safety: pure functions; concurrent calls need distinct tg_rng states.
  *
- *   tg_rng rng;
- *   tg_rng_seed(&rng, 42);
- *   float w[16 * 16];
- *   tg_error err = {0};
- *   tg_initializer init = tg_init_glorot_uniform();
- *   if (tg_initializer_fill(&init, w, 256, 16, 16, &rng, &err) != TG_OK)
- *     fprintf(stderr, "%s\n", err.message);
+ *     tg_rng rng;
+ *     tg_rng_seed(&rng, 42);
+ *     float w[16 * 16];
+ *     tg_error err = {0};
+ *     tg_initializer init = tg_init_glorot_uniform();
+ *     if (tg_initializer_fill(&init, w, 256, 16, 16, &rng, &err) != TG_OK)
+ *       fprintf(stderr, "%s\n", err.message);
  */
 #ifndef TAPEGRAD_FRONTENDS_INITIALIZERS_H_
 #define TAPEGRAD_FRONTENDS_INITIALIZERS_H_

@@ -5,35 +5,35 @@
  * (examples/custom_layer.c; docs/writing_a_layer.md walks through one).
  *
  * A layer type is a constant table of functions:
- *   build       checks the configuration against the input shapes (per sample, no
- *               batch axis), computes the output shape and declares the parameters
- *               (tg_layer_declare: name, shape, initializer, trainable, unit axis).
- *               Runs once, when the layer is first applied; a shared layer applied
- *               again must get the same input shapes (the model checks that).
- *   record      records the layer's ops on a tape from its input tensors ([batch,
- *               ...] each) and a context (training or inference; whether parameters
- *               want gradients; an RNG). The model sets the tape's scope to the
- *               layer's name around it, so tools group its nodes.
- *   config_io   reads or writes each configuration field through a tg_config_io
- *               (one function for both directions, so they cannot disagree).
- *   describe    a short text of the configuration ("16, relu"), for the DOT picture
- *               and summaries.
+ *     build       checks the configuration against the input shapes (per sample, no
+ *                 batch axis), computes the output shape and declares the parameters
+ *                 (tg_layer_declare: name, shape, initializer, trainable, unit axis).
+ *                 Runs once, when the layer is first applied; a shared layer applied
+ *                 again must get the same input shapes (the model checks that).
+ *     record      records the layer's ops on a tape from its input tensors ([batch,
+ *                 ...] each) and a context (training or inference; whether parameters
+ *                 want gradients; an RNG). The model sets the tape's scope to the
+ *                 layer's name around it, so tools group its nodes.
+ *     config_io   reads or writes each configuration field through a tg_config_io
+ *                 (one function for both directions, so they cannot disagree).
+ *     describe    a short text of the configuration ("16, relu"), for the DOT picture
+ *                 and summaries.
  * The configuration is a plain struct (config_size bytes, at most
  * TG_LAYER_CONFIG_CAP) the model copies when the layer is created; the layer reads it
  * back with tg_layer_config.
  *
- *   typedef struct { float factor; } scale_config;
- *   static tg_status scale_build(tg_layer* l, const tg_layer_shape* in, int n_in,
- *                                tg_layer_shape* out, tg_error* err) {
- *     *out = in[0]; return TG_OK;
- *   }
- *   static tg_tensor* scale_record(tg_layer* l, tg_tape* t, tg_tensor* const* in, int n_in,
- *                                  const tg_layer_ctx* ctx) {
- *     return tg_scale(t, in[0], ((const scale_config*)tg_layer_config(l))->factor);
- *   }
- *   const tg_layer_type my_scale = {.name = "Scale", .prefix = "scale",
- *       .config_size = sizeof(scale_config), .min_inputs = 1, .max_inputs = 1,
- *       .build = scale_build, .record = scale_record};
+ *     typedef struct { float factor; } scale_config;
+ *     static tg_status scale_build(tg_layer* l, const tg_layer_shape* in, int n_in,
+ *                                  tg_layer_shape* out, tg_error* err) {
+ *       *out = in[0]; return TG_OK;
+ *     }
+ *     static tg_tensor* scale_record(tg_layer* l, tg_tape* t, tg_tensor* const* in, int n_in,
+ *                                    const tg_layer_ctx* ctx) {
+ *       return tg_scale(t, in[0], ((const scale_config*)tg_layer_config(l))->factor);
+ *     }
+ *     const tg_layer_type my_scale = {.name = "Scale", .prefix = "scale",
+ *         .config_size = sizeof(scale_config), .min_inputs = 1, .max_inputs = 1,
+ *         .build = scale_build, .record = scale_record};
  *
  * Ownership: layers belong to their model (tg_model_free frees them). Errors: build
  * fills err with a message that names what is wrong and the shapes (the model

@@ -3,24 +3,24 @@
  * Every loss is the mean over all elements (= Keras' mean over the last axis, then
  * over the batch), except categorical cross-entropy, which sums over the last axis
  * (the classes) and averages over the rows:
- *   mse                       mean (p - y)²                                  op "mse"
- *   mean_absolute_error       mean |p - y|                                   op "mae"
- *   binary_crossentropy       mean -(y log p + (1-y) log(1-p)), p clipped to
- *                             [1e-7, 1-1e-7] as Keras                 op "binary_crossentropy"
- *     from_logits             same on p = sigmoid(z), computed stably op "sigmoid_cross_entropy"
- *   categorical_crossentropy  mean over rows of -Σ y log p, p normalised to sum 1 per
- *                             row and clipped to [1e-7, 1-1e-7] as Keras
- *                                                                 op "categorical_crossentropy"
- *     from_logits             same on p = softmax(z), computed stably op "softmax_cross_entropy"
- *   sparse_categorical_crossentropy  the same against int32 class labels [rows] instead
- *                             of one-hot rows (a model's targets are then one label per
- *                             row)                       op "sparse_categorical_crossentropy"
+ *     mse                       mean (p - y)²                                  op "mse"
+ *     mean_absolute_error       mean |p - y|                                   op "mae"
+ *     binary_crossentropy       mean -(y log p + (1-y) log(1-p)), p clipped to
+ *                               [1e-7, 1-1e-7] as Keras                 op "binary_crossentropy"
+ *       from_logits             same on p = sigmoid(z), computed stably op "sigmoid_cross_entropy"
+ *     categorical_crossentropy  mean over rows of -Σ y log p, p normalised to sum 1 per
+ *                               row and clipped to [1e-7, 1-1e-7] as Keras
+ *                                                                   op "categorical_crossentropy"
+ *       from_logits             same on p = softmax(z), computed stably op "softmax_cross_entropy"
+ *     sparse_categorical_crossentropy  the same against int32 class labels [rows] instead
+ *                               of one-hot rows (a model's targets are then one label per
+ *                               row)                       op "sparse_categorical_crossentropy"
  * Thread-safety: as the tape (one thread per tape).
  *
- *   tg_tensor* y_pred = ...;                     // recorded on tape t, shape [n, k]
- *   tg_loss loss = {.kind = TG_LOSS_MSE};
- *   tg_tensor* l = tg_loss_apply(t, loss, y_pred, y_true);
- *   if (l == NULL) fprintf(stderr, "%s\n", tg_tape_message(t));
+ *     tg_tensor* y_pred = ...;                     // recorded on tape t, shape [n, k]
+ *     tg_loss loss = {.kind = TG_LOSS_MSE};
+ *     tg_tensor* l = tg_loss_apply(t, loss, y_pred, y_true);
+ *     if (l == NULL) fprintf(stderr, "%s\n", tg_tape_message(t));
  */
 #ifndef TAPEGRAD_FRONTENDS_LOSSES_H_
 #define TAPEGRAD_FRONTENDS_LOSSES_H_

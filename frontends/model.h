@@ -30,25 +30,25 @@
  * Data are row-major float arrays: x is n*input_dim, y is n*output_dim.
  * Thread-safety: one thread per model at a time; models share nothing.
  *
- *   tg_error err = {0};
- *   tg_model* m = tg_sequential_new(&(tg_model_options){.input_dim = 1, .seed = 7}, &err);
- *   tg_model_add_dense(m, (tg_dense_options){.units = 16});
- *   tg_model_add_activation(m, TG_ACT_RELU);
- *   tg_model_add_dense(m, (tg_dense_options){.units = 2});
- *   tg_model_compile(m, (tg_loss){TG_LOSS_MSE}, &(tg_optimizer_options){.epsilon = 1e-8f});
- *   float loss;
- *   for (int s = 0; s < 1000; ++s) tg_model_train_on_batch(m, x, 10, y, &loss);
- *   if (tg_model_predict(m, x, 10, pred, 20) != TG_OK) puts(tg_model_message(m));
- *   tg_model_free(m);
+ *     tg_error err = {0};
+ *     tg_model* m = tg_sequential_new(&(tg_model_options){.input_dim = 1, .seed = 7}, &err);
+ *     tg_model_add_dense(m, (tg_dense_options){.units = 16});
+ *     tg_model_add_activation(m, TG_ACT_RELU);
+ *     tg_model_add_dense(m, (tg_dense_options){.units = 2});
+ *     tg_model_compile(m, (tg_loss){TG_LOSS_MSE}, &(tg_optimizer_options){.epsilon = 1e-8f});
+ *     float loss;
+ *     for (int s = 0; s < 1000; ++s) tg_model_train_on_batch(m, x, 10, y, &loss);
+ *     if (tg_model_predict(m, x, 10, pred, 20) != TG_OK) puts(tg_model_message(m));
+ *     tg_model_free(m);
  *
  * The same as a functional model with a skip connection:
- *   tg_model* f = tg_functional_new(&(tg_model_options){.seed = 7}, &err);
- *   tg_sym x = tg_model_input(f, 1, (int64_t[]){4});
- *   tg_sym h = tg_model_call1(f, tg_model_dense(f, (tg_dense_options){.units = 4,
- *                                                  .activation = TG_ACT_RELU}), x);
- *   tg_sym s = tg_model_call(f, tg_model_merge_add(f), (tg_sym[]){x, h}, 2);
- *   tg_model_set_io(f, &x, 1, tg_model_call1(f, tg_model_dense(f,
- *                   (tg_dense_options){.units = 1}), s));
+ *     tg_model* f = tg_functional_new(&(tg_model_options){.seed = 7}, &err);
+ *     tg_sym x = tg_model_input(f, 1, (int64_t[]){4});
+ *     tg_sym h = tg_model_call1(f, tg_model_dense(f, (tg_dense_options){.units = 4,
+ *                                                    .activation = TG_ACT_RELU}), x);
+ *     tg_sym s = tg_model_call(f, tg_model_merge_add(f), (tg_sym[]){x, h}, 2);
+ *     tg_model_set_io(f, &x, 1, tg_model_call1(f, tg_model_dense(f,
+ *                     (tg_dense_options){.units = 1}), s));
  */
 #ifndef TAPEGRAD_FRONTENDS_MODEL_H_
 #define TAPEGRAD_FRONTENDS_MODEL_H_
@@ -329,8 +329,8 @@ tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, i
 /** Keras' fit: `epochs` passes over the first (1 - validation_split) of the rows in
  * minibatches (the last one may be smaller), shuffled with the model's seed unless
  * no_shuffle, with Keras-like progress lines on options->out:
- *   Epoch 3/1000
- *   10/10 [==============================] - 0s - loss: 5.2522e-08
+ *     Epoch 3/1000
+ *     10/10 [==============================] - 0s - loss: 5.2522e-08
  * options may be NULL (defaults). Errors before any training on shape problems. */
 tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
                        const tg_fit_options* options);
@@ -339,7 +339,7 @@ tg_status tg_model_fit(tg_model* m, const float* x, int64_t n, const float* y,
  * the model before any work: x is [n, input_dim] (or [n] when input_dim is 1), y and
  * out are [n, output_dim] (or [n] when output_dim is 1). Anything else is
  * TG_ERR_SHAPE naming both shapes, e.g.
- *   "tg_model_fit: x is [10x2] but the model takes [n x 1] inputs". @{ */
+ *     "tg_model_fit: x is [10x2] but the model takes [n x 1] inputs". @{ */
 tg_status tg_model_train_on_batch_tensors(tg_model* m, const tg_tensor* x, const tg_tensor* y,
                                           float* loss);
 tg_status tg_model_evaluate_tensors(tg_model* m, const tg_tensor* x, const tg_tensor* y,

@@ -10,40 +10,40 @@
  * field whose default is not 0 (e.g. beta_1) cannot be asked for; use 1e-30.
  *
  * Rules, with t = iterations done before this step + 1 and lr' = lr / (1 + decay*(t-1)):
- *   Adam     lr_t = lr' * sqrt(1 - beta_2^t) / (1 - beta_1^t)
- *            m = beta_1 m + (1 - beta_1) g;  v = beta_2 v + (1 - beta_2) g²
- *            amsgrad: v_hat = max(v_hat, v), used in place of v below
- *            w -= lr_t * m / (sqrt(v) + epsilon)
- *            Keras adds epsilon *after* folding the bias corrections into lr_t.
- *            PyTorch (and the Adam paper) add it to the corrected moment:
- *            w -= lr * m_hat / (sqrt(v_hat) + eps), m_hat = m/(1-beta_1^t),
- *            v_hat = v/(1-beta_2^t). The two differ when sqrt(v) is near epsilon
- *            (tiny gradients): Keras' step is then larger by up to 1/sqrt(1-beta_2^t).
- *   SGD      vel = momentum vel - lr' g;  w += vel  (nesterov: w += momentum vel - lr' g)
- *            defaults lr 0.01, momentum 0
- *   RMSprop  a = rho a + (1 - rho) g²;  w -= lr' g / (sqrt(a) + epsilon)
- *            defaults lr 0.001, rho 0.9, epsilon 1e-7
- *   AdamW    w -= lr' * weight_decay * w (decoupled, before the step), then Adam;
- *            defaults as Adam, weight_decay 0.004
- *   Adagrad  a += g²;  w -= lr' g / sqrt(a + epsilon); a starts at
- *            initial_accumulator_value (0.1); lr 0.001, epsilon 1e-7
- *   Nadam    (Keras) u_t = beta_1 (1 - 0.5 * 0.96^(0.004 t)), u_t1 the same at t + 1,
- *            P_t = P_{t-1} u_t (P_0 = 1), P_t1 = P_t u_t1;
- *            m = beta_1 m + (1 - beta_1) g;  v = beta_2 v + (1 - beta_2) g²
- *            w -= lr' (u_t1 m / (1 - P_t1) + (1 - u_t) g / (1 - P_t))
- *                     / (sqrt(v / (1 - beta_2^t)) + epsilon)
- *            defaults lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7
+ *     Adam     lr_t = lr' * sqrt(1 - beta_2^t) / (1 - beta_1^t)
+ *              m = beta_1 m + (1 - beta_1) g;  v = beta_2 v + (1 - beta_2) g²
+ *              amsgrad: v_hat = max(v_hat, v), used in place of v below
+ *              w -= lr_t * m / (sqrt(v) + epsilon)
+ *              Keras adds epsilon *after* folding the bias corrections into lr_t.
+ *              PyTorch (and the Adam paper) add it to the corrected moment:
+ *              w -= lr * m_hat / (sqrt(v_hat) + eps), m_hat = m/(1-beta_1^t),
+ *              v_hat = v/(1-beta_2^t). The two differ when sqrt(v) is near epsilon
+ *              (tiny gradients): Keras' step is then larger by up to 1/sqrt(1-beta_2^t).
+ *     SGD      vel = momentum vel - lr' g;  w += vel  (nesterov: w += momentum vel - lr' g)
+ *              defaults lr 0.01, momentum 0
+ *     RMSprop  a = rho a + (1 - rho) g²;  w -= lr' g / (sqrt(a) + epsilon)
+ *              defaults lr 0.001, rho 0.9, epsilon 1e-7
+ *     AdamW    w -= lr' * weight_decay * w (decoupled, before the step), then Adam;
+ *              defaults as Adam, weight_decay 0.004
+ *     Adagrad  a += g²;  w -= lr' g / sqrt(a + epsilon); a starts at
+ *              initial_accumulator_value (0.1); lr 0.001, epsilon 1e-7
+ *     Nadam    (Keras) u_t = beta_1 (1 - 0.5 * 0.96^(0.004 t)), u_t1 the same at t + 1,
+ *              P_t = P_{t-1} u_t (P_0 = 1), P_t1 = P_t u_t1;
+ *              m = beta_1 m + (1 - beta_1) g;  v = beta_2 v + (1 - beta_2) g²
+ *              w -= lr' (u_t1 m / (1 - P_t1) + (1 - u_t) g / (1 - P_t))
+ *                       / (sqrt(v / (1 - beta_2^t)) + epsilon)
+ *              defaults lr 0.001, beta_1 0.9, beta_2 0.999, epsilon 1e-7
  * Arithmetic is float32 like Keras; powers of beta are computed in double. Adam's
  * moments below FLT_MIN are flushed to 0 (as TensorFlow's flush-to-zero CPU kernels
  * do): a dead unit's moments would otherwise sit in the slow subnormal range forever.
  *
  * Thread-safety: one optimizer per thread; distinct optimizers share nothing.
  *
- *   tg_error err = {0};
- *   tg_optimizer_options o = {.kind = TG_OPT_ADAM, .lr = 0.001f, .epsilon = 1e-8f};
- *   tg_optimizer* opt = tg_optimizer_new(&o, n_params, NULL, &err);
- *   for (...) { ...backward...; tg_optimizer_step(opt, params, grads, n_params, &err); }
- *   tg_optimizer_free(opt);
+ *     tg_error err = {0};
+ *     tg_optimizer_options o = {.kind = TG_OPT_ADAM, .lr = 0.001f, .epsilon = 1e-8f};
+ *     tg_optimizer* opt = tg_optimizer_new(&o, n_params, NULL, &err);
+ *     for (...) { ...backward...; tg_optimizer_step(opt, params, grads, n_params, &err); }
+ *     tg_optimizer_free(opt);
  */
 #ifndef TAPEGRAD_FRONTENDS_OPTIMIZERS_H_
 #define TAPEGRAD_FRONTENDS_OPTIMIZERS_H_

@@ -21,15 +21,15 @@
  * gradients zeroed). Errors: NULL/TG_ERR_* with err filled, naming the function and
  * the parameter. Thread-safety: one thread per set.
  *
- *   tg_param_set* ps = tg_param_set_new(NULL, 7, &err);
- *   tg_tensor* w = tg_param_set_add(ps, &(tg_param_decl){.name = "w", .rank = 2,
- *       .shape = {4, 3}, .unit_axis = 1, .fan_in = 4, .fan_out = 3}, &err);
- *   tg_optimizer* adam = tg_optimizer_new(NULL, tg_param_set_trainable_size(ps), NULL, &err);
- *   for (...) {
- *     tg_tape_clear(t); loss = tg_mse(t, tg_matmul(t, x, w), y);
- *     tg_param_set_zero_grads(ps); tg_tape_backward(t, loss);
- *     tg_param_set_step(ps, adam, &err);
- *   }
+ *     tg_param_set* ps = tg_param_set_new(NULL, 7, &err);
+ *     tg_tensor* w = tg_param_set_add(ps, &(tg_param_decl){.name = "w", .rank = 2,
+ *         .shape = {4, 3}, .unit_axis = 1, .fan_in = 4, .fan_out = 3}, &err);
+ *     tg_optimizer* adam = tg_optimizer_new(NULL, tg_param_set_trainable_size(ps), NULL, &err);
+ *     for (...) {
+ *       tg_tape_clear(t); loss = tg_mse(t, tg_matmul(t, x, w), y);
+ *       tg_param_set_zero_grads(ps); tg_tape_backward(t, loss);
+ *       tg_param_set_step(ps, adam, &err);
+ *     }
  */
 #ifndef TAPEGRAD_FRONTENDS_PARAMS_H_
 #define TAPEGRAD_FRONTENDS_PARAMS_H_

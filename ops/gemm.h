@@ -6,25 +6,25 @@
  * copies. beta == 0 overwrites C (whatever it held, NaN included).
  *
  * Backends (tg_gemm_backend):
- *   SMALL    register rows over op(B) read in place or copied to the stack, no
- *            packing, no heap scratch: what tiny products (a 10x16 layer) and
- *            products one vector wide (a 10-unit output layer) use, because
- *            blocking or a library call costs more than the math there.
- *   BUILTIN  a cache-blocked kernel with a packed register tile, compiled for the
- *            x86-64 baseline, AVX2+FMA and AVX-512 and picked at run time from what
- *            the CPU has (tg_gemm_isa_name). Always present.
- *   BLAS     CBLAS sgemm (OpenBLAS) when the build has it (the default build;
- *            `--define blas=none` builds without). Driven single-threaded; tapegrad's
- *            own threads split the product into column or row blocks. The library is
- *            opened at run time (dlopen libopenblas.so.0, else libopenblas.so; the
- *            environment variable TG_BLAS_LIBRARY names another file, empty: none) on
- *            the first product that asks about it, and closed again when its kernel
- *            is narrower than the built-in one; when it cannot be opened BLAS is
- *            absent and this backend runs the built-in kernel.
- *   AUTO     SMALL for those products; otherwise BLAS when the build has it and its
- *            kernel is at least as wide as the built-in one, else BUILTIN. (OpenBLAS
- *            0.3.21 does not recognise some newer CPUs and falls back to an SSE3
- *            kernel that the built-in AVX-512 kernel beats fivefold.)
+ *     SMALL    register rows over op(B) read in place or copied to the stack, no
+ *              packing, no heap scratch: what tiny products (a 10x16 layer) and
+ *              products one vector wide (a 10-unit output layer) use, because
+ *              blocking or a library call costs more than the math there.
+ *     BUILTIN  a cache-blocked kernel with a packed register tile, compiled for the
+ *              x86-64 baseline, AVX2+FMA and AVX-512 and picked at run time from what
+ *              the CPU has (tg_gemm_isa_name). Always present.
+ *     BLAS     CBLAS sgemm (OpenBLAS) when the build has it (the default build;
+ *              `--define blas=none` builds without). Driven single-threaded; tapegrad's
+ *              own threads split the product into column or row blocks. The library is
+ *              opened at run time (dlopen libopenblas.so.0, else libopenblas.so; the
+ *              environment variable TG_BLAS_LIBRARY names another file, empty: none) on
+ *              the first product that asks about it, and closed again when its kernel
+ *              is narrower than the built-in one; when it cannot be opened BLAS is
+ *              absent and this backend runs the built-in kernel.
+ *     AUTO     SMALL for those products; otherwise BLAS when the build has it and its
+ *              kernel is at least as wide as the built-in one, else BUILTIN. (OpenBLAS
+ *              0.3.21 does not recognise some newer CPUs and falls back to an SSE3
+ *              kernel that the built-in AVX-512 kernel beats fivefold.)
  * Results are bit-for-bit reproducible for a given backend and CPU, whatever the
  * thread count: threads split rows or columns of C, never the sum over k, and a BLAS
  * product is cut into blocks chosen from its shape alone (OpenBLAS picks kernels by
@@ -39,11 +39,11 @@
  * The BLAS backend sets OpenBLAS's process-wide thread count (to 1, or to `threads`
  * in NATIVE mode) when it differs.
  *
- *   // y (2x3) = x (2x4) · w (4x3)
- *   tg_gemm(false, false, 2, 3, 4, x, 4, w, 3, 0.0f, y, 3, 1);
- *   // dw (4x3) += xᵀ (4x2) · dy (2x3), through the built-in kernel on a pool of two
- *   tg_gemm_options o = {.backend = TG_GEMM_BUILTIN, .threads = 2, .pool = pool};
- *   tg_gemm_ex(&o, true, false, 4, 3, 2, x, 4, dy, 3, 1.0f, dw, 3);
+ *     // y (2x3) = x (2x4) · w (4x3)
+ *     tg_gemm(false, false, 2, 3, 4, x, 4, w, 3, 0.0f, y, 3, 1);
+ *     // dw (4x3) += xᵀ (4x2) · dy (2x3), through the built-in kernel on a pool of two
+ *     tg_gemm_options o = {.backend = TG_GEMM_BUILTIN, .threads = 2, .pool = pool};
+ *     tg_gemm_ex(&o, true, false, 4, 3, 2, x, 4, dy, 3, 1.0f, dw, 3);
  */
 #ifndef TAPEGRAD_OPS_GEMM_H_
 #define TAPEGRAD_OPS_GEMM_H_

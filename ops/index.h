@@ -5,13 +5,13 @@
  * Indices are checked when the op runs (recording and every replay): the first
  * index out of range stops it with an error naming the index and its position in
  * the index tensor (row-major), e.g.
- *   "gather: index 12 out of range for 10 rows (at position 3)".
+ *     "gather: index 12 out of range for 10 rows (at position 3)".
  *
- *   int64_t si[2] = {2, 3};
- *   int32_t ids[6] = {4, 0, 4, 9, 1, 2};
- *   tg_tensor* idx = tg_tape_index_leaf(t, 2, si, ids);
- *   tg_tensor* emb = tg_gather(t, table, idx);   // table [10 x 8] -> [2x3x8]
- *   tg_tensor* oh = tg_one_hot(t, idx, 10);      // [2x3x10] float, no gradient
+ *     int64_t si[2] = {2, 3};
+ *     int32_t ids[6] = {4, 0, 4, 9, 1, 2};
+ *     tg_tensor* idx = tg_tape_index_leaf(t, 2, si, ids);
+ *     tg_tensor* emb = tg_gather(t, table, idx);   // table [10 x 8] -> [2x3x8]
+ *     tg_tensor* oh = tg_one_hot(t, idx, 10);      // [2x3x10] float, no gradient
  */
 #ifndef TAPEGRAD_OPS_INDEX_H_
 #define TAPEGRAD_OPS_INDEX_H_

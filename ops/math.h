@@ -7,11 +7,11 @@
  * decides and a NaN shows in the output. Bad parameters are errors, e.g.
  * "clip: lo 2 > hi 1" or "pow: exponent inf is not finite".
  *
- *   tg_tensor* d = tg_sub(t, pred, target);
- *   // Huber-like: 0.5 min(|d|, 1)^2 + (|d| - min(|d|, 1))
- *   tg_tensor* a = tg_abs(t, d);
- *   tg_tensor* q = tg_clip(t, a, 0.0f, 1.0f);
- *   tg_tensor* loss = tg_mean(t, tg_add(t, tg_scale(t, tg_square(t, q), 0.5f), tg_sub(t, a, q)));
+ *     tg_tensor* d = tg_sub(t, pred, target);
+ *     // Huber-like: 0.5 min(|d|, 1)^2 + (|d| - min(|d|, 1))
+ *     tg_tensor* a = tg_abs(t, d);
+ *     tg_tensor* q = tg_clip(t, a, 0.0f, 1.0f);
+ *     tg_tensor* loss = tg_mean(t, tg_add(t, tg_scale(t, tg_square(t, q), 0.5f), tg_sub(t, a, q)));
  */
 #ifndef TAPEGRAD_OPS_MATH_H_
 #define TAPEGRAD_OPS_MATH_H_

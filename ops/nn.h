@@ -9,13 +9,13 @@
  * one row below and one column to the right. Every builder returns the output
  * (owned by the tape) or NULL with the first error kept on the tape.
  *
- *   // x: [8,28,28,1] images, k: [3,3,1,32] kernel (parameter), b: [32] bias
- *   tg_conv2d_options co = {.padding = TG_PADDING_SAME};
- *   tg_tensor* h = tg_relu(t, tg_add(t, tg_conv2d(t, x, k, &co), b));  // [8,28,28,32]
- *   tg_tensor* p = tg_max_pool2d(t, h, NULL);                           // [8,14,14,32]
- *   tg_tensor* d = tg_dropout(t, p, &(tg_dropout_options){.rate = 0.25f, .rng = &rng,
- *                                                          .training = true});
- *   tg_tensor* g = tg_global_avg_pool2d(t, d);                          // [8,32]
+ *     // x: [8,28,28,1] images, k: [3,3,1,32] kernel (parameter), b: [32] bias
+ *     tg_conv2d_options co = {.padding = TG_PADDING_SAME};
+ *     tg_tensor* h = tg_relu(t, tg_add(t, tg_conv2d(t, x, k, &co), b));  // [8,28,28,32]
+ *     tg_tensor* p = tg_max_pool2d(t, h, NULL);                           // [8,14,14,32]
+ *     tg_tensor* d = tg_dropout(t, p, &(tg_dropout_options){.rate = 0.25f, .rng = &rng,
+ *                                                            .training = true});
+ *     tg_tensor* g = tg_global_avg_pool2d(t, d);                          // [8,32]
  *
  * Thread-safety: as the tape (one thread at a time); conv2d runs its products on
  * the tape's pool (tg_tape_set_threads).
@@ -50,9 +50,9 @@ typedef struct tg_conv2d_options {
 } tg_conv2d_options;
 
 /** 2-D convolution (cross-correlation, as Keras and PyTorch):
- *   x [N,H,W,C], kernel [KH,KW,C/groups,F] -> [N,OH,OW,F]
- *   y[n,i,j,f] = sum_{a,b,c} x[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, g*C/G + c]
- *                            * kernel[a,b,c,f]      (g = f / (F/G); outside x counts as 0)
+ *     x [N,H,W,C], kernel [KH,KW,C/groups,F] -> [N,OH,OW,F]
+ *     y[n,i,j,f] = sum_{a,b,c} x[n, i*sh + a*dh - pad_top, j*sw + b*dw - pad_left, g*C/G + c]
+ *                              * kernel[a,b,c,f]      (g = f / (F/G); outside x counts as 0)
  * No bias: add one with tg_add (it broadcasts over the last axis). opt may be NULL.
  * Gradients for x and kernel. Errors name the shapes, e.g. "conv2d: input
  * [8x28x28x3] and kernel [3x3x1x32]: input has 3 channels, kernel expects 1". */
@@ -109,7 +109,7 @@ typedef struct tg_batch_norm_options {
 } tg_batch_norm_options;
 
 /** Batch normalisation over every axis but the last (channels-last):
- *   y = gamma * (x - mean) / sqrt(var + eps) + beta,   gamma, beta: [C], C = x's last axis
+ *     y = gamma * (x - mean) / sqrt(var + eps) + beta,   gamma, beta: [C], C = x's last axis
  * training: mean and biased var of the batch (over N*H*W per channel); inference:
  * opt->moving_mean and opt->moving_variance. opt may be NULL (inference without
  * statistics is an error, so NULL means training with eps 1e-3). Gradients for x,
@@ -118,7 +118,7 @@ tg_tensor* tg_batch_norm(tg_tape* t, tg_tensor* x, tg_tensor* gamma, tg_tensor* 
                          const tg_batch_norm_options* opt);
 
 /** Layer normalisation over the last axis (Keras LayerNormalization(axis=-1)):
- *   y = gamma * (x - mean) / sqrt(var + eps) + beta per row, gamma, beta: [D];
+ *     y = gamma * (x - mean) / sqrt(var + eps) + beta per row, gamma, beta: [D];
  * epsilon <= 0 means 1e-3 (Keras' default). Gradients for x, gamma and beta. */
 tg_tensor* tg_layer_norm(tg_tape* t, tg_tensor* x, tg_tensor* gamma, tg_tensor* beta,
                          float epsilon);

@@ -3,18 +3,18 @@
  * Each builder returns the output tensor (owned by the tape, valid until
  * tg_tape_clear/tg_tape_free) or NULL: on NULL inputs, bad shapes or an earlier
  * error the tape keeps the first error, e.g.
- *   "matmul: [10x1] @ [16x16]: inner dimensions 1 and 16 differ".
+ *     "matmul: [10x1] @ [16x16]: inner dimensions 1 and 16 differ".
  * Binary elementwise ops broadcast like numpy. Gradients flow to every input whose
  * `grad` is non-NULL when tg_tape_backward runs.
  *
- *   tg_tape* t = tg_tape_new();
- *   int64_t sx[2] = {2, 2}, sb[1] = {2};
- *   float xv[4] = {1, 2, 3, 4};
- *   tg_tensor* x = tg_tape_leaf(t, 2, sx, xv, false);
- *   tg_tensor* w = tg_tape_leaf(t, 2, sx, NULL, true);   // parameter: gets a grad
- *   tg_tensor* b = tg_tape_leaf(t, 1, sb, NULL, true);
- *   tg_tensor* loss = tg_mean(t, tg_relu(t, tg_add(t, tg_matmul(t, x, w), b)));
- *   tg_tape_backward(t, loss);   // w->grad, b->grad filled
+ *     tg_tape* t = tg_tape_new();
+ *     int64_t sx[2] = {2, 2}, sb[1] = {2};
+ *     float xv[4] = {1, 2, 3, 4};
+ *     tg_tensor* x = tg_tape_leaf(t, 2, sx, xv, false);
+ *     tg_tensor* w = tg_tape_leaf(t, 2, sx, NULL, true);   // parameter: gets a grad
+ *     tg_tensor* b = tg_tape_leaf(t, 1, sb, NULL, true);
+ *     tg_tensor* loss = tg_mean(t, tg_relu(t, tg_add(t, tg_matmul(t, x, w), b)));
+ *     tg_tape_backward(t, loss);   // w->grad, b->grad filled
  */
 #ifndef TAPEGRAD_OPS_OPS_H_
 #define TAPEGRAD_OPS_OPS_H_

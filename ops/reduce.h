@@ -5,12 +5,12 @@
  * n_axes == 0 reduces over every axis. keepdims keeps each reduced axis as a 1 (so
  * the result broadcasts against x). The full reductions tg_sum / tg_mean (ops/ops.h)
  * stay as they are. Errors name the op, the axis and the shape, e.g.
- *   "sum_axes: axis 2 out of range for rank 2 input [3x4]".
+ *     "sum_axes: axis 2 out of range for rank 2 input [3x4]".
  *
- *   int axes[1] = {-1};
- *   tg_tensor* m = tg_max_axes(t, logits, axes, 1, true);      // [N x 1]
- *   tg_tensor* lse = tg_logsumexp(t, logits, axes, 1, false);  // [N]
- *   tg_tensor* pred = tg_argmax(t, logits, -1, false);         // [N], int32
+ *     int axes[1] = {-1};
+ *     tg_tensor* m = tg_max_axes(t, logits, axes, 1, true);      // [N x 1]
+ *     tg_tensor* lse = tg_logsumexp(t, logits, axes, 1, false);  // [N]
+ *     tg_tensor* pred = tg_argmax(t, logits, -1, false);         // [N], int32
  */
 #ifndef TAPEGRAD_OPS_REDUCE_H_
 #define TAPEGRAD_OPS_REDUCE_H_

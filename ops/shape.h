@@ -5,14 +5,14 @@
  *
  * Axes may be negative (counted from the end, as numpy). Every builder returns the
  * output (owned by the tape) or NULL with the first error kept on the tape, e.g.
- *   "reshape: [6x4] cannot become [5x-1]: 24 elements"
- *   "slice: axis 2 out of range for rank 2".
+ *     "reshape: [6x4] cannot become [5x-1]: 24 elements"
+ *     "slice: axis 2 out of range for rank 2".
  *
- *   int64_t s[3] = {8, 7, 7};
- *   tg_tensor* x = tg_tape_leaf(t, 3, s, NULL, false);
- *   tg_tensor* flat = tg_flatten(t, x);                  // [8x49], a view of x
- *   tg_tensor* tail = tg_slice_axis(t, flat, 1, -9, TG_SLICE_END, 2);  // [8x5]
- *   tg_tensor* both = tg_concat(t, (tg_tensor*[]){flat, tail}, 2, 1);  // [8x54]
+ *     int64_t s[3] = {8, 7, 7};
+ *     tg_tensor* x = tg_tape_leaf(t, 3, s, NULL, false);
+ *     tg_tensor* flat = tg_flatten(t, x);                  // [8x49], a view of x
+ *     tg_tensor* tail = tg_slice_axis(t, flat, 1, -9, TG_SLICE_END, 2);  // [8x5]
+ *     tg_tensor* both = tg_concat(t, (tg_tensor*[]){flat, tail}, 2, 1);  // [8x54]
  */
 #ifndef TAPEGRAD_OPS_SHAPE_H_
 #define TAPEGRAD_OPS_SHAPE_H_

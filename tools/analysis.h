@@ -27,14 +27,14 @@
  * parameters alive while reading it. Thread-safety: reads the tape only; analyses
  * of different tapes may run in parallel.
  *
- *   tg_tape_backward(tape, loss);
- *   tg_error err = {0};
- *   tg_analysis* a = tg_analysis_new(tape, 1e-6f, &err);
- *   if (a == NULL) { fprintf(stderr, "%s\n", err.message); return 1; }
- *   for (int i = 0; i < a->n_layers; ++i)
- *     printf("%s: %d units -> %d distinct\n", a->layers[i].name, a->layers[i].units,
- *            a->layers[i].groups);
- *   tg_analysis_free(a);
+ *     tg_tape_backward(tape, loss);
+ *     tg_error err = {0};
+ *     tg_analysis* a = tg_analysis_new(tape, 1e-6f, &err);
+ *     if (a == NULL) { fprintf(stderr, "%s\n", err.message); return 1; }
+ *     for (int i = 0; i < a->n_layers; ++i)
+ *       printf("%s: %d units -> %d distinct\n", a->layers[i].name, a->layers[i].units,
+ *              a->layers[i].groups);
+ *     tg_analysis_free(a);
  */
 #ifndef TAPEGRAD_TOOLS_ANALYSIS_H_
 #define TAPEGRAD_TOOLS_ANALYSIS_H_

@@ -2,19 +2,19 @@
  * columns first and the target columns after them, separated by commas. Blank lines
  * and lines starting with '#' (e.g. a header) are skipped.
  *
- *   # x, y1, y2
- *   0.0, 0.1, 0.00
- *   0.1, 0.1, 0.01
+ *     # x, y1, y2
+ *     0.0, 0.1, 0.00
+ *     0.1, 0.1, 0.01
  *
  * Errors carry the file, line and column (1-based, in characters), e.g.
- *   "tg_csv_read: data.csv:3:6: expected a number, got 'abc'".
+ *     "tg_csv_read: data.csv:3:6: expected a number, got 'abc'".
  * Ownership: tg_csv_read fills a caller struct whose arrays the caller releases with
  * tg_csv_data_free. Thread-safety: no shared state.
  *
- *   tg_csv_data d;
- *   tg_error err = {0};
- *   if (tg_csv_read("data.csv", 1, 2, &d, &err) != TG_OK) puts(err.message);
- *   else { train(d.x, d.rows, d.y); tg_csv_data_free(&d); }
+ *     tg_csv_data d;
+ *     tg_error err = {0};
+ *     if (tg_csv_read("data.csv", 1, 2, &d, &err) != TG_OK) puts(err.message);
+ *     else { train(d.x, d.rows, d.y); tg_csv_data_free(&d); }
  */
 #ifndef TAPEGRAD_TOOLS_CSV_H_
 #define TAPEGRAD_TOOLS_CSV_H_

@@ -18,12 +18,12 @@
  * numbers are printed with "%.4g"; never pointers. Render with `dot -Tsvg g.dot`.
  * Ownership: reads the tape and its tensors only. Thread-safety: as reading the tape.
  *
- *   tg_tape_backward(tape, loss);
- *   tg_dot_options opt = {.backward = true, .tolerance = 1e-6f};
- *   tg_error err = {0};
- *   if (tg_dot_save(tape, &opt, "graph.dot", &err) != TG_OK)
- *     fprintf(stderr, "%s\n", err.message);
- *   // $ dot -Tsvg graph.dot -o graph.svg
+ *     tg_tape_backward(tape, loss);
+ *     tg_dot_options opt = {.backward = true, .tolerance = 1e-6f};
+ *     tg_error err = {0};
+ *     if (tg_dot_save(tape, &opt, "graph.dot", &err) != TG_OK)
+ *       fprintf(stderr, "%s\n", err.message);
+ *     // $ dot -Tsvg graph.dot -o graph.svg
  */
 #ifndef TAPEGRAD_TOOLS_DOT_EXPORT_H_
 #define TAPEGRAD_TOOLS_DOT_EXPORT_H_

@@ -4,20 +4,20 @@
  *
  * Model spec: the input width, then one token per Dense layer, joined by '-'. A layer
  * token is its unit count followed by an optional activation letter:
- *   r = relu, s = sigmoid, t = tanh, l or nothing = linear.
+ *     r = relu, s = sigmoid, t = tanh, l or nothing = linear.
  * "1-16r-16r-2" is the seed model: 1 input, Dense(16, relu), Dense(16, relu), Dense(2).
  *
  * Ownership: the parser fills a caller struct; tg_model_spec_build returns a model the
  * caller frees with tg_model_free. Errors name the function and quote the bad text.
  * Thread-safety: no shared state.
  *
- *   tg_model_spec spec;
- *   tg_initializer init;
- *   tg_error err = {0};
- *   if (tg_model_spec_parse("1-16r-16r-2", &spec, &err) != TG_OK ||
- *       tg_initializer_parse("zeros", &init, &err) != TG_OK) puts(err.message);
- *   tg_model* m = tg_model_spec_build(&spec, &init, &init, 1, &err);
- *   tg_model_free(m);
+ *     tg_model_spec spec;
+ *     tg_initializer init;
+ *     tg_error err = {0};
+ *     if (tg_model_spec_parse("1-16r-16r-2", &spec, &err) != TG_OK ||
+ *         tg_initializer_parse("zeros", &init, &err) != TG_OK) puts(err.message);
+ *     tg_model* m = tg_model_spec_build(&spec, &init, &init, 1, &err);
+ *     tg_model_free(m);
  */
 #ifndef TAPEGRAD_TOOLS_MODEL_SPEC_H_
 #define TAPEGRAD_TOOLS_MODEL_SPEC_H_

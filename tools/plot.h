@@ -6,11 +6,11 @@
  * loss) break the line instead of bending the axes; a log y axis shows losses that
  * fall over several decades. The output is deterministic (same data, same bytes).
  *
- *   double epoch[3] = {1, 2, 3}, loss[3] = {0.9, 0.4, 0.2}, val[3] = {1.0, 0.5, 0.35};
- *   tg_plot_series s[2] = {{"loss", epoch, loss, 3}, {"val_loss", epoch, val, 3}};
- *   tg_plot_options o = {.title = "loss", .x_label = "epoch", .log_y = true};
- *   tg_error err = {0};
- *   if (tg_plot_save("loss.svg", &o, s, 2, &err) != TG_OK) fprintf(stderr, "%s\n", err.message);
+ *     double epoch[3] = {1, 2, 3}, loss[3] = {0.9, 0.4, 0.2}, val[3] = {1.0, 0.5, 0.35};
+ *     tg_plot_series s[2] = {{"loss", epoch, loss, 3}, {"val_loss", epoch, val, 3}};
+ *     tg_plot_options o = {.title = "loss", .x_label = "epoch", .log_y = true};
+ *     tg_error err = {0};
+ *     if (tg_plot_save("loss.svg", &o, s, 2, &err) != TG_OK) fprintf(stderr, "%s\n", err.message);
  *
  * A history file (the CSV a CSV logger writes: a header `epoch,loss,accuracy,val_loss,
  * ...`, then one row of numbers per epoch) becomes one chart per quantity with

@@ -3,9 +3,9 @@
  * Ownership: files only; nothing to free. Thread-safety: runs a child process and
  * waits for it; safe from several threads for different output files.
  *
- *   tg_error err = {0};
- *   if (tg_dot_available() && tg_dot_render("graph.dot", "svg", "graph.svg", &err) != TG_OK)
- *     fprintf(stderr, "%s\n", err.message);
+ *     tg_error err = {0};
+ *     if (tg_dot_available() && tg_dot_render("graph.dot", "svg", "graph.svg", &err) != TG_OK)
+ *       fprintf(stderr, "%s\n", err.message);
  */
 #ifndef TAPEGRAD_TOOLS_RENDER_H_
 #define TAPEGRAD_TOOLS_RENDER_H_

@@ -6,12 +6,12 @@
  * Ownership: reads the analysis only; the caller keeps the FILE* open and closes it.
  * Thread-safety: none needed beyond not sharing the FILE*. Output is deterministic.
  *
- *   tg_error err = {0};
- *   tg_analysis* a = tg_analysis_new(tape, 1e-6f, &err);   // after tg_tape_backward
- *   if (a == NULL || tg_report_write_text(a, stdout, &err) != TG_OK)
- *     fprintf(stderr, "%s\n", err.message);
- *   tg_report_save(a, TG_REPORT_JSON, "report.json", &err);
- *   tg_analysis_free(a);
+ *     tg_error err = {0};
+ *     tg_analysis* a = tg_analysis_new(tape, 1e-6f, &err);   // after tg_tape_backward
+ *     if (a == NULL || tg_report_write_text(a, stdout, &err) != TG_OK)
+ *       fprintf(stderr, "%s\n", err.message);
+ *     tg_report_save(a, TG_REPORT_JSON, "report.json", &err);
+ *     tg_analysis_free(a);
  */
 #ifndef TAPEGRAD_TOOLS_REPORT_H_
 #define TAPEGRAD_TOOLS_REPORT_H_
