@@ -158,10 +158,8 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int6
   return tg_model_step_mode(m, fn, x, n, y, update, true, loss);
 }
 
-tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
-                             const float* y, bool update, bool training, float* loss) {
-  m->last_train = NULL;
-  if (training) tg_model_advance_layer_stream(m);
+static tg_status step_body(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                           const float* y, bool update, bool training, float* loss) {
   const tg_layer_ctx ctx = {
       .training = training, .grads = true, .rng = &m->step_rng, .row_offset = &m->row_offset};
   tg_status st = run_slot(m, fn, &m->train, x, n, y, &ctx);
@@ -182,6 +180,22 @@ tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x,
   st = tg_optimizer_step_pool(m->optimizer, m->params.values, m->params.grads, m->params.trainable,
                               tg_tape_pool(t), tg_tape_threads(t), &err);
   return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, err.message);
+}
+
+tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
+                             const float* y, bool update, bool training, float* loss) {
+  m->last_train = NULL;
+  /* A training step draws its key first; a step that fails gives it back, so that a
+   * retried call draws what the first attempt would have (a failed call changes
+   * nothing). */
+  const tg_rng layer_rng = m->layer_rng, step_rng = m->step_rng;
+  if (training) tg_model_advance_layer_stream(m);
+  tg_status st = step_body(m, fn, x, n, y, update, training, loss);
+  if (st != TG_OK) {
+    m->layer_rng = layer_rng;
+    m->step_rng = step_rng;
+  }
+  return st;
 }
 
 void tg_model_set_row_offset(tg_model* m, int64_t first_row) {
