@@ -24,7 +24,7 @@
 #include <string.h>
 
 #include "core/tape.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/internal/window.h"
 #include "ops/ops.h"
 

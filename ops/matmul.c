@@ -7,7 +7,7 @@
 #include <stdio.h>
 
 #include "core/tape.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/ops.h"
 
 /* The tape's pool, and its scratch when one of the node's products (forward, dA,
@@ -87,7 +87,7 @@ static dims matmul_dims(const tg_node* nd) {
 }
 
 /* The tape's thread count and pool (threads and kernel scratch, so replay does not
- * allocate); the backend is chosen per product (ops/gemm.h). */
+ * allocate); the backend is chosen per product (kernels/gemm.h). */
 static tg_gemm_options gemm_options(tg_node* nd) {
   tg_gemm_options o = {.threads = tg_tape_threads(nd->tape),
                        .pool = tg_tape_pool(nd->tape),

@@ -2,7 +2,7 @@
 # install.sh --prefix DIR [--destdir STAGE] — installs tapegrad for programs built
 # without Bazel (with --destdir, into STAGE/DIR while the files name DIR, for packages):
 #   DIR/lib/libtapegrad.a, DIR/lib/libtapegrad.so.MAJOR.MINOR.PATCH (+ .so.MAJOR and .so links)
-#   DIR/include/tapegrad/{tapegrad.h, core/, ops/, frontends/, tools/} (public headers only)
+#   DIR/include/tapegrad/{tapegrad.h, core/, kernels/, ops/, frontends/, tools/} (public headers only)
 #   DIR/bin/tgdot, DIR/bin/tgplot
 #   DIR/lib/pkgconfig/tapegrad.pc
 # Run through Bazel: `bazel run -c opt //:install -- --prefix /usr/local`. A relative
@@ -54,7 +54,7 @@ ln -sfn "libtapegrad.so.$version" "$lib/libtapegrad.so.$major"
 ln -sfn "libtapegrad.so.$major" "$lib/libtapegrad.so"
 command -p install -m 0644 "$root/tapegrad.h" "$inc/tapegrad.h"
 # Public headers: every *.h of the installed floors, never an internal/ one.
-for dir in core ops frontends tools data dist; do
+for dir in core kernels ops frontends tools data dist; do
   [ -d "$root/$dir" ] || continue
   (cd "$root" && find "$dir" -maxdepth 2 -name '*.h' -not -path '*/internal/*') |
     while read -r h; do command -p install -D -m 0644 "$root/$h" "$inc/$h"; done

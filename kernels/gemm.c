@@ -1,4 +1,4 @@
-/* ops/gemm.c — picks a backend and a thread split for each product.
+/* kernels/gemm.c — picks a backend and a thread split for each product.
  *
  * Threads split C into column blocks (or row blocks when C is tall and narrow),
  * each a whole product of its own on one worker; the sum over k is never split.
@@ -8,15 +8,15 @@
  * cut into blocks that depend on its shape alone, and one thread runs the same
  * blocks one after another: the bits do not depend on the thread count.
  */
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 
 #include <limits.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include "core/alloc.h"
-#include "ops/internal/gemm_blas.h"
-#include "ops/internal/gemm_builtin.h"
+#include "kernels/internal/gemm_blas.h"
+#include "kernels/internal/gemm_builtin.h"
 
 enum {
   /* op(B) of at most this many floats (rows padded to whole vectors, 32 KiB) is

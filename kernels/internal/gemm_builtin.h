@@ -1,9 +1,9 @@
-/* ops/internal/gemm_builtin.h — the built-in SGEMM kernels behind ops/gemm.c.
- * Private to ops/: one implementation per instruction set, picked at run time from
+/* kernels/internal/gemm_builtin.h — the built-in SGEMM kernels behind kernels/gemm.c.
+ * Private to kernels/: one implementation per instruction set, picked at run time from
  * what the CPU supports (the binary itself is built for the baseline ISA).
  */
-#ifndef TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_
-#define TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_
+#ifndef TAPEGRAD_KERNELS_INTERNAL_GEMM_BUILTIN_H_
+#define TAPEGRAD_KERNELS_INTERNAL_GEMM_BUILTIN_H_
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -42,4 +42,4 @@ const tg_gemm_isa* tg_gemm_isa_best(void);
 /* The kernel set named `name` if this build has it and this CPU runs it, else NULL. */
 const tg_gemm_isa* tg_gemm_isa_find(const char* name);
 
-#endif /* TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_ */
+#endif /* TAPEGRAD_KERNELS_INTERNAL_GEMM_BUILTIN_H_ */

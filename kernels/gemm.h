@@ -1,0 +1,129 @@
+/* kernels/gemm.h — the matrix-product kernels behind matmul (and its backward).
+ *
+ * C = beta*C + op(A)·op(B) with op(X) = X or Xᵀ, row-major, leading dimensions in
+ * elements: op(A) is (m,k), op(B) is (k,n), C is (m,n). The backward passes use the
+ * transpose flags (dA = dY·Bᵀ, dB = Aᵀ·dY) instead of materialising transposed
+ * copies. beta == 0 overwrites C (whatever it held, NaN included).
+ *
+ * Backends (tg_gemm_backend):
+ *   SMALL    register rows over op(B) read in place or copied to the stack, no
+ *            packing, no heap scratch: what tiny products (a 10x16 layer) and
+ *            products one vector wide (a 10-unit output layer) use, because
+ *            blocking or a library call costs more than the math there.
+ *   BUILTIN  a cache-blocked kernel with a packed register tile, compiled for the
+ *            x86-64 baseline, AVX2+FMA and AVX-512 and picked at run time from what
+ *            the CPU has (tg_gemm_isa_name). Always present.
+ *   BLAS     CBLAS sgemm (OpenBLAS) when the build has it (the default build;
+ *            `--define blas=none` builds without). Driven single-threaded; tapegrad's
+ *            own threads split the product into column or row blocks. The library is
+ *            opened at run time (dlopen libopenblas.so.0, else libopenblas.so; the
+ *            environment variable TG_BLAS_LIBRARY names another file, empty: none) on
+ *            the first product that asks about it, and closed again when its kernel
+ *            is narrower than the built-in one; when it cannot be opened BLAS is
+ *            absent and this backend runs the built-in kernel.
+ *   AUTO     SMALL for those products; otherwise BLAS when the build has it and its
+ *            kernel is at least as wide as the built-in one, else BUILTIN. (OpenBLAS
+ *            0.3.21 does not recognise some newer CPUs and falls back to an SSE3
+ *            kernel that the built-in AVX-512 kernel beats fivefold.)
+ * Results are bit-for-bit reproducible for a given backend and CPU, whatever the
+ * thread count: threads split rows or columns of C, never the sum over k, and a BLAS
+ * product is cut into blocks chosen from its shape alone (OpenBLAS picks kernels by
+ * block shape), which one thread runs in turn. NATIVE BLAS threading makes no such
+ * promise across thread counts.
+ *
+ * Memory: the built-in kernel packs blocks of A and B into per-thread scratch. With
+ * a pool (core/threadpool.h) that scratch is the pool's and is reused, so a replayed
+ * tape never allocates; without one each blocked call allocates and frees it through
+ * opt->alloc. matmul reserves the pool's scratch when it is recorded.
+ * Thread-safety: calls share nothing but the pool passed in (one caller per pool).
+ * The BLAS backend sets OpenBLAS's process-wide thread count (to 1, or to `threads`
+ * in NATIVE mode) when it differs.
+ *
+ *   // y (2x3) = x (2x4) · w (4x3)
+ *   tg_gemm(false, false, 2, 3, 4, x, 4, w, 3, 0.0f, y, 3, 1);
+ *   // dw (4x3) += xᵀ (4x2) · dy (2x3), through the built-in kernel on a pool of two
+ *   tg_gemm_options o = {.backend = TG_GEMM_BUILTIN, .threads = 2, .pool = pool};
+ *   tg_gemm_ex(&o, true, false, 4, 3, 2, x, 4, dy, 3, 1.0f, dw, 3);
+ */
+#ifndef TAPEGRAD_KERNELS_GEMM_H_
+#define TAPEGRAD_KERNELS_GEMM_H_
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/threadpool.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum tg_gemm_backend {
+  TG_GEMM_AUTO = 0,
+  TG_GEMM_SMALL,
+  TG_GEMM_BUILTIN,
+  TG_GEMM_BLAS
+} tg_gemm_backend;
+
+/* How BLAS uses several threads (the measurement in bench/README.md chose SPLIT). */
+typedef enum tg_blas_threading {
+  TG_BLAS_SPLIT = 0, /* BLAS single-threaded; the pool runs one BLAS call per block */
+  TG_BLAS_NATIVE     /* one call; OpenBLAS's own threads (set per call) */
+} tg_blas_threading;
+
+typedef struct tg_gemm_options {
+  tg_gemm_backend backend; /* 0: AUTO */
+  int threads;             /* workers for this product; <= 1: the caller only */
+  tg_threadpool* pool;     /* workers and scratch (borrowed); NULL: none */
+  tg_blas_threading blas_threading;
+  /* Instruction set for BUILTIN/SMALL: NULL for the best this CPU runs, or a name
+   * from tg_gemm_isa_name ("avx512", "avx2", "generic"); one the CPU lacks means
+   * the best. For tests and benchmarks that compare kernels. */
+  const char* isa;
+  /* Where the built-in kernel's scratch comes from when there is no pool (borrowed;
+   * NULL: malloc). With a pool, the pool's allocator. */
+  const tg_allocator* alloc;
+} tg_gemm_options;
+
+/* The product through AUTO on the calling thread. `threads` is not used: there is
+ * no pool to run them (use tg_gemm_ex); it stays for the callers written before. */
+void tg_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
+             int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc,
+             int threads);
+
+/* The product with explicit options (NULL: AUTO, one thread). Threads come from
+ * opt->pool, at most opt->threads of them, and only for products big enough to
+ * repay the hand-off. A backend the build lacks falls back to BUILTIN; if the
+ * built-in kernel's scratch cannot be allocated, SMALL does the work. Never fails. */
+void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t m, int64_t n,
+                int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                float* c, int64_t ldc);
+
+/* The backend tg_gemm_ex would run for this product (never AUTO). */
+tg_gemm_backend tg_gemm_resolve(const tg_gemm_options* opt, bool trans_b, int64_t m, int64_t n,
+                                int64_t k);
+
+/* Whether this build and CPU have `backend` (AUTO, SMALL and BUILTIN always). */
+bool tg_gemm_backend_available(tg_gemm_backend backend);
+
+/* "auto", "small", "builtin", "blas"; "unknown" otherwise. */
+const char* tg_gemm_backend_name(tg_gemm_backend backend);
+
+/* Instruction set the built-in kernel runs here: "avx512", "avx2" or "generic". */
+const char* tg_gemm_isa_name(void);
+/* Whether the built-in kernel can run `isa` ("avx512", "avx2", "generic") here. */
+bool tg_gemm_isa_available(const char* isa);
+
+/* The BLAS library's own description, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH
+ * NO_AFFINITY SkylakeX MAX_THREADS=64" (the kernel it chose is in there); "none"
+ * without BLAS. The string is static; do not free it. */
+const char* tg_gemm_blas_name(void);
+
+/* Scratch bytes one worker needs for the built-in kernel; reserve this much on a
+ * pool (tg_threadpool_reserve) before a step to keep the first call from allocating. */
+size_t tg_gemm_scratch_bytes(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAPEGRAD_KERNELS_GEMM_H_ */
