@@ -1,12 +1,12 @@
-/* ops/internal/window.h — where sliding windows fall along one spatial axis (conv2d,
+/* kernels/window.h — where sliding windows fall along one spatial axis (conv2d,
  * pooling), with Keras/TensorFlow's padding rules:
  *   span   = (window - 1) * dilation + 1
  *   valid: out = (in - span) / stride + 1 (floor), pad_before = 0
  *   same:  out = ceil(in / stride), total = max((out - 1) * stride + span - in, 0),
  *          pad_before = total / 2 (the odd element goes after, as TensorFlow)
  * Output i covers input rows i * stride - pad_before + a * dilation, a < window. */
-#ifndef TAPEGRAD_OPS_INTERNAL_WINDOW_H_
-#define TAPEGRAD_OPS_INTERNAL_WINDOW_H_
+#ifndef TAPEGRAD_KERNELS_WINDOW_H_
+#define TAPEGRAD_KERNELS_WINDOW_H_
 
 #include <stdint.h>
 
@@ -47,4 +47,4 @@ static inline void tg_window_taps(const tg_window_axis* w, int64_t o, int64_t* a
   *a1 = hi;
 }
 
-#endif /* TAPEGRAD_OPS_INTERNAL_WINDOW_H_ */
+#endif /* TAPEGRAD_KERNELS_WINDOW_H_ */
