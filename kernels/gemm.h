@@ -31,6 +31,9 @@
  * block shape), which one thread runs in turn. NATIVE BLAS threading makes no such
  * promise across thread counts.
  *
+ * Plans: tg_gemm_plan_make makes every choice above once for a product's shape and
+ * tg_gemm_run runs it (what ops keep in their nodes, so a replay decides nothing).
+ *
  * Memory: the built-in kernel packs blocks of A and B into per-thread scratch. With
  * a pool (core/threadpool.h) that scratch is the pool's and is reused, so a replayed
  * tape never allocates; without one each blocked call allocates and frees it through
@@ -51,6 +54,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/status.h"
 #include "core/threadpool.h"
 
 #ifdef __cplusplus
@@ -97,6 +101,48 @@ void tg_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const 
 void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t m, int64_t n,
                 int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                 float* c, int64_t ldc);
+
+/* A product's kernel chosen once: the backend, the instruction set, the small path's
+ * form and the thread split, for one shape (trans flags, m, n, k, leading dimensions)
+ * and one set of options. An op makes a plan for each of its products when it is
+ * recorded, keeps it in its node, and runs it on every replay without deciding again;
+ * tg_gemm_ex is tg_gemm_plan_make followed by tg_gemm_run, so a plan gives the same
+ * bits as tg_gemm_ex with the same options. The fields are for tapegrad itself (read
+ * them through tg_gemm_plan_describe); the struct is a plain value (copy it freely,
+ * no free). */
+typedef struct tg_gemm_plan {
+  const struct tg_gemm_isa* isa; /* the built-in kernel set the plan runs or falls back to */
+  uint8_t mode;                  /* how it runs (kernels/gemm.c) */
+  uint8_t backend;               /* tg_gemm_backend that runs; AUTO: nothing to multiply */
+  int16_t workers;               /* threads the product is split over (BLAS native: its own) */
+  int16_t threads;               /* opt->threads it was made for (<= 1 stored as 1) */
+  int16_t pool_threads;          /* and the pool's size (1 without a pool) */
+} tg_gemm_plan;
+
+/* Chooses how the product runs with `opt` (NULL: AUTO, one thread). For the built-in
+ * kernel it also reserves the pool's scratch, so that running the plan does not
+ * allocate; TG_ERR_NOMEM when that fails (the plan is still valid: a run then tries
+ * again and falls back to the small path, as tg_gemm_ex does). TG_OK otherwise. */
+tg_status tg_gemm_plan_make(tg_gemm_plan* plan, const tg_gemm_options* opt, bool trans_a,
+                            bool trans_b, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb,
+                            int64_t ldc);
+
+/* Whether `plan` was made for opt's thread count and pool size (the pool itself may be
+ * another one of the same size): when not, make it again before running it. */
+bool tg_gemm_plan_fits(const tg_gemm_plan* plan, const tg_gemm_options* opt);
+
+/* Runs the product `plan` was made for (the same flags, sizes and leading dimensions;
+ * new data pointers and beta are fine) on opt->pool and opt->alloc (the other fields
+ * of opt are not read: the plan holds what they decided). Never fails. */
+void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, bool trans_a, bool trans_b,
+                 int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                 int64_t ldb, float beta, float* c, int64_t ldc);
+
+/* What the plan runs, e.g. "small avx2 1 thread", "builtin avx512 2 threads",
+ * "blas 2 threads", "blas native 4 threads", "empty" (nothing to multiply), "not chosen"
+ * (a zeroed plan: tg_gemm_plan_fits is false for it). snprintf semantics: returns the
+ * length it needed. */
+int tg_gemm_plan_describe(const tg_gemm_plan* plan, char* buf, size_t cap);
 
 /* The backend tg_gemm_ex would run for this product (never AUTO). */
 tg_gemm_backend tg_gemm_resolve(const tg_gemm_options* opt, bool trans_b, int64_t m, int64_t n,

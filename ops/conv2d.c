@@ -26,6 +26,7 @@
 #include "core/tape.h"
 #include "kernels/gemm.h"
 #include "kernels/im2col.h"
+#include "ops/internal/kernel_choice.h"
 #include "ops/ops.h"
 
 /* A chunk of col: 128 KiB on one thread (it and the products' share of dY and y stay
@@ -34,13 +35,24 @@
  * Chosen on W4 (1 << 13 .. 1 << 23 floats tried). */
 enum { kChunkFloats = 1 << 15, kChunkFloatsPerThread = 1 << 18, kMinChunkRows = 64 };
 
+/* The node's matrix products: forward, dK and dX (dcol when chunked), each for a
+ * whole chunk of rows and for the last, shorter one (the direct form uses the first
+ * of each pair). */
+enum { kPlanY, kPlanYLast, kPlanDk, kPlanDkLast, kPlanDx, kPlanDxLast, kPlans };
+
 /* The options with the defaults applied (what the node keeps). */
 typedef struct conv2d_params {
   int32_t stride[2], dilation[2], groups, padding;
   /* Rows of col per chunk, fixed by the shape rule for the scratch it sized (a
    * later tg_tape_set_threads must not make chunks outgrow it); 0 in the builder. */
   int64_t chunk_rows;
+  /* The products' kernels (kernels/gemm.h), chosen by the shape rule for the tape's
+   * thread count and pool size, and again when a run finds either changed; zeros
+   * in the builder. */
+  tg_gemm_plan plan[kPlans];
 } conv2d_params;
+
+_Static_assert(sizeof(conv2d_params) <= TG_OP_PARAMS_CAP, "conv2d's parameter block");
 
 typedef struct conv_geometry {
   tg_im2col_geometry im; /* input, window, groups, col's columns */
@@ -107,6 +119,57 @@ static int conv2d_describe(const tg_node* nd, char* buf, size_t cap) {
   if (p.groups != 1) snprintf(g, sizeof g, " g%d", (int)p.groups);
   return snprintf(buf, cap, "%lldx%lld %s %s%s%s", (long long)k->shape[0], (long long)k->shape[1],
                   s, p.padding == TG_PADDING_SAME ? "same" : "valid", d, g);
+}
+
+static tg_gemm_options gemm_options(tg_node* nd) {
+  tg_gemm_options o = {.threads = tg_tape_threads(nd->tape), .pool = tg_tape_pool(nd->tape)};
+  return o;
+}
+
+/* Chooses the kernel of every product for `o` (see the products in conv2d_forward
+ * and conv2d_backward). A product that runs the blocked kernel gets its scratch
+ * now; when that fails, the run tries again and falls back to the small path. */
+static void make_plans(const conv_geometry* g, const tg_gemm_options* o, conv2d_params* p) {
+  tg_gemm_plan* pl = p->plan;
+  if (g->direct) {
+    (void)tg_gemm_plan_make(&pl[kPlanY], o, false, false, g->m, g->fg, g->im.kg, g->im.c, g->f,
+                            g->f);
+    (void)tg_gemm_plan_make(&pl[kPlanDk], o, true, false, g->im.kg, g->fg, g->m, g->im.c, g->f,
+                            g->f);
+    (void)tg_gemm_plan_make(&pl[kPlanDx], o, false, true, g->m, g->im.cg, g->fg, g->f, g->f,
+                            g->im.c);
+    pl[kPlanYLast] = pl[kPlanY];
+    pl[kPlanDkLast] = pl[kPlanDk];
+    pl[kPlanDxLast] = pl[kPlanDx];
+    return;
+  }
+  const int64_t last = g->m > 0 ? g->m - (g->m - 1) / g->rows * g->rows : 0;
+  for (int i = 0; i < 2; ++i) {
+    const int64_t r = i == 0 ? g->rows : last;
+    (void)tg_gemm_plan_make(&pl[kPlanY + i], o, false, false, r, g->fg, g->im.kg, g->im.k, g->f,
+                            g->f);
+    (void)tg_gemm_plan_make(&pl[kPlanDk + i], o, true, false, g->im.kg, g->fg, r, g->im.k, g->f,
+                            g->f);
+    (void)tg_gemm_plan_make(&pl[kPlanDx + i], o, false, true, r, g->im.kg, g->fg, g->f, g->f,
+                            g->im.k);
+  }
+}
+
+/* The node's parameters with its plans, made again first when the tape's threads or
+ * pool changed size since they were chosen. */
+static conv2d_params plans(tg_node* nd, const conv_geometry* g, const tg_gemm_options* o) {
+  conv2d_params p = params_of(nd);
+  if (!tg_gemm_plan_fits(&p.plan[kPlanY], o)) {
+    make_plans(g, o, &p);
+    memcpy(nd->params.bytes, &p, sizeof p);
+  }
+  return p;
+}
+
+/* The plan of product `first` (kPlanY, kPlanDk, kPlanDx) for a chunk of r rows. */
+static const tg_gemm_plan* chunk_plan(const conv2d_params* p, const conv_geometry* g, int first,
+                                      int64_t r) {
+  return &p->plan[r == g->rows ? first : first + 1];
 }
 
 static tg_status conv2d_shape(tg_node* nd, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
@@ -190,6 +253,8 @@ static tg_status conv2d_shape(tg_node* nd, int* rank, int64_t shape[TG_MAX_RANK]
   if (!g.direct && g.m > 0) nd->scratch_size = g.rows * g.im.k * (x->grad != NULL ? 2 : 1);
   conv2d_params fixed = p;
   fixed.chunk_rows = g.rows;
+  const tg_gemm_options o = gemm_options(nd);
+  make_plans(&g, &o, &fixed);
   memcpy(nd->params.bytes, &fixed, sizeof fixed);
   *rank = 4;
   shape[0] = g.im.n;
@@ -197,11 +262,6 @@ static tg_status conv2d_shape(tg_node* nd, int* rank, int64_t shape[TG_MAX_RANK]
   shape[2] = g.im.ow;
   shape[3] = g.f;
   return TG_OK;
-}
-
-static tg_gemm_options gemm_options(tg_node* nd) {
-  tg_gemm_options o = {.threads = tg_tape_threads(nd->tape), .pool = tg_tape_pool(nd->tape)};
-  return o;
 }
 
 /* im2col and col2im of a chunk run on the calling thread: a few per cent of the
@@ -216,10 +276,12 @@ static void conv2d_forward(tg_node* nd) {
   const float* kern = nd->in[1]->data;
   float* y = nd->out->data;
   const tg_gemm_options o = gemm_options(nd);
+  const conv2d_params p = plans(nd, &g, &o);
   if (g.direct) { /* y[:, g] (M,Fg) = x[:, g] (M,Cg) · K[:, g] (Cg,Fg) */
     for (int64_t gi = 0; gi < g.im.g; ++gi)
-      tg_gemm_ex(&o, false, false, g.m, g.fg, g.im.kg, nd->in[0]->data + gi * g.im.cg, g.im.c,
-                 kern + gi * g.fg, g.f, 0.0f, y + gi * g.fg, g.f);
+      tg_gemm_run(&p.plan[kPlanY], &o, false, false, g.m, g.fg, g.im.kg,
+                  nd->in[0]->data + gi * g.im.cg, g.im.c, kern + gi * g.fg, g.f, 0.0f,
+                  y + gi * g.fg, g.f);
     return;
   }
   if (g.im.k == 0) { /* no input channels: every output is an empty sum */
@@ -228,10 +290,11 @@ static void conv2d_forward(tg_node* nd) {
   }
   for (int64_t begin = 0; begin < g.m; begin += g.rows) {
     const int64_t end = begin + g.rows < g.m ? begin + g.rows : g.m;
+    const tg_gemm_plan* plan = chunk_plan(&p, &g, kPlanY, end - begin);
     im2col_chunk(nd, &g, begin, end);
     for (int64_t gi = 0; gi < g.im.g; ++gi) /* y[rows, g] = col[rows, g] (R,Kg) · K[:, g] */
-      tg_gemm_ex(&o, false, false, end - begin, g.fg, g.im.kg, nd->scratch + gi * g.im.kg, g.im.k,
-                 kern + gi * g.fg, g.f, 0.0f, y + begin * g.f + gi * g.fg, g.f);
+      tg_gemm_run(plan, &o, false, false, end - begin, g.fg, g.im.kg, nd->scratch + gi * g.im.kg,
+                  g.im.k, kern + gi * g.fg, g.f, 0.0f, y + begin * g.f + gi * g.fg, g.f);
   }
 }
 
@@ -241,15 +304,16 @@ static void conv2d_backward(tg_node* nd) {
   tg_tensor* k = nd->in[1];
   const float* gy = nd->out->grad;
   const tg_gemm_options o = gemm_options(nd);
+  const conv2d_params p = plans(nd, &g, &o);
   if (g.direct) {
     if (k->grad) /* dK[:, g] (Cg,Fg) += x[:, g]ᵀ (Cg,M) · dY[:, g] (M,Fg) */
       for (int64_t gi = 0; gi < g.im.g; ++gi)
-        tg_gemm_ex(&o, true, false, g.im.kg, g.fg, g.m, x->data + gi * g.im.cg, g.im.c,
-                   gy + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg, g.f);
+        tg_gemm_run(&p.plan[kPlanDk], &o, true, false, g.im.kg, g.fg, g.m, x->data + gi * g.im.cg,
+                    g.im.c, gy + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg, g.f);
     if (x->grad) /* dx[:, g] (M,Cg) += dY[:, g] (M,Fg) · K[:, g]ᵀ (Fg,Cg) */
       for (int64_t gi = 0; gi < g.im.g; ++gi)
-        tg_gemm_ex(&o, false, true, g.m, g.im.cg, g.fg, gy + gi * g.fg, g.f, k->data + gi * g.fg,
-                   g.f, 1.0f, x->grad + gi * g.im.cg, g.im.c);
+        tg_gemm_run(&p.plan[kPlanDx], &o, false, true, g.m, g.im.cg, g.fg, gy + gi * g.fg, g.f,
+                    k->data + gi * g.fg, g.f, 1.0f, x->grad + gi * g.im.cg, g.im.c);
     return;
   }
   if (g.im.k == 0) return; /* dK and dX have no elements */
@@ -261,16 +325,39 @@ static void conv2d_backward(tg_node* nd) {
     if (k->grad) { /* dK[:, g] (Kg,Fg) += col[rows, g]ᵀ (Kg,R) · dY[rows, g] (R,Fg) */
       im2col_chunk(nd, &g, begin, end);
       for (int64_t gi = 0; gi < g.im.g; ++gi)
-        tg_gemm_ex(&o, true, false, g.im.kg, g.fg, r, col + gi * g.im.kg, g.im.k,
-                   gy_rows + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg, g.f);
+        tg_gemm_run(chunk_plan(&p, &g, kPlanDk, r), &o, true, false, g.im.kg, g.fg, r,
+                    col + gi * g.im.kg, g.im.k, gy_rows + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg,
+                    g.f);
     }
     if (x->grad) { /* dcol[rows, g] (R,Kg) = dY[rows, g] (R,Fg) · K[:, g]ᵀ (Fg,Kg) */
       for (int64_t gi = 0; gi < g.im.g; ++gi)
-        tg_gemm_ex(&o, false, true, r, g.im.kg, g.fg, gy_rows + gi * g.fg, g.f, k->data + gi * g.fg,
-                   g.f, 0.0f, dcol + gi * g.im.kg, g.im.k);
+        tg_gemm_run(chunk_plan(&p, &g, kPlanDx, r), &o, false, true, r, g.im.kg, g.fg,
+                    gy_rows + gi * g.fg, g.f, k->data + gi * g.fg, g.f, 0.0f, dcol + gi * g.im.kg,
+                    g.im.k);
       tg_col2im_rows(&g.im, dcol, x->grad, begin, end, 0, g.im.c);
     }
   }
+}
+
+/* "builtin avx2 2 threads", with " (last chunk: ...)" when the last chunk's differs. */
+static void describe_pair(const tg_gemm_plan* full, const tg_gemm_plan* last, char* buf,
+                          size_t cap) {
+  char a[64], b[64];
+  tg_gemm_plan_describe(full, a, sizeof a);
+  tg_gemm_plan_describe(last, b, sizeof b);
+  if (strcmp(a, b) == 0)
+    snprintf(buf, cap, "%s", a);
+  else
+    snprintf(buf, cap, "%s (last chunk: %s)", a, b);
+}
+
+int tg_conv2d_kernels(const tg_node* nd, char* buf, size_t cap) {
+  const conv2d_params p = params_of(nd);
+  char y[160], dk[160], dx[160];
+  describe_pair(&p.plan[kPlanY], &p.plan[kPlanYLast], y, sizeof y);
+  describe_pair(&p.plan[kPlanDk], &p.plan[kPlanDkLast], dk, sizeof dk);
+  describe_pair(&p.plan[kPlanDx], &p.plan[kPlanDxLast], dx, sizeof dx);
+  return snprintf(buf, cap, "y: %s; dK: %s; dX: %s", y, dk, dx);
 }
 
 const tg_op_def tg_op_conv2d = {.name = "conv2d",
