@@ -203,9 +203,9 @@ static void scale_c(const tg_gemm_args* g) {
   }
 }
 
-static int16_t clamp_threads(int threads) {
+static uint8_t clamp_threads(int threads) {
   if (threads < 1) return 1;
-  return (int16_t)(threads > TG_MAX_THREADS ? TG_MAX_THREADS : threads);
+  return (uint8_t)(threads > TG_MAX_THREADS ? TG_MAX_THREADS : threads);
 }
 
 tg_status tg_gemm_plan_make(tg_gemm_plan* plan, const tg_gemm_options* opt, bool trans_a,
@@ -237,6 +237,7 @@ tg_status tg_gemm_plan_make(tg_gemm_plan* plan, const tg_gemm_options* opt, bool
   if (workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
   while (workers > 1 && work_of(m, n, k) / workers < (double)kMinWorkPerThread) --workers;
   plan->workers = clamp_threads(workers);
+  plan->threaded = true;
 
   if (backend == TG_GEMM_BLAS && opt && opt->blas_threading == TG_BLAS_NATIVE) {
     plan->mode = kModeBlasNative;
@@ -255,6 +256,8 @@ tg_status tg_gemm_plan_make(tg_gemm_plan* plan, const tg_gemm_options* opt, bool
 }
 
 bool tg_gemm_plan_fits(const tg_gemm_plan* plan, const tg_gemm_options* opt) {
+  if (plan->threads == 0) return false;
+  if (!plan->threaded) return true;
   return plan->threads == clamp_threads(opt ? opt->threads : 1) &&
          plan->pool_threads == clamp_threads(tg_threadpool_threads(opt ? opt->pool : NULL));
 }

@@ -114,9 +114,13 @@ typedef struct tg_gemm_plan {
   const struct tg_gemm_isa* isa; /* the built-in kernel set the plan runs or falls back to */
   uint8_t mode;                  /* how it runs (kernels/gemm.c) */
   uint8_t backend;               /* tg_gemm_backend that runs; AUTO: nothing to multiply */
-  int16_t workers;               /* threads the product is split over (BLAS native: its own) */
-  int16_t threads;               /* opt->threads it was made for (<= 1 stored as 1) */
-  int16_t pool_threads;          /* and the pool's size (1 without a pool) */
+  uint8_t workers;               /* threads the product is split over (BLAS native: its own) */
+  uint8_t threads;               /* opt->threads it was made for (<= 1 stored as 1; 0: no plan) */
+  uint8_t pool_threads;          /* and the pool's size (1 without a pool) */
+  /* Whether the choice depends on the thread count and the run on opt->pool and
+   * opt->alloc: false for the small path and empty products, which run on the calling
+   * thread whatever the options (tg_gemm_run may then get NULL options). */
+  bool threaded;
 } tg_gemm_plan;
 
 /* Chooses how the product runs with `opt` (NULL: AUTO, one thread). For the built-in
@@ -127,8 +131,9 @@ tg_status tg_gemm_plan_make(tg_gemm_plan* plan, const tg_gemm_options* opt, bool
                             bool trans_b, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb,
                             int64_t ldc);
 
-/* Whether `plan` was made for opt's thread count and pool size (the pool itself may be
- * another one of the same size): when not, make it again before running it. */
+/* Whether `plan` holds for `opt`: made for its thread count and pool size (the pool
+ * itself may be another one of the same size), or not threaded at all; false for a
+ * zeroed plan. When not, make it again before running it. */
 bool tg_gemm_plan_fits(const tg_gemm_plan* plan, const tg_gemm_options* opt);
 
 /* Runs the product `plan` was made for (the same flags, sizes and leading dimensions;

@@ -159,9 +159,12 @@ static void make_plans(const conv_geometry* g, const tg_gemm_options* o, conv2d_
  * pool changed size since they were chosen. */
 static conv2d_params plans(tg_node* nd, const conv_geometry* g, const tg_gemm_options* o) {
   conv2d_params p = params_of(nd);
-  if (!tg_gemm_plan_fits(&p.plan[kPlanY], o)) {
-    make_plans(g, o, &p);
-    memcpy(nd->params.bytes, &p, sizeof p);
+  for (int i = 0; i < kPlans; ++i) {
+    if (!tg_gemm_plan_fits(&p.plan[i], o)) {
+      make_plans(g, o, &p);
+      memcpy(nd->params.bytes, &p, sizeof p);
+      break;
+    }
   }
   return p;
 }

@@ -39,11 +39,14 @@ static dims matmul_dims(const tg_node* nd) {
 
 /* The kernels of the node's three products, chosen when it is recorded for the
  * tape's thread count and pool size (kernels/gemm.h), and chosen again when a run
- * finds either changed (tg_tape_set_threads, tg_tape_set_pool). */
+ * finds either changed (tg_tape_set_threads, tg_tape_set_pool). Products on the
+ * small path (every product of a small model) do not depend on either: a run then
+ * reads neither the tape's threads nor its pool. */
 typedef struct matmul_params {
   tg_gemm_plan y;  /* Y = A·B */
   tg_gemm_plan da; /* dA += dY·Bᵀ */
   tg_gemm_plan db; /* dB += Aᵀ·dY */
+  bool threaded;   /* whether any of the three is (tg_gemm_plan.threaded) */
 } matmul_params;
 
 /* The tape's thread count, pool (threads and the built-in kernel's scratch, so a
@@ -62,15 +65,23 @@ static tg_status make_plans(tg_node* nd, const tg_gemm_options* o, matmul_params
   const tg_status sy = tg_gemm_plan_make(&p->y, o, false, false, d.m, d.n, d.k, d.k, d.n, d.n);
   const tg_status sa = tg_gemm_plan_make(&p->da, o, false, true, d.m, d.k, d.n, d.n, d.n, d.k);
   const tg_status sb = tg_gemm_plan_make(&p->db, o, true, false, d.k, d.n, d.m, d.k, d.n, d.n);
+  p->threaded = p->y.threaded || p->da.threaded || p->db.threaded;
   memcpy(nd->params.bytes, p, sizeof *p);
   return sy != TG_OK ? sy : sa != TG_OK ? sa : sb;
 }
 
-/* The node's plans, made again first when the tape's threads or pool changed size. */
-static matmul_params plans(tg_node* nd, const tg_gemm_options* o) {
+/* The node's plans and the options to run them with (*o: zeros when no plan is
+ * threaded), made again first when the tape's threads or pool changed size. */
+static matmul_params plans(tg_node* nd, tg_gemm_options* o) {
   matmul_params p;
   tg_node_params(nd, &p, sizeof p);
-  if (!tg_gemm_plan_fits(&p.y, o)) (void)make_plans(nd, o, &p);
+  const tg_gemm_options none = {.threads = 0};
+  *o = none;
+  if (p.threaded || p.y.threads == 0) {
+    *o = gemm_options(nd);
+    if (!tg_gemm_plan_fits(&p.y, o) || !tg_gemm_plan_fits(&p.da, o) || !tg_gemm_plan_fits(&p.db, o))
+      (void)make_plans(nd, o, &p);
+  }
   return p;
 }
 
@@ -118,7 +129,7 @@ static void matmul_forward(tg_node* nd) {
   const dims d = matmul_dims(nd);
   const tg_tensor* a = nd->in[0];
   const tg_tensor* b = nd->in[1];
-  const tg_gemm_options o = gemm_options(nd);
+  tg_gemm_options o;
   const matmul_params p = plans(nd, &o);
   for (int64_t i = 0; i < d.batch; ++i)
     tg_gemm_run(&p.y, &o, false, false, d.m, d.n, d.k, a->data + i * d.a_step, d.k,
@@ -130,7 +141,7 @@ static void matmul_backward(tg_node* nd) {
   tg_tensor* a = nd->in[0];
   tg_tensor* b = nd->in[1];
   const float* gy = nd->out->grad;
-  const tg_gemm_options o = gemm_options(nd);
+  tg_gemm_options o;
   const matmul_params p = plans(nd, &o);
   for (int64_t i = 0; i < d.batch; ++i) {
     /* dA (M,K) += dY (M,N) · Bᵀ (N,K) */
