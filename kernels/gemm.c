@@ -315,33 +315,30 @@ static void run_builtin(const tg_gemm_plan* plan, const tg_gemm_options* opt,
   tg_threadpool_run(pool, workers, run_blocks, &t);
 }
 
-void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, bool trans_a, bool trans_b,
-                 int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                 int64_t ldb, float beta, float* c, int64_t ldc) {
-  const tg_gemm_args g = {trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc};
+void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_gemm_args* g) {
   switch (plan->mode) {
     case kModeEmpty:
       return;
     case kModeScale:
-      scale_c(&g);
+      scale_c(g);
       return;
     case kModeSmallInPlace:
     case kModeSmallCopy:
     case kModeSmallSlow:
-      run_small_mode(&g, plan->isa, plan->mode);
+      run_small_mode(g, plan->isa, plan->mode);
       return;
     case kModeBlasNative:
-      tg_blas_sgemm(&g, plan->workers);
+      tg_blas_sgemm(g, plan->workers);
       return;
     case kModeBlasBlocks: {
       tg_threadpool* pool = opt ? opt->pool : NULL;
       int workers = plan->workers;
       if (workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
-      run_blas_blocks(&g, plan->isa, pool, workers);
+      run_blas_blocks(g, plan->isa, pool, workers);
       return;
     }
     default:
-      run_builtin(plan, opt, &g);
+      run_builtin(plan, opt, g);
       return;
   }
 }
@@ -372,7 +369,8 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
                 float* c, int64_t ldc) {
   tg_gemm_plan plan;
   (void)tg_gemm_plan_make(&plan, opt, trans_a, trans_b, m, n, k, lda, ldb, ldc);
-  tg_gemm_run(&plan, opt, trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc);
+  const tg_gemm_args g = {trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc};
+  tg_gemm_run(&plan, opt, &g);
 }
 
 void tg_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,

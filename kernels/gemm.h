@@ -102,6 +102,20 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
                 int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
                 float* c, int64_t ldc);
 
+/* One product's operands: C = beta*C + op(A)·op(B), row-major, leading dimensions in
+ * elements (what tg_gemm_run takes; the field order is tg_gemm_ex's argument order). */
+typedef struct tg_gemm_args {
+  bool trans_a, trans_b;
+  int64_t m, n, k;
+  const float* a;
+  int64_t lda;
+  const float* b;
+  int64_t ldb;
+  float beta;
+  float* c;
+  int64_t ldc;
+} tg_gemm_args;
+
 /* A product's kernel chosen once: the backend, the instruction set, the small path's
  * form and the thread split, for one shape (trans flags, m, n, k, leading dimensions)
  * and one set of options. An op makes a plan for each of its products when it is
@@ -138,10 +152,9 @@ bool tg_gemm_plan_fits(const tg_gemm_plan* plan, const tg_gemm_options* opt);
 
 /* Runs the product `plan` was made for (the same flags, sizes and leading dimensions;
  * new data pointers and beta are fine) on opt->pool and opt->alloc (the other fields
- * of opt are not read: the plan holds what they decided). Never fails. */
-void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, bool trans_a, bool trans_b,
-                 int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
-                 int64_t ldb, float beta, float* c, int64_t ldc);
+ * of opt are not read: the plan holds what they decided; opt may be NULL for a plan
+ * that is not threaded). Never fails. */
+void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_gemm_args* g);
 
 /* What the plan runs, e.g. "small avx2 1 thread", "builtin avx512 2 threads",
  * "blas 2 threads", "blas native 4 threads", "empty" (nothing to multiply), "not chosen"

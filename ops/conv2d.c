@@ -169,6 +169,14 @@ static conv2d_params plans(tg_node* nd, const conv_geometry* g, const tg_gemm_op
   return p;
 }
 
+/* Runs one product on its plan, the operands in tg_gemm_ex's argument order. */
+static void product(const tg_gemm_plan* plan, const tg_gemm_options* o, bool trans_a, bool trans_b,
+                    int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                    int64_t ldb, float beta, float* c, int64_t ldc) {
+  const tg_gemm_args g = {trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc};
+  tg_gemm_run(plan, o, &g);
+}
+
 /* The plan of product `first` (kPlanY, kPlanDk, kPlanDx) for a chunk of r rows. */
 static const tg_gemm_plan* chunk_plan(const conv2d_params* p, const conv_geometry* g, int first,
                                       int64_t r) {
@@ -282,9 +290,8 @@ static void conv2d_forward(tg_node* nd) {
   const conv2d_params p = plans(nd, &g, &o);
   if (g.direct) { /* y[:, g] (M,Fg) = x[:, g] (M,Cg) · K[:, g] (Cg,Fg) */
     for (int64_t gi = 0; gi < g.im.g; ++gi)
-      tg_gemm_run(&p.plan[kPlanY], &o, false, false, g.m, g.fg, g.im.kg,
-                  nd->in[0]->data + gi * g.im.cg, g.im.c, kern + gi * g.fg, g.f, 0.0f,
-                  y + gi * g.fg, g.f);
+      product(&p.plan[kPlanY], &o, false, false, g.m, g.fg, g.im.kg, nd->in[0]->data + gi * g.im.cg,
+              g.im.c, kern + gi * g.fg, g.f, 0.0f, y + gi * g.fg, g.f);
     return;
   }
   if (g.im.k == 0) { /* no input channels: every output is an empty sum */
@@ -296,8 +303,8 @@ static void conv2d_forward(tg_node* nd) {
     const tg_gemm_plan* plan = chunk_plan(&p, &g, kPlanY, end - begin);
     im2col_chunk(nd, &g, begin, end);
     for (int64_t gi = 0; gi < g.im.g; ++gi) /* y[rows, g] = col[rows, g] (R,Kg) · K[:, g] */
-      tg_gemm_run(plan, &o, false, false, end - begin, g.fg, g.im.kg, nd->scratch + gi * g.im.kg,
-                  g.im.k, kern + gi * g.fg, g.f, 0.0f, y + begin * g.f + gi * g.fg, g.f);
+      product(plan, &o, false, false, end - begin, g.fg, g.im.kg, nd->scratch + gi * g.im.kg,
+              g.im.k, kern + gi * g.fg, g.f, 0.0f, y + begin * g.f + gi * g.fg, g.f);
   }
 }
 
@@ -311,12 +318,12 @@ static void conv2d_backward(tg_node* nd) {
   if (g.direct) {
     if (k->grad) /* dK[:, g] (Cg,Fg) += x[:, g]ᵀ (Cg,M) · dY[:, g] (M,Fg) */
       for (int64_t gi = 0; gi < g.im.g; ++gi)
-        tg_gemm_run(&p.plan[kPlanDk], &o, true, false, g.im.kg, g.fg, g.m, x->data + gi * g.im.cg,
-                    g.im.c, gy + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg, g.f);
+        product(&p.plan[kPlanDk], &o, true, false, g.im.kg, g.fg, g.m, x->data + gi * g.im.cg,
+                g.im.c, gy + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg, g.f);
     if (x->grad) /* dx[:, g] (M,Cg) += dY[:, g] (M,Fg) · K[:, g]ᵀ (Fg,Cg) */
       for (int64_t gi = 0; gi < g.im.g; ++gi)
-        tg_gemm_run(&p.plan[kPlanDx], &o, false, true, g.m, g.im.cg, g.fg, gy + gi * g.fg, g.f,
-                    k->data + gi * g.fg, g.f, 1.0f, x->grad + gi * g.im.cg, g.im.c);
+        product(&p.plan[kPlanDx], &o, false, true, g.m, g.im.cg, g.fg, gy + gi * g.fg, g.f,
+                k->data + gi * g.fg, g.f, 1.0f, x->grad + gi * g.im.cg, g.im.c);
     return;
   }
   if (g.im.k == 0) return; /* dK and dX have no elements */
@@ -328,15 +335,15 @@ static void conv2d_backward(tg_node* nd) {
     if (k->grad) { /* dK[:, g] (Kg,Fg) += col[rows, g]ᵀ (Kg,R) · dY[rows, g] (R,Fg) */
       im2col_chunk(nd, &g, begin, end);
       for (int64_t gi = 0; gi < g.im.g; ++gi)
-        tg_gemm_run(chunk_plan(&p, &g, kPlanDk, r), &o, true, false, g.im.kg, g.fg, r,
-                    col + gi * g.im.kg, g.im.k, gy_rows + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg,
-                    g.f);
+        product(chunk_plan(&p, &g, kPlanDk, r), &o, true, false, g.im.kg, g.fg, r,
+                col + gi * g.im.kg, g.im.k, gy_rows + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg,
+                g.f);
     }
     if (x->grad) { /* dcol[rows, g] (R,Kg) = dY[rows, g] (R,Fg) · K[:, g]ᵀ (Fg,Kg) */
       for (int64_t gi = 0; gi < g.im.g; ++gi)
-        tg_gemm_run(chunk_plan(&p, &g, kPlanDx, r), &o, false, true, r, g.im.kg, g.fg,
-                    gy_rows + gi * g.fg, g.f, k->data + gi * g.fg, g.f, 0.0f, dcol + gi * g.im.kg,
-                    g.im.k);
+        product(chunk_plan(&p, &g, kPlanDx, r), &o, false, true, r, g.im.kg, g.fg,
+                gy_rows + gi * g.fg, g.f, k->data + gi * g.fg, g.f, 0.0f, dcol + gi * g.im.kg,
+                g.im.k);
       tg_col2im_rows(&g.im, dcol, x->grad, begin, end, 0, g.im.c);
     }
   }

@@ -4,6 +4,7 @@
  *   shared weight:  a (B,M,K) · b (K,N)     -> y (B,M,N)  (a flattened to (B·M,K))
  * Backward: dA += dY·Bᵀ,  dB += Aᵀ·dY  (transpose flags, no copies).
  */
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,13 +42,15 @@ static dims matmul_dims(const tg_node* nd) {
  * tape's thread count and pool size (kernels/gemm.h), and chosen again when a run
  * finds either changed (tg_tape_set_threads, tg_tape_set_pool). Products on the
  * small path (every product of a small model) do not depend on either: a run then
- * reads neither the tape's threads nor its pool. */
+ * reads neither the tape's threads nor its pool, only `state` and its plan. */
 typedef struct matmul_params {
+  uint8_t state;   /* 0: no plans yet (a zeroed block), else kPlanned | kThreaded */
   tg_gemm_plan y;  /* Y = A·B */
   tg_gemm_plan da; /* dA += dY·Bᵀ */
   tg_gemm_plan db; /* dB += Aᵀ·dY */
-  bool threaded;   /* whether any of the three is (tg_gemm_plan.threaded) */
 } matmul_params;
+
+enum { kPlanned = 1, kThreaded = 2 /* some plan is tg_gemm_plan.threaded */ };
 
 /* The tape's thread count, pool (threads and the built-in kernel's scratch, so a
  * replay does not allocate) and allocator. */
@@ -60,28 +63,42 @@ static tg_gemm_options gemm_options(tg_node* nd) {
 
 /* Makes the three plans for `o` into the node; TG_ERR_NOMEM when a product that runs
  * the blocked kernel cannot have its scratch. */
-static tg_status make_plans(tg_node* nd, const tg_gemm_options* o, matmul_params* p) {
+static tg_status make_plans(tg_node* nd, const tg_gemm_options* o) {
   const dims d = matmul_dims(nd);
-  const tg_status sy = tg_gemm_plan_make(&p->y, o, false, false, d.m, d.n, d.k, d.k, d.n, d.n);
-  const tg_status sa = tg_gemm_plan_make(&p->da, o, false, true, d.m, d.k, d.n, d.n, d.n, d.k);
-  const tg_status sb = tg_gemm_plan_make(&p->db, o, true, false, d.k, d.n, d.m, d.k, d.n, d.n);
-  p->threaded = p->y.threaded || p->da.threaded || p->db.threaded;
-  memcpy(nd->params.bytes, p, sizeof *p);
+  matmul_params p;
+  memset(&p, 0, sizeof p);
+  const tg_status sy = tg_gemm_plan_make(&p.y, o, false, false, d.m, d.n, d.k, d.k, d.n, d.n);
+  const tg_status sa = tg_gemm_plan_make(&p.da, o, false, true, d.m, d.k, d.n, d.n, d.n, d.k);
+  const tg_status sb = tg_gemm_plan_make(&p.db, o, true, false, d.k, d.n, d.m, d.k, d.n, d.n);
+  p.state = kPlanned | (p.y.threaded || p.da.threaded || p.db.threaded ? kThreaded : 0);
+  memcpy(nd->params.bytes, &p, sizeof p);
   return sy != TG_OK ? sy : sa != TG_OK ? sa : sb;
 }
 
-/* The node's plans and the options to run them with (*o: zeros when no plan is
- * threaded), made again first when the tape's threads or pool changed size. */
-static matmul_params plans(tg_node* nd, tg_gemm_options* o) {
+/* run_options when some plan is threaded or none is made yet. */
+static const tg_gemm_options* threaded_options(tg_node* nd, uint8_t state,
+                                               tg_gemm_options* storage) {
+  *storage = gemm_options(nd);
   matmul_params p;
   tg_node_params(nd, &p, sizeof p);
-  const tg_gemm_options none = {.threads = 0};
-  *o = none;
-  if (p.threaded || p.y.threads == 0) {
-    *o = gemm_options(nd);
-    if (!tg_gemm_plan_fits(&p.y, o) || !tg_gemm_plan_fits(&p.da, o) || !tg_gemm_plan_fits(&p.db, o))
-      (void)make_plans(nd, o, &p);
-  }
+  if (state == 0 || !tg_gemm_plan_fits(&p.y, storage) || !tg_gemm_plan_fits(&p.da, storage) ||
+      !tg_gemm_plan_fits(&p.db, storage))
+    (void)make_plans(nd, storage);
+  return storage;
+}
+
+/* The options to run the node's plans with, in *storage (NULL when no plan is
+ * threaded: they need none), making the plans again first when the tape's threads
+ * or pool changed size. */
+static inline const tg_gemm_options* run_options(tg_node* nd, tg_gemm_options* storage) {
+  const uint8_t state = nd->params.bytes[offsetof(matmul_params, state)];
+  return state == kPlanned ? NULL : threaded_options(nd, state, storage);
+}
+
+/* One of the node's plans (offsetof(matmul_params, y), ...). */
+static tg_gemm_plan plan_at(const tg_node* nd, size_t offset) {
+  tg_gemm_plan p;
+  memcpy(&p, nd->params.bytes + offset, sizeof p);
   return p;
 }
 
@@ -117,8 +134,7 @@ static tg_status matmul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK],
    * out of memory for their scratch is an error at record time rather than a slower
    * kernel later. */
   const tg_gemm_options o = gemm_options(n);
-  matmul_params p;
-  if (o.pool == NULL || make_plans(n, &o, &p) != TG_OK) {
+  if (o.pool == NULL || make_plans(n, &o) != TG_OK) {
     snprintf(msg, cap, "%s @ %s: out of memory for the matrix kernels' scratch", sa, sb);
     return TG_ERR_NOMEM;
   }
@@ -129,11 +145,20 @@ static void matmul_forward(tg_node* nd) {
   const dims d = matmul_dims(nd);
   const tg_tensor* a = nd->in[0];
   const tg_tensor* b = nd->in[1];
-  tg_gemm_options o;
-  const matmul_params p = plans(nd, &o);
+  tg_gemm_options storage;
+  const tg_gemm_options* o = run_options(nd, &storage);
+  const tg_gemm_plan py = plan_at(nd, offsetof(matmul_params, y));
   for (int64_t i = 0; i < d.batch; ++i)
-    tg_gemm_run(&p.y, &o, false, false, d.m, d.n, d.k, a->data + i * d.a_step, d.k,
-                b->data + i * d.b_step, d.n, 0.0f, nd->out->data + i * d.y_step, d.n);
+    tg_gemm_run(&py, o,
+                &(const tg_gemm_args){.m = d.m,
+                                      .n = d.n,
+                                      .k = d.k,
+                                      .a = a->data + i * d.a_step,
+                                      .lda = d.k,
+                                      .b = b->data + i * d.b_step,
+                                      .ldb = d.n,
+                                      .c = nd->out->data + i * d.y_step,
+                                      .ldc = d.n});
 }
 
 static void matmul_backward(tg_node* nd) {
@@ -141,17 +166,39 @@ static void matmul_backward(tg_node* nd) {
   tg_tensor* a = nd->in[0];
   tg_tensor* b = nd->in[1];
   const float* gy = nd->out->grad;
-  tg_gemm_options o;
-  const matmul_params p = plans(nd, &o);
+  tg_gemm_options storage;
+  const tg_gemm_options* o = run_options(nd, &storage);
+  const tg_gemm_plan pa = plan_at(nd, offsetof(matmul_params, da));
+  const tg_gemm_plan pb = plan_at(nd, offsetof(matmul_params, db));
   for (int64_t i = 0; i < d.batch; ++i) {
     /* dA (M,K) += dY (M,N) · Bᵀ (N,K) */
     if (a->grad)
-      tg_gemm_run(&p.da, &o, false, true, d.m, d.k, d.n, gy + i * d.y_step, d.n,
-                  b->data + i * d.b_step, d.n, 1.0f, a->grad + i * d.a_step, d.k);
+      tg_gemm_run(&pa, o,
+                  &(const tg_gemm_args){.trans_b = true,
+                                        .m = d.m,
+                                        .n = d.k,
+                                        .k = d.n,
+                                        .a = gy + i * d.y_step,
+                                        .lda = d.n,
+                                        .b = b->data + i * d.b_step,
+                                        .ldb = d.n,
+                                        .beta = 1.0f,
+                                        .c = a->grad + i * d.a_step,
+                                        .ldc = d.k});
     /* dB (K,N) += Aᵀ (K,M) · dY (M,N) */
     if (b->grad)
-      tg_gemm_run(&p.db, &o, true, false, d.k, d.n, d.m, a->data + i * d.a_step, d.k,
-                  gy + i * d.y_step, d.n, 1.0f, b->grad + i * d.b_step, d.n);
+      tg_gemm_run(&pb, o,
+                  &(const tg_gemm_args){.trans_a = true,
+                                        .m = d.k,
+                                        .n = d.n,
+                                        .k = d.m,
+                                        .a = a->data + i * d.a_step,
+                                        .lda = d.k,
+                                        .b = gy + i * d.y_step,
+                                        .ldb = d.n,
+                                        .beta = 1.0f,
+                                        .c = b->grad + i * d.b_step,
+                                        .ldc = d.n});
   }
 }
 

@@ -174,8 +174,9 @@ TEST(GemmPlanTest, ReusedPlanMatchesGemmExBitForBit) {
       const std::vector<float> a = Random((size_t)(c.m * c.k), seed);
       const std::vector<float> b = Random((size_t)(c.k * c.n), seed + 10);
       std::vector<float> c_plan = Random((size_t)(c.m * c.n), seed + 20), c_ex = c_plan;
-      tg_gemm_run(&plan, &o, c.ta, c.tb, c.m, c.n, c.k, a.data(), lda, b.data(), ldb, 1.0f,
-                  c_plan.data(), ldc);
+      const tg_gemm_args g = {c.ta, c.tb,     c.m, c.n,  c.k,           a.data(),
+                              lda,  b.data(), ldb, 1.0f, c_plan.data(), ldc};
+      tg_gemm_run(&plan, &o, &g);
       tg_gemm_ex(&o, c.ta, c.tb, c.m, c.n, c.k, a.data(), lda, b.data(), ldb, 1.0f, c_ex.data(),
                  ldc);
       ASSERT_EQ(0, std::memcmp(c_plan.data(), c_ex.data(), c_ex.size() * sizeof(float)))

@@ -8,18 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* C = beta*C + op(A)·op(B); row-major, leading dimensions in elements. */
-typedef struct tg_gemm_args {
-  bool trans_a, trans_b;
-  int64_t m, n, k;
-  const float* a;
-  int64_t lda;
-  const float* b;
-  int64_t ldb;
-  float beta;
-  float* c;
-  int64_t ldc;
-} tg_gemm_args;
+#include "kernels/gemm.h" /* tg_gemm_args */
 
 typedef struct tg_gemm_isa {
   const char* name;    /* "avx512", "avx2", "generic" */
