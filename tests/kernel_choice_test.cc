@@ -4,6 +4,7 @@
 // when the tape's thread count or pool size changes.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -15,6 +16,7 @@ extern "C" {
 #include "kernels/gemm.h"
 #include "ops/kernel_choice.h"
 #include "ops/ops.h"
+#include "tools/dot_export.h"
 }
 
 namespace {
@@ -273,6 +275,40 @@ TEST(NodeKernelsTest, Conv2dChoosesPerChunkProduct) {
   EXPECT_EQ("y: " + Small() + "; dK: " + Blocked(false, 27, 4, 1213, 1) +
                 " (last chunk: " + Small() + "); dX: " + Blocked(true, 1213, 27, 4, 1),
             Kernels(LastNode(t)));
+  tg_tape_free(t);
+}
+
+std::string Dot(const tg_tape* t, bool kernels) {
+  tg_dot_options opt{};
+  opt.kernels = kernels;
+  std::FILE* f = std::tmpfile();
+  EXPECT_NE(nullptr, f);
+  tg_error err = {};
+  EXPECT_EQ(TG_OK, tg_dot_write(t, &opt, f, &err)) << err.message;
+  std::string text;
+  std::rewind(f);
+  char buf[4096];
+  size_t got;
+  while ((got = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, got);
+  std::fclose(f);
+  return text;
+}
+
+// The DOT picture names the kernels when asked (they depend on the machine, so not
+// by default: golden pictures stay the same everywhere).
+TEST(NodeKernelsTest, DotShowsKernelsWhenAsked) {
+  tg_tape* t = tg_tape_new();
+  const int64_t sx[2] = {10, 1}, sw[2] = {1, 16};
+  std::vector<float> xv = Random(10, 8), wv = Random(16, 9);
+  tg_tensor* x = tg_tape_leaf(t, 2, sx, xv.data(), false);
+  tg_tensor* w = tg_tape_leaf(t, 2, sw, wv.data(), true);
+  tg_tensor* loss = tg_mean(t, tg_matmul(t, x, w));
+  ASSERT_NE(nullptr, loss);
+  ASSERT_EQ(TG_OK, tg_tape_backward(t, loss));
+  const std::string line = "<B>matmul</B><BR/><FONT POINT-SIZE=\"9\">y: " + Small() +
+                           "; dA: " + Small() + "; dB: " + Small() + "</FONT>";
+  EXPECT_NE(std::string::npos, Dot(t, true).find(line)) << Dot(t, true);
+  EXPECT_EQ(std::string::npos, Dot(t, false).find("FONT POINT-SIZE=\"9\""));
   tg_tape_free(t);
 }
 
