@@ -312,4 +312,43 @@ TEST(NodeKernelsTest, DotShowsKernelsWhenAsked) {
   tg_tape_free(t);
 }
 
+// A conv recorded on two threads and replayed on one chooses its kernels again (one
+// thread each) and gives the same bits: its chunks were fixed at recording, and the
+// products split rows or columns, never the sum.
+TEST(NodeKernelsTest, Conv2dReplayedOnFewerThreadsGivesTheSameBits) {
+  const int64_t sx[4] = {8, 16, 16, 16}, sk[4] = {3, 3, 16, 32};
+  std::vector<float> xv = Random(8 * 16 * 16 * 16, 10), kv = Random(3 * 3 * 16 * 32, 11);
+  tg_tape* t = tg_tape_new();
+  ASSERT_EQ(TG_OK, tg_tape_set_threads(t, 2));
+  tg_tensor* x = tg_tape_leaf(t, 4, sx, xv.data(), true);
+  tg_tensor* k = tg_tape_leaf(t, 4, sk, kv.data(), true);
+  tg_conv2d_options co{};
+  co.padding = TG_PADDING_SAME;
+  tg_tensor* y = tg_conv2d(t, x, k, &co);
+  ASSERT_NE(nullptr, y);
+  const tg_node* node = LastNode(t);
+  // M = 2048 rows in one chunk, K = 144, F = 32: every product splits over two.
+  EXPECT_EQ("y: " + Blocked(false, 2048, 32, 144, 2) + "; dK: " + Blocked(false, 144, 32, 2048, 2) +
+                "; dX: " + Blocked(true, 2048, 144, 32, 2),
+            Kernels(node));
+  tg_tensor* loss = tg_mean(t, tg_square(t, y));
+  ASSERT_NE(nullptr, loss);
+  ASSERT_EQ(TG_OK, tg_tape_backward(t, loss));
+  const std::vector<float> y2(y->data, y->data + y->size);
+  const std::vector<float> dx2(x->grad, x->grad + x->size), dk2(k->grad, k->grad + k->size);
+
+  ASSERT_EQ(TG_OK, tg_tape_set_threads(t, 1));
+  std::memset(x->grad, 0, (size_t)x->size * sizeof(float));
+  std::memset(k->grad, 0, (size_t)k->size * sizeof(float));
+  ASSERT_EQ(TG_OK, tg_tape_forward(t));
+  ASSERT_EQ(TG_OK, tg_tape_backward(t, loss));
+  EXPECT_EQ("y: " + Blocked(false, 2048, 32, 144, 1) + "; dK: " + Blocked(false, 144, 32, 2048, 1) +
+                "; dX: " + Blocked(true, 2048, 144, 32, 1),
+            Kernels(node));
+  EXPECT_EQ(0, std::memcmp(y2.data(), y->data, y2.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(dx2.data(), x->grad, dx2.size() * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(dk2.data(), k->grad, dk2.size() * sizeof(float)));
+  tg_tape_free(t);
+}
+
 }  // namespace
