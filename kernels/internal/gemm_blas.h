@@ -1,5 +1,6 @@
 /* kernels/internal/gemm_blas.h — the CBLAS backend, or stubs when the build has none
- * (kernels/gemm_blas.c or kernels/gemm_noblas.c, chosen by `--define blas=...`). Private to kernels/. */
+ * (kernels/gemm_blas.c or kernels/gemm_noblas.c, chosen by `--define blas=...`). Private to
+ * kernels/. */
 #ifndef TAPEGRAD_KERNELS_INTERNAL_GEMM_BLAS_H_
 #define TAPEGRAD_KERNELS_INTERNAL_GEMM_BLAS_H_
 
