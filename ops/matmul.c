@@ -143,62 +143,80 @@ static tg_status matmul_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK],
 
 static void matmul_forward(tg_node* nd) {
   const dims d = matmul_dims(nd);
-  const tg_tensor* a = nd->in[0];
-  const tg_tensor* b = nd->in[1];
   tg_gemm_options storage;
   const tg_gemm_options* o = run_options(nd, &storage);
   const tg_gemm_plan py = plan_at(nd, offsetof(matmul_params, y));
-  for (int64_t i = 0; i < d.batch; ++i)
-    tg_gemm_run(&py, o,
-                &(const tg_gemm_args){.m = d.m,
-                                      .n = d.n,
-                                      .k = d.k,
-                                      .a = a->data + i * d.a_step,
-                                      .lda = d.k,
-                                      .b = b->data + i * d.b_step,
-                                      .ldb = d.n,
-                                      .c = nd->out->data + i * d.y_step,
-                                      .ldc = d.n});
+  /* y (M,N) = a (M,K) · b (K,N), per batch */
+  tg_gemm_args g = {.m = d.m,
+                    .n = d.n,
+                    .k = d.k,
+                    .a = nd->in[0]->data,
+                    .lda = d.k,
+                    .b = nd->in[1]->data,
+                    .ldb = d.n,
+                    .c = nd->out->data,
+                    .ldc = d.n};
+  for (int64_t i = 0; i < d.batch; ++i) {
+    if (i > 0) { /* the next batch (never past the last one) */
+      g.a += d.a_step;
+      g.b += d.b_step;
+      g.c += d.y_step;
+    }
+    tg_gemm_run(&py, o, &g);
+  }
 }
 
 static void matmul_backward(tg_node* nd) {
   const dims d = matmul_dims(nd);
-  tg_tensor* a = nd->in[0];
-  tg_tensor* b = nd->in[1];
+  const tg_tensor* a = nd->in[0];
+  const tg_tensor* b = nd->in[1];
   const float* gy = nd->out->grad;
   tg_gemm_options storage;
   const tg_gemm_options* o = run_options(nd, &storage);
   const tg_gemm_plan pa = plan_at(nd, offsetof(matmul_params, da));
   const tg_gemm_plan pb = plan_at(nd, offsetof(matmul_params, db));
+  /* dA (M,K) += dY (M,N) · Bᵀ (N,K) */
+  tg_gemm_args ga = {.trans_b = true,
+                     .m = d.m,
+                     .n = d.k,
+                     .k = d.n,
+                     .a = gy,
+                     .lda = d.n,
+                     .b = b->data,
+                     .ldb = d.n,
+                     .beta = 1.0f,
+                     .c = a->grad,
+                     .ldc = d.k};
+  /* dB (K,N) += Aᵀ (K,M) · dY (M,N) */
+  tg_gemm_args gb = {.trans_a = true,
+                     .m = d.k,
+                     .n = d.n,
+                     .k = d.m,
+                     .a = a->data,
+                     .lda = d.k,
+                     .b = gy,
+                     .ldb = d.n,
+                     .beta = 1.0f,
+                     .c = b->grad,
+                     .ldc = d.n};
+  /* Batch by batch, dA before dB, so that a and b being one tensor (x·x) sums in one order. */
   for (int64_t i = 0; i < d.batch; ++i) {
-    /* dA (M,K) += dY (M,N) · Bᵀ (N,K) */
-    if (a->grad)
-      tg_gemm_run(&pa, o,
-                  &(const tg_gemm_args){.trans_b = true,
-                                        .m = d.m,
-                                        .n = d.k,
-                                        .k = d.n,
-                                        .a = gy + i * d.y_step,
-                                        .lda = d.n,
-                                        .b = b->data + i * d.b_step,
-                                        .ldb = d.n,
-                                        .beta = 1.0f,
-                                        .c = a->grad + i * d.a_step,
-                                        .ldc = d.k});
-    /* dB (K,N) += Aᵀ (K,M) · dY (M,N) */
-    if (b->grad)
-      tg_gemm_run(&pb, o,
-                  &(const tg_gemm_args){.trans_a = true,
-                                        .m = d.k,
-                                        .n = d.n,
-                                        .k = d.m,
-                                        .a = a->data + i * d.a_step,
-                                        .lda = d.k,
-                                        .b = gy + i * d.y_step,
-                                        .ldb = d.n,
-                                        .beta = 1.0f,
-                                        .c = b->grad + i * d.b_step,
-                                        .ldc = d.n});
+    if (a->grad) {
+      if (i > 0) {
+        ga.a += d.y_step;
+        ga.b += d.b_step;
+        ga.c += d.a_step;
+      }
+      tg_gemm_run(&pa, o, &ga);
+    }
+    if (b->grad) {
+      if (i > 0) {
+        gb.a += d.a_step;
+        gb.b += d.y_step;
+        gb.c += d.b_step;
+      }
+      tg_gemm_run(&pb, o, &gb);
+    }
   }
 }
 
