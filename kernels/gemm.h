@@ -107,15 +107,18 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
 /** One product's operands: C = beta*C + op(A)·op(B), row-major, leading dimensions in
  * elements (what tg_gemm_run takes; the field order is tg_gemm_ex's argument order). */
 typedef struct tg_gemm_args {
-  bool trans_a, trans_b;
-  int64_t m, n, k;
-  const float* a;
-  int64_t lda;
-  const float* b;
-  int64_t ldb;
-  float beta;
-  float* c;
-  int64_t ldc;
+  bool trans_a;   /**< op(A) = Aᵀ */
+  bool trans_b;   /**< op(B) = Bᵀ */
+  int64_t m;      /**< rows of op(A) and C */
+  int64_t n;      /**< columns of op(B) and C */
+  int64_t k;      /**< columns of op(A), rows of op(B) */
+  const float* a; /**< A */
+  int64_t lda;    /**< A's leading dimension */
+  const float* b; /**< B */
+  int64_t ldb;    /**< B's leading dimension */
+  float beta;     /**< C's scale before the product is added (0 overwrites) */
+  float* c;       /**< C */
+  int64_t ldc;    /**< C's leading dimension */
 } tg_gemm_args;
 
 /** A product's kernel chosen once: the backend, the instruction set, the small path's

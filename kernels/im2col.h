@@ -23,21 +23,32 @@
 extern "C" {
 #endif
 
+/** Shapes and window axes of one convolution, as tg_im2col_rows and tg_col2im_rows read them. */
 typedef struct tg_im2col_geometry {
-  int64_t n, h, w, c; /* input [N,H,W,C] */
-  int64_t kh, kw, cg; /* kernel window and channels per group */
-  int64_t g;          /* groups (C = g*cg) */
-  int64_t kg, k;      /* columns per group (kh*kw*cg) and of col (g*kg) */
-  int64_t oh, ow;     /* output pixels per image (ax_h.out, ax_w.out) */
+  /** input [N,H,W,C] @{ */
+  int64_t n, h, w, c;
+  /** @} */
+  /** kernel window and channels per group @{ */
+  int64_t kh, kw, cg;
+  /** @} */
+  int64_t g; /**< groups (C = g*cg) */
+  /** columns per group (kh*kw*cg) and of col (g*kg) @{ */
+  int64_t kg, k;
+  /** @} */
+  /** output pixels per image (ax_h.out, ax_w.out) @{ */
+  int64_t oh, ow;
+  /** @} */
+  /** where the windows fall along the rows and the columns @{ */
   tg_window_axis ax_h, ax_w;
+  /** @} */
 } tg_im2col_geometry;
 
-/* col rows [begin-base, end-base) = the patches of output pixels [begin, end): every
+/** col rows [begin-base, end-base) = the patches of output pixels [begin, end): every
  * tap of every group, zeros outside x. col holds (end - base) * k floats. */
 void tg_im2col_rows(const tg_im2col_geometry* g, const float* x, float* col, int64_t base,
                     int64_t begin, int64_t end);
 
-/* dx += every tap of dcol rows [0, end-begin) (the patches of output pixels [begin,
+/** dx += every tap of dcol rows [0, end-begin) (the patches of output pixels [begin,
  * end)) back at its pixel, channels [c0, c1) only (workers splitting the channels
  * never add into the same element). */
 void tg_col2im_rows(const tg_im2col_geometry* g, const float* dcol, float* dx, int64_t begin,

@@ -19,11 +19,16 @@
 extern "C" {
 #endif
 
+/** One spatial axis of a sliding window: input and output lengths, the window's taps,
+ * stride and dilation, and the padding before the first input row. */
 typedef struct tg_window_axis {
+  /** lengths, taps and padding as the file comment defines them @{ */
   int64_t in, out, window, stride, dilation, pad_before;
+  /** @} */
 } tg_window_axis;
 
-/* Fills *w; out may come out <= 0 for valid padding (the caller reports it). */
+/** The axis for `in` input rows and a window of `window` taps (`same` padding when
+ * nonzero, else valid); out may come out <= 0 for valid padding (the caller reports it). */
 static inline tg_window_axis tg_window_axis_make(int64_t in, int64_t window, int64_t stride,
                                                  int64_t dilation, int same) {
   /* Field by field: the header is also C++17, which has no designated initializers. */
@@ -45,7 +50,7 @@ static inline tg_window_axis tg_window_axis_make(int64_t in, int64_t window, int
   return w;
 }
 
-/* The window taps a of output o that fall inside the input: [*a0, *a1). */
+/** The window taps a of output o that fall inside the input: [*a0, *a1). */
 static inline void tg_window_taps(const tg_window_axis* w, int64_t o, int64_t* a0, int64_t* a1) {
   const int64_t start = o * w->stride - w->pad_before; /* input row of tap 0 */
   int64_t lo = 0, hi = w->window;

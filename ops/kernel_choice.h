@@ -22,7 +22,7 @@
 extern "C" {
 #endif
 
-/* Writes the kernels the node's products run, as above (the products named by their
+/** Writes the kernels the node's products run, as above (the products named by their
  * results: y, then the gradients dA and dB, or dK and dX); "" for a node whose op
  * chooses no kernel, or n NULL. snprintf semantics: returns the length needed. */
 int tg_node_kernels(const tg_node* n, char* buf, size_t cap);
