@@ -40,7 +40,7 @@
 #include "frontends/optimizers.h"
 #include "frontends/params.h"
 #include "frontends/persist.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/ops.h"
 #include "tools/analysis.h"
 #include "tools/csv.h"

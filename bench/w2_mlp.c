@@ -28,7 +28,7 @@
 #include "core/tape.h"
 #include "core/threadpool.h"
 #include "frontends/model.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/ops.h"
 
 #ifdef TG_BENCH_CBLAS
@@ -128,8 +128,9 @@ static void run_products(const product* p, int n, const tg_gemm_options* o, bool
     if (cblas) {
 #ifdef TG_BENCH_CBLAS
       g_cblas.sgemm(CblasRowMajor, p[i].ta ? CblasTrans : CblasNoTrans,
-                  p[i].tb ? CblasTrans : CblasNoTrans, (int)p[i].m, (int)p[i].n, (int)p[i].k, 1.0f,
-                  p[i].a, (int)p[i].lda, p[i].b, (int)p[i].ldb, p[i].beta, p[i].c, (int)p[i].ldc);
+                    p[i].tb ? CblasTrans : CblasNoTrans, (int)p[i].m, (int)p[i].n, (int)p[i].k,
+                    1.0f, p[i].a, (int)p[i].lda, p[i].b, (int)p[i].ldb, p[i].beta, p[i].c,
+                    (int)p[i].ldc);
 #endif
     } else {
       tg_gemm_ex(o, p[i].ta, p[i].tb, p[i].m, p[i].n, p[i].k, p[i].a, p[i].lda, p[i].b, p[i].ldb,
@@ -193,7 +194,8 @@ static void bench_threads(int threads, const float* x, const float* y) {
   printf(
       "W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
       "blas_core=%s products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f "
-      "peak_rss_mib=%.1f rss_measured=before_floors params_grads_adam_mib=%.1f tape_mib=%.1f scratch_mib=%.1f "
+      "peak_rss_mib=%.1f rss_measured=before_floors params_grads_adam_mib=%.1f tape_mib=%.1f "
+      "scratch_mib=%.1f "
       "final_loss=%.4g\n",
       threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), blas_core(), np, blas_floor,
       kernel_floor, med / floor, rss, model_mib, tape_mib, scratch_mib, (double)loss);

@@ -23,6 +23,7 @@
 #include "core/tape.h"
 #include "core/tensor.h"
 #include "ops/index.h"
+#include "ops/kernel_choice.h"
 #include "ops/math.h"
 #include "ops/nn.h"
 #include "ops/reduce.h"

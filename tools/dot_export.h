@@ -44,6 +44,9 @@ typedef struct tg_dot_options {
   float tolerance;   /**< symmetry tolerance, finite and >= 0 (0: exact equality only) */
   int table_max;     /**< largest side drawn cell by cell; 0: 32; < 0: never */
   const char* title; /**< first line of the picture's caption; NULL: "tapegrad" */
+  /** Also write under each matrix product which kernel it runs ("y: small avx2 1
+   * thread; dA: ..."; ops/kernel_choice.h): depends on the CPU and the BLAS found. */
+  bool kernels;
 } tg_dot_options;
 
 /** Writes the DOT text of `tape` to an open stream. `opt` may be NULL (defaults).

@@ -4,7 +4,7 @@
 #   DIR/lib/libtapegrad.a, DIR/lib/libtapegrad.so.MAJOR.MINOR.PATCH (+ .so.MAJOR and .so links)
 #   DIR/lib/libtapegrad_dist.a, DIR/lib/libtapegrad_dist.so.MAJOR.MINOR.PATCH (+ links):
 #     the MPI module (dist/), a library of its own so that other programs need no MPI
-#   DIR/include/tapegrad/{tapegrad.h, core/, ops/, data/, frontends/, tools/, dist/}
+#   DIR/include/tapegrad/{tapegrad.h, core/, kernels/, ops/, data/, frontends/, tools/, dist/}
 #     (public headers only; tapegrad.h does not include dist/dist.h, which needs mpi.h)
 #   DIR/bin/tgdot, DIR/bin/tgplot
 #   DIR/lib/pkgconfig/tapegrad.pc, DIR/lib/pkgconfig/tapegrad-dist.pc
@@ -59,7 +59,7 @@ for name in libtapegrad libtapegrad_dist; do
 done
 command -p install -m 0644 "$root/tapegrad.h" "$inc/tapegrad.h"
 # Public headers: every *.h of the installed floors, never an internal/ one.
-for dir in core ops frontends tools data dist; do
+for dir in core kernels ops frontends tools data dist; do
   [ -d "$root/$dir" ] || continue
   (cd "$root" && find "$dir" -maxdepth 2 -name '*.h' -not -path '*/internal/*') |
     while read -r h; do command -p install -D -m 0644 "$root/$h" "$inc/$h"; done
