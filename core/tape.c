@@ -6,29 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/arena.h"
+#include "core/tape_impl.h"
 #include "core/threadpool.h"
-
-struct tg_tape {
-  const tg_allocator* alloc;
-  tg_arena arena;
-  tg_node* nodes;
-  int n_nodes;
-  int cap_nodes;
-  tg_error error;
-  const char* scope; /* arena copy, "" when none */
-  const tg_tensor* loss;
-  int threads;
-  tg_threadpool* own_pool;     /* created on first tg_tape_pool, through `alloc` */
-  tg_threadpool* shared_pool;  /* borrowed from tg_tape_set_pool, or NULL */
-  const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
-  int n_fusions;
-  const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
-  uint32_t epoch;         /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
-  bool check_finite;      /* tg_tape_set_check_finite */
-  tg_backward_hook hook;  /* tg_tape_set_backward_hook, or NULL */
-  void* hook_ctx;
-};
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
   alloc = tg_allocator_or_default(alloc);
@@ -48,6 +27,7 @@ void tg_tape_free(tg_tape* t) {
   if (t == NULL) return;
   tg_arena_free(&t->arena);
   tg_threadpool_free(t->own_pool);
+  tg_plan_free(t);
   t->alloc->free(t->alloc->ctx, t->nodes);
   t->alloc->free(t->alloc->ctx, t);
 }
@@ -61,6 +41,7 @@ void tg_tape_clear(tg_tape* t) {
   t->error.message[0] = '\0';
   t->scope = "";
   t->loss = NULL;
+  t->plan.valid = false;
 }
 
 tg_status tg_tape_status(const tg_tape* t) { return t ? t->error.code : TG_ERR_NULL_ARG; }
@@ -161,9 +142,12 @@ tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const 
   return y;
 }
 
+/* Room for one more node, and for its plan entries (so building the plan on the
+ * first replay allocates nothing). */
 static bool grow_nodes(tg_tape* t) {
   if (t->n_nodes < t->cap_nodes) return true;
   int cap = t->cap_nodes ? t->cap_nodes * 2 : 64;
+  if (!tg_plan_reserve(t, cap)) return false;
   tg_node* nodes = (tg_node*)t->alloc->alloc(t->alloc->ctx, (size_t)cap * sizeof *nodes);
   if (nodes == NULL) return false;
   if (t->n_nodes) memcpy(nodes, t->nodes, (size_t)t->n_nodes * sizeof *nodes);
@@ -389,8 +373,8 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
     y->epoch_ = t->epoch;
   } else {
     const bool index_out = (op->flags & TG_OP_INDEX_OUTPUT) != 0;
-    const bool grad_out =
-        needs_grad && op->backward != NULL && !index_out && !(op->flags & TG_OP_NO_GRAD);
+    const bool grad_out = needs_grad && (op->backward != NULL || op->backward_range != NULL) &&
+                          !index_out && !(op->flags & TG_OP_NO_GRAD);
     y = new_arena_tensor(t, rank, shape, grad_out, op->name);
     if (y == NULL) return NULL;
     if (index_out) {
@@ -412,42 +396,79 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   n.out = y;
   t->nodes[t->n_nodes] = n;
   t->n_nodes++;
-  if (op->forward) op->forward(&t->nodes[t->n_nodes - 1]);
+  tg_node* rec = &t->nodes[t->n_nodes - 1];
+  if (op->forward)
+    op->forward(rec);
+  else if (op->forward_range)
+    op->forward_range(rec, 0, y->size);
   if (t->error.code != TG_OK) return NULL; /* the forward found bad data */
   if (t->check_finite && !check_node(t, &t->nodes[t->n_nodes - 1], false)) return NULL;
   return y;
 }
 
-/* The fusion for the pair (a, b), or NULL. */
-static const tg_op_fusion* fusion_of(const tg_tape* t, const tg_node* a, const tg_node* b) {
-  for (int f = 0; f < t->n_fusions; ++f)
-    if (t->fusions[f].first == a->op && t->fusions[f].second == b->op) return &t->fusions[f];
-  return NULL;
+/* One node's forward or backward as recorded, for the node-by-node replay. */
+static void run_forward(tg_node* n) {
+  if (n->op->forward)
+    n->op->forward(n);
+  else if (n->op->forward_range)
+    n->op->forward_range(n, 0, n->out->size);
 }
 
-tg_status tg_tape_forward(tg_tape* t) {
-  if (t == NULL) return TG_ERR_NULL_ARG;
-  if (t->error.code != TG_OK) return t->error.code;
+static void run_backward(tg_node* n) {
+  if (n->op->backward)
+    n->op->backward(n);
+  else
+    n->op->backward_range(n, 0, n->out->size);
+}
+
+/* Node by node, checking each output (the NaN sentinel names the node). */
+static tg_status forward_checked(tg_tape* t) {
   for (int i = 0; i < t->n_nodes; ++i) {
     tg_node* n = &t->nodes[i];
-    /* The sentinel runs node by node (a fused pair would hide which one it was). */
-    if (t->n_fusions > 0 && i + 1 < t->n_nodes && !t->check_finite) {
-      const tg_op_fusion* f = fusion_of(t, n, n + 1);
-      if (f && f->forward && f->forward(n, n + 1)) {
-        ++i; /* both nodes done in one pass */
-        continue;
-      }
-    }
-    if (n->op->forward) n->op->forward(n);
+    run_forward(n);
     if (t->error.code != TG_OK) return t->error.code; /* bad data (an index out of range) */
     if (t->check_finite && !check_node(t, n, false)) return t->error.code;
   }
   return TG_OK;
 }
 
-/* Whether backward visits node n at all. */
-static bool runs_backward(const tg_node* n) {
-  return n->out->grad != NULL && n->op->backward != NULL;
+tg_status tg_tape_forward_node(tg_tape* t, int index) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (t->error.code != TG_OK) return t->error.code;
+  if (index < 0 || index >= t->n_nodes)
+    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_forward_node: node %d is outside 0..%d", index,
+                        t->n_nodes - 1);
+  run_forward(&t->nodes[index]);
+  return t->error.code;
+}
+
+tg_status tg_tape_forward(tg_tape* t) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (t->error.code != TG_OK) return t->error.code;
+  if (t->check_finite || t->unplanned) return forward_checked(t);
+  tg_plan_build(t);
+  return tg_plan_forward(t);
+}
+
+/* Node by node: zeroes the gradients, seeds the loss's, runs every VJP in reverse
+ * (checking the inputs' gradients after each with the NaN sentinel on). */
+static tg_status backward_checked(tg_tape* t, tg_tensor* loss) {
+  const int last = loss->node;
+  for (int i = 0; i <= last; ++i) {
+    tg_tensor* y = t->nodes[i].out;
+    /* A view's gradient is its base's, zeroed (or, for a leaf, kept) with it. */
+    if (y->grad && !(t->nodes[i].op->flags & TG_OP_VIEW))
+      memset(y->grad, 0, (size_t)y->size * sizeof(float));
+  }
+  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
+  for (int i = last; i >= 0; --i) {
+    tg_node* n = &t->nodes[i];
+    if (!tg_node_runs_backward(n)) continue;
+    run_backward(n);
+    if (t->check_finite && !check_node(t, n, true)) return t->error.code;
+    if (t->hook) t->hook(t->hook_ctx, t, i);
+  }
+  return TG_OK;
 }
 
 /* The message for a loss that is not this tape's current output: formatted only on
@@ -484,31 +505,15 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
     return tg_tape_fail(
         t, TG_ERR_ARG,
         "tg_tape_backward: loss does not depend on any tensor that requires a gradient");
-  int last = loss->node;
-  for (int i = 0; i <= last; ++i) {
-    tg_tensor* y = t->nodes[i].out;
-    /* A view's gradient is its base's, zeroed (or, for a leaf, kept) with it. */
-    if (y->grad && !(t->nodes[i].op->flags & TG_OP_VIEW))
-      memset(y->grad, 0, (size_t)y->size * sizeof(float));
+  tg_status st = TG_OK;
+  if (t->check_finite || t->unplanned) {
+    st = backward_checked(t, loss);
+  } else {
+    tg_plan_build(t);
+    st = tg_plan_backward(t, loss);
   }
-  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
-  for (int i = last; i >= 0; --i) {
-    tg_node* n = &t->nodes[i];
-    if (!runs_backward(n)) continue;
-    if (t->n_fusions > 0 && i > 0 && runs_backward(n - 1) && !t->check_finite) {
-      const tg_op_fusion* f = fusion_of(t, n - 1, n);
-      if (f && f->backward && f->backward(n - 1, n)) {
-        --i; /* n's and its predecessor's backward done in one pass */
-        if (t->hook) t->hook(t->hook_ctx, t, i);
-        continue;
-      }
-    }
-    n->op->backward(n);
-    if (t->check_finite && !check_node(t, n, true)) return t->error.code;
-    if (t->hook) t->hook(t->hook_ctx, t, i);
-  }
-  t->loss = loss;
-  return TG_OK;
+  if (st == TG_OK) t->loss = loss;
+  return st;
 }
 
 void tg_tape_set_scope(tg_tape* t, const char* scope) {
@@ -570,10 +575,8 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool) {
   if (t) t->shared_pool = pool;
 }
 
-void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count) {
-  if (t == NULL) return;
-  t->fusions = table && count > 0 ? table : NULL;
-  t->n_fusions = table && count > 0 ? count : 0;
+void tg_tape_set_planning(tg_tape* t, bool on) {
+  if (t) t->unplanned = !on;
 }
 
 int tg_tape_node_count(const tg_tape* t) { return t ? t->n_nodes : 0; }

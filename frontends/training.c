@@ -47,7 +47,6 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
   if (s->tape == NULL) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
-    tg_ops_enable_fusion(s->tape);             /* bias add + ReLU in one pass on replay */
     tg_tape_set_annotation(s->tape, &m->note); /* tools find the layers and parameters */
   }
   return s->tape;

