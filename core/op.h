@@ -10,7 +10,8 @@
  *             range), it records the error with tg_tape_fail(n->tape, ...): replay
  *             stops there and returns the error.
  *   backward  *adds* into in[i]->grad for every input whose grad is non-NULL, given
- *             n->out->grad. Never assigns: reuse (add(x, x)) is then correct.
+ *             n->out->grad (except inputs the tape handles, identity_grads). Never
+ *             assigns: reuse (add(x, x)) is then correct.
  */
 #ifndef TAPEGRAD_CORE_OP_H_
 #define TAPEGRAD_CORE_OP_H_
@@ -104,6 +105,15 @@ typedef struct tg_op_def {
    * tape composes any chain of any such ops, and each op keeps its own math. */
   void (*forward_range)(tg_node* n, int64_t begin, int64_t end);
   void (*backward_range)(tg_node* n, int64_t begin, int64_t end);
+  /* Bit i set: when input i has the output's element count, its VJP is the
+   * identity (d in_i += d out, element for element: add's a and b, sub's a). The
+   * tape then applies it and the op's backward (and backward_range) must leave
+   * that input alone; for an input of another size (a broadcast) the op handles
+   * it as usual. Why the tape: where it is safe (the input is an intermediate whose
+   * only consumer is this node), the tape makes the input's gradient the output's
+   * very buffer, so nothing is copied and one buffer less is held -- and no op
+   * needs to know that buffers can be shared. Inputs 0..31. */
+  unsigned identity_grads;
 } tg_op_def;
 
 /* Copies the node's parameter block into *out (size bytes: the op's params struct).

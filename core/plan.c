@@ -7,6 +7,10 @@
  *   - chains of consecutive elementwise nodes (core/op.h, forward_range), run tile
  *     by tile so each tile stays in L1 across the chain: one pass over memory
  *     instead of one per node;
+ *   - identity VJPs (core/op.h, identity_grads: add's operands): an intermediate
+ *     whose only consumer hands it the output's gradient unchanged gets the output's
+ *     gradient buffer itself (nothing to add, one buffer fewer); other such inputs
+ *     get the gradient added by the tape, so no op knows buffers can be shared;
  *   - which gradient buffers backward zeroes.
  * Results are the node-by-node ones bit for bit: within a chain every element sees
  * the same operations in the same order, and a broadcast row's gradient sums its
@@ -16,6 +20,7 @@
 #include <string.h>
 
 #include "core/tape_impl.h"
+#include "core/vector_clones.h"
 
 /* Longest chain: past a few nodes the tile's working set outgrows L1 anyway. */
 enum { kMaxChain = 8 };
@@ -47,6 +52,20 @@ bool tg_plan_reserve(tg_tape* t, int nodes) {
   tg_plan_zero* z = (tg_plan_zero*)grow(t->alloc, p->zero, 0, (size_t)cap * sizeof *z);
   if (z == NULL) return false;
   p->zero = z;
+  /* The aliases in force are kept: planning again gives their buffers back. */
+  tg_plan_alias* al = (tg_plan_alias*)grow(t->alloc, p->alias, (size_t)p->n_alias * sizeof *al,
+                                           (size_t)cap * sizeof *al);
+  if (al == NULL) return false;
+  p->alias = al;
+  unsigned* m = (unsigned*)grow(t->alloc, p->idmask, 0, (size_t)cap * sizeof *m);
+  if (m == NULL) return false;
+  p->idmask = m;
+  int** ints[4] = {&p->owner, &p->uses, &p->zero_at, &p->root};
+  for (int k = 0; k < 4; ++k) {
+    int* v = (int*)grow(t->alloc, *ints[k], 0, (size_t)cap * sizeof *v);
+    if (v == NULL) return false;
+    *ints[k] = v;
+  }
   p->cap = cap;
   return true;
 }
@@ -55,6 +74,12 @@ void tg_plan_free(tg_tape* t) {
   t->alloc->free(t->alloc->ctx, t->plan.fsteps);
   t->alloc->free(t->alloc->ctx, t->plan.bsteps);
   t->alloc->free(t->alloc->ctx, t->plan.zero);
+  t->alloc->free(t->alloc->ctx, t->plan.alias);
+  t->alloc->free(t->alloc->ctx, t->plan.idmask);
+  t->alloc->free(t->alloc->ctx, t->plan.owner);
+  t->alloc->free(t->alloc->ctx, t->plan.uses);
+  t->alloc->free(t->alloc->ctx, t->plan.zero_at);
+  t->alloc->free(t->alloc->ctx, t->plan.root);
   memset(&t->plan, 0, sizeof t->plan);
 }
 
@@ -158,13 +183,118 @@ static int64_t tile_of(const tg_node* first, int count) {
   return tile;
 }
 
+/* gx[i] += gy[i] (restrict parameters: no overlap checks). */
+static inline __attribute__((always_inline)) void add_run(float* restrict gx,
+                                                          const float* restrict gy, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) gx[i] += gy[i];
+}
+
+TG_VECTOR_CLONES static void identity_run(float* gx, const float* gy, int64_t n) {
+  add_run(gx, gy, n);
+}
+
+void tg_apply_identity_grads(tg_node* n, unsigned mask, int64_t begin, int64_t end) {
+  const tg_tensor* y = n->out;
+  for (int k = 0; mask != 0 && k < n->n_in && k < 32; ++k, mask >>= 1) {
+    const tg_tensor* x = n->in[k];
+    if (!(mask & 1u) || x->grad == NULL || x->size != y->size || x->grad == y->grad) continue;
+    identity_run(x->grad + begin, y->grad + begin, end - begin);
+  }
+}
+
+/* The tape's own output for this input, or -1 (a leaf, a caller's tensor). */
+static int producer(const tg_tape* t, const tg_tensor* x) {
+  return x->node >= 0 && x->node < t->n_nodes && t->nodes[x->node].out == x ? x->node : -1;
+}
+
+/* Gives back the buffers of the previous plan's aliases (the graph may have grown:
+ * a new consumer can make an alias unsafe), and the views their bases' again. */
+static void restore_aliases(tg_tape* t) {
+  tg_plan* p = &t->plan;
+  if (p->n_alias == 0) return;
+  for (int a = p->n_alias - 1; a >= 0; --a) p->alias[a].x->grad = p->alias[a].own;
+  p->n_alias = 0;
+  for (int i = 0; i < t->n_nodes; ++i) {
+    tg_node* n = &t->nodes[i];
+    if (n->op->flags & TG_OP_VIEW) n->out->grad = n->in[0]->grad;
+  }
+}
+
+/* Decides, for every input with an identity VJP, whether its gradient becomes the
+ * output's buffer (an intermediate, not a view, read by this one input slot of
+ * this node only: its gradient is then exactly the output's, final before its
+ * producer's backward reads it) or is added by the tape (idmask). */
+static void plan_identities(tg_tape* t) {
+  tg_plan* p = &t->plan;
+  const int nn = t->n_nodes;
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    if (n->op->flags & TG_OP_VIEW) {
+      const int q = producer(t, n->in[0]);
+      p->owner[i] = q >= 0 ? p->owner[q] : -1;
+    } else {
+      p->owner[i] = i;
+    }
+    p->uses[i] = 0;
+    p->zero_at[i] = i;
+    p->root[i] = i;
+  }
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    for (int k = 0; k < n->n_in; ++k) {
+      const int q = producer(t, n->in[k]);
+      if (q >= 0 && p->owner[q] >= 0) p->uses[p->owner[q]]++;
+    }
+  }
+  for (int i = nn - 1; i >= 0; --i) {
+    tg_node* n = &t->nodes[i];
+    p->idmask[i] = 0;
+    const unsigned ids = n->op->identity_grads;
+    if (ids == 0 || !tg_node_runs_backward(n)) continue;
+    tg_tensor* y = n->out;
+    for (int k = 0; k < n->n_in && k < 32; ++k) {
+      tg_tensor* x = n->in[k];
+      if (!((ids >> k) & 1u) || x->grad == NULL || x->size != y->size || x->grad == y->grad)
+        continue;
+      const int q = producer(t, x);
+      if (q >= 0 && q < i && p->owner[q] == q && p->uses[q] == 1 && x->dtype == TG_FLOAT32) {
+        p->alias[p->n_alias].x = x;
+        p->alias[p->n_alias].own = x->grad;
+        p->n_alias++;
+        x->grad = y->grad;
+        /* The buffer is y's (or the one y's is): backward zeroes it when it runs
+         * from any node that uses it, the lowest now being q. */
+        p->root[q] = p->root[i];
+        p->zero_at[p->root[i]] = q;
+        continue;
+      }
+      p->idmask[i] |= 1u << k;
+    }
+  }
+}
+
+/* Orders the zero list by node (insertion sort: it is nearly sorted already, only
+ * buffers shared with earlier nodes move). */
+static void sort_zero(tg_plan* p) {
+  for (int a = 1; a < p->n_zero; ++a) {
+    const tg_plan_zero z = p->zero[a];
+    int b = a;
+    while (b > 0 && p->zero[b - 1].node > z.node) {
+      p->zero[b] = p->zero[b - 1];
+      --b;
+    }
+    p->zero[b] = z;
+  }
+}
+
 static void whole_forward(tg_node* n) { n->op->forward_range(n, 0, n->out->size); }
 static void whole_backward(tg_node* n) { n->op->backward_range(n, 0, n->out->size); }
 
-static tg_plan_step single(tg_node* n) {
+static tg_plan_step single(const tg_plan* p, tg_node* n) {
   tg_plan_step s;
   memset(&s, 0, sizeof s);
   s.node = n;
+  s.idmask = p->idmask[n->index];
   s.count = 1;
   s.forward = n->op->forward ? n->op->forward : n->op->forward_range ? whole_forward : NULL;
   s.backward = n->op->backward ? n->op->backward : n->op->backward_range ? whole_backward : NULL;
@@ -176,6 +306,8 @@ void tg_plan_build(tg_tape* t) {
   if (p->valid && p->n_nodes == t->n_nodes && p->epoch == t->epoch) return;
   /* The arrays hold one entry per node (tg_plan_reserve at record time). */
   p->n_fsteps = p->n_bsteps = p->n_zero = 0;
+  restore_aliases(t);
+  plan_identities(t);
   tg_plan_step* back = p->bsteps; /* filled in recording order, reversed below */
   for (int i = 0; i < t->n_nodes;) {
     tg_node* n = &t->nodes[i];
@@ -185,7 +317,7 @@ void tg_plan_build(tg_tape* t) {
              continues(n + count - 1, n + count))
         ++count;
     if (count == 1) {
-      const tg_plan_step s = single(n);
+      const tg_plan_step s = single(p, n);
       if (s.forward) p->fsteps[p->n_fsteps++] = s;
       if (tg_node_runs_backward(n)) back[p->n_bsteps++] = s;
       ++i;
@@ -204,7 +336,7 @@ void tg_plan_build(tg_tape* t) {
       s.bfirst = bfirst;
       back[p->n_bsteps++] = s;
     } else { /* node by node (a lone node with a gradient, or a row written twice) */
-      for (int c = bfirst; c < count; ++c) back[p->n_bsteps++] = single(n + c);
+      for (int c = bfirst; c < count; ++c) back[p->n_bsteps++] = single(p, n + c);
     }
     i += count;
   }
@@ -213,18 +345,18 @@ void tg_plan_build(tg_tape* t) {
     back[a] = back[b];
     back[b] = s;
   }
-  /* Gradients backward zeroes: each non-view output's, once (an output whose
-   * buffer is its input's, tg_tape_share_grad, is zeroed as that input's). */
+  /* Gradients backward zeroes: each non-view output's own buffer, once, when the
+   * backward starts at or after the lowest node that uses it; by increasing node. */
   for (int i = 0; i < t->n_nodes; ++i) {
     const tg_node* n = &t->nodes[i];
     const tg_tensor* y = n->out;
-    if (y->grad == NULL || (n->op->flags & TG_OP_VIEW)) continue;
-    if (p->n_zero > 0 && p->zero[p->n_zero - 1].p == y->grad) continue;
+    if (y->grad == NULL || (n->op->flags & TG_OP_VIEW) || p->root[i] != i) continue;
     p->zero[p->n_zero].p = y->grad;
     p->zero[p->n_zero].n = y->size;
-    p->zero[p->n_zero].node = i;
+    p->zero[p->n_zero].node = p->zero_at[i];
     p->n_zero++;
   }
+  sort_zero(p);
   p->n_nodes = t->n_nodes;
   p->epoch = t->epoch;
   p->valid = true;
@@ -240,13 +372,17 @@ static void chain_forward(const tg_plan_step* s) {
   }
 }
 
-static void chain_backward(const tg_plan_step* s) {
+static void chain_backward(const tg_plan* p, const tg_plan_step* s) {
   tg_node* first = s->node;
   const int lo = s->bfirst;
   const int64_t size = s->size, tile = s->tile;
   for (int64_t b = 0; b < size; b += tile) {
     const int64_t e = b + tile < size ? b + tile : size;
-    for (int c = s->count - 1; c >= lo; --c) first[c].op->backward_range(&first[c], b, e);
+    for (int c = s->count - 1; c >= lo; --c) {
+      const unsigned ids = p->idmask[first[c].index];
+      if (ids) tg_apply_identity_grads(&first[c], ids, b, e);
+      first[c].op->backward_range(&first[c], b, e);
+    }
   }
 }
 
@@ -276,15 +412,18 @@ tg_status tg_plan_backward(tg_tape* t, tg_tensor* loss) {
     tg_node* n = s->node;
     int done = n->index;
     if (s->count == 1) {
+      if (s->idmask) tg_apply_identity_grads(n, s->idmask, 0, n->out->size);
       s->backward(n);
     } else if (n->index + s->count - 1 <= last) {
-      chain_backward(s);
+      chain_backward(p, s);
       done += s->bfirst;
     } else { /* the loss inside a chain: its nodes up to the loss, one by one */
       for (int i = last; i >= n->index + s->bfirst; --i) {
         tg_node* m = &t->nodes[i];
         if (!tg_node_runs_backward(m)) continue;
-        single(m).backward(m);
+        const tg_plan_step one = single(p, m);
+        if (one.idmask) tg_apply_identity_grads(m, one.idmask, 0, m->out->size);
+        one.backward(m);
         if (t->hook && i > n->index + s->bfirst) t->hook(t->hook_ctx, t, i);
       }
       done += s->bfirst;

@@ -42,6 +42,7 @@ void tg_tape_clear(tg_tape* t) {
   t->scope = "";
   t->loss = NULL;
   t->plan.valid = false;
+  t->plan.n_alias = 0; /* their tensors are gone with the recording */
 }
 
 tg_status tg_tape_status(const tg_tape* t) { return t ? t->error.code : TG_ERR_NULL_ARG; }
@@ -154,56 +155,6 @@ static bool grow_nodes(tg_tape* t) {
   t->alloc->free(t->alloc->ctx, t->nodes);
   t->nodes = nodes;
   t->cap_nodes = cap;
-  return true;
-}
-
-/* The node after x's producer, when its output uses x's gradient buffer
- * (tg_tape_share_grad); NULL otherwise. */
-static tg_tensor* grad_sharer(tg_tape* t, const tg_tensor* x) {
-  if (x->grad == NULL || x->node < 0 || x->node + 1 >= t->n_nodes) return NULL;
-  if (t->nodes[x->node + 1].op->flags & TG_OP_VIEW) return NULL; /* a view, not a sharer */
-  tg_tensor* next = t->nodes[x->node + 1].out;
-  return next != x && next->grad == x->grad ? next : NULL;
-}
-
-/* x gets another consumer: the node that shares its gradient buffer gets its own. */
-static bool unshare_grad(tg_tape* t, const tg_tensor* x) {
-  tg_tensor* y = grad_sharer(t, x);
-  if (y == NULL) return true;
-  float* own = tg_tape_alloc_floats(t, y->size);
-  if (own == NULL) return false;
-  y->grad = own;
-  return true;
-}
-
-bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in) {
-  if (t == NULL || t->error.code != TG_OK || y == NULL || in == NULL || y == in) return false;
-  if (y->grad == NULL || in->grad == NULL || y->grad == in->grad) return false;
-  if (y->node < 0 || y->node != t->n_nodes - 1 || t->nodes[y->node].out != y) return false;
-  if (in->node < 0 || in->node != y->node - 1 || t->nodes[in->node].out != in ||
-      !tg_same_shape(in, y))
-    return false;
-  if (t->nodes[in->node].op->flags & TG_OP_VIEW) return false; /* its buffer is its base's */
-  /* in may be an input of y's node only once (add(x, x) needs two buffers). */
-  const tg_node* n = &t->nodes[y->node];
-  int uses = 0;
-  for (int i = 0; i < n->n_in; ++i) uses += n->in[i] == in;
-  if (uses != 1) return false;
-  y->grad = in->grad; /* y's own buffer stays in the arena, never touched */
-  return true;
-}
-
-/* x's gradient buffer for itself: when tg_tape_share_grad gave x its producer's
- * input's buffer, x gets one of its own (a view of x must not see the other). */
-static bool own_grad(tg_tape* t, tg_tensor* x) {
-  if (x->grad == NULL || x->node <= 0 || x->node >= t->n_nodes || t->nodes[x->node].out != x)
-    return true;
-  /* A view's buffer is its base's by design (a view of a view shares it too). */
-  if (t->nodes[x->node].op->flags & TG_OP_VIEW) return true;
-  if (t->nodes[x->node - 1].out->grad != x->grad) return true;
-  float* own = tg_tape_alloc_floats(t, x->size);
-  if (own == NULL) return false;
-  x->grad = own;
   return true;
 }
 
@@ -342,8 +293,6 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   }
   bool needs_grad = false;
   for (int i = 0; i < n_in; ++i) needs_grad = needs_grad || in[i]->grad != NULL;
-  for (int i = 0; i < n_in; ++i)
-    if (!unshare_grad(t, in[i])) return NULL;
 
   tg_tensor* y;
   if (view) {
@@ -355,7 +304,6 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
                    tg_shape_format(sy, sizeof sy, rank, shape));
       return NULL;
     }
-    if (!own_grad(t, in[0])) return NULL;
     y = (tg_tensor*)tg_arena_alloc(&t->arena, sizeof *y);
     if (y == NULL) {
       tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory for a view", op->name);
@@ -415,6 +363,7 @@ static void run_forward(tg_node* n) {
 }
 
 static void run_backward(tg_node* n) {
+  tg_apply_identity_grads(n, n->op->identity_grads, 0, n->out->size);
   if (n->op->backward)
     n->op->backward(n);
   else

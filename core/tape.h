@@ -135,6 +135,11 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
  *     run tile by tile: one pass over memory forward and one backward instead of
  *     one per node. The tape, tools and every tensor still see every node and every
  *     value; results are bit-identical to running the nodes one by one.
+ *   - identity VJPs (op->identity_grads, e.g. add's operands): an intermediate read
+ *     by that one input slot only gets the output's gradient buffer itself (equal
+ *     by construction: nothing added, one buffer fewer); other such inputs get the
+ *     gradient added by the tape. Gradients stay what they would be apart (an
+ *     aliased gradient keeps a -0 that adding it to a zeroed buffer makes +0).
  * tg_tape_clear (or recording more nodes) makes the tape plan again. Planning is
  * on by default; tg_tape_set_planning(t, false) runs every replay node by node,
  * the reference the plan is tested against. */
@@ -179,15 +184,6 @@ size_t tg_tape_reserved_bytes(const tg_tape* t);
 /* For ops: floats from the tape's arena (uninitialised), NULL with TG_ERR_NOMEM
  * recorded on failure. */
 float* tg_tape_alloc_floats(tg_tape* t, int64_t n);
-
-/* For ops whose backward hands out->grad unchanged to one input (add's `a` of the
- * same shape): makes y, the node just recorded, use in's gradient buffer when in is
- * the previous node's output and nothing else consumed it, so the tape holds one
- * buffer instead of two (a 256 KiB activation gradient per Dense layer in W2). Both
- * tensors then read the same values they would have held apart; the op's backward
- * must skip an input whose grad is out->grad. A later node that consumes `in` gives
- * y a buffer of its own again. Returns whether the buffer is shared. */
-bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in);
 
 #ifdef __cplusplus
 }

@@ -16,7 +16,15 @@ typedef struct tg_plan_step {
   int64_t tile;                 /* a chain's elements per tile */
   void (*forward)(tg_node* n);  /* a single node's forward (NULL: nothing to run) */
   void (*backward)(tg_node* n); /* a single node's backward */
+  unsigned idmask;              /* a single node's inputs whose identity VJP the tape adds */
 } tg_plan_step;
+
+/* An intermediate whose gradient buffer the plan made its consumer's output's
+ * (identity_grads), and its own buffer, given back when the tape plans again. */
+typedef struct tg_plan_alias {
+  tg_tensor* x;
+  float* own;
+} tg_plan_alias;
 
 /* A gradient buffer the backward zeroes: the lowest node index that owns it, so a
  * backward from an earlier loss zeroes only what it uses. */
@@ -38,7 +46,14 @@ typedef struct tg_plan {
   int n_bsteps;
   tg_plan_zero* zero; /* by increasing node */
   int n_zero;
-  int cap; /* capacity of each array, in entries (>= nodes) */
+  tg_plan_alias* alias;
+  int n_alias;
+  unsigned* idmask; /* per node: inputs whose identity VJP the tape adds */
+  int* owner;       /* per node: the node whose buffers its output uses (views), or -1 */
+  int* uses;        /* per node: how many input slots read its output (or a view of it) */
+  int* zero_at;     /* per node: the lowest node whose gradient is this node's buffer */
+  int* root;        /* per node: the node whose own buffer its gradient is */
+  int cap;          /* capacity of each array, in entries (>= nodes) */
 } tg_plan;
 
 struct tg_tape {
@@ -66,6 +81,10 @@ struct tg_tape {
 static inline bool tg_node_runs_backward(const tg_node* n) {
   return n->out->grad != NULL && (n->op->backward != NULL || n->op->backward_range != NULL);
 }
+
+/* d in_i += d out for the inputs in `mask` (core/op.h, identity_grads) that have a
+ * gradient of the output's size in a buffer of their own, over [begin, end). */
+void tg_apply_identity_grads(tg_node* n, unsigned mask, int64_t begin, int64_t end);
 
 /* Grows the plan's arrays to hold `nodes` entries (called as nodes are recorded). */
 bool tg_plan_reserve(tg_tape* t, int nodes);

@@ -59,7 +59,6 @@ TEST(NullArgumentsTest, CoreFunctions) {
   EXPECT_EQ(0u, tg_tape_reserved_bytes(nullptr));
   EXPECT_EQ(nullptr, tg_tape_allocator(nullptr));
   EXPECT_EQ(nullptr, tg_tape_alloc_floats(nullptr, 4));
-  EXPECT_FALSE(tg_tape_share_grad(nullptr, nullptr, nullptr));
   tg_tape* t = tg_tape_new();
   EXPECT_EQ(nullptr, tg_tape_alloc_floats(t, -1));
   EXPECT_EQ(TG_ERR_OVERFLOW, tg_tape_status(t));
