@@ -40,7 +40,8 @@ static void* grow(const tg_allocator* a, void* old, size_t used, size_t bytes) {
 bool tg_plan_reserve(tg_tape* t, int nodes) {
   tg_plan* p = &t->plan;
   if (nodes <= p->cap) return true;
-  p->valid = false; /* its arrays are replaced below */
+  tg_plan_unpack(t); /* reads the arrays replaced below */
+  p->valid = false;
   int cap = p->cap ? p->cap : 64;
   while (cap < nodes) cap *= 2;
   tg_plan_step* f = (tg_plan_step*)grow(t->alloc, p->fsteps, 0, (size_t)cap * sizeof *f);
@@ -60,8 +61,14 @@ bool tg_plan_reserve(tg_tape* t, int nodes) {
   unsigned* m = (unsigned*)grow(t->alloc, p->idmask, 0, (size_t)cap * sizeof *m);
   if (m == NULL) return false;
   p->idmask = m;
-  int** ints[4] = {&p->owner, &p->uses, &p->zero_at, &p->root};
-  for (int k = 0; k < 4; ++k) {
+  float** home = (float**)grow(t->alloc, p->home, 0, (size_t)cap * sizeof *home);
+  if (home == NULL) return false;
+  p->home = home;
+  tg_plan_buf* bufs = (tg_plan_buf*)grow(t->alloc, p->bufs, 0, (size_t)cap * sizeof *bufs);
+  if (bufs == NULL) return false;
+  p->bufs = bufs;
+  int** ints[5] = {&p->owner, &p->uses, &p->zero_at, &p->root, &p->pos};
+  for (int k = 0; k < 5; ++k) {
     int* v = (int*)grow(t->alloc, *ints[k], 0, (size_t)cap * sizeof *v);
     if (v == NULL) return false;
     *ints[k] = v;
@@ -80,6 +87,9 @@ void tg_plan_free(tg_tape* t) {
   t->alloc->free(t->alloc->ctx, t->plan.uses);
   t->alloc->free(t->alloc->ctx, t->plan.zero_at);
   t->alloc->free(t->alloc->ctx, t->plan.root);
+  t->alloc->free(t->alloc->ctx, t->plan.pos);
+  t->alloc->free(t->alloc->ctx, t->plan.home);
+  t->alloc->free(t->alloc->ctx, t->plan.bufs);
   memset(&t->plan, 0, sizeof t->plan);
 }
 
@@ -306,6 +316,7 @@ void tg_plan_build(tg_tape* t) {
   if (p->valid && p->n_nodes == t->n_nodes && p->epoch == t->epoch) return;
   /* The arrays hold one entry per node (tg_plan_reserve at record time). */
   p->n_fsteps = p->n_bsteps = p->n_zero = 0;
+  tg_plan_unpack(t);
   restore_aliases(t);
   plan_identities(t);
   tg_plan_step* back = p->bsteps; /* filled in recording order, reversed below */
@@ -362,6 +373,8 @@ void tg_plan_build(tg_tape* t) {
   p->valid = true;
 }
 
+static void plan_packing(tg_tape* t, int last);
+
 static void chain_forward(const tg_plan_step* s) {
   tg_node* first = s->node;
   const int count = s->count;
@@ -400,16 +413,24 @@ tg_status tg_plan_forward(tg_tape* t) {
 }
 
 tg_status tg_plan_backward(tg_tape* t, tg_tensor* loss) {
-  const tg_plan* p = &t->plan;
   const int last = loss->node;
-  for (int z = 0; z < p->n_zero && p->zero[z].node <= last; ++z)
-    memset(p->zero[z].p, 0, (size_t)p->zero[z].n * sizeof(float));
-  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
+  if (t->reuse_grads) plan_packing(t, last);
+  const tg_plan* p = &t->plan;
+  const bool packed = p->packed_for == last;
   const tg_plan_step* s = p->bsteps;
   const tg_plan_step* end = s + p->n_bsteps;
   while (s < end && s->node->index > last) ++s; /* nodes after the loss do not run */
+  const tg_plan_zero* z = p->zero;
+  const tg_plan_zero* zend = z + p->n_zero;
+  /* Unpacked: every buffer up front; packed: each before its first writer's step. */
+  const int upfront = packed ? (int)(s - p->bsteps) - 1 : last;
+  for (; z < zend && z->node <= upfront; ++z) memset(z->p, 0, (size_t)z->n * sizeof(float));
+  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
   for (; s < end; ++s) {
     tg_node* n = s->node;
+    if (packed)
+      for (const int k = (int)(s - p->bsteps); z < zend && z->node <= k; ++z)
+        memset(z->p, 0, (size_t)z->n * sizeof(float));
     int done = n->index;
     if (s->count == 1) {
       if (s->idmask) tg_apply_identity_grads(n, s->idmask, 0, n->out->size);
@@ -431,6 +452,158 @@ tg_status tg_plan_backward(tg_tape* t, tg_tensor* loss) {
     if (t->hook) t->hook(t->hook_ctx, t, done);
   }
   return TG_OK;
+}
+
+/* ---- gradient packing ------------------------------------------------------------
+ * An intermediate's gradient is live only from the backward of the first node that
+ * writes it (its last consumer in recording order) to the backward of its producer,
+ * which reads it last. Buffers whose live steps do not overlap share memory in one
+ * arena (interval packing: the largest first, each at the lowest offset free over
+ * its interval, as ggml's graph allocator and XLA's buffer assignment do); each is
+ * zeroed right before its first writer runs. Leaves' gradients (parameters) are
+ * never packed. Planned once per recording and loss; the region comes from the
+ * tape's arena and is kept for the recording, so replays allocate nothing. */
+
+/* Re-points aliased outputs at their root's buffer and views at their base's. */
+static void repoint(tg_tape* t, int nodes) {
+  const tg_plan* p = &t->plan;
+  for (int i = 0; i < nodes; ++i) {
+    tg_node* n = &t->nodes[i];
+    if (n->op->flags & TG_OP_VIEW)
+      n->out->grad = n->in[0]->grad;
+    else if (p->root[i] != i && n->out->grad != NULL)
+      n->out->grad = t->nodes[p->root[i]].out->grad;
+  }
+}
+
+void tg_plan_unpack(tg_tape* t) {
+  tg_plan* p = &t->plan;
+  if (p->packed_for < 0) return;
+  for (int b = 0; b < p->n_bufs; ++b)
+    t->nodes[p->bufs[b].root].out->grad = p->home[p->bufs[b].root];
+  repoint(t, p->n_nodes);
+  p->packed_for = -1;
+  p->n_bufs = 0;
+  p->valid = false; /* the zero list named the packed buffers */
+}
+
+/* Live intervals of the gradient buffers a backward from node `last` uses, in
+ * backward steps (bsteps positions; a chain is one step). Returns the count. */
+static int live_intervals(tg_tape* t, int last) {
+  tg_plan* p = &t->plan;
+  const int nn = t->n_nodes;
+  for (int i = 0; i < nn; ++i) p->pos[i] = -1;
+  int k0 = -1;
+  for (int k = 0; k < p->n_bsteps; ++k) {
+    const tg_plan_step* s = &p->bsteps[k];
+    if (k0 < 0 && s->node->index <= last) k0 = k;
+    for (int c = 0; c < s->count; ++c) p->pos[s->node->index + c] = k;
+  }
+  if (k0 < 0) return 0;
+  int m = 0;
+  for (int i = 0; i < nn; ++i) p->uses[i] = -1; /* from here: node -> its buffer */
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    if ((n->op->flags & TG_OP_VIEW) || n->out->grad == NULL || p->root[i] != i) continue;
+    if (p->zero_at[i] > last || p->pos[p->zero_at[i]] < 0) continue;
+    p->bufs[m].root = i;
+    p->bufs[m].end = p->pos[p->zero_at[i]]; /* the lowest user's producer reads it last */
+    p->bufs[m].start = INT32_MAX;
+    p->bufs[m].bytes = ((size_t)n->out->size * sizeof(float) + 63) / 64 * 64;
+    p->uses[i] = m;
+    ++m;
+  }
+  for (int i = 0; i < nn; ++i) {
+    const int q = p->root[i] == i ? -1 : p->root[i];
+    if (q >= 0) p->uses[i] = p->uses[q]; /* aliases share their root's buffer */
+  }
+  /* Writers: every backward that runs adds into its inputs' gradients. */
+  for (int k = k0; k < p->n_bsteps; ++k) {
+    const tg_plan_step* s = &p->bsteps[k];
+    for (int c = 0; c < s->count; ++c) {
+      const tg_node* n = s->node + c;
+      if (n->index > last) continue;
+      for (int j = 0; j < n->n_in; ++j) {
+        const int q = producer(t, n->in[j]);
+        if (q < 0 || n->in[j]->grad == NULL || p->owner[q] < 0) continue;
+        const int b = p->uses[p->owner[q]];
+        if (b >= 0 && k < p->bufs[b].start) p->bufs[b].start = k;
+      }
+    }
+  }
+  const int lq = p->owner[last];
+  if (lq >= 0 && p->uses[lq] >= 0) p->bufs[p->uses[lq]].start = k0 - 1; /* the seed */
+  for (int b = 0; b < m; ++b)
+    if (p->bufs[b].start > p->bufs[b].end) p->bufs[b].start = p->bufs[b].end; /* never written */
+  return m;
+}
+
+/* Largest first, each at the lowest offset where no buffer live at the same time
+ * lies. Returns the arena's size. */
+static size_t pack(tg_plan_buf* bufs, int m) {
+  for (int a = 1; a < m; ++a) { /* by size, decreasing (insertion: a few hundred) */
+    const tg_plan_buf x = bufs[a];
+    int b = a;
+    while (b > 0 && bufs[b - 1].bytes < x.bytes) {
+      bufs[b] = bufs[b - 1];
+      --b;
+    }
+    bufs[b] = x;
+  }
+  size_t total = 0;
+  for (int a = 0; a < m; ++a) {
+    size_t off = 0;
+    for (bool moved = true; moved;) {
+      moved = false;
+      for (int b = 0; b < a; ++b) {
+        const bool live = bufs[b].start <= bufs[a].end && bufs[a].start <= bufs[b].end;
+        if (live && off < bufs[b].offset + bufs[b].bytes && bufs[b].offset < off + bufs[a].bytes) {
+          off = bufs[b].offset + bufs[b].bytes;
+          moved = true;
+        }
+      }
+    }
+    bufs[a].offset = off;
+    if (off + bufs[a].bytes > total) total = off + bufs[a].bytes;
+  }
+  return total;
+}
+
+/* Plans the gradient arena for a backward from `last` (once per recording and
+ * loss); keeps every buffer its own when the arena cannot be had. */
+static void plan_packing(tg_tape* t, int last) {
+  tg_plan* p = &t->plan;
+  if (p->packed_for == last) return;
+  tg_plan_unpack(t);
+  tg_plan_build(t); /* the zero list of the unpacked tape, if unpack cleared it */
+  const int m = live_intervals(t, last);
+  if (m == 0) return;
+  const size_t total = pack(p->bufs, m);
+  if (total > p->region_bytes) {
+    float* r = (float*)tg_arena_alloc(&t->arena, total);
+    if (r == NULL) return; /* no room: every gradient keeps its own buffer */
+    p->region = r;
+    p->region_bytes = total;
+  }
+  for (int b = 0; b < m; ++b) {
+    const int r = p->bufs[b].root;
+    p->home[r] = t->nodes[r].out->grad;
+    t->nodes[r].out->grad = (float*)(void*)((char*)p->region + p->bufs[b].offset);
+  }
+  p->n_bufs = m;
+  p->packed_bytes = total;
+  repoint(t, t->n_nodes);
+  /* The zero list: each buffer before its first writer, by step. */
+  p->n_zero = 0;
+  for (int b = 0; b < m; ++b) {
+    const tg_node* n = &t->nodes[p->bufs[b].root];
+    p->zero[p->n_zero].p = n->out->grad;
+    p->zero[p->n_zero].n = n->out->size;
+    p->zero[p->n_zero].node = p->bufs[b].start;
+    p->n_zero++;
+  }
+  sort_zero(p);
+  p->packed_for = last;
 }
 
 int tg_tape_plan_chain(const tg_tape* t, int index, int* first) {

@@ -18,6 +18,7 @@ tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
   tg_arena_init(&t->arena, alloc);
   t->scope = "";
   t->threads = 1;
+  t->plan.packed_for = -1;
   return t;
 }
 
@@ -43,6 +44,10 @@ void tg_tape_clear(tg_tape* t) {
   t->loss = NULL;
   t->plan.valid = false;
   t->plan.n_alias = 0; /* their tensors are gone with the recording */
+  t->plan.packed_for = -1;
+  t->plan.n_bufs = 0;
+  t->plan.region = NULL; /* the arena's, reset above */
+  t->plan.region_bytes = 0;
 }
 
 tg_status tg_tape_status(const tg_tape* t) { return t ? t->error.code : TG_ERR_NULL_ARG; }
@@ -456,6 +461,7 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
         "tg_tape_backward: loss does not depend on any tensor that requires a gradient");
   tg_status st = TG_OK;
   if (t->check_finite || t->unplanned) {
+    tg_plan_unpack(t); /* node by node needs every gradient in a buffer of its own */
     st = backward_checked(t, loss);
   } else {
     tg_plan_build(t);
@@ -525,7 +531,21 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool) {
 }
 
 void tg_tape_set_planning(tg_tape* t, bool on) {
-  if (t) t->unplanned = !on;
+  if (t == NULL) return;
+  t->unplanned = !on;
+  if (!on) tg_plan_unpack(t); /* node by node, every gradient in its own buffer */
+}
+
+void tg_tape_set_keep_all(tg_tape* t, bool on) {
+  if (t == NULL) return;
+  t->reuse_grads = !on;
+  if (on) tg_plan_unpack(t);
+}
+
+bool tg_tape_keeps_all(const tg_tape* t) { return t == NULL || !t->reuse_grads; }
+
+size_t tg_tape_gradient_arena_bytes(const tg_tape* t) {
+  return t && t->plan.packed_for >= 0 ? t->plan.packed_bytes : 0;
 }
 
 int tg_tape_node_count(const tg_tape* t) { return t ? t->n_nodes : 0; }

@@ -144,6 +144,25 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
  * on by default; tg_tape_set_planning(t, false) runs every replay node by node,
  * the reference the plan is tested against. */
 void tg_tape_set_planning(tg_tape* t, bool on);
+/* Gradient buffers by liveness. With keep_all off, the plan (built on the first
+ * backward from a loss) gives the intermediates' gradients offsets in one arena:
+ * a gradient is live only from the backward of its last consumer (the first to
+ * write it) to its producer's (the last to read it), and buffers whose live spans
+ * do not overlap share memory; each is zeroed just before its first writer. The
+ * arena comes from the tape's own (once per recording and loss; replays allocate
+ * nothing). Leaves' gradients (parameters, inputs) are never shared, and values
+ * are never reused on a tape that records gradients. After such a backward an
+ * intermediate's grad holds whatever last used its memory: tools that show
+ * intermediate gradients (the DOT exporter's gradient edges, tools/) need a tape
+ * that keeps them, so keep_all is ON by default (every gradient its own buffer,
+ * holding the last step's values) and a trainer turns it off for memory (a model
+ * does with tg_model_options.reuse_gradients). Turning it on again gives every
+ * gradient its own buffer back from the next backward. */
+void tg_tape_set_keep_all(tg_tape* t, bool on);
+bool tg_tape_keeps_all(const tg_tape* t); /* true for NULL */
+/* Bytes of the gradient arena the current plan packs into (0: nothing packed). */
+size_t tg_tape_gradient_arena_bytes(const tg_tape* t);
+
 /* How node `index` runs in the current plan: the number of nodes of the chain it
  * belongs to (1 when it runs alone), and *first (may be NULL) that chain's first
  * node. 0 when the tape has no plan yet (no replay or backward since recording),

@@ -31,8 +31,16 @@ typedef struct tg_plan_alias {
 typedef struct tg_plan_zero {
   float* p;
   int64_t n;
-  int node;
+  int node; /* packed gradients: the backward step before which it is zeroed */
 } tg_plan_zero;
+
+/* One gradient buffer of the packed arena: its live steps of the backward (from
+ * its first writer to its last reader, both inclusive) and its place. */
+typedef struct tg_plan_buf {
+  int root; /* the node that owns the buffer */
+  int start, end;
+  size_t bytes, offset;
+} tg_plan_buf;
 
 /* The plan of one recording, built on the first replay or backward after it. Its
  * arrays grow with the node list (at record time) so building never allocates. */
@@ -53,7 +61,17 @@ typedef struct tg_plan {
   int* uses;        /* per node: how many input slots read its output (or a view of it) */
   int* zero_at;     /* per node: the lowest node whose gradient is this node's buffer */
   int* root;        /* per node: the node whose own buffer its gradient is */
-  int cap;          /* capacity of each array, in entries (>= nodes) */
+  /* Gradient packing (tg_tape_set_keep_all off): the loss it is planned for (-1:
+   * none), the roots' own buffers, the live intervals, the arena it packs into. */
+  int packed_for;
+  float** home; /* per node: its output's own gradient buffer while packed */
+  tg_plan_buf* bufs;
+  int n_bufs;
+  int* pos; /* per node: its backward step, -1 if it has none */
+  float* region;
+  size_t region_bytes;
+  size_t packed_bytes; /* what the current packing uses of the region */
+  int cap;             /* capacity of each array, in entries (>= nodes) */
 } tg_plan;
 
 struct tg_tape {
@@ -72,6 +90,7 @@ struct tg_tape {
   uint32_t epoch;             /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
   bool check_finite;          /* tg_tape_set_check_finite */
   bool unplanned;             /* tg_tape_set_planning(t, false) */
+  bool reuse_grads;           /* tg_tape_set_keep_all(t, false) */
   tg_backward_hook hook;      /* tg_tape_set_backward_hook, or NULL */
   void* hook_ctx;
   tg_plan plan;
@@ -91,6 +110,8 @@ bool tg_plan_reserve(tg_tape* t, int nodes);
 void tg_plan_free(tg_tape* t);
 /* Builds the plan for the current recording unless it is up to date. */
 void tg_plan_build(tg_tape* t);
+/* Gives every intermediate gradient its own buffer again (packing undone). */
+void tg_plan_unpack(tg_tape* t);
 /* Planned replay and backward (core/plan.c). */
 tg_status tg_plan_forward(tg_tape* t);
 tg_status tg_plan_backward(tg_tape* t, tg_tensor* loss);

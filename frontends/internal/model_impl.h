@@ -71,9 +71,10 @@ struct tg_model {
   const tg_allocator* alloc;
   bool functional; /* built with tg_functional_new (else Sequential) */
   int threads;
-  tg_param_set params; /* every parameter; its rng drives every initializer */
-  tg_rng shuffle_rng;  /* fit's shuffling, independent of the layers */
-  tg_rng layer_rng;    /* what layers draw while recording (dropout) */
+  bool reuse_gradients; /* tg_model_options.reuse_gradients */
+  tg_param_set params;  /* every parameter; its rng drives every initializer */
+  tg_rng shuffle_rng;   /* fit's shuffling, independent of the layers */
+  tg_rng layer_rng;     /* what layers draw while recording (dropout) */
   tg_layer** layers;
   int n_layers, cap_layers;
   tg_symbol* syms;
