@@ -67,6 +67,17 @@ bool tg_plan_reserve(tg_tape* t, int nodes) {
   tg_plan_buf* bufs = (tg_plan_buf*)grow(t->alloc, p->bufs, 0, (size_t)cap * sizeof *bufs);
   if (bufs == NULL) return false;
   p->bufs = bufs;
+  float** hd =
+      (float**)grow(t->alloc, p->home_data, (size_t)p->cap * sizeof *hd, (size_t)cap * sizeof *hd);
+  if (hd == NULL) return false;
+  p->home_data = hd;
+  tg_plan_zero* pool = (tg_plan_zero*)grow(t->alloc, p->pool, 0, (size_t)cap * sizeof *pool);
+  if (pool == NULL) return false;
+  p->pool = pool;
+  int* mv =
+      (int*)grow(t->alloc, p->moved, (size_t)p->n_moved * sizeof *mv, (size_t)cap * sizeof *mv);
+  if (mv == NULL) return false;
+  p->moved = mv;
   int** ints[5] = {&p->owner, &p->uses, &p->zero_at, &p->root, &p->pos};
   for (int k = 0; k < 5; ++k) {
     int* v = (int*)grow(t->alloc, *ints[k], 0, (size_t)cap * sizeof *v);
@@ -90,6 +101,9 @@ void tg_plan_free(tg_tape* t) {
   t->alloc->free(t->alloc->ctx, t->plan.pos);
   t->alloc->free(t->alloc->ctx, t->plan.home);
   t->alloc->free(t->alloc->ctx, t->plan.bufs);
+  t->alloc->free(t->alloc->ctx, t->plan.home_data);
+  t->alloc->free(t->alloc->ctx, t->plan.moved);
+  t->alloc->free(t->alloc->ctx, t->plan.pool);
   memset(&t->plan, 0, sizeof t->plan);
 }
 
@@ -297,6 +311,84 @@ static void sort_zero(tg_plan* p) {
   }
 }
 
+/* ---- value reuse (tapes without gradients: predict) ------------------------------
+ * A value is dead after the forward of its last consumer. In forward order, each
+ * node's output takes the best-fitting buffer of a dead value (the record-time
+ * buffers are the only memory: nothing is allocated; its own buffer is then never
+ * touched again, so a replay walks few buffers); values no node reads (the
+ * outputs) and leaves stay where they are. */
+
+static void restore_values(tg_tape* t) {
+  tg_plan* p = &t->plan;
+  if (p->n_moved == 0) return;
+  for (int a = 0; a < p->n_moved; ++a) {
+    const int i = p->moved[a];
+    t->nodes[i].out->data = p->home_data[i];
+  }
+  p->n_moved = 0;
+  for (int i = 0; i < t->n_nodes; ++i) {
+    tg_node* n = &t->nodes[i];
+    if ((n->op->flags & TG_OP_VIEW) && n->out->dtype == TG_FLOAT32) n->out->data = n->in[0]->data;
+  }
+}
+
+/* Whether node i's output is a value of its own that may move. */
+static bool movable(const tg_tape* t, int i) {
+  const tg_node* n = &t->nodes[i];
+  return !(n->op->flags & TG_OP_VIEW) && n->out->dtype == TG_FLOAT32 && n->out->data != NULL &&
+         n->out->grad == NULL && n->scratch_size == 0;
+}
+
+static void reuse_values(tg_tape* t) {
+  tg_plan* p = &t->plan;
+  const int nn = t->n_nodes;
+  for (int i = 0; i < nn; ++i)
+    if (t->nodes[i].out->grad != NULL) return; /* a backward may read any value */
+  /* pos: each node's forward step (-1: none); uses: the last step that reads a
+   * node's buffer, through views too (-1: nothing reads it). */
+  for (int i = 0; i < nn; ++i) p->pos[i] = -1;
+  for (int k = 0; k < p->n_fsteps; ++k)
+    for (int c = 0; c < p->fsteps[k].count; ++c) p->pos[p->fsteps[k].node->index + c] = k;
+  for (int i = 0; i < nn; ++i) p->uses[i] = -1;
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    if (p->pos[i] < 0) continue;
+    for (int j = 0; j < n->n_in; ++j) {
+      const int q = producer(t, n->in[j]);
+      if (q >= 0 && p->owner[q] >= 0 && p->pos[i] > p->uses[p->owner[q]])
+        p->uses[p->owner[q]] = p->pos[i];
+    }
+  }
+  int free_n = 0;
+  for (int k = 0; k < p->n_fsteps; ++k) {
+    const tg_plan_step* s = &p->fsteps[k];
+    for (int c = 0; c < s->count; ++c) { /* this step's outputs take free buffers */
+      const int i = s->node->index + c;
+      if (!movable(t, i) || p->uses[i] < 0) continue; /* outputs nobody reads stay */
+      tg_tensor* y = t->nodes[i].out;
+      int best = -1;
+      for (int f = 0; f < free_n; ++f)
+        if (p->pool[f].n >= y->size && (best < 0 || p->pool[f].n < p->pool[best].n)) best = f;
+      if (best < 0) continue;
+      float* own = y->data;
+      p->home_data[i] = own;
+      p->moved[p->n_moved++] = i;
+      y->data = p->pool[best].p;
+      p->pool[best] = p->pool[--free_n]; /* taken; its own buffer stays untouched */
+    }
+    for (int i = 0; i < nn; ++i) { /* values read for the last time here die */
+      if (p->uses[i] != k || !movable(t, i) || p->pos[i] < 0) continue;
+      p->pool[free_n].p = t->nodes[i].out->data;
+      p->pool[free_n].n = t->nodes[i].out->size;
+      free_n++;
+    }
+  }
+  for (int i = 0; i < nn; ++i) { /* views follow their bases */
+    tg_node* n = &t->nodes[i];
+    if ((n->op->flags & TG_OP_VIEW) && n->out->dtype == TG_FLOAT32) n->out->data = n->in[0]->data;
+  }
+}
+
 static void whole_forward(tg_node* n) { n->op->forward_range(n, 0, n->out->size); }
 static void whole_backward(tg_node* n) { n->op->backward_range(n, 0, n->out->size); }
 
@@ -306,8 +398,14 @@ static tg_plan_step single(const tg_plan* p, tg_node* n) {
   s.node = n;
   s.idmask = p->idmask[n->index];
   s.count = 1;
-  s.forward = n->op->forward ? n->op->forward : n->op->forward_range ? whole_forward : NULL;
-  s.backward = n->op->backward ? n->op->backward : n->op->backward_range ? whole_backward : NULL;
+  /* A node whose inputs suit its range functions runs them even alone: they know
+   * at plan time what the general forward re-derives per call (which input is a
+   * row, of what width), for the same bits. */
+  const bool ranged = chainable(n);
+  s.forward =
+      ranged || !n->op->forward ? (n->op->forward_range ? whole_forward : NULL) : n->op->forward;
+  s.backward = ranged || !n->op->backward ? (n->op->backward_range ? whole_backward : NULL)
+                                          : n->op->backward;
   return s;
 }
 
@@ -317,6 +415,7 @@ void tg_plan_build(tg_tape* t) {
   /* The arrays hold one entry per node (tg_plan_reserve at record time). */
   p->n_fsteps = p->n_bsteps = p->n_zero = 0;
   tg_plan_unpack(t);
+  restore_values(t);
   restore_aliases(t);
   plan_identities(t);
   tg_plan_step* back = p->bsteps; /* filled in recording order, reversed below */
@@ -368,6 +467,7 @@ void tg_plan_build(tg_tape* t) {
     p->n_zero++;
   }
   sort_zero(p);
+  if (t->reuse_values) reuse_values(t);
   p->n_nodes = t->n_nodes;
   p->epoch = t->epoch;
   p->valid = true;

@@ -45,6 +45,7 @@ void tg_tape_clear(tg_tape* t) {
   t->plan.valid = false;
   t->plan.n_alias = 0; /* their tensors are gone with the recording */
   t->plan.packed_for = -1;
+  t->plan.n_moved = 0;
   t->plan.n_bufs = 0;
   t->plan.region = NULL; /* the arena's, reset above */
   t->plan.region_bytes = 0;
@@ -540,6 +541,12 @@ void tg_tape_set_keep_all(tg_tape* t, bool on) {
   if (t == NULL) return;
   t->reuse_grads = !on;
   if (on) tg_plan_unpack(t);
+}
+
+void tg_tape_set_reuse_values(tg_tape* t, bool on) {
+  if (t == NULL || t->reuse_values == on) return;
+  t->reuse_values = on;
+  t->plan.valid = false; /* the next plan moves the values, or gives them back */
 }
 
 bool tg_tape_keeps_all(const tg_tape* t) { return t == NULL || !t->reuse_grads; }

@@ -163,6 +163,15 @@ bool tg_tape_keeps_all(const tg_tape* t); /* true for NULL */
 /* Bytes of the gradient arena the current plan packs into (0: nothing packed). */
 size_t tg_tape_gradient_arena_bytes(const tg_tape* t);
 
+/* Value reuse, for a tape that records no gradient at all (a model's predict): when
+ * on, the plan gives each intermediate's value the buffer of a value already dead
+ * (read for the last time by an earlier step), so a replay touches less memory;
+ * nothing is allocated (the recording's own buffers are reused). Values no node
+ * reads -- the outputs -- and leaves keep their buffers; every other intermediate's
+ * data is then scratch after a replay. Ignored on a tape with gradients (backward
+ * reads values). Off by default. */
+void tg_tape_set_reuse_values(tg_tape* t, bool on);
+
 /* How node `index` runs in the current plan: the number of nodes of the chain it
  * belongs to (1 when it runs alone), and *first (may be NULL) that chain's first
  * node. 0 when the tape has no plan yet (no replay or backward since recording),

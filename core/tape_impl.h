@@ -71,7 +71,13 @@ typedef struct tg_plan {
   float* region;
   size_t region_bytes;
   size_t packed_bytes; /* what the current packing uses of the region */
-  int cap;             /* capacity of each array, in entries (>= nodes) */
+  /* Value reuse (tg_tape_set_reuse_values, tapes without gradients): the values
+   * moved into dead values' buffers, and their own. */
+  float** home_data; /* per node: its output's own buffer while moved */
+  int* moved;        /* nodes whose output was moved */
+  int n_moved;
+  tg_plan_zero* pool; /* free buffers while assigning (p = buffer, n = capacity) */
+  int cap;            /* capacity of each array, in entries (>= nodes) */
 } tg_plan;
 
 struct tg_tape {
@@ -91,6 +97,7 @@ struct tg_tape {
   bool check_finite;          /* tg_tape_set_check_finite */
   bool unplanned;             /* tg_tape_set_planning(t, false) */
   bool reuse_grads;           /* tg_tape_set_keep_all(t, false) */
+  bool reuse_values;          /* tg_tape_set_reuse_values(t, true) */
   tg_backward_hook hook;      /* tg_tape_set_backward_hook, or NULL */
   void* hook_ctx;
   tg_plan plan;

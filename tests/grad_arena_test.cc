@@ -6,6 +6,7 @@
 // gradient holding the last step's values; replaying allocates nothing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -140,6 +141,71 @@ TEST(GradArenaTest, ReplayingAPackedTapeAllocatesNothing) {
   EXPECT_EQ(after_first, counting.allocs());
   tg_tape_free(m.t);
   EXPECT_EQ(0, counting.live());
+}
+
+// A tape without gradients (inference): 4 layers of 40, relu and sigmoid.
+struct Net {
+  tg_tape* t = nullptr;
+  tg_tensor* x = nullptr;
+  tg_tensor* out = nullptr;
+  std::vector<tg_tensor*> values;  // every node's output
+};
+
+Net RecordInference(const tg_allocator* alloc, bool reuse) {
+  Net n;
+  n.t = tg_tape_new_ex(alloc);
+  tg_tape_set_reuse_values(n.t, reuse);
+  tg_rng rng;
+  tg_rng_seed(&rng, 8);
+  auto leaf = [&](std::vector<int64_t> shape) {
+    int64_t k = 1;
+    for (int64_t d : shape) k *= d;
+    std::vector<float> v(static_cast<size_t>(k));
+    for (float& f : v) f = tg_rng_uniform(&rng) - 0.5f;
+    return tg_tape_leaf(n.t, static_cast<int>(shape.size()), shape.data(), v.data(), false);
+  };
+  n.x = leaf({16, 40});
+  tg_tensor* h = n.x;
+  for (int l = 0; l < 4; ++l) {
+    h = tg_add(n.t, tg_matmul(n.t, h, leaf({40, 40})), leaf({40}));
+    h = l % 2 ? tg_sigmoid(n.t, h) : tg_relu(n.t, h);
+  }
+  n.out = h;
+  for (int i = 0; i < tg_tape_node_count(n.t); ++i) n.values.push_back(tg_tape_node(n.t, i)->out);
+  return n;
+}
+
+TEST(ValueReuseTest, PredictionsAreTheSameBitsInFewerBuffers) {
+  tgtest::CountingAllocator counting;
+  Net plain = RecordInference(nullptr, false), reused = RecordInference(counting.get(), true);
+  ASSERT_NE(nullptr, reused.out) << tg_tape_message(reused.t);
+  const int after_recording = counting.allocs();
+  for (int rep = 0; rep < 5; ++rep) {
+    for (Net* n : {&plain, &reused}) {
+      n->x->data[rep] += 0.5f;
+      ASSERT_EQ(TG_OK, tg_tape_forward(n->t));
+    }
+    EXPECT_EQ(0, std::memcmp(plain.out->data, reused.out->data,
+                             static_cast<size_t>(plain.out->size) * sizeof(float)))
+        << rep;
+  }
+  EXPECT_EQ(after_recording, counting.allocs());
+  // 12 values of 16x40 each; the live ones at any step are a few.
+  std::vector<const float*> buffers;
+  for (const tg_tensor* v : reused.values)
+    if (std::find(buffers.begin(), buffers.end(), v->data) == buffers.end())
+      buffers.push_back(v->data);
+  EXPECT_LE(buffers.size(), 4u);
+  EXPECT_EQ(reused.values.size(), 12u);
+  // Turned off, every value gets its own buffer back (and is right after a replay).
+  tg_tape_set_reuse_values(reused.t, false);
+  ASSERT_EQ(TG_OK, tg_tape_forward(reused.t));
+  for (size_t i = 0; i < reused.values.size(); ++i)
+    EXPECT_EQ(0, std::memcmp(plain.values[i]->data, reused.values[i]->data,
+                             static_cast<size_t>(plain.values[i]->size) * sizeof(float)))
+        << i;
+  tg_tape_free(plain.t);
+  tg_tape_free(reused.t);
 }
 
 }  // namespace

@@ -16,6 +16,10 @@
  * checks on every row, more than the work itself on a row of 16. */
 enum { kChunk = 16 };
 
+/* Rows shorter than this (a 2-unit output layer's bias) take plain scalar loops: a
+ * vector loop's set-up per row of two floats costs more than the row. */
+enum { kShortRow = 8 };
+
 #define TG_INLINE static inline __attribute__((always_inline))
 
 TG_INLINE float combine(tg_bcast_kind kind, float a, float b) {
@@ -32,6 +36,11 @@ TG_INLINE void full_run(tg_bcast_kind kind, float* restrict y, const float* rest
 /* y = a (op) b over n floats of whole rows, b one row of k. */
 TG_INLINE void row_run(tg_bcast_kind kind, float* restrict y, const float* restrict a,
                        const float* restrict b, int64_t n, int64_t k) {
+  if (k < kShortRow) {
+    for (int64_t r = 0; r < n; r += k)
+      for (int64_t j = 0; j < k; ++j) y[r + j] = combine(kind, a[r + j], b[j]);
+    return;
+  }
   if (k % kChunk == 0) {
     for (int64_t r = 0; r < n; r += k)
       for (int64_t j0 = 0; j0 < k; j0 += kChunk)
@@ -108,6 +117,14 @@ TG_INLINE void acc_run(float* restrict gx, const float* restrict gy, const float
 /* gx[j] += Σ_rows sign * gy[r + j] over n floats of whole rows of k, rows in order. */
 TG_INLINE void row_sums(float* restrict gx, const float* restrict gy, float sign, int64_t n,
                         int64_t k) {
+  if (k < kShortRow) { /* each column's sum in a register, the rows still in order */
+    for (int64_t j = 0; j < k; ++j) {
+      float s = gx[j];
+      for (int64_t r = 0; r < n; r += k) s += sign * gy[r + j];
+      gx[j] = s;
+    }
+    return;
+  }
   if (k % kChunk == 0) {
     for (int64_t r = 0; r < n; r += k)
       for (int64_t j0 = 0; j0 < k; j0 += kChunk)
