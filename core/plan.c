@@ -564,14 +564,15 @@ tg_status tg_plan_backward(tg_tape* t, tg_tensor* loss) {
  * never packed. Planned once per recording and loss; the region comes from the
  * tape's arena and is kept for the recording, so replays allocate nothing. */
 
-/* Re-points aliased outputs at their root's buffer and views at their base's. */
-static void repoint(tg_tape* t, int nodes) {
+/* Re-points aliased outputs (of the first `planned` nodes, whose roots are known) at
+ * their root's buffer, and every view at its base's. */
+static void repoint(tg_tape* t, int planned) {
   const tg_plan* p = &t->plan;
-  for (int i = 0; i < nodes; ++i) {
+  for (int i = 0; i < t->n_nodes; ++i) {
     tg_node* n = &t->nodes[i];
     if (n->op->flags & TG_OP_VIEW)
       n->out->grad = n->in[0]->grad;
-    else if (p->root[i] != i && n->out->grad != NULL)
+    else if (i < planned && p->root[i] != i && n->out->grad != NULL)
       n->out->grad = t->nodes[p->root[i]].out->grad;
   }
 }
