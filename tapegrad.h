@@ -1,12 +1,12 @@
-/* tapegrad.h — the whole public API in one include.
+/** @file tapegrad.h — the whole public API in one include.
  *
- *   #include <tapegrad.h>   // installed: cc prog.c $(pkg-config --cflags --libs tapegrad)
+ *       #include <tapegrad.h>   // installed: cc prog.c $(pkg-config --cflags --libs tapegrad)
  *
- *   tg_error err = {0};
- *   tg_model* m = tg_sequential_new(&(tg_model_options){.input_dim = 1, .seed = 1}, &err);
- *   tg_model_add_dense(m, (tg_dense_options){.units = 2});
- *   printf("tapegrad %s\n", tg_version());
- *   tg_model_free(m);
+ *       tg_error err = {0};
+ *       tg_model* m = tg_sequential_new(&(tg_model_options){.input_dim = 1, .seed = 1}, &err);
+ *       tg_model_add_dense(m, (tg_dense_options){.units = 2});
+ *       printf("tapegrad %s\n", tg_version());
+ *       tg_model_free(m);
  *
  * Each header below documents its module, ownership and errors; any of them can also
  * be included on its own.
@@ -40,7 +40,7 @@
 #include "frontends/optimizers.h"
 #include "frontends/params.h"
 #include "frontends/persist.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/ops.h"
 #include "tools/analysis.h"
 #include "tools/csv.h"

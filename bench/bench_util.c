@@ -8,7 +8,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 
 double tg_bench_now(void) {
   struct timespec ts;

@@ -28,7 +28,7 @@
 #include "core/tape.h"
 #include "core/threadpool.h"
 #include "frontends/model.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/ops.h"
 
 #ifdef TG_BENCH_CBLAS

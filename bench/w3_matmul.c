@@ -20,7 +20,7 @@
 #include "core/alloc.h"
 #include "core/rng.h"
 #include "core/threadpool.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 
 #ifdef TG_BENCH_CBLAS
 #include <cblas.h>

@@ -40,7 +40,7 @@
 #include "core/rng.h"
 #include "core/tape.h"
 #include "core/threadpool.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/ops.h"
 
 enum { N = 64, H = 14, W = 14, C = 32, F = 64, KH = 3, KW = 3, REPS = 25 };

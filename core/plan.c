@@ -19,7 +19,7 @@
  */
 #include <string.h>
 
-#include "core/tape_impl.h"
+#include "core/internal/tape_impl.h"
 #include "core/vector_clones.h"
 
 /* Longest chain: past a few nodes the tile's working set outgrows L1 anyway. */

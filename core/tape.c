@@ -6,7 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/tape_impl.h"
+#include "core/internal/tape_impl.h"
 #include "core/threadpool.h"
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {

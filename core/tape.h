@@ -1,4 +1,4 @@
-/* core/tape.h — the tape: record ops as they run, replay them, differentiate.
+/** @file core/tape.h — the tape: record ops as they run, replay them, differentiate.
  *
  * A tape is an append-only list of nodes {op, inputs, output, saved state}. Every
  * intermediate tensor lives in the tape's arena: tg_tape_clear forgets them all in
@@ -13,12 +13,12 @@
  * records a code and a message naming the op and the shapes, returns NULL, and every
  * later op on the tape returns NULL at once. Check once at the end:
  *
- *   tg_tape* t = tg_tape_new();
- *   tg_tensor* y = tg_relu(t, tg_add(t, tg_matmul(t, x, w), b));
- *   tg_tensor* loss = tg_mse(t, y, target);
- *   if (tg_tape_backward(t, loss) != TG_OK) fprintf(stderr, "%s\n", tg_tape_message(t));
- *   // w->grad, b->grad now hold d(loss)/dw, d(loss)/db (accumulated: zero them per step)
- *   tg_tape_free(t);
+ *     tg_tape* t = tg_tape_new();
+ *     tg_tensor* y = tg_relu(t, tg_add(t, tg_matmul(t, x, w), b));
+ *     tg_tensor* loss = tg_mse(t, y, target);
+ *     if (tg_tape_backward(t, loss) != TG_OK) fprintf(stderr, "%s\n", tg_tape_message(t));
+ *     // w->grad, b->grad now hold d(loss)/dw, d(loss)/db (accumulated: zero them per step)
+ *     tg_tape_free(t);
  *
  * Thread-safety: a tape is used by one thread at a time; different tapes share nothing.
  */
@@ -38,23 +38,25 @@
 extern "C" {
 #endif
 
-typedef struct tg_tape tg_tape;
+typedef struct tg_tape tg_tape; /**< a tape (opaque) */
 
-/* New empty tape; NULL only when out of memory. Free with tg_tape_free. */
+/** New empty tape; NULL only when out of memory. Free with tg_tape_free. */
 tg_tape* tg_tape_new(void);
-/* Same with an allocator for every byte the tape uses (NULL: malloc). */
+/** Same with an allocator for every byte the tape uses (NULL: malloc). */
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc);
+/** Releases the tape and everything it owns; NULL is ignored. */
 void tg_tape_free(tg_tape* t);
 
-/* Drops every node and intermediate (O(1), memory kept) and resets the error. */
+/** Drops every node and intermediate (O(1), memory kept) and resets the error. */
 void tg_tape_clear(tg_tape* t);
 
-/* First error recorded on the tape (TG_OK if none) and its message ("" if none).
- * A NULL tape reports TG_ERR_NULL_ARG. */
+/** First error recorded on the tape (TG_OK if none) and its message ("" if none).
+ * A NULL tape reports TG_ERR_NULL_ARG. @{ */
 tg_status tg_tape_status(const tg_tape* t);
 const char* tg_tape_message(const tg_tape* t);
+/** @} */
 
-/* Records an error if the tape has none yet (first error wins); returns `code`.
+/** Records an error if the tape has none yet (first error wins); returns `code`.
  * For ops and frontends that detect a problem outside a shape rule. */
 tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...)
 #if defined(__GNUC__)
@@ -62,7 +64,7 @@ tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...)
 #endif
     ;
 
-/* The single funnel every op goes through: NULL/sticky-error check, shape rule,
+/** The single funnel every op goes through: NULL/sticky-error check, shape rule,
  * arena allocation of the output (and its grad when an input needs one), eager
  * forward, append. Returns the output (owned by the tape, valid until clear/free)
  * or NULL with the error recorded. `params` points to the op's parameter block
@@ -71,62 +73,64 @@ tg_status tg_tape_fail(tg_tape* t, tg_status code, const char* fmt, ...)
 tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, int n_in,
                          const void* params);
 
-/* A leaf tensor owned by the tape (inputs, targets, constants in tests): copies
+/** A leaf tensor owned by the tape (inputs, targets, constants in tests): copies
  * `data` (may be NULL: zeros); with requires_grad it gets a zeroed grad that
  * backward accumulates into. NULL with the error recorded on bad shapes. */
 tg_tensor* tg_tape_leaf(tg_tape* t, int rank, const int64_t* shape, const float* data,
                         bool requires_grad);
 
-/* An int32 index leaf owned by the tape (labels, token ids for gather/one_hot):
+/** An int32 index leaf owned by the tape (labels, token ids for gather/one_hot):
  * copies `values` (NULL: zeros). No gradient. NULL with the error recorded. */
 tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const int32_t* values);
 
-/* Replays the forward pass of every recorded node. No allocation. Stops with the
+/** Replays the forward pass of every recorded node. No allocation. Stops with the
  * error when a node's forward rejects its data (e.g. gather given an index out of
  * range); the tape keeps that error. */
 tg_status tg_tape_forward(tg_tape* t);
 
-/* Runs node `index`'s forward alone, over the same buffers (for tools that check
+/** Runs node `index`'s forward alone, over the same buffers (for tools that check
  * each output as soon as it is written, node by node). TG_ERR_ARG when index is
  * out of range; the node's own error when its forward rejects its data. */
 tg_status tg_tape_forward_node(tg_tape* t, int index);
 
-/* Backward from a one-element tensor recorded on this tape: zeroes intermediate
+/** Backward from a one-element tensor recorded on this tape: zeroes intermediate
  * gradients, seeds d(loss)=1, runs every VJP in reverse and *accumulates* into the
  * grads of leaves (parameters are not zeroed here: zero them per step). */
 tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss);
 
-/* Names the layer that following ops belong to (copied; NULL or "" ends it). Tools
+/** Names the layer that following ops belong to (copied; NULL or "" ends it). Tools
  * group nodes by scope, e.g. a Dense layer's matmul, add and relu under "dense_1". */
 void tg_tape_set_scope(tg_tape* t, const char* scope);
 
-/* An opaque pointer the tape carries for whoever recorded it (borrowed, never read by
+/** An opaque pointer the tape carries for whoever recorded it (borrowed, never read by
  * core; kept by tg_tape_clear): a frontend points it at the declarations of the
  * parameters and layers it records, so tools that read the tape can ask that frontend
- * what a scope or a parameter is. NULL (the default) means none. */
+ * what a scope or a parameter is. NULL (the default) means none. @{ */
 void tg_tape_set_annotation(tg_tape* t, const void* annotation);
 const void* tg_tape_annotation(const tg_tape* t);
+/** @} */
 
-/* Worker threads kernels may use (1..TG_MAX_THREADS; default 1). A count outside
+/** Worker threads kernels may use (1..TG_MAX_THREADS; default 1). A count outside
  * that range is refused: TG_ERR_ARG, recorded on the tape, the count unchanged.
  * When the tape's own pool exists it is re-created at once with the new count and
  * the scratch it held, so a replay after this call does not allocate (TG_ERR_NOMEM,
- * recorded, when that fails). TG_ERR_NULL_ARG for a NULL tape. */
+ * recorded, when that fails). TG_ERR_NULL_ARG for a NULL tape. @{ */
 tg_status tg_tape_set_threads(tg_tape* t, int threads);
 int tg_tape_threads(const tg_tape* t);
+/** @} */
 
-/* The worker pool kernels run on (core/threadpool.h), also holding their scratch:
+/** The worker pool kernels run on (core/threadpool.h), also holding their scratch:
  * the pool given to tg_tape_set_pool, else the tape's own, created on first call
  * with tg_tape_threads workers through the tape's allocator (and re-created if the
  * count changed). NULL only when it cannot be created; kernels then run on the
  * calling thread. Owned by the tape (or the caller, if set). */
 tg_threadpool* tg_tape_pool(tg_tape* t);
-/* Runs kernels on `pool` (borrowed; it must outlive its use by this tape), e.g. one
+/** Runs kernels on `pool` (borrowed; it must outlive its use by this tape), e.g. one
  * pool for a model's training and prediction tapes; NULL returns to the tape's own.
  * At most tg_tape_threads workers of it take part in any kernel. */
 void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
 
-/* The replay plan. A recording is planned once, on its first tg_tape_forward or
+/** The replay plan. A recording is planned once, on its first tg_tape_forward or
  * tg_tape_backward (nothing is allocated then: the plan's arrays grow with the
  * node list), and every replay walks the plan instead of re-deciding per node:
  *   - chains of consecutive elementwise nodes (ops with forward_range and
@@ -144,7 +148,7 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
  * on by default; tg_tape_set_planning(t, false) runs every replay node by node,
  * the reference the plan is tested against. */
 void tg_tape_set_planning(tg_tape* t, bool on);
-/* Gradient buffers by liveness. With keep_all off, the plan (built on the first
+/** Gradient buffers by liveness. With keep_all off, the plan (built on the first
  * backward from a loss) gives the intermediates' gradients offsets in one arena:
  * a gradient is live only from the backward of its last consumer (the first to
  * write it) to its producer's (the last to read it), and buffers whose live spans
@@ -159,11 +163,11 @@ void tg_tape_set_planning(tg_tape* t, bool on);
  * does with tg_model_options.reuse_gradients). Turning it on again gives every
  * gradient its own buffer back from the next backward. */
 void tg_tape_set_keep_all(tg_tape* t, bool on);
-bool tg_tape_keeps_all(const tg_tape* t); /* true for NULL */
-/* Bytes of the gradient arena the current plan packs into (0: nothing packed). */
+bool tg_tape_keeps_all(const tg_tape* t); /**< true for NULL */
+/** Bytes of the gradient arena the current plan packs into (0: nothing packed). */
 size_t tg_tape_gradient_arena_bytes(const tg_tape* t);
 
-/* Value reuse, for a tape that records no gradient at all (a model's predict): when
+/** Value reuse, for a tape that records no gradient at all (a model's predict): when
  * on, the plan gives each intermediate's value the buffer of a value already dead
  * (read for the last time by an earlier step), so a replay touches less memory;
  * nothing is allocated (the recording's own buffers are reused). Values no node
@@ -172,44 +176,45 @@ size_t tg_tape_gradient_arena_bytes(const tg_tape* t);
  * reads values). Off by default. */
 void tg_tape_set_reuse_values(tg_tape* t, bool on);
 
-/* How node `index` runs in the current plan: the number of nodes of the chain it
+/** How node `index` runs in the current plan: the number of nodes of the chain it
  * belongs to (1 when it runs alone), and *first (may be NULL) that chain's first
  * node. 0 when the tape has no plan yet (no replay or backward since recording),
  * planning is off, or index is out of range. For tests and tools. */
 int tg_tape_plan_chain(const tg_tape* t, int index, int* first);
 
-/* NaN sentinel (for tests and debugging a diverging model): when on, recording and
+/** NaN sentinel (for tests and debugging a diverging model): when on, recording and
  * replay check every node's output after its forward, and backward checks the
  * gradients of a node's inputs after its VJP; the first non-finite value stops the
  * call with TG_ERR_ARG recorded, e.g.
- *   "relu (node 3, scope dense_1): produced NaN at element 5 of [10x16]"
- *   "mul backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
+ *     "relu (node 3, scope dense_1): produced NaN at element 5 of [10x16]"
+ *     "mul backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
  * Replay then runs node by node (no chains; same results). Off by default: one
  * branch per replay. */
 void tg_tape_set_check_finite(tg_tape* t, bool on);
 
-/* Backward progress: `fn(ctx, t, done)` runs on the calling thread after each node's
+/** Backward progress: `fn(ctx, t, done)` runs on the calling thread after each node's
  * backward during tg_tape_backward, with `done` the lowest node index whose backward
  * has finished (every node >= done is through; a chain of the plan runs its nodes'
  * backward together and reports once, with the lowest of them).
  * A tensor's gradient is final once every node that takes it has run, so a caller
  * can ship finished gradients (a distributed reduction) while backward goes on.
- * fn NULL turns it off. Kept across tg_tape_clear. The hook must not record on t. */
+ * fn NULL turns it off. Kept across tg_tape_clear. The hook must not record on t. @{ */
 typedef void (*tg_backward_hook)(void* ctx, const tg_tape* t, int done);
 void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx);
+/** @} */
 
-/* Read-only introspection for tools and tests. Nodes are in recording order. */
+/** Read-only introspection for tools and tests. Nodes are in recording order. */
 int tg_tape_node_count(const tg_tape* t);
-const tg_node* tg_tape_node(const tg_tape* t, int index); /* NULL if out of range */
-/* The tensor last passed to a successful tg_tape_backward, or NULL. */
+const tg_node* tg_tape_node(const tg_tape* t, int index); /**< NULL if out of range */
+/** The tensor last passed to a successful tg_tape_backward, or NULL. */
 const tg_tensor* tg_tape_loss(const tg_tape* t);
-/* The allocator the tape uses for everything (never NULL for a tape; NULL for NULL),
+/** The allocator the tape uses for everything (never NULL for a tape; NULL for NULL),
  * for kernels that need memory beyond the arena. */
 const tg_allocator* tg_tape_allocator(const tg_tape* t);
-/* Bytes the tape has obtained from its allocator (arena and node list). */
+/** Bytes the tape has obtained from its allocator (arena and node list). */
 size_t tg_tape_reserved_bytes(const tg_tape* t);
 
-/* For ops: floats from the tape's arena (uninitialised), NULL with TG_ERR_NOMEM
+/** For ops: floats from the tape's arena (uninitialised), NULL with TG_ERR_NOMEM
  * recorded on failure. */
 float* tg_tape_alloc_floats(tg_tape* t, int64_t n);
 

@@ -1,4 +1,4 @@
-/* core/vector_clones.h — TG_VECTOR_CLONES marks a hot loop to be compiled also for
+/** @file core/vector_clones.h — TG_VECTOR_CLONES marks a hot loop to be compiled also for
  * AVX2 and AVX-512 and picked once at load time (GCC's function multi-versioning).
  * The build targets the x86-64 baseline, whose 4-wide vectors leave such loops a
  * third as fast as the hardware. Without FMA contraction (ISO C mode) every version

@@ -1,4 +1,4 @@
-/* ops/conv2d.c — 2-D convolution through im2col and the gemm kernels.
+/* ops/conv2d.c — 2-D convolution through im2col (kernels/im2col.h) and the gemm kernels.
  *
  *   x [N,H,W,C], kernel [KH,KW,Cg,F] (Cg = C/G), y [N,OH,OW,F]
  *   col  [M, K]  M = N*OH*OW, K = KH*KW*C: row m holds the windows of output pixel m,
@@ -24,8 +24,9 @@
 #include <string.h>
 
 #include "core/tape.h"
-#include "ops/gemm.h"
-#include "ops/internal/window.h"
+#include "kernels/gemm.h"
+#include "kernels/im2col.h"
+#include "ops/internal/kernel_choice.h"
 #include "ops/ops.h"
 
 /* A chunk of col: 128 KiB on one thread (it and the products' share of dY and y stay
@@ -34,19 +35,30 @@
  * Chosen on W4 (1 << 13 .. 1 << 23 floats tried). */
 enum { kChunkFloats = 1 << 15, kChunkFloatsPerThread = 1 << 18, kMinChunkRows = 64 };
 
+/* The node's matrix products: forward, dK and dX (dcol when chunked), each for a
+ * whole chunk of rows and for the last, shorter one (the direct form uses the first
+ * of each pair). */
+enum { kPlanY, kPlanYLast, kPlanDk, kPlanDkLast, kPlanDx, kPlanDxLast, kPlans };
+
 /* The options with the defaults applied (what the node keeps). */
 typedef struct conv2d_params {
   int32_t stride[2], dilation[2], groups, padding;
   /* Rows of col per chunk, fixed by the shape rule for the scratch it sized (a
    * later tg_tape_set_threads must not make chunks outgrow it); 0 in the builder. */
   int64_t chunk_rows;
+  /* The products' kernels (kernels/gemm.h), chosen by the shape rule for the tape's
+   * thread count and pool size, and again when a run finds either changed; zeros
+   * in the builder. */
+  tg_gemm_plan plan[kPlans];
 } conv2d_params;
 
+_Static_assert(sizeof(conv2d_params) <= TG_OP_PARAMS_CAP, "conv2d's parameter block");
+
 typedef struct conv_geometry {
-  int64_t n, h, w, c, kh, kw, cg, f, g, fg, oh, ow, m, k, kg;
+  tg_im2col_geometry im; /* input, window, groups, col's columns */
+  int64_t f, fg, m;
   int64_t rows; /* rows of col per chunk */
-  tg_window_axis ax_h, ax_w;
-  bool direct; /* 1x1, stride 1, no padding: col is x */
+  bool direct;  /* 1x1, stride 1, no padding: col is x */
 } conv_geometry;
 
 static conv2d_params params_of(const tg_node* nd) {
@@ -60,30 +72,30 @@ static conv_geometry geometry(const tg_node* nd) {
   const tg_tensor* x = nd->in[0];
   const tg_tensor* k = nd->in[1];
   conv_geometry g;
-  g.n = x->shape[0];
-  g.h = x->shape[1];
-  g.w = x->shape[2];
-  g.c = x->shape[3];
-  g.kh = k->shape[0];
-  g.kw = k->shape[1];
-  g.cg = k->shape[2];
+  g.im.n = x->shape[0];
+  g.im.h = x->shape[1];
+  g.im.w = x->shape[2];
+  g.im.c = x->shape[3];
+  g.im.kh = k->shape[0];
+  g.im.kw = k->shape[1];
+  g.im.cg = k->shape[2];
   g.f = k->shape[3];
-  g.g = p.groups;
+  g.im.g = p.groups;
   g.fg = g.f / (p.groups > 0 ? p.groups : 1);
   const int same = p.padding == TG_PADDING_SAME;
-  g.ax_h = tg_window_axis_make(g.h, g.kh, p.stride[0], p.dilation[0], same);
-  g.ax_w = tg_window_axis_make(g.w, g.kw, p.stride[1], p.dilation[1], same);
-  g.oh = g.ax_h.out;
-  g.ow = g.ax_w.out;
-  g.m = g.n * g.oh * g.ow;
-  g.kg = g.kh * g.kw * g.cg;
-  g.k = g.kg * g.g;
-  g.direct = g.kh == 1 && g.kw == 1 && p.stride[0] == 1 && p.stride[1] == 1;
+  g.im.ax_h = tg_window_axis_make(g.im.h, g.im.kh, p.stride[0], p.dilation[0], same);
+  g.im.ax_w = tg_window_axis_make(g.im.w, g.im.kw, p.stride[1], p.dilation[1], same);
+  g.im.oh = g.im.ax_h.out;
+  g.im.ow = g.im.ax_w.out;
+  g.m = g.im.n * g.im.oh * g.im.ow;
+  g.im.kg = g.im.kh * g.im.kw * g.im.cg;
+  g.im.k = g.im.kg * g.im.g;
+  g.direct = g.im.kh == 1 && g.im.kw == 1 && p.stride[0] == 1 && p.stride[1] == 1;
   g.rows = p.chunk_rows;
   if (g.rows <= 0) { /* the shape rule: choose it */
     const int threads = tg_tape_threads(nd->tape);
     const int64_t chunk = threads > 1 ? (int64_t)kChunkFloatsPerThread * threads : kChunkFloats;
-    g.rows = g.k > 0 ? chunk / g.k : g.m;
+    g.rows = g.im.k > 0 ? chunk / g.im.k : g.m;
     if (g.rows < kMinChunkRows) g.rows = kMinChunkRows;
     if (g.rows > g.m) g.rows = g.m;
     if (g.rows < 1) g.rows = 1;
@@ -107,6 +119,68 @@ static int conv2d_describe(const tg_node* nd, char* buf, size_t cap) {
   if (p.groups != 1) snprintf(g, sizeof g, " g%d", (int)p.groups);
   return snprintf(buf, cap, "%lldx%lld %s %s%s%s", (long long)k->shape[0], (long long)k->shape[1],
                   s, p.padding == TG_PADDING_SAME ? "same" : "valid", d, g);
+}
+
+static tg_gemm_options gemm_options(tg_node* nd) {
+  tg_gemm_options o = {.threads = tg_tape_threads(nd->tape), .pool = tg_tape_pool(nd->tape)};
+  return o;
+}
+
+/* Chooses the kernel of every product for `o` (see the products in conv2d_forward
+ * and conv2d_backward). A product that runs the blocked kernel gets its scratch
+ * now; when that fails, the run tries again and falls back to the small path. */
+static void make_plans(const conv_geometry* g, const tg_gemm_options* o, conv2d_params* p) {
+  tg_gemm_plan* pl = p->plan;
+  if (g->direct) {
+    (void)tg_gemm_plan_make(&pl[kPlanY], o, false, false, g->m, g->fg, g->im.kg, g->im.c, g->f,
+                            g->f);
+    (void)tg_gemm_plan_make(&pl[kPlanDk], o, true, false, g->im.kg, g->fg, g->m, g->im.c, g->f,
+                            g->f);
+    (void)tg_gemm_plan_make(&pl[kPlanDx], o, false, true, g->m, g->im.cg, g->fg, g->f, g->f,
+                            g->im.c);
+    pl[kPlanYLast] = pl[kPlanY];
+    pl[kPlanDkLast] = pl[kPlanDk];
+    pl[kPlanDxLast] = pl[kPlanDx];
+    return;
+  }
+  const int64_t last = g->m > 0 ? g->m - (g->m - 1) / g->rows * g->rows : 0;
+  for (int i = 0; i < 2; ++i) {
+    const int64_t r = i == 0 ? g->rows : last;
+    (void)tg_gemm_plan_make(&pl[kPlanY + i], o, false, false, r, g->fg, g->im.kg, g->im.k, g->f,
+                            g->f);
+    (void)tg_gemm_plan_make(&pl[kPlanDk + i], o, true, false, g->im.kg, g->fg, r, g->im.k, g->f,
+                            g->f);
+    (void)tg_gemm_plan_make(&pl[kPlanDx + i], o, false, true, r, g->im.kg, g->fg, g->f, g->f,
+                            g->im.k);
+  }
+}
+
+/* The node's parameters with its plans, made again first when the tape's threads or
+ * pool changed size since they were chosen. */
+static conv2d_params plans(tg_node* nd, const conv_geometry* g, const tg_gemm_options* o) {
+  conv2d_params p = params_of(nd);
+  for (int i = 0; i < kPlans; ++i) {
+    if (!tg_gemm_plan_fits(&p.plan[i], o)) {
+      make_plans(g, o, &p);
+      memcpy(nd->params.bytes, &p, sizeof p);
+      break;
+    }
+  }
+  return p;
+}
+
+/* Runs one product on its plan, the operands in tg_gemm_ex's argument order. */
+static void product(const tg_gemm_plan* plan, const tg_gemm_options* o, bool trans_a, bool trans_b,
+                    int64_t m, int64_t n, int64_t k, const float* a, int64_t lda, const float* b,
+                    int64_t ldb, float beta, float* c, int64_t ldc) {
+  const tg_gemm_args g = {trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc};
+  tg_gemm_run(plan, o, &g);
+}
+
+/* The plan of product `first` (kPlanY, kPlanDk, kPlanDx) for a chunk of r rows. */
+static const tg_gemm_plan* chunk_plan(const conv2d_params* p, const conv_geometry* g, int first,
+                                      int64_t r) {
+  return &p->plan[r == g->rows ? first : first + 1];
 }
 
 static tg_status conv2d_shape(tg_node* nd, int* rank, int64_t shape[TG_MAX_RANK], char* msg,
@@ -169,112 +243,43 @@ static tg_status conv2d_shape(tg_node* nd, int* rank, int64_t shape[TG_MAX_RANK]
     return TG_ERR_SHAPE;
   }
   const conv_geometry g = geometry(nd);
-  if (g.oh <= 0 || g.ow <= 0) {
+  if (g.im.oh <= 0 || g.im.ow <= 0) {
     if (p.padding == TG_PADDING_VALID) {
       snprintf(msg, cap,
                "input %s and kernel %s: the %lldx%lld window (dilation %dx%d) does not fit in "
                "the %lldx%lld input with valid padding",
-               sx, sk, (long long)((g.kh - 1) * p.dilation[0] + 1),
-               (long long)((g.kw - 1) * p.dilation[1] + 1), (int)p.dilation[0], (int)p.dilation[1],
-               (long long)g.h, (long long)g.w);
+               sx, sk, (long long)((g.im.kh - 1) * p.dilation[0] + 1),
+               (long long)((g.im.kw - 1) * p.dilation[1] + 1), (int)p.dilation[0],
+               (int)p.dilation[1], (long long)g.im.h, (long long)g.im.w);
       return TG_ERR_SHAPE;
     }
   }
   /* col (and dcol) chunks must be addressable: rows*K floats, twice, in bytes. */
   const int64_t limit = INT64_MAX / 8;
-  if (!g.direct && g.rows > 0 && g.k > limit / g.rows) {
+  if (!g.direct && g.rows > 0 && g.im.k > limit / g.rows) {
     snprintf(msg, cap, "input %s and kernel %s: im2col buffer of %lld x %lld floats is too large",
-             sx, sk, (long long)g.rows, (long long)g.k);
+             sx, sk, (long long)g.rows, (long long)g.im.k);
     return TG_ERR_SHAPE;
   }
-  if (!g.direct && g.m > 0) nd->scratch_size = g.rows * g.k * (x->grad != NULL ? 2 : 1);
+  if (!g.direct && g.m > 0) nd->scratch_size = g.rows * g.im.k * (x->grad != NULL ? 2 : 1);
   conv2d_params fixed = p;
   fixed.chunk_rows = g.rows;
+  const tg_gemm_options o = gemm_options(nd);
+  make_plans(&g, &o, &fixed);
   memcpy(nd->params.bytes, &fixed, sizeof fixed);
   *rank = 4;
-  shape[0] = g.n;
-  shape[1] = g.oh;
-  shape[2] = g.ow;
+  shape[0] = g.im.n;
+  shape[1] = g.im.oh;
+  shape[2] = g.im.ow;
   shape[3] = g.f;
   return TG_OK;
-}
-
-/* im2col rows [begin, end) of the chunk starting at `base`: every tap of every
- * group, zeros outside x. */
-static void im2col_rows(const conv_geometry* g, const float* x, float* col, int64_t base,
-                        int64_t begin, int64_t end) {
-  const int64_t cg = g->cg;
-  for (int64_t m = begin; m < end; ++m) {
-    const int64_t ow_i = m % g->ow;
-    const int64_t oh_i = (m / g->ow) % g->oh;
-    const int64_t n = m / (g->ow * g->oh);
-    float* row = col + (m - base) * g->k;
-    const int64_t ih0 = oh_i * g->ax_h.stride - g->ax_h.pad_before;
-    const int64_t iw0 = ow_i * g->ax_w.stride - g->ax_w.pad_before;
-    for (int64_t a = 0; a < g->kh; ++a) {
-      const int64_t ih = ih0 + a * g->ax_h.dilation;
-      const bool row_in = ih >= 0 && ih < g->h;
-      for (int64_t b = 0; b < g->kw; ++b) {
-        const int64_t iw = iw0 + b * g->ax_w.dilation;
-        float* dst = row + (a * g->kw + b) * cg;
-        if (!row_in || iw < 0 || iw >= g->w) {
-          for (int64_t gi = 0; gi < g->g; ++gi)
-            memset(dst + gi * g->kg, 0, (size_t)cg * sizeof *dst);
-          continue;
-        }
-        const float* src = x + ((n * g->h + ih) * g->w + iw) * g->c;
-        if (g->g == 1) {
-          memcpy(dst, src, (size_t)cg * sizeof *dst);
-        } else {
-          for (int64_t gi = 0; gi < g->g; ++gi)
-            memcpy(dst + gi * g->kg, src + gi * cg, (size_t)cg * sizeof *dst);
-        }
-      }
-    }
-  }
-}
-
-/* dx += every tap of dcol rows [begin, end) back at its pixel, channels [c0, c1)
- * only (workers splitting the channels would never add into the same element). */
-static void col2im_rows(const conv_geometry* g, const float* dcol, float* dx, int64_t begin,
-                        int64_t end, int64_t c0, int64_t c1) {
-  const int64_t cg = g->cg;
-  for (int64_t m = begin; m < end; ++m) {
-    const int64_t ow_i = m % g->ow;
-    const int64_t oh_i = (m / g->ow) % g->oh;
-    const int64_t n = m / (g->ow * g->oh);
-    int64_t a0, a1, b0, b1;
-    tg_window_taps(&g->ax_h, oh_i, &a0, &a1);
-    tg_window_taps(&g->ax_w, ow_i, &b0, &b1);
-    const int64_t ih0 = oh_i * g->ax_h.stride - g->ax_h.pad_before;
-    const int64_t iw0 = ow_i * g->ax_w.stride - g->ax_w.pad_before;
-    const float* row = dcol + (m - begin) * g->k;
-    for (int64_t a = a0; a < a1; ++a) {
-      const int64_t ih = ih0 + a * g->ax_h.dilation;
-      for (int64_t b = b0; b < b1; ++b) {
-        const int64_t iw = iw0 + b * g->ax_w.dilation;
-        float* restrict dst = dx + ((n * g->h + ih) * g->w + iw) * g->c;
-        const float* restrict src = row + (a * g->kw + b) * cg;
-        for (int64_t gi = c0 / cg; gi < g->g && gi * cg < c1; ++gi) {
-          const int64_t lo = gi * cg > c0 ? 0 : c0 - gi * cg;
-          const int64_t hi = (gi + 1) * cg < c1 ? cg : c1 - gi * cg;
-          for (int64_t ci = lo; ci < hi; ++ci) dst[gi * cg + ci] += src[gi * g->kg + ci];
-        }
-      }
-    }
-  }
-}
-
-static tg_gemm_options gemm_options(tg_node* nd) {
-  tg_gemm_options o = {.threads = tg_tape_threads(nd->tape), .pool = tg_tape_pool(nd->tape)};
-  return o;
 }
 
 /* im2col and col2im of a chunk run on the calling thread: a few per cent of the
  * work, and handing them to the pool (a wait for every worker, twice per chunk)
  * cost more than it saved at two threads; the products are split over the pool. */
 static void im2col_chunk(tg_node* nd, const conv_geometry* g, int64_t begin, int64_t end) {
-  im2col_rows(g, nd->in[0]->data, nd->scratch, begin, begin, end);
+  tg_im2col_rows(&g->im, nd->in[0]->data, nd->scratch, begin, begin, end);
 }
 
 static void conv2d_forward(tg_node* nd) {
@@ -282,22 +287,24 @@ static void conv2d_forward(tg_node* nd) {
   const float* kern = nd->in[1]->data;
   float* y = nd->out->data;
   const tg_gemm_options o = gemm_options(nd);
+  const conv2d_params p = plans(nd, &g, &o);
   if (g.direct) { /* y[:, g] (M,Fg) = x[:, g] (M,Cg) · K[:, g] (Cg,Fg) */
-    for (int64_t gi = 0; gi < g.g; ++gi)
-      tg_gemm_ex(&o, false, false, g.m, g.fg, g.kg, nd->in[0]->data + gi * g.cg, g.c,
-                 kern + gi * g.fg, g.f, 0.0f, y + gi * g.fg, g.f);
+    for (int64_t gi = 0; gi < g.im.g; ++gi)
+      product(&p.plan[kPlanY], &o, false, false, g.m, g.fg, g.im.kg, nd->in[0]->data + gi * g.im.cg,
+              g.im.c, kern + gi * g.fg, g.f, 0.0f, y + gi * g.fg, g.f);
     return;
   }
-  if (g.k == 0) { /* no input channels: every output is an empty sum */
+  if (g.im.k == 0) { /* no input channels: every output is an empty sum */
     memset(y, 0, (size_t)nd->out->size * sizeof *y);
     return;
   }
   for (int64_t begin = 0; begin < g.m; begin += g.rows) {
     const int64_t end = begin + g.rows < g.m ? begin + g.rows : g.m;
+    const tg_gemm_plan* plan = chunk_plan(&p, &g, kPlanY, end - begin);
     im2col_chunk(nd, &g, begin, end);
-    for (int64_t gi = 0; gi < g.g; ++gi) /* y[rows, g] = col[rows, g] (R,Kg) · K[:, g] */
-      tg_gemm_ex(&o, false, false, end - begin, g.fg, g.kg, nd->scratch + gi * g.kg, g.k,
-                 kern + gi * g.fg, g.f, 0.0f, y + begin * g.f + gi * g.fg, g.f);
+    for (int64_t gi = 0; gi < g.im.g; ++gi) /* y[rows, g] = col[rows, g] (R,Kg) · K[:, g] */
+      product(plan, &o, false, false, end - begin, g.fg, g.im.kg, nd->scratch + gi * g.im.kg,
+              g.im.k, kern + gi * g.fg, g.f, 0.0f, y + begin * g.f + gi * g.fg, g.f);
   }
 }
 
@@ -307,36 +314,60 @@ static void conv2d_backward(tg_node* nd) {
   tg_tensor* k = nd->in[1];
   const float* gy = nd->out->grad;
   const tg_gemm_options o = gemm_options(nd);
+  const conv2d_params p = plans(nd, &g, &o);
   if (g.direct) {
     if (k->grad) /* dK[:, g] (Cg,Fg) += x[:, g]ᵀ (Cg,M) · dY[:, g] (M,Fg) */
-      for (int64_t gi = 0; gi < g.g; ++gi)
-        tg_gemm_ex(&o, true, false, g.kg, g.fg, g.m, x->data + gi * g.cg, g.c, gy + gi * g.fg, g.f,
-                   1.0f, k->grad + gi * g.fg, g.f);
+      for (int64_t gi = 0; gi < g.im.g; ++gi)
+        product(&p.plan[kPlanDk], &o, true, false, g.im.kg, g.fg, g.m, x->data + gi * g.im.cg,
+                g.im.c, gy + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg, g.f);
     if (x->grad) /* dx[:, g] (M,Cg) += dY[:, g] (M,Fg) · K[:, g]ᵀ (Fg,Cg) */
-      for (int64_t gi = 0; gi < g.g; ++gi)
-        tg_gemm_ex(&o, false, true, g.m, g.cg, g.fg, gy + gi * g.fg, g.f, k->data + gi * g.fg, g.f,
-                   1.0f, x->grad + gi * g.cg, g.c);
+      for (int64_t gi = 0; gi < g.im.g; ++gi)
+        product(&p.plan[kPlanDx], &o, false, true, g.m, g.im.cg, g.fg, gy + gi * g.fg, g.f,
+                k->data + gi * g.fg, g.f, 1.0f, x->grad + gi * g.im.cg, g.im.c);
     return;
   }
-  if (g.k == 0) return; /* dK and dX have no elements */
+  if (g.im.k == 0) return; /* dK and dX have no elements */
   float* col = nd->scratch;
-  float* dcol = nd->scratch + g.rows * g.k;
+  float* dcol = nd->scratch + g.rows * g.im.k;
   for (int64_t begin = 0; begin < g.m; begin += g.rows) {
     const int64_t end = begin + g.rows < g.m ? begin + g.rows : g.m, r = end - begin;
     const float* gy_rows = gy + begin * g.f;
     if (k->grad) { /* dK[:, g] (Kg,Fg) += col[rows, g]ᵀ (Kg,R) · dY[rows, g] (R,Fg) */
       im2col_chunk(nd, &g, begin, end);
-      for (int64_t gi = 0; gi < g.g; ++gi)
-        tg_gemm_ex(&o, true, false, g.kg, g.fg, r, col + gi * g.kg, g.k, gy_rows + gi * g.fg, g.f,
-                   1.0f, k->grad + gi * g.fg, g.f);
+      for (int64_t gi = 0; gi < g.im.g; ++gi)
+        product(chunk_plan(&p, &g, kPlanDk, r), &o, true, false, g.im.kg, g.fg, r,
+                col + gi * g.im.kg, g.im.k, gy_rows + gi * g.fg, g.f, 1.0f, k->grad + gi * g.fg,
+                g.f);
     }
     if (x->grad) { /* dcol[rows, g] (R,Kg) = dY[rows, g] (R,Fg) · K[:, g]ᵀ (Fg,Kg) */
-      for (int64_t gi = 0; gi < g.g; ++gi)
-        tg_gemm_ex(&o, false, true, r, g.kg, g.fg, gy_rows + gi * g.fg, g.f, k->data + gi * g.fg,
-                   g.f, 0.0f, dcol + gi * g.kg, g.k);
-      col2im_rows(&g, dcol, x->grad, begin, end, 0, g.c);
+      for (int64_t gi = 0; gi < g.im.g; ++gi)
+        product(chunk_plan(&p, &g, kPlanDx, r), &o, false, true, r, g.im.kg, g.fg,
+                gy_rows + gi * g.fg, g.f, k->data + gi * g.fg, g.f, 0.0f, dcol + gi * g.im.kg,
+                g.im.k);
+      tg_col2im_rows(&g.im, dcol, x->grad, begin, end, 0, g.im.c);
     }
   }
+}
+
+/* "builtin avx2 2 threads", with " (last chunk: ...)" when the last chunk's differs. */
+static void describe_pair(const tg_gemm_plan* full, const tg_gemm_plan* last, char* buf,
+                          size_t cap) {
+  char a[64], b[64];
+  tg_gemm_plan_describe(full, a, sizeof a);
+  tg_gemm_plan_describe(last, b, sizeof b);
+  if (strcmp(a, b) == 0)
+    snprintf(buf, cap, "%s", a);
+  else
+    snprintf(buf, cap, "%s (last chunk: %s)", a, b);
+}
+
+int tg_conv2d_kernels(const tg_node* nd, char* buf, size_t cap) {
+  const conv2d_params p = params_of(nd);
+  char y[160], dk[160], dx[160];
+  describe_pair(&p.plan[kPlanY], &p.plan[kPlanYLast], y, sizeof y);
+  describe_pair(&p.plan[kPlanDk], &p.plan[kPlanDkLast], dk, sizeof dk);
+  describe_pair(&p.plan[kPlanDx], &p.plan[kPlanDxLast], dx, sizeof dx);
+  return snprintf(buf, cap, "y: %s; dK: %s; dX: %s", y, dk, dx);
 }
 
 const tg_op_def tg_op_conv2d = {.name = "conv2d",

@@ -8,7 +8,7 @@
 #include <vector>
 
 extern "C" {
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 }
 
 namespace {

@@ -14,7 +14,7 @@
 extern "C" {
 #include "core/rng.h"
 #include "core/threadpool.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 }
 
 namespace {

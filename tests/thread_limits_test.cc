@@ -15,7 +15,7 @@ extern "C" {
 #include "core/tape.h"
 #include "frontends/model.h"
 #include "frontends/persist.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/ops.h"
 }
 

@@ -12,7 +12,7 @@ extern "C" {
 #include "core/rng.h"
 #include "core/tape.h"
 #include "core/threadpool.h"
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 #include "ops/ops.h"
 }
 

@@ -1,28 +1,54 @@
 #!/usr/bin/env bash
-# tools/apidocs.sh — generates the HTML API reference (docs/api/html/index.html) from
-# the public headers with Doxygen, and fails when a header's documentation is wrong:
-# an undocumented public function, type, macro or file, a comment naming a parameter
-# the function does not have, a broken reference. (Struct fields are documented by
-# their trailing comments where they need it; an uncommented field is not an error.)
+# tools/apidocs.sh [--out OUTDIR] HEADER... — generates the HTML API reference
+# (OUTDIR/html/index.html; default docs/api in the workspace) from the given public
+# headers (paths relative to the
+# current directory, which is the include root) with the repository's Doxyfile, and
+# fails when Doxygen warns about anything (WARN_AS_ERROR): an undocumented public
+# declaration, a comment naming a parameter that does not exist, a broken reference.
+# Doxygen's warnings are written to OUTDIR/warnings.log as "file:line: text".
 #
-#   tools/apidocs.sh            # exit 0: docs/api/html is up to date and clean
-#
-# Not yet part of CI: the headers' comments are plain C comments, which Doxygen does
-# not read; they become Doxygen comments (and this a CI step) in a change of its own.
+# Run through Bazel, which passes the headers //:install installs:
+#   bazel run //tools:apidocs                    # docs/api/html in the workspace
+#   bazel run //tools:apidocs -- --out OUTDIR    # elsewhere
 set -uo pipefail
-cd "$(dirname "$0")/.."
+usage() { echo "usage: apidocs.sh [--out OUTDIR] HEADER..." >&2; exit 2; }
+out="${BUILD_WORKSPACE_DIRECTORY:-.}/docs/api"
+headers=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) [ $# -ge 2 ] || usage; out=$2; shift 2 ;;
+    --out=*) out=${1#--out=}; shift ;;
+    -*) usage ;;
+    *) headers+=("$1"); shift ;;
+  esac
+done
+[ "${#headers[@]}" -gt 0 ] || usage
+case "$out" in
+  /*) ;;
+  *) out="${BUILD_WORKING_DIRECTORY:-$PWD}/$out" ;;
+esac
 command -v doxygen >/dev/null || { echo "apidocs: doxygen is not installed (apt-get install doxygen)" >&2; exit 1; }
-inputs="tapegrad.h"
-for d in core ops data frontends tools dist testing; do [ -d "$d" ] && inputs="$inputs $d"; done
-mkdir -p docs/api
-(cat Doxyfile; echo "INPUT = $inputs") | doxygen - >/dev/null 2>docs/api/stderr.log
+doxyfile=Doxyfile
+[ -f "$doxyfile" ] || { echo "apidocs: no Doxyfile in $PWD" >&2; exit 1; }
+version=$(sed -n 's/^#define TG_VERSION_STRING "\(.*\)"$/\1/p' core/version.h 2>/dev/null)
+root=$(pwd -P)
+mkdir -p "$out"
+rm -rf "$out/html"
+{
+  cat "$doxyfile"
+  echo "PROJECT_NUMBER = ${version:-unknown}"
+  echo "INPUT = ${headers[*]}"
+  echo "OUTPUT_DIRECTORY = $out"
+  echo "STRIP_FROM_PATH = $root"
+  echo "STRIP_FROM_INC_PATH = $root"
+} | doxygen - >"$out/doxygen.log" 2>"$out/warnings.raw"
 rc=$?
-# Everything Doxygen reports is an error, except an undocumented struct field or enum value.
-errors=$(cat docs/api/warnings.log docs/api/stderr.log 2>/dev/null | grep -v '^$' |
-  grep -v -E '\((variable|enumvalue)\) of (struct|union|enum|file) .* is not documented' || true)
-if [ $rc -ne 0 ] || [ -n "$errors" ]; then
-  echo "apidocs: the API reference has problems:" >&2
-  printf '%s\n' "$errors" | sed 's|^'"$PWD"'/||' >&2
+# Paths relative to the include root (runfiles trees name headers through links).
+sed -e "s|^$root/||" -e "s|^$PWD/||" "$out/warnings.raw" >"$out/warnings.log"
+rm -f "$out/warnings.raw"
+if [ $rc -ne 0 ] || [ -s "$out/warnings.log" ]; then
+  echo "apidocs: the API reference has problems (doxygen exit $rc):" >&2
+  cat "$out/warnings.log" >&2
   exit 1
 fi
-echo "apidocs: docs/api/html/index.html ($(find docs/api/html -name '*.html' | wc -l) pages)"
+echo "apidocs: $out/html/index.html (${#headers[@]} headers, $(find "$out/html" -name '*.html' | wc -l) pages)"

@@ -8,6 +8,7 @@
 
 #include "core/atomic_file.h"
 #include "frontends/model.h"
+#include "ops/kernel_choice.h"
 #include "tools/analysis.h"
 #include "tools/internal/dot_parts.h"
 #include "tools/internal/format.h"
@@ -143,6 +144,12 @@ static void put_op(const dot_ctx* c, const tg_node* n, const char* indent) {
   if (n->op->describe != NULL && n->op->describe(n, params, sizeof params) > 0) {
     fputc(' ', f);
     tg_put_html(f, params);
+  }
+  char kernels[512];
+  if (c->opt.kernels && tg_node_kernels(n, kernels, sizeof kernels) > 0) {
+    fputs("<BR/><FONT POINT-SIZE=\"9\">", f);
+    tg_put_html(f, kernels);
+    fputs("</FONT>", f);
   }
   fputs(">];\n", f);
 }

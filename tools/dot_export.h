@@ -1,4 +1,4 @@
-/* tools/dot_export.h — a recorded tape as a Graphviz DOT picture that shows why a
+/** @file tools/dot_export.h — a recorded tape as a Graphviz DOT picture that shows why a
  * network does (not) learn.
  *
  * The picture: op nodes and tensor edges labelled with shapes; inputs (blue),
@@ -18,12 +18,12 @@
  * numbers are printed with "%.4g"; never pointers. Render with `dot -Tsvg g.dot`.
  * Ownership: reads the tape and its tensors only. Thread-safety: as reading the tape.
  *
- *   tg_tape_backward(tape, loss);
- *   tg_dot_options opt = {.backward = true, .tolerance = 1e-6f};
- *   tg_error err = {0};
- *   if (tg_dot_save(tape, &opt, "graph.dot", &err) != TG_OK)
- *     fprintf(stderr, "%s\n", err.message);
- *   // $ dot -Tsvg graph.dot -o graph.svg
+ *     tg_tape_backward(tape, loss);
+ *     tg_dot_options opt = {.backward = true, .tolerance = 1e-6f};
+ *     tg_error err = {0};
+ *     if (tg_dot_save(tape, &opt, "graph.dot", &err) != TG_OK)
+ *       fprintf(stderr, "%s\n", err.message);
+ *     // $ dot -Tsvg graph.dot -o graph.svg
  */
 #ifndef TAPEGRAD_TOOLS_DOT_EXPORT_H_
 #define TAPEGRAD_TOOLS_DOT_EXPORT_H_
@@ -38,20 +38,23 @@
 extern "C" {
 #endif
 
-/* Zero-initialised options are the defaults. */
+/** Zero-initialised options are the defaults. */
 typedef struct tg_dot_options {
-  bool backward;     /* also draw the VJP edges from the loss back to the parameters */
-  float tolerance;   /* symmetry tolerance, finite and >= 0 (0: exact equality only) */
-  int table_max;     /* largest side drawn cell by cell; 0: 32; < 0: never */
-  const char* title; /* first line of the picture's caption; NULL: "tapegrad" */
+  bool backward;     /**< also draw the VJP edges from the loss back to the parameters */
+  float tolerance;   /**< symmetry tolerance, finite and >= 0 (0: exact equality only) */
+  int table_max;     /**< largest side drawn cell by cell; 0: 32; < 0: never */
+  const char* title; /**< first line of the picture's caption; NULL: "tapegrad" */
+  /** Also write under each matrix product which kernel it runs ("y: small avx2 1
+   * thread; dA: ..."; ops/kernel_choice.h): depends on the CPU and the BLAS found. */
+  bool kernels;
 } tg_dot_options;
 
-/* Writes the DOT text of `tape` to an open stream. `opt` may be NULL (defaults).
+/** Writes the DOT text of `tape` to an open stream. `opt` may be NULL (defaults).
  * Returns TG_OK, or fills err: TG_ERR_NULL_ARG (tape/out NULL), TG_ERR_STATE (the tape
  * holds an error), TG_ERR_ARG (bad tolerance), TG_ERR_IO (the stream failed). */
 tg_status tg_dot_write(const tg_tape* tape, const tg_dot_options* opt, FILE* out, tg_error* err);
 
-/* Same, into `path` through a temporary file and a rename (never half-written); a
+/** Same, into `path` through a temporary file and a rename (never half-written); a
  * symbolic link is followed, a FIFO, character device or "-" (standard output) is
  * written as a stream, a directory is refused (core/atomic_file.h). */
 tg_status tg_dot_save(const tg_tape* tape, const tg_dot_options* opt, const char* path,

@@ -54,6 +54,7 @@ static const char kUsage[] =
     "  -o FILE             write the DOT to FILE (default: standard output, unless --report)\n"
     "  --report text|json  print the gradient analysis on standard output\n"
     "  --backward          also draw the gradient flow (VJP edges) back to the parameters\n"
+    "  --kernels           name the kernel each matrix product runs (CPU-dependent)\n"
     "  --tolerance T       tolerance of the symmetry analysis (default 1e-06)\n"
     "  --table-max N       largest matrix side drawn cell by cell (default 32)\n"
     "  --render svg|png    run Graphviz' dot on FILE (needs -o and dot on PATH)\n"
@@ -69,6 +70,7 @@ typedef struct args {
   const char* out;
   const char* report;
   bool backward;
+  bool kernels;
   float tolerance;
   int table_max;
   const char* render;
@@ -114,6 +116,10 @@ static int parse_args(int argc, char** argv, args* a) {
     }
     if (strcmp(o, "--backward") == 0) {
       a->backward = true;
+      continue;
+    }
+    if (strcmp(o, "--kernels") == 0) {
+      a->kernels = true;
       continue;
     }
     if (o[0] != '-') {
@@ -232,7 +238,8 @@ static int write_outputs(const args* a, tg_model* m, const char* title) {
   tg_dot_options opt = {.backward = a->backward,
                         .tolerance = a->tolerance,
                         .table_max = a->table_max,
-                        .title = title};
+                        .title = title,
+                        .kernels = a->kernels};
   tg_error err = {0};
   if (a->out != NULL) {
     char path[4096];

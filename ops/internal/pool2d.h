@@ -1,13 +1,13 @@
 /* ops/internal/pool2d.h — what max_pool2d and avg_pool2d share: the parameter block
  * (Keras' defaults applied by the builder), the shape rule and the description.
- * x [N,H,W,C] -> y [N,OH,OW,C], windows per ops/internal/window.h (no dilation). */
+ * x [N,H,W,C] -> y [N,OH,OW,C], windows per kernels/window.h (no dilation). */
 #ifndef TAPEGRAD_OPS_INTERNAL_POOL2D_H_
 #define TAPEGRAD_OPS_INTERNAL_POOL2D_H_
 
 #include <stdio.h>
 
 #include "core/op.h"
-#include "ops/internal/window.h"
+#include "kernels/window.h"
 #include "ops/nn.h"
 
 typedef struct tg_pool2d_params {

@@ -18,9 +18,9 @@ mkdir -p "$build/obj"
 cc="${CC_FUZZ:-clang}"
 targets=(model_loader csv_reader model_spec)
 
-# The library as the targets see it: core, ops (built-in gemm, no BLAS: the same
-# bits every run), data, frontends with its layers, and the two tools parsers.
-sources=(core/*.c ops/*.c ops/internal/*.c data/*.c data/internal/*.c frontends/*.c
+# The library as the targets see it: core, kernels (built-in gemm, no BLAS: the same
+# bits every run), ops, data, frontends with its layers, and the two tools parsers.
+sources=(core/*.c kernels/*.c ops/*.c ops/internal/*.c data/*.c data/internal/*.c frontends/*.c
          frontends/layers/*.c tools/csv.c tools/model_spec.c)
 flags=(-std=c11 -g -O1 -I. -fno-omit-frame-pointer -fsanitize=address,undefined
        -fno-sanitize-recover=undefined)
@@ -28,15 +28,15 @@ flags=(-std=c11 -g -O1 -I. -fno-omit-frame-pointer -fsanitize=address,undefined
 compile_library() {
   local objs=() s o
   for s in "${sources[@]}"; do
-    case "$s" in ops/gemm_blas.c) continue ;; esac
+    case "$s" in kernels/gemm_blas.c) continue ;; esac
     o="$build/obj/$(echo "$s" | tr '/' '_').o"
-    if [ ! -e "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find core ops data frontends tools -name '*.h' -newer "$o" -print -quit)" ] \
-       || [ -n "$(find ops/internal -name '*.inc' -newer "$o" -print -quit)" ]; then
+    if [ ! -e "$o" ] || [ "$s" -nt "$o" ] || [ -n "$(find core kernels ops data frontends tools -name '*.h' -newer "$o" -print -quit)" ] \
+       || [ -n "$(find kernels/internal -name '*.inc' -newer "$o" -print -quit)" ]; then
       case "$s" in
         # The matrix kernels, fully unrolled for three instruction sets, take many
         # minutes to compile instrumented; the parsers never reach them with more
         # than a few rows, so they are built plain.
-        ops/gemm*.c) "$cc" -std=c11 -g -O1 -I. -c "$s" -o "$o" || return 1 ;;
+        kernels/gemm*.c) "$cc" -std=c11 -g -O1 -I. -c "$s" -o "$o" || return 1 ;;
         *) "$cc" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$s" -o "$o" || return 1 ;;
       esac
     fi

@@ -2,9 +2,12 @@
 # install.sh --prefix DIR [--destdir STAGE] — installs tapegrad for programs built
 # without Bazel (with --destdir, into STAGE/DIR while the files name DIR, for packages):
 #   DIR/lib/libtapegrad.a, DIR/lib/libtapegrad.so.MAJOR.MINOR.PATCH (+ .so.MAJOR and .so links)
-#   DIR/include/tapegrad/{tapegrad.h, core/, ops/, frontends/, tools/} (public headers only)
+#   DIR/lib/libtapegrad_dist.a, DIR/lib/libtapegrad_dist.so.MAJOR.MINOR.PATCH (+ links):
+#     the MPI module (dist/), a library of its own so that other programs need no MPI
+#   DIR/include/tapegrad/{tapegrad.h, core/, kernels/, ops/, data/, frontends/, tools/, dist/}
+#     (public headers only; tapegrad.h does not include dist/dist.h, which needs mpi.h)
 #   DIR/bin/tgdot, DIR/bin/tgplot
-#   DIR/lib/pkgconfig/tapegrad.pc
+#   DIR/lib/pkgconfig/tapegrad.pc, DIR/lib/pkgconfig/tapegrad-dist.pc
 # Run through Bazel: `bazel run -c opt //:install -- --prefix /usr/local`. A relative
 # DIR is taken from the directory bazel was started in. Files are installed with
 # `install` (mode 0644/0755); what was there is replaced.
@@ -48,19 +51,23 @@ lib="$destdir$prefix/lib"
 inc="$destdir$prefix/include/tapegrad"
 bin="$destdir$prefix/bin"
 command -p install -d "$lib/pkgconfig" "$inc" "$bin"
-command -p install -m 0644 "$root/libtapegrad.a" "$lib/libtapegrad.a"
-command -p install -m 0755 "$root/libtapegrad.so" "$lib/libtapegrad.so.$version"
-ln -sfn "libtapegrad.so.$version" "$lib/libtapegrad.so.$major"
-ln -sfn "libtapegrad.so.$major" "$lib/libtapegrad.so"
+for name in libtapegrad libtapegrad_dist; do
+  command -p install -m 0644 "$root/$name.a" "$lib/$name.a"
+  command -p install -m 0755 "$root/$name.so" "$lib/$name.so.$version"
+  ln -sfn "$name.so.$version" "$lib/$name.so.$major"
+  ln -sfn "$name.so.$major" "$lib/$name.so"
+done
 command -p install -m 0644 "$root/tapegrad.h" "$inc/tapegrad.h"
 # Public headers: every *.h of the installed floors, never an internal/ one.
-for dir in core ops frontends tools data dist; do
+for dir in core kernels ops frontends tools data dist; do
   [ -d "$root/$dir" ] || continue
   (cd "$root" && find "$dir" -maxdepth 2 -name '*.h' -not -path '*/internal/*') |
     while read -r h; do command -p install -D -m 0644 "$root/$h" "$inc/$h"; done
 done
 command -p install -m 0755 "$root/tools/tgdot" "$bin/tgdot"
 command -p install -m 0755 "$root/tools/tgplot" "$bin/tgplot"
-sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" "$root/tools/install/tapegrad.pc.in" \
-  >"$lib/pkgconfig/tapegrad.pc"
+for pc in tapegrad tapegrad-dist; do
+  sed -e "s|@PREFIX@|$prefix|" -e "s|@VERSION@|$version|" "$root/tools/install/$pc.pc.in" \
+    >"$lib/pkgconfig/$pc.pc"
+done
 echo "installed tapegrad $version into $destdir$prefix"

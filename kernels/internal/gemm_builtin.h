@@ -1,25 +1,14 @@
-/* ops/internal/gemm_builtin.h — the built-in SGEMM kernels behind ops/gemm.c.
- * Private to ops/: one implementation per instruction set, picked at run time from
+/* kernels/internal/gemm_builtin.h — the built-in SGEMM kernels behind kernels/gemm.c.
+ * Private to kernels/: one implementation per instruction set, picked at run time from
  * what the CPU supports (the binary itself is built for the baseline ISA).
  */
-#ifndef TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_
-#define TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_
+#ifndef TAPEGRAD_KERNELS_INTERNAL_GEMM_BUILTIN_H_
+#define TAPEGRAD_KERNELS_INTERNAL_GEMM_BUILTIN_H_
 
 #include <stdbool.h>
 #include <stdint.h>
 
-/* C = beta*C + op(A)·op(B); row-major, leading dimensions in elements. */
-typedef struct tg_gemm_args {
-  bool trans_a, trans_b;
-  int64_t m, n, k;
-  const float* a;
-  int64_t lda;
-  const float* b;
-  int64_t ldb;
-  float beta;
-  float* c;
-  int64_t ldc;
-} tg_gemm_args;
+#include "kernels/gemm.h" /* tg_gemm_args */
 
 typedef struct tg_gemm_isa {
   const char* name;    /* "avx512", "avx2", "generic" */
@@ -42,4 +31,4 @@ const tg_gemm_isa* tg_gemm_isa_best(void);
 /* The kernel set named `name` if this build has it and this CPU runs it, else NULL. */
 const tg_gemm_isa* tg_gemm_isa_find(const char* name);
 
-#endif /* TAPEGRAD_OPS_INTERNAL_GEMM_BUILTIN_H_ */
+#endif /* TAPEGRAD_KERNELS_INTERNAL_GEMM_BUILTIN_H_ */

@@ -1,23 +1,42 @@
-/* ops/internal/window.h — where sliding windows fall along one spatial axis (conv2d,
+/** @file kernels/window.h — where sliding windows fall along one spatial axis (conv2d,
  * pooling), with Keras/TensorFlow's padding rules:
  *   span   = (window - 1) * dilation + 1
  *   valid: out = (in - span) / stride + 1 (floor), pad_before = 0
  *   same:  out = ceil(in / stride), total = max((out - 1) * stride + span - in, 0),
  *          pad_before = total / 2 (the odd element goes after, as TensorFlow)
- * Output i covers input rows i * stride - pad_before + a * dilation, a < window. */
-#ifndef TAPEGRAD_OPS_INTERNAL_WINDOW_H_
-#define TAPEGRAD_OPS_INTERNAL_WINDOW_H_
+ * Output i covers input rows i * stride - pad_before + a * dilation, a < window.
+ *
+ *   tg_window_axis ax = tg_window_axis_make(28, 3, 1, 1, 1);  // 28 rows, 3 taps, same
+ *   int64_t a0, a1;
+ *   tg_window_taps(&ax, 0, &a0, &a1);  // output 0: taps [1, 3) fall inside the input
+ */
+#ifndef TAPEGRAD_KERNELS_WINDOW_H_
+#define TAPEGRAD_KERNELS_WINDOW_H_
 
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** One spatial axis of a sliding window: input and output lengths, the window's taps,
+ * stride and dilation, and the padding before the first input row. */
 typedef struct tg_window_axis {
+  /** lengths, taps and padding as the file comment defines them @{ */
   int64_t in, out, window, stride, dilation, pad_before;
+  /** @} */
 } tg_window_axis;
 
-/* Fills *w; out may come out <= 0 for valid padding (the caller reports it). */
+/** The axis for `in` input rows and a window of `window` taps (`same` padding when
+ * nonzero, else valid); out may come out <= 0 for valid padding (the caller reports it). */
 static inline tg_window_axis tg_window_axis_make(int64_t in, int64_t window, int64_t stride,
                                                  int64_t dilation, int same) {
-  tg_window_axis w = {.in = in, .window = window, .stride = stride, .dilation = dilation};
+  /* Field by field: the header is also C++17, which has no designated initializers. */
+  tg_window_axis w;
+  w.in = in;
+  w.window = window;
+  w.stride = stride;
+  w.dilation = dilation;
   const int64_t span = (window - 1) * dilation + 1;
   if (same) {
     w.out = (in + stride - 1) / stride;
@@ -31,7 +50,7 @@ static inline tg_window_axis tg_window_axis_make(int64_t in, int64_t window, int
   return w;
 }
 
-/* The window taps a of output o that fall inside the input: [*a0, *a1). */
+/** The window taps a of output o that fall inside the input: [*a0, *a1). */
 static inline void tg_window_taps(const tg_window_axis* w, int64_t o, int64_t* a0, int64_t* a1) {
   const int64_t start = o * w->stride - w->pad_before; /* input row of tap 0 */
   int64_t lo = 0, hi = w->window;
@@ -47,4 +66,8 @@ static inline void tg_window_taps(const tg_window_axis* w, int64_t o, int64_t* a
   *a1 = hi;
 }
 
-#endif /* TAPEGRAD_OPS_INTERNAL_WINDOW_H_ */
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TAPEGRAD_KERNELS_WINDOW_H_ */

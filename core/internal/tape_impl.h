@@ -1,7 +1,7 @@
-/* core/tape_impl.h — the tape's private state, shared by core/tape.c (recording)
+/* core/internal/tape_impl.h — the tape's private state, shared by core/tape.c (recording)
  * and core/plan.c (the replay plan). Not installed; nothing outside core/ reads it. */
-#ifndef TAPEGRAD_CORE_TAPE_IMPL_H_
-#define TAPEGRAD_CORE_TAPE_IMPL_H_
+#ifndef TAPEGRAD_CORE_INTERNAL_TAPE_IMPL_H_
+#define TAPEGRAD_CORE_INTERNAL_TAPE_IMPL_H_
 
 #include "core/arena.h"
 #include "core/tape.h"
@@ -123,4 +123,4 @@ void tg_plan_unpack(tg_tape* t);
 tg_status tg_plan_forward(tg_tape* t);
 tg_status tg_plan_backward(tg_tape* t, tg_tensor* loss);
 
-#endif /* TAPEGRAD_CORE_TAPE_IMPL_H_ */
+#endif /* TAPEGRAD_CORE_INTERNAL_TAPE_IMPL_H_ */

@@ -1,4 +1,5 @@
-/* ops/gemm.c — picks a backend and a thread split for each product.
+/* kernels/gemm.c — picks a backend and a thread split for each product (a plan), and
+ * runs plans.
  *
  * Threads split C into column blocks (or row blocks when C is tall and narrow),
  * each a whole product of its own on one worker; the sum over k is never split.
@@ -8,15 +9,16 @@
  * cut into blocks that depend on its shape alone, and one thread runs the same
  * blocks one after another: the bits do not depend on the thread count.
  */
-#include "ops/gemm.h"
+#include "kernels/gemm.h"
 
 #include <limits.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
-#include "ops/internal/gemm_blas.h"
-#include "ops/internal/gemm_builtin.h"
+#include "kernels/internal/gemm_blas.h"
+#include "kernels/internal/gemm_builtin.h"
 
 enum {
   /* op(B) of at most this many floats (rows padded to whole vectors, 32 KiB) is
@@ -153,14 +155,38 @@ static void run_blas_blocks(const tg_gemm_args* g, const tg_gemm_isa* isa, tg_th
     tg_threadpool_run(pool, workers, run_blocks, &t);
 }
 
-static void run_small(const tg_gemm_args* g, const tg_gemm_isa* isa) {
-  const int64_t need = isa->small_floats(g->trans_b, g->k, g->n);
-  if (need == 0) {
+/* How a plan runs (tg_gemm_plan.mode). */
+enum {
+  kModeEmpty = 0,    /* m or n is 0: nothing to do */
+  kModeScale,        /* k == 0: C = beta*C */
+  kModeSmallInPlace, /* the small path reading op(B) in place */
+  kModeSmallCopy,    /* the small path on a padded stack copy of op(B) */
+  kModeSmallSlow,    /* the small path's any-size form (op(B) too big to copy) */
+  kModeBuiltin,      /* the blocked kernel on the calling thread */
+  kModeBuiltinSplit, /* the blocked kernel in blocks over `workers` threads */
+  kModeBlasBlocks,   /* BLAS in shape-fixed blocks over up to `workers` threads */
+  kModeBlasNative    /* one BLAS call on OpenBLAS's own `workers` threads */
+};
+
+static int small_mode(const tg_gemm_isa* isa, bool trans_b, int64_t k, int64_t n) {
+  const int64_t need = isa->small_floats(trans_b, k, n);
+  if (need == 0) return kModeSmallInPlace;
+  return need <= kSmallMaxCopy ? kModeSmallCopy : kModeSmallSlow;
+}
+
+/* Kept out of line: its 32 KiB frame would otherwise be probed on every product. */
+static __attribute__((noinline)) void run_small_copy(const tg_gemm_args* g,
+                                                     const tg_gemm_isa* isa) {
+  float copy[kSmallMaxCopy] __attribute__((aligned(64)));
+  isa->small(g, copy);
+}
+
+static void run_small_mode(const tg_gemm_args* g, const tg_gemm_isa* isa, int mode) {
+  if (mode == kModeSmallInPlace) {
     float none[1];
     isa->small(g, none);
-  } else if (need <= kSmallMaxCopy) {
-    float copy[kSmallMaxCopy] __attribute__((aligned(64)));
-    isa->small(g, copy);
+  } else if (mode == kModeSmallCopy) {
+    run_small_copy(g, isa);
   } else {
     isa->small(g, NULL);
   }
@@ -177,55 +203,92 @@ static void scale_c(const tg_gemm_args* g) {
   }
 }
 
-void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t m, int64_t n,
-                int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
-                float* c, int64_t ldc) {
-  if (m <= 0 || n <= 0) return;
-  const tg_gemm_args g = {trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc};
-  if (k <= 0) {
-    scale_c(&g);
-    return;
-  }
+static uint8_t clamp_threads(int threads) {
+  if (threads < 1) return 1;
+  return (uint8_t)(threads > TG_MAX_THREADS ? TG_MAX_THREADS : threads);
+}
+
+tg_status tg_gemm_plan_make(tg_gemm_plan* plan, const tg_gemm_options* opt, bool trans_a,
+                            bool trans_b, int64_t m, int64_t n, int64_t k, int64_t lda, int64_t ldb,
+                            int64_t ldc) {
+  tg_threadpool* pool = opt ? opt->pool : NULL;
   const tg_gemm_isa* isa = pick_isa(opt);
+  tg_gemm_plan p = {.isa = isa,
+                    .mode = kModeEmpty,
+                    .backend = TG_GEMM_AUTO,
+                    .workers = 1,
+                    .threads = clamp_threads(opt ? opt->threads : 1),
+                    .pool_threads = clamp_threads(tg_threadpool_threads(pool))};
+  *plan = p;
+  if (m <= 0 || n <= 0) return TG_OK;
+  if (k <= 0) {
+    plan->mode = kModeScale;
+    return TG_OK;
+  }
+  const tg_gemm_args g = {trans_a, trans_b, m, n, k, NULL, lda, NULL, ldb, 0.0f, NULL, ldc};
   const tg_gemm_backend backend = resolve(opt, &g, isa);
+  plan->backend = (uint8_t)backend;
   if (backend == TG_GEMM_SMALL) {
-    run_small(&g, isa);
-    return;
+    plan->mode = (uint8_t)small_mode(isa, trans_b, k, n);
+    return TG_OK;
   }
 
-  tg_threadpool* pool = opt ? opt->pool : NULL;
   int workers = opt && opt->threads > 1 ? opt->threads : 1;
   if (workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
-  const double per_worker_min = (double)kMinWorkPerThread;
-  while (workers > 1 && work_of(m, n, k) / workers < per_worker_min) --workers;
+  while (workers > 1 && work_of(m, n, k) / workers < (double)kMinWorkPerThread) --workers;
+  plan->workers = clamp_threads(workers);
+  plan->threaded = true;
 
   if (backend == TG_GEMM_BLAS && opt && opt->blas_threading == TG_BLAS_NATIVE) {
-    tg_blas_sgemm(&g, opt->threads > 1 ? opt->threads : 1);
-    return;
+    plan->mode = kModeBlasNative;
+    plan->workers = clamp_threads(opt->threads);
+    return TG_OK;
   }
   if (backend == TG_GEMM_BLAS) {
-    run_blas_blocks(&g, isa, pool, workers);
+    plan->mode = kModeBlasBlocks;
+    return TG_OK;
+  }
+  plan->mode = workers <= 1 ? kModeBuiltin : kModeBuiltinSplit;
+  if (pool != NULL &&
+      tg_threadpool_reserve(pool, (size_t)isa->pack_floats * sizeof(float)) != TG_OK)
+    return TG_ERR_NOMEM;
+  return TG_OK;
+}
+
+bool tg_gemm_plan_fits(const tg_gemm_plan* plan, const tg_gemm_options* opt) {
+  if (plan->threads == 0) return false;
+  if (!plan->threaded) return true;
+  return plan->threads == clamp_threads(opt ? opt->threads : 1) &&
+         plan->pool_threads == clamp_threads(tg_threadpool_threads(opt ? opt->pool : NULL));
+}
+
+/* The blocked kernel, on the calling thread or split over the plan's workers. Its
+ * scratch is the pool's (reserved again here: the pool may be another one of the
+ * same size than at planning) or, without a pool, allocated for this call; when
+ * there is none to be had, the small path does the work. */
+static void run_builtin(const tg_gemm_plan* plan, const tg_gemm_options* opt,
+                        const tg_gemm_args* g) {
+  const tg_gemm_isa* isa = plan->isa;
+  tg_threadpool* pool = opt ? opt->pool : NULL;
+  const tg_allocator* alloc = opt ? opt->alloc : NULL;
+  float* own_scratch = NULL;
+  const size_t bytes = (size_t)isa->pack_floats * sizeof(float);
+  if (pool == NULL) {
+    own_scratch = (float*)tg_aligned_alloc(alloc, bytes);
+    if (own_scratch == NULL) {
+      run_small_mode(g, isa, small_mode(isa, g->trans_b, g->k, g->n));
+      return;
+    }
+  } else if (tg_threadpool_reserve(pool, bytes) != TG_OK) {
+    run_small_mode(g, isa, small_mode(isa, g->trans_b, g->k, g->n));
     return;
   }
 
-  float* own_scratch = NULL;
-  if (backend == TG_GEMM_BUILTIN) {
-    const size_t bytes = (size_t)isa->pack_floats * sizeof(float);
-    if (pool == NULL) {
-      own_scratch = (float*)tg_aligned_alloc(opt ? opt->alloc : NULL, bytes);
-      if (own_scratch == NULL) {
-        run_small(&g, isa);
-        return;
-      }
-    } else if (tg_threadpool_reserve(pool, bytes) != TG_OK) {
-      run_small(&g, isa);
-      return;
-    }
-  }
-
-  if (workers <= 1) {
-    isa->blocked(&g, own_scratch ? own_scratch : (float*)tg_threadpool_scratch(pool, 0));
-    tg_aligned_free(opt ? opt->alloc : NULL, own_scratch);
+  const int workers =
+      plan->workers < tg_threadpool_threads(pool) ? plan->workers : tg_threadpool_threads(pool);
+  if (plan->mode == kModeBuiltin || workers <= 1) {
+    isa->blocked(g, own_scratch ? own_scratch : (float*)tg_threadpool_scratch(pool, 0));
+    tg_aligned_free(alloc, own_scratch);
     return;
   }
 
@@ -233,16 +296,16 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
    * kBlocksPerWorker blocks per worker (fewer when the tiles run out, and none
    * smaller than kMinWorkPerThread multiply-adds). */
   split_task t;
-  t.g = &g;
+  t.g = g;
   t.isa = isa;
-  t.backend = backend;
+  t.backend = TG_GEMM_BUILTIN;
   t.pool = pool;
-  t.split_n = n >= m;
-  const int64_t extent = t.split_n ? n : m;
+  t.split_n = g->n >= g->m;
+  const int64_t extent = t.split_n ? g->n : g->m;
   const int64_t unit = t.split_n ? isa->nr : isa->mr;
   const int64_t tiles = (extent + unit - 1) / unit;
   int64_t blocks = (int64_t)workers * kBlocksPerWorker;
-  const int64_t max_blocks = (int64_t)(work_of(m, n, k) / per_worker_min);
+  const int64_t max_blocks = (int64_t)(work_of(g->m, g->n, g->k) / (double)kMinWorkPerThread);
   if (blocks > max_blocks) blocks = max_blocks;
   if (blocks < workers) blocks = workers;
   if (blocks > tiles) blocks = tiles;
@@ -250,6 +313,64 @@ void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t 
   t.blocks = (extent + t.chunk - 1) / t.chunk;
   atomic_init(&t.next, 0);
   tg_threadpool_run(pool, workers, run_blocks, &t);
+}
+
+void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_gemm_args* g) {
+  switch (plan->mode) {
+    case kModeEmpty:
+      return;
+    case kModeScale:
+      scale_c(g);
+      return;
+    case kModeSmallInPlace:
+    case kModeSmallCopy:
+    case kModeSmallSlow:
+      run_small_mode(g, plan->isa, plan->mode);
+      return;
+    case kModeBlasNative:
+      tg_blas_sgemm(g, plan->workers);
+      return;
+    case kModeBlasBlocks: {
+      tg_threadpool* pool = opt ? opt->pool : NULL;
+      int workers = plan->workers;
+      if (workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
+      run_blas_blocks(g, plan->isa, pool, workers);
+      return;
+    }
+    default:
+      run_builtin(plan, opt, g);
+      return;
+  }
+}
+
+int tg_gemm_plan_describe(const tg_gemm_plan* plan, char* buf, size_t cap) {
+  const int w = plan->workers;
+  const char* threads = w == 1 ? "thread" : "threads";
+  if (plan->threads == 0) return snprintf(buf, cap, "not chosen"); /* a zeroed plan */
+  switch (plan->mode) {
+    case kModeEmpty:
+    case kModeScale:
+      return snprintf(buf, cap, "empty");
+    case kModeSmallInPlace:
+    case kModeSmallCopy:
+    case kModeSmallSlow:
+      return snprintf(buf, cap, "small %s 1 thread", plan->isa->name);
+    case kModeBlasNative:
+      return snprintf(buf, cap, "blas native %d %s", w, threads);
+    case kModeBlasBlocks:
+      return snprintf(buf, cap, "blas %d %s", w, threads);
+    default:
+      return snprintf(buf, cap, "builtin %s %d %s", plan->isa->name, w, threads);
+  }
+}
+
+void tg_gemm_ex(const tg_gemm_options* opt, bool trans_a, bool trans_b, int64_t m, int64_t n,
+                int64_t k, const float* a, int64_t lda, const float* b, int64_t ldb, float beta,
+                float* c, int64_t ldc) {
+  tg_gemm_plan plan;
+  (void)tg_gemm_plan_make(&plan, opt, trans_a, trans_b, m, n, k, lda, ldb, ldc);
+  const tg_gemm_args g = {trans_a, trans_b, m, n, k, a, lda, b, ldb, beta, c, ldc};
+  tg_gemm_run(&plan, opt, &g);
 }
 
 void tg_gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,

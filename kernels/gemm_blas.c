@@ -1,4 +1,4 @@
-/* ops/gemm_blas.c — the CBLAS backend on OpenBLAS (Debian's libopenblas-dev), loaded
+/* kernels/gemm_blas.c — the CBLAS backend on OpenBLAS (Debian's libopenblas-dev), loaded
  * at run time.
  *
  * The library is not a link-time dependency: it is opened with dlopen (libopenblas.so.0,
@@ -13,7 +13,7 @@
  * function table, once published, never changes, so products read it without a lock.
  */
 #define _POSIX_C_SOURCE 200809L /* dlopen and pthreads under -std=c11 */
-#include "ops/internal/gemm_blas.h"
+#include "kernels/internal/gemm_blas.h"
 
 #include <cblas.h>
 #include <dlfcn.h>

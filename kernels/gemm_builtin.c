@@ -1,7 +1,7 @@
-/* ops/gemm_builtin.c — instantiates the blocked kernel once per instruction set and
+/* kernels/gemm_builtin.c — instantiates the blocked kernel once per instruction set and
  * picks the best one the CPU supports at run time, so one binary built for the
  * x86-64 baseline still runs AVX2/FMA or AVX-512 code where the hardware has it. */
-#include "ops/internal/gemm_builtin.h"
+#include "kernels/internal/gemm_builtin.h"
 
 #include <string.h>
 
@@ -19,7 +19,7 @@
 #define GK_MC 96
 #define GK_KC 256
 #define GK_NC 1024
-#include "ops/internal/gemm_kernel.inc"
+#include "kernels/internal/gemm_kernel.inc"
 
 #if defined(__x86_64__) && defined(__GNUC__)
 #define TG_GEMM_HAVE_X86 1
@@ -33,7 +33,7 @@
 #define GK_MC 96
 #define GK_KC 256
 #define GK_NC 1024
-#include "ops/internal/gemm_kernel.inc"
+#include "kernels/internal/gemm_kernel.inc"
 
 /* 12 x 32 tile: 24 of the 32 zmm registers accumulate. Measured against 14x32,
  * 8x48 and larger MC/KC/NC on a Xeon with AVX-512 (bench/README.md). */
@@ -46,7 +46,7 @@
 #define GK_MC 144
 #define GK_KC 256
 #define GK_NC 1024
-#include "ops/internal/gemm_kernel.inc"
+#include "kernels/internal/gemm_kernel.inc"
 #endif
 
 /* One kernel set per instruction set; the register tile (mr x nr) matches the

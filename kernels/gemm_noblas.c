@@ -1,6 +1,6 @@
-/* ops/gemm_noblas.c — the BLAS backend of a build without BLAS (`--define blas=none`):
+/* kernels/gemm_noblas.c — the BLAS backend of a build without BLAS (`--define blas=none`):
  * AUTO and BLAS both run the built-in kernel. */
-#include "ops/internal/gemm_blas.h"
+#include "kernels/internal/gemm_blas.h"
 
 bool tg_blas_present(void) { return false; }
 

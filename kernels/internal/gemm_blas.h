@@ -1,11 +1,12 @@
-/* ops/internal/gemm_blas.h — the CBLAS backend, or stubs when the build has none
- * (ops/gemm_blas.c or ops/gemm_noblas.c, chosen by `--define blas=...`). Private to ops/. */
-#ifndef TAPEGRAD_OPS_INTERNAL_GEMM_BLAS_H_
-#define TAPEGRAD_OPS_INTERNAL_GEMM_BLAS_H_
+/* kernels/internal/gemm_blas.h — the CBLAS backend, or stubs when the build has none
+ * (kernels/gemm_blas.c or kernels/gemm_noblas.c, chosen by `--define blas=...`). Private to
+ * kernels/. */
+#ifndef TAPEGRAD_KERNELS_INTERNAL_GEMM_BLAS_H_
+#define TAPEGRAD_KERNELS_INTERNAL_GEMM_BLAS_H_
 
 #include <stdbool.h>
 
-#include "ops/internal/gemm_builtin.h"
+#include "kernels/internal/gemm_builtin.h"
 
 /* Whether sgemm below is a real library. */
 bool tg_blas_present(void);
@@ -17,4 +18,4 @@ int tg_blas_simd_level(void);
 /* g through sgemm with the library running `threads` threads of its own. */
 void tg_blas_sgemm(const tg_gemm_args* g, int threads);
 
-#endif /* TAPEGRAD_OPS_INTERNAL_GEMM_BLAS_H_ */
+#endif /* TAPEGRAD_KERNELS_INTERNAL_GEMM_BLAS_H_ */
