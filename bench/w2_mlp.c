@@ -74,7 +74,13 @@ static const double kStepMflop = 410.8;
 
 static tg_model* make_model(int threads) {
   tg_error err = {0};
-  tg_model_options mo = {.input_dim = kIn, .seed = 1, .threads = threads};
+  /* TG_W2_KEEP_ALL=1: every gradient its own buffer (the memory before gradient
+   * buffers were shared by liveness), for the before/after figure. */
+  const char* keep = getenv("TG_W2_KEEP_ALL");
+  tg_model_options mo = {.input_dim = kIn,
+                         .seed = 1,
+                         .threads = threads,
+                         .reuse_gradients = !(keep && keep[0] == '1')};
   tg_model* m = tg_sequential_new(&mo, &err);
   if (m == NULL) {
     fprintf(stderr, "w2_mlp: %s\n", err.message);
@@ -191,14 +197,15 @@ static void bench_threads(int threads, const float* x, const float* y) {
   const double model_mib = 4.0 * sizeof(float) * (double)tg_model_param_size(m) / mib;
   const double tape_mib = (double)tg_tape_reserved_bytes(t) / mib;
   const double scratch_mib = (double)tg_threadpool_scratch_bytes(tg_tape_pool(t)) * threads / mib;
+  const double grad_arena_mib = (double)tg_tape_gradient_arena_bytes(t) / mib;
   printf(
       "W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
       "blas_core=%s products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f "
       "peak_rss_mib=%.1f rss_measured=before_floors params_grads_adam_mib=%.1f tape_mib=%.1f "
-      "scratch_mib=%.1f "
-      "final_loss=%.4g\n",
+      "grad_arena_mib=%.2f scratch_mib=%.1f final_loss=%.4g\n",
       threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), blas_core(), np, blas_floor,
-      kernel_floor, med / floor, rss, model_mib, tape_mib, scratch_mib, (double)loss);
+      kernel_floor, med / floor, rss, model_mib, tape_mib, grad_arena_mib, scratch_mib,
+      (double)loss);
   fflush(stdout);
   tg_model_free(m);
 }

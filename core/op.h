@@ -10,7 +10,8 @@
  *               range), it records the error with tg_tape_fail(n->tape, ...): replay
  *               stops there and returns the error.
  *     backward  *adds* into in[i]->grad for every input whose grad is non-NULL, given
- *               n->out->grad. Never assigns: reuse (add(x, x)) is then correct.
+ *               n->out->grad (except inputs the tape handles, identity_grads). Never
+ *               assigns: reuse (add(x, x)) is then correct.
  */
 #ifndef TAPEGRAD_CORE_OP_H_
 #define TAPEGRAD_CORE_OP_H_
@@ -84,6 +85,38 @@ typedef struct tg_op_def {
   int (*describe)(const tg_node* n, char* buf, size_t cap);
   unsigned flags;        /**< TG_OP_VIEW, TG_OP_NO_GRAD, TG_OP_INDEX_OUTPUT */
   unsigned index_inputs; /**< bit i set: input i is an int32 index tensor */
+  /** Elementwise ops (optional, both or neither): forward and backward restricted
+   * to the output elements [begin, end). They let the tape's plan (core/tape.h)
+   * run a chain of consecutive elementwise nodes -- bias add, activation, scale,
+   * dropout -- tile by tile, each tile staying in L1 across the chain's ops, one
+   * pass over memory forward and one backward, instead of one pass per node. The
+   * tape only calls them on a node whose every input is either
+   *     - full: the output's element count (element i of the output reads element i), or
+   *     - a row: a broadcast input whose shape, without leading 1s, is the output's
+   *       trailing dimensions (a bias [K] over [N, K]): element i reads i % in->size;
+   * any other broadcast runs the node's forward/backward. Contract:
+   *     forward_range   writes out->data[begin, end) exactly as forward would (the
+   *                     same operations per element, so the bits are the same); an op
+   *                     that draws random numbers draws them in forward's order (e.g.
+   *                     its whole mask when begin is 0);
+   *     backward_range  adds into in[i]->grad what backward adds for those output
+   *                     elements, a row input's sums in increasing element order (then
+   *                     tiles in order give backward's exact sums).
+   * forward or backward may be NULL when the range function is given: the tape then
+   * runs it over the whole output. Why ranges and not a fused kernel per pair: the
+   * tape composes any chain of any such ops, and each op keeps its own math. */
+  void (*forward_range)(tg_node* n, int64_t begin, int64_t end);
+  /** The backward of forward_range's elements (see above). */
+  void (*backward_range)(tg_node* n, int64_t begin, int64_t end);
+  /** Bit i set: when input i has the output's element count, its VJP is the
+   * identity (d in_i += d out, element for element: add's a and b, sub's a). The
+   * tape then applies it and the op's backward (and backward_range) must leave
+   * that input alone; for an input of another size (a broadcast) the op handles
+   * it as usual. Why the tape: where it is safe (the input is an intermediate whose
+   * only consumer is this node), the tape makes the input's gradient the output's
+   * very buffer, so nothing is copied and one buffer less is held -- and no op
+   * needs to know that buffers can be shared. Inputs 0..31. */
+  unsigned identity_grads;
 } tg_op_def;
 
 /** Copies the node's parameter block into *out (size bytes: the op's params struct).
@@ -92,23 +125,6 @@ static inline void tg_node_params(const tg_node* n, void* out, size_t size) {
   const size_t cap = TG_OP_PARAMS_CAP;
   memcpy(out, n->params.bytes, size < cap ? size : cap);
 }
-
-/** A replay shortcut for two consecutive nodes, installed per tape with
- * tg_tape_set_fusions (core/tape.h). When node n runs `first` and the node right
- * after it runs `second`:
- *     forward   (replay only) may compute both nodes' outputs in one pass -- exactly
- *               the values the two forwards give -- and return true; false declines
- *               and the two forwards run one by one.
- *     backward  may run next's backward and then n's in one pass, with exactly the
- *               results of the two, and return true; false declines. NULL: never.
- * What is recorded, the nodes tools see and every value stay the same; only the
- * number of passes over memory changes. */
-typedef struct tg_op_fusion {
-  const struct tg_op_def* first;               /**< the op of node n */
-  const struct tg_op_def* second;              /**< the op of the node right after it */
-  bool (*forward)(tg_node* n, tg_node* next);  /**< both forwards in one pass */
-  bool (*backward)(tg_node* n, tg_node* next); /**< both backwards in one pass */
-} tg_op_fusion;
 
 #ifdef __cplusplus
 }

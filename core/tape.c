@@ -6,29 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/arena.h"
+#include "core/internal/tape_impl.h"
 #include "core/threadpool.h"
-
-struct tg_tape {
-  const tg_allocator* alloc;
-  tg_arena arena;
-  tg_node* nodes;
-  int n_nodes;
-  int cap_nodes;
-  tg_error error;
-  const char* scope; /* arena copy, "" when none */
-  const tg_tensor* loss;
-  int threads;
-  tg_threadpool* own_pool;     /* created on first tg_tape_pool, through `alloc` */
-  tg_threadpool* shared_pool;  /* borrowed from tg_tape_set_pool, or NULL */
-  const tg_op_fusion* fusions; /* borrowed from tg_tape_set_fusions, or NULL */
-  int n_fusions;
-  const void* annotation; /* borrowed from tg_tape_set_annotation, or NULL */
-  uint32_t epoch;         /* recordings so far: bumped by tg_tape_clear, stamped on tensors */
-  bool check_finite;      /* tg_tape_set_check_finite */
-  tg_backward_hook hook;  /* tg_tape_set_backward_hook, or NULL */
-  void* hook_ctx;
-};
 
 tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
   alloc = tg_allocator_or_default(alloc);
@@ -39,6 +18,7 @@ tg_tape* tg_tape_new_ex(const tg_allocator* alloc) {
   tg_arena_init(&t->arena, alloc);
   t->scope = "";
   t->threads = 1;
+  t->plan.packed_for = -1;
   return t;
 }
 
@@ -48,6 +28,7 @@ void tg_tape_free(tg_tape* t) {
   if (t == NULL) return;
   tg_arena_free(&t->arena);
   tg_threadpool_free(t->own_pool);
+  tg_plan_free(t);
   t->alloc->free(t->alloc->ctx, t->nodes);
   t->alloc->free(t->alloc->ctx, t);
 }
@@ -61,6 +42,13 @@ void tg_tape_clear(tg_tape* t) {
   t->error.message[0] = '\0';
   t->scope = "";
   t->loss = NULL;
+  t->plan.valid = false;
+  t->plan.n_alias = 0; /* their tensors are gone with the recording */
+  t->plan.packed_for = -1;
+  t->plan.n_moved = 0;
+  t->plan.n_bufs = 0;
+  t->plan.region = NULL; /* the arena's, reset above */
+  t->plan.region_bytes = 0;
 }
 
 tg_status tg_tape_status(const tg_tape* t) { return t ? t->error.code : TG_ERR_NULL_ARG; }
@@ -161,65 +149,18 @@ tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const 
   return y;
 }
 
+/* Room for one more node, and for its plan entries (so building the plan on the
+ * first replay allocates nothing). */
 static bool grow_nodes(tg_tape* t) {
   if (t->n_nodes < t->cap_nodes) return true;
   int cap = t->cap_nodes ? t->cap_nodes * 2 : 64;
+  if (!tg_plan_reserve(t, cap)) return false;
   tg_node* nodes = (tg_node*)t->alloc->alloc(t->alloc->ctx, (size_t)cap * sizeof *nodes);
   if (nodes == NULL) return false;
   if (t->n_nodes) memcpy(nodes, t->nodes, (size_t)t->n_nodes * sizeof *nodes);
   t->alloc->free(t->alloc->ctx, t->nodes);
   t->nodes = nodes;
   t->cap_nodes = cap;
-  return true;
-}
-
-/* The node after x's producer, when its output uses x's gradient buffer
- * (tg_tape_share_grad); NULL otherwise. */
-static tg_tensor* grad_sharer(tg_tape* t, const tg_tensor* x) {
-  if (x->grad == NULL || x->node < 0 || x->node + 1 >= t->n_nodes) return NULL;
-  if (t->nodes[x->node + 1].op->flags & TG_OP_VIEW) return NULL; /* a view, not a sharer */
-  tg_tensor* next = t->nodes[x->node + 1].out;
-  return next != x && next->grad == x->grad ? next : NULL;
-}
-
-/* x gets another consumer: the node that shares its gradient buffer gets its own. */
-static bool unshare_grad(tg_tape* t, const tg_tensor* x) {
-  tg_tensor* y = grad_sharer(t, x);
-  if (y == NULL) return true;
-  float* own = tg_tape_alloc_floats(t, y->size);
-  if (own == NULL) return false;
-  y->grad = own;
-  return true;
-}
-
-bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in) {
-  if (t == NULL || t->error.code != TG_OK || y == NULL || in == NULL || y == in) return false;
-  if (y->grad == NULL || in->grad == NULL || y->grad == in->grad) return false;
-  if (y->node < 0 || y->node != t->n_nodes - 1 || t->nodes[y->node].out != y) return false;
-  if (in->node < 0 || in->node != y->node - 1 || t->nodes[in->node].out != in ||
-      !tg_same_shape(in, y))
-    return false;
-  if (t->nodes[in->node].op->flags & TG_OP_VIEW) return false; /* its buffer is its base's */
-  /* in may be an input of y's node only once (add(x, x) needs two buffers). */
-  const tg_node* n = &t->nodes[y->node];
-  int uses = 0;
-  for (int i = 0; i < n->n_in; ++i) uses += n->in[i] == in;
-  if (uses != 1) return false;
-  y->grad = in->grad; /* y's own buffer stays in the arena, never touched */
-  return true;
-}
-
-/* x's gradient buffer for itself: when tg_tape_share_grad gave x its producer's
- * input's buffer, x gets one of its own (a view of x must not see the other). */
-static bool own_grad(tg_tape* t, tg_tensor* x) {
-  if (x->grad == NULL || x->node <= 0 || x->node >= t->n_nodes || t->nodes[x->node].out != x)
-    return true;
-  /* A view's buffer is its base's by design (a view of a view shares it too). */
-  if (t->nodes[x->node].op->flags & TG_OP_VIEW) return true;
-  if (t->nodes[x->node - 1].out->grad != x->grad) return true;
-  float* own = tg_tape_alloc_floats(t, x->size);
-  if (own == NULL) return false;
-  x->grad = own;
   return true;
 }
 
@@ -358,8 +299,6 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   }
   bool needs_grad = false;
   for (int i = 0; i < n_in; ++i) needs_grad = needs_grad || in[i]->grad != NULL;
-  for (int i = 0; i < n_in; ++i)
-    if (!unshare_grad(t, in[i])) return NULL;
 
   tg_tensor* y;
   if (view) {
@@ -371,7 +310,6 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
                    tg_shape_format(sy, sizeof sy, rank, shape));
       return NULL;
     }
-    if (!own_grad(t, in[0])) return NULL;
     y = (tg_tensor*)tg_arena_alloc(&t->arena, sizeof *y);
     if (y == NULL) {
       tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory for a view", op->name);
@@ -389,8 +327,8 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
     y->epoch_ = t->epoch;
   } else {
     const bool index_out = (op->flags & TG_OP_INDEX_OUTPUT) != 0;
-    const bool grad_out =
-        needs_grad && op->backward != NULL && !index_out && !(op->flags & TG_OP_NO_GRAD);
+    const bool grad_out = needs_grad && (op->backward != NULL || op->backward_range != NULL) &&
+                          !index_out && !(op->flags & TG_OP_NO_GRAD);
     y = new_arena_tensor(t, rank, shape, grad_out, op->name);
     if (y == NULL) return NULL;
     if (index_out) {
@@ -412,42 +350,80 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   n.out = y;
   t->nodes[t->n_nodes] = n;
   t->n_nodes++;
-  if (op->forward) op->forward(&t->nodes[t->n_nodes - 1]);
+  tg_node* rec = &t->nodes[t->n_nodes - 1];
+  if (op->forward)
+    op->forward(rec);
+  else if (op->forward_range)
+    op->forward_range(rec, 0, y->size);
   if (t->error.code != TG_OK) return NULL; /* the forward found bad data */
   if (t->check_finite && !check_node(t, &t->nodes[t->n_nodes - 1], false)) return NULL;
   return y;
 }
 
-/* The fusion for the pair (a, b), or NULL. */
-static const tg_op_fusion* fusion_of(const tg_tape* t, const tg_node* a, const tg_node* b) {
-  for (int f = 0; f < t->n_fusions; ++f)
-    if (t->fusions[f].first == a->op && t->fusions[f].second == b->op) return &t->fusions[f];
-  return NULL;
+/* One node's forward or backward as recorded, for the node-by-node replay. */
+static void run_forward(tg_node* n) {
+  if (n->op->forward)
+    n->op->forward(n);
+  else if (n->op->forward_range)
+    n->op->forward_range(n, 0, n->out->size);
 }
 
-tg_status tg_tape_forward(tg_tape* t) {
-  if (t == NULL) return TG_ERR_NULL_ARG;
-  if (t->error.code != TG_OK) return t->error.code;
+static void run_backward(tg_node* n) {
+  tg_apply_identity_grads(n, n->op->identity_grads, 0, n->out->size);
+  if (n->op->backward)
+    n->op->backward(n);
+  else
+    n->op->backward_range(n, 0, n->out->size);
+}
+
+/* Node by node, checking each output (the NaN sentinel names the node). */
+static tg_status forward_checked(tg_tape* t) {
   for (int i = 0; i < t->n_nodes; ++i) {
     tg_node* n = &t->nodes[i];
-    /* The sentinel runs node by node (a fused pair would hide which one it was). */
-    if (t->n_fusions > 0 && i + 1 < t->n_nodes && !t->check_finite) {
-      const tg_op_fusion* f = fusion_of(t, n, n + 1);
-      if (f && f->forward && f->forward(n, n + 1)) {
-        ++i; /* both nodes done in one pass */
-        continue;
-      }
-    }
-    if (n->op->forward) n->op->forward(n);
+    run_forward(n);
     if (t->error.code != TG_OK) return t->error.code; /* bad data (an index out of range) */
     if (t->check_finite && !check_node(t, n, false)) return t->error.code;
   }
   return TG_OK;
 }
 
-/* Whether backward visits node n at all. */
-static bool runs_backward(const tg_node* n) {
-  return n->out->grad != NULL && n->op->backward != NULL;
+tg_status tg_tape_forward_node(tg_tape* t, int index) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (t->error.code != TG_OK) return t->error.code;
+  if (index < 0 || index >= t->n_nodes)
+    return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_forward_node: node %d is outside 0..%d", index,
+                        t->n_nodes - 1);
+  run_forward(&t->nodes[index]);
+  return t->error.code;
+}
+
+tg_status tg_tape_forward(tg_tape* t) {
+  if (t == NULL) return TG_ERR_NULL_ARG;
+  if (t->error.code != TG_OK) return t->error.code;
+  if (t->check_finite || t->unplanned) return forward_checked(t);
+  tg_plan_build(t);
+  return tg_plan_forward(t);
+}
+
+/* Node by node: zeroes the gradients, seeds the loss's, runs every VJP in reverse
+ * (checking the inputs' gradients after each with the NaN sentinel on). */
+static tg_status backward_checked(tg_tape* t, tg_tensor* loss) {
+  const int last = loss->node;
+  for (int i = 0; i <= last; ++i) {
+    tg_tensor* y = t->nodes[i].out;
+    /* A view's gradient is its base's, zeroed (or, for a leaf, kept) with it. */
+    if (y->grad && !(t->nodes[i].op->flags & TG_OP_VIEW))
+      memset(y->grad, 0, (size_t)y->size * sizeof(float));
+  }
+  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
+  for (int i = last; i >= 0; --i) {
+    tg_node* n = &t->nodes[i];
+    if (!tg_node_runs_backward(n)) continue;
+    run_backward(n);
+    if (t->check_finite && !check_node(t, n, true)) return t->error.code;
+    if (t->hook) t->hook(t->hook_ctx, t, i);
+  }
+  return TG_OK;
 }
 
 /* The message for a loss that is not this tape's current output: formatted only on
@@ -484,31 +460,16 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
     return tg_tape_fail(
         t, TG_ERR_ARG,
         "tg_tape_backward: loss does not depend on any tensor that requires a gradient");
-  int last = loss->node;
-  for (int i = 0; i <= last; ++i) {
-    tg_tensor* y = t->nodes[i].out;
-    /* A view's gradient is its base's, zeroed (or, for a leaf, kept) with it. */
-    if (y->grad && !(t->nodes[i].op->flags & TG_OP_VIEW))
-      memset(y->grad, 0, (size_t)y->size * sizeof(float));
+  tg_status st = TG_OK;
+  if (t->check_finite || t->unplanned) {
+    tg_plan_unpack(t); /* node by node needs every gradient in a buffer of its own */
+    st = backward_checked(t, loss);
+  } else {
+    tg_plan_build(t);
+    st = tg_plan_backward(t, loss);
   }
-  loss->grad[0] += 1.0f; /* += : a loss that is a view of a leaf adds to its gradient */
-  for (int i = last; i >= 0; --i) {
-    tg_node* n = &t->nodes[i];
-    if (!runs_backward(n)) continue;
-    if (t->n_fusions > 0 && i > 0 && runs_backward(n - 1) && !t->check_finite) {
-      const tg_op_fusion* f = fusion_of(t, n - 1, n);
-      if (f && f->backward && f->backward(n - 1, n)) {
-        --i; /* n's and its predecessor's backward done in one pass */
-        if (t->hook) t->hook(t->hook_ctx, t, i);
-        continue;
-      }
-    }
-    n->op->backward(n);
-    if (t->check_finite && !check_node(t, n, true)) return t->error.code;
-    if (t->hook) t->hook(t->hook_ctx, t, i);
-  }
-  t->loss = loss;
-  return TG_OK;
+  if (st == TG_OK) t->loss = loss;
+  return st;
 }
 
 void tg_tape_set_scope(tg_tape* t, const char* scope) {
@@ -570,10 +531,28 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool) {
   if (t) t->shared_pool = pool;
 }
 
-void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count) {
+void tg_tape_set_planning(tg_tape* t, bool on) {
   if (t == NULL) return;
-  t->fusions = table && count > 0 ? table : NULL;
-  t->n_fusions = table && count > 0 ? count : 0;
+  t->unplanned = !on;
+  if (!on) tg_plan_unpack(t); /* node by node, every gradient in its own buffer */
+}
+
+void tg_tape_set_keep_all(tg_tape* t, bool on) {
+  if (t == NULL) return;
+  t->reuse_grads = !on;
+  if (on) tg_plan_unpack(t);
+}
+
+void tg_tape_set_reuse_values(tg_tape* t, bool on) {
+  if (t == NULL || t->reuse_values == on) return;
+  t->reuse_values = on;
+  t->plan.valid = false; /* the next plan moves the values, or gives them back */
+}
+
+bool tg_tape_keeps_all(const tg_tape* t) { return t == NULL || !t->reuse_grads; }
+
+size_t tg_tape_gradient_arena_bytes(const tg_tape* t) {
+  return t && t->plan.packed_for >= 0 ? t->plan.packed_bytes : 0;
 }
 
 int tg_tape_node_count(const tg_tape* t) { return t ? t->n_nodes : 0; }

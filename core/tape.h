@@ -88,6 +88,11 @@ tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const 
  * range); the tape keeps that error. */
 tg_status tg_tape_forward(tg_tape* t);
 
+/** Runs node `index`'s forward alone, over the same buffers (for tools that check
+ * each output as soon as it is written, node by node). TG_ERR_ARG when index is
+ * out of range; the node's own error when its forward rejects its data. */
+tg_status tg_tape_forward_node(tg_tape* t, int index);
+
 /** Backward from a one-element tensor recorded on this tape: zeroes intermediate
  * gradients, seeds d(loss)=1, runs every VJP in reverse and *accumulates* into the
  * grads of leaves (parameters are not zeroed here: zero them per step). */
@@ -125,10 +130,57 @@ tg_threadpool* tg_tape_pool(tg_tape* t);
  * At most tg_tape_threads workers of it take part in any kernel. */
 void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
 
-/** Replay shortcuts (core/op.h): `table` (borrowed, e.g. ops' tg_ops_fusions; NULL
- * or count 0 turns them off) lists pairs of ops that tg_tape_forward (and
- * tg_tape_backward) may run as one pass. Results are identical either way. */
-void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count);
+/** The replay plan. A recording is planned once, on its first tg_tape_forward or
+ * tg_tape_backward (nothing is allocated then: the plan's arrays grow with the
+ * node list), and every replay walks the plan instead of re-deciding per node:
+ *   - chains of consecutive elementwise nodes (ops with forward_range and
+ *     backward_range, core/op.h), each reading the previous one's output and all of
+ *     the same element count -- a bias add, its activation, a scale, a dropout --
+ *     run tile by tile: one pass over memory forward and one backward instead of
+ *     one per node. The tape, tools and every tensor still see every node and every
+ *     value; results are bit-identical to running the nodes one by one.
+ *   - identity VJPs (op->identity_grads, e.g. add's operands): an intermediate read
+ *     by that one input slot only gets the output's gradient buffer itself (equal
+ *     by construction: nothing added, one buffer fewer); other such inputs get the
+ *     gradient added by the tape. Gradients stay what they would be apart (an
+ *     aliased gradient keeps a -0 that adding it to a zeroed buffer makes +0).
+ * tg_tape_clear (or recording more nodes) makes the tape plan again. Planning is
+ * on by default; tg_tape_set_planning(t, false) runs every replay node by node,
+ * the reference the plan is tested against. */
+void tg_tape_set_planning(tg_tape* t, bool on);
+/** Gradient buffers by liveness. With keep_all off, the plan (built on the first
+ * backward from a loss) gives the intermediates' gradients offsets in one arena:
+ * a gradient is live only from the backward of its last consumer (the first to
+ * write it) to its producer's (the last to read it), and buffers whose live spans
+ * do not overlap share memory; each is zeroed just before its first writer. The
+ * arena comes from the tape's own (once per recording and loss; replays allocate
+ * nothing). Leaves' gradients (parameters, inputs) are never shared, and values
+ * are never reused on a tape that records gradients. After such a backward an
+ * intermediate's grad holds whatever last used its memory: tools that show
+ * intermediate gradients (the DOT exporter's gradient edges, tools/) need a tape
+ * that keeps them, so keep_all is ON by default (every gradient its own buffer,
+ * holding the last step's values) and a trainer turns it off for memory (a model
+ * does with tg_model_options.reuse_gradients). Turning it on again gives every
+ * gradient its own buffer back from the next backward. */
+void tg_tape_set_keep_all(tg_tape* t, bool on);
+bool tg_tape_keeps_all(const tg_tape* t); /**< true for NULL */
+/** Bytes of the gradient arena the current plan packs into (0: nothing packed). */
+size_t tg_tape_gradient_arena_bytes(const tg_tape* t);
+
+/** Value reuse, for a tape that records no gradient at all (a model's predict): when
+ * on, the plan gives each intermediate's value the buffer of a value already dead
+ * (read for the last time by an earlier step), so a replay touches less memory;
+ * nothing is allocated (the recording's own buffers are reused). Values no node
+ * reads -- the outputs -- and leaves keep their buffers; every other intermediate's
+ * data is then scratch after a replay. Ignored on a tape with gradients (backward
+ * reads values). Off by default. */
+void tg_tape_set_reuse_values(tg_tape* t, bool on);
+
+/** How node `index` runs in the current plan: the number of nodes of the chain it
+ * belongs to (1 when it runs alone), and *first (may be NULL) that chain's first
+ * node. 0 when the tape has no plan yet (no replay or backward since recording),
+ * planning is off, or index is out of range. For tests and tools. */
+int tg_tape_plan_chain(const tg_tape* t, int index, int* first);
 
 /** NaN sentinel (for tests and debugging a diverging model): when on, recording and
  * replay check every node's output after its forward, and backward checks the
@@ -136,13 +188,14 @@ void tg_tape_set_fusions(tg_tape* t, const tg_op_fusion* table, int count);
  * call with TG_ERR_ARG recorded, e.g.
  *     "relu (node 3, scope dense_1): produced NaN at element 5 of [10x16]"
  *     "mul backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
- * Replay then runs node by node (no fusions; same results). Off by default: one
- * branch per node. */
+ * Replay then runs node by node (no chains; same results). Off by default: one
+ * branch per replay. */
 void tg_tape_set_check_finite(tg_tape* t, bool on);
 
 /** Backward progress: `fn(ctx, t, done)` runs on the calling thread after each node's
  * backward during tg_tape_backward, with `done` the lowest node index whose backward
- * has finished (every node >= done is through; a fused pair reports the lower one).
+ * has finished (every node >= done is through; a chain of the plan runs its nodes'
+ * backward together and reports once, with the lowest of them).
  * A tensor's gradient is final once every node that takes it has run, so a caller
  * can ship finished gradients (a distributed reduction) while backward goes on.
  * fn NULL turns it off. Kept across tg_tape_clear. The hook must not record on t. @{ */
@@ -164,15 +217,6 @@ size_t tg_tape_reserved_bytes(const tg_tape* t);
 /** For ops: floats from the tape's arena (uninitialised), NULL with TG_ERR_NOMEM
  * recorded on failure. */
 float* tg_tape_alloc_floats(tg_tape* t, int64_t n);
-
-/** For ops whose backward hands out->grad unchanged to one input (add's `a` of the
- * same shape): makes y, the node just recorded, use in's gradient buffer when in is
- * the previous node's output and nothing else consumed it, so the tape holds one
- * buffer instead of two (a 256 KiB activation gradient per Dense layer in W2). Both
- * tensors then read the same values they would have held apart; the op's backward
- * must skip an input whose grad is out->grad. A later node that consumes `in` gives
- * y a buffer of its own again. Returns whether the buffer is shared. */
-bool tg_tape_share_grad(tg_tape* t, tg_tensor* y, const tg_tensor* in);
 
 #ifdef __cplusplus
 }

@@ -221,8 +221,8 @@ static void find_non_finite(tg_doctor* d, char* buf, size_t cap) {
   const int nn = tg_tape_node_count(t);
   for (int i = 0; i < nn; ++i) {
     tg_node* n = (tg_node*)tg_tape_node(t, i);
-    if (n->op->forward == NULL || (n->op->flags & TG_OP_VIEW)) continue;
-    n->op->forward(n);
+    if (n->op->flags & TG_OP_VIEW) continue;
+    if (tg_tape_forward_node(t, i) != TG_OK) break;
     if (n->out->dtype != TG_FLOAT32 || n->out->data == NULL) continue;
     if (!all_finite(n->out->data, n->out->size)) {
       if (n->scope && n->scope[0])

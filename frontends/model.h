@@ -76,10 +76,14 @@ extern "C" {
 
 /** How a model is made; zero fields take the defaults. */
 typedef struct tg_model_options {
-  int64_t input_dim;             /**< Sequential: width of one input sample, >= 1 */
-  tg_layer_shape input_shape;    /**< Sequential: a per-sample shape instead (rank >= 1) */
-  uint64_t seed;                 /**< initializers and fit's shuffling (0 is a seed too) */
-  int threads;                   /**< kernel threads for the model's tapes; 0: 1 */
+  int64_t input_dim;          /**< Sequential: width of one input sample, >= 1 */
+  tg_layer_shape input_shape; /**< Sequential: a per-sample shape instead (rank >= 1) */
+  uint64_t seed;              /**< initializers and fit's shuffling (0 is a seed too) */
+  int threads;                /**< kernel threads for the model's tapes; 0: 1 */
+  /** Training tapes share gradient buffers by liveness (core/tape.h,
+   * tg_tape_set_keep_all off): less memory, but the last step's intermediate
+   * gradients are not kept for tools (DOT gradient edges): off by default. */
+  bool reuse_gradients;
   const tg_allocator* allocator; /**< every allocation of the model; NULL: malloc */
   /** Loading: layer types a file may name besides the built-in ones (a user's own). */
   const tg_layer_type* const* layer_types;

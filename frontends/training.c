@@ -47,7 +47,9 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
   if (s->tape == NULL) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
-    tg_ops_enable_fusion(s->tape);             /* bias add + ReLU in one pass on replay */
+    tg_tape_set_keep_all(s->tape, !m->reuse_gradients);
+    /* predict reads only the output: every other value may die early. */
+    tg_tape_set_reuse_values(s->tape, s == &m->predict);
     tg_tape_set_annotation(s->tape, &m->note); /* tools find the layers and parameters */
   }
   return s->tape;

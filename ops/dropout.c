@@ -11,6 +11,7 @@
 
 #include "core/rng.h"
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
@@ -47,48 +48,54 @@ static tg_status dropout_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK]
   return tg_same_shape_rule(n, rank, shape, msg, cap);
 }
 
-static void dropout_forward(tg_node* n) {
+/* Over output elements [begin, end) (core/op.h): the tile that starts the output
+ * draws the forward's one key and computes the whole mask from it, so the generator
+ * advances exactly as in one pass (two dropouts of one chain on one generator draw
+ * one key after the other). */
+TG_VECTOR_CLONES static void dropout_forward(tg_node* n, int64_t begin, int64_t end) {
   const dropout_params p = params_of(n);
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  const int64_t size = n->out->size;
   if (!p.training) {
-    for (int64_t i = 0; i < size; ++i) y[i] = x[i];
+    for (int64_t i = begin; i < end; ++i) y[i] = x[i];
     return;
   }
-  const float keep = 1.0f / (1.0f - p.rate);
-  const uint64_t key = tg_rng_next(p.rng);
-  /* Rows along axis 0; element i of the flat tensor is (i / cols, i % cols), so its
-   * counter g * cols + c is first * cols + i. */
-  const int64_t rows = n->in[0]->rank > 0 ? n->in[0]->shape[0] : 1;
-  const int64_t cols = rows > 0 ? size / rows : 0;
-  const int64_t first = p.row_offset ? *p.row_offset : 0;
-  const uint64_t base = (uint64_t)first * (uint64_t)cols;
-  float* mask = n->scratch;
-  for (int64_t i = 0; i < size; ++i)
-    mask[i] = tg_rng_hash_uniform(key, base + (uint64_t)i) >= p.rate ? keep : 0.0f;
-  for (int64_t i = 0; i < size; ++i) y[i] = x[i] * mask[i];
+  if (begin == 0) {
+    const float keep = 1.0f / (1.0f - p.rate);
+    const int64_t size = n->out->size;
+    const uint64_t key = tg_rng_next(p.rng);
+    /* Rows along axis 0; element i of the flat tensor is (i / cols, i % cols), so its
+     * counter g * cols + c is first * cols + i. */
+    const int64_t rows = n->in[0]->rank > 0 ? n->in[0]->shape[0] : 1;
+    const int64_t cols = rows > 0 ? size / rows : 0;
+    const int64_t first = p.row_offset ? *p.row_offset : 0;
+    const uint64_t base = (uint64_t)first * (uint64_t)cols;
+    float* mask = n->scratch;
+    for (int64_t i = 0; i < size; ++i)
+      mask[i] = tg_rng_hash_uniform(key, base + (uint64_t)i) >= p.rate ? keep : 0.0f;
+  }
+  const float* mask = n->scratch;
+  for (int64_t i = begin; i < end; ++i) y[i] = x[i] * mask[i];
 }
 
-static void dropout_backward(tg_node* n) {
+TG_VECTOR_CLONES static void dropout_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const dropout_params p = params_of(n);
   const float* gy = n->out->grad;
-  const int64_t size = n->out->size;
   if (!p.training) {
-    for (int64_t i = 0; i < size; ++i) gx[i] += gy[i];
+    for (int64_t i = begin; i < end; ++i) gx[i] += gy[i];
     return;
   }
   const float* mask = n->scratch;
-  for (int64_t i = 0; i < size; ++i) gx[i] += gy[i] * mask[i];
+  for (int64_t i = begin; i < end; ++i) gx[i] += gy[i] * mask[i];
 }
 
 const tg_op_def tg_op_dropout = {.name = "dropout",
                                  .arity = 1,
                                  .shape = dropout_shape,
-                                 .forward = dropout_forward,
-                                 .backward = dropout_backward,
+                                 .forward_range = dropout_forward,
+                                 .backward_range = dropout_backward,
                                  .params_size = sizeof(dropout_params),
                                  .describe = dropout_describe};
 

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
@@ -31,28 +32,27 @@ static tg_status elu_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], ch
   return tg_same_shape_rule(n, rank, shape, msg, cap);
 }
 
-static void elu_forward(tg_node* n) {
+TG_VECTOR_CLONES static void elu_forward(tg_node* n, int64_t begin, int64_t end) {
   const float alpha = alpha_of(n);
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  for (int64_t i = 0; i < n->out->size; ++i) y[i] = x[i] > 0.0f ? x[i] : alpha * expm1f(x[i]);
+  for (int64_t i = begin; i < end; ++i) y[i] = x[i] > 0.0f ? x[i] : alpha * expm1f(x[i]);
 }
 
-static void elu_backward(tg_node* n) {
+TG_VECTOR_CLONES static void elu_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const float alpha = alpha_of(n);
   const float* x = n->in[0]->data;
   const float* gy = n->out->grad;
-  for (int64_t i = 0; i < n->out->size; ++i)
-    gx[i] += x[i] > 0.0f ? gy[i] : gy[i] * alpha * expf(x[i]);
+  for (int64_t i = begin; i < end; ++i) gx[i] += x[i] > 0.0f ? gy[i] : gy[i] * alpha * expf(x[i]);
 }
 
 const tg_op_def tg_op_elu = {.name = "elu",
                              .arity = 1,
                              .shape = elu_shape,
-                             .forward = elu_forward,
-                             .backward = elu_backward,
+                             .forward_range = elu_forward,
+                             .backward_range = elu_backward,
                              .params_size = sizeof(elu_params),
                              .describe = elu_describe};
 

@@ -9,6 +9,7 @@
 #include <stdio.h>
 
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
@@ -41,35 +42,33 @@ static tg_status gelu_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], c
   return tg_same_shape_rule(n, rank, shape, msg, cap);
 }
 
-static void gelu_forward(tg_node* n) {
+TG_VECTOR_CLONES static void gelu_forward(tg_node* n, int64_t begin, int64_t end) {
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  const int64_t size = n->out->size;
   if (approximate_of(n) == TG_GELU_TANH) {
-    for (int64_t i = 0; i < size; ++i) {
+    for (int64_t i = begin; i < end; ++i) {
       const float u = kSqrt2OverPi * (x[i] + kCubic * x[i] * x[i] * x[i]);
       y[i] = 0.5f * x[i] * (1.0f + tanhf(u));
     }
   } else {
-    for (int64_t i = 0; i < size; ++i) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * kSqrtHalf));
+    for (int64_t i = begin; i < end; ++i) y[i] = 0.5f * x[i] * (1.0f + erff(x[i] * kSqrtHalf));
   }
 }
 
-static void gelu_backward(tg_node* n) {
+TG_VECTOR_CLONES static void gelu_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const float* x = n->in[0]->data;
   const float* gy = n->out->grad;
-  const int64_t size = n->out->size;
   if (approximate_of(n) == TG_GELU_TANH) {
-    for (int64_t i = 0; i < size; ++i) {
+    for (int64_t i = begin; i < end; ++i) {
       const float x2 = x[i] * x[i];
       const float th = tanhf(kSqrt2OverPi * (x[i] + kCubic * x2 * x[i]));
       const float du = kSqrt2OverPi * (1.0f + 3.0f * kCubic * x2);
       gx[i] += gy[i] * (0.5f * (1.0f + th) + 0.5f * x[i] * (1.0f - th * th) * du);
     }
   } else {
-    for (int64_t i = 0; i < size; ++i) {
+    for (int64_t i = begin; i < end; ++i) {
       const float cdf = 0.5f * (1.0f + erff(x[i] * kSqrtHalf));
       const float pdf = kInvSqrt2Pi * expf(-0.5f * x[i] * x[i]);
       gx[i] += gy[i] * (cdf + x[i] * pdf);
@@ -80,8 +79,8 @@ static void gelu_backward(tg_node* n) {
 const tg_op_def tg_op_gelu = {.name = "gelu",
                               .arity = 1,
                               .shape = gelu_shape,
-                              .forward = gelu_forward,
-                              .backward = gelu_backward,
+                              .forward_range = gelu_forward,
+                              .backward_range = gelu_backward,
                               .params_size = sizeof(gelu_params),
                               .describe = gelu_describe};
 

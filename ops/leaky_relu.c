@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
@@ -31,27 +32,27 @@ static tg_status leaky_relu_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RA
   return tg_same_shape_rule(n, rank, shape, msg, cap);
 }
 
-static void leaky_relu_forward(tg_node* n) {
+TG_VECTOR_CLONES static void leaky_relu_forward(tg_node* n, int64_t begin, int64_t end) {
   const float alpha = alpha_of(n);
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  for (int64_t i = 0; i < n->out->size; ++i) y[i] = x[i] > 0.0f ? x[i] : alpha * x[i];
+  for (int64_t i = begin; i < end; ++i) y[i] = x[i] > 0.0f ? x[i] : alpha * x[i];
 }
 
-static void leaky_relu_backward(tg_node* n) {
+TG_VECTOR_CLONES static void leaky_relu_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const float alpha = alpha_of(n);
   const float* x = n->in[0]->data;
   const float* gy = n->out->grad;
-  for (int64_t i = 0; i < n->out->size; ++i) gx[i] += x[i] > 0.0f ? gy[i] : alpha * gy[i];
+  for (int64_t i = begin; i < end; ++i) gx[i] += x[i] > 0.0f ? gy[i] : alpha * gy[i];
 }
 
 const tg_op_def tg_op_leaky_relu = {.name = "leaky_relu",
                                     .arity = 1,
                                     .shape = leaky_relu_shape,
-                                    .forward = leaky_relu_forward,
-                                    .backward = leaky_relu_backward,
+                                    .forward_range = leaky_relu_forward,
+                                    .backward_range = leaky_relu_backward,
                                     .params_size = sizeof(leaky_relu_params),
                                     .describe = leaky_relu_describe};
 

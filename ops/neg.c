@@ -1,25 +1,26 @@
 /* ops/neg.c — y = -x;  dx -= dy. */
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
-static void neg_forward(tg_node* n) {
+TG_VECTOR_CLONES static void neg_forward(tg_node* n, int64_t begin, int64_t end) {
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  for (int64_t i = 0; i < n->out->size; ++i) y[i] = -x[i];
+  for (int64_t i = begin; i < end; ++i) y[i] = -x[i];
 }
 
-static void neg_backward(tg_node* n) {
+TG_VECTOR_CLONES static void neg_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const float* gy = n->out->grad;
-  for (int64_t i = 0; i < n->out->size; ++i) gx[i] -= gy[i];
+  for (int64_t i = begin; i < end; ++i) gx[i] -= gy[i];
 }
 
 const tg_op_def tg_op_neg = {.name = "neg",
                              .arity = 1,
                              .shape = tg_same_shape_rule,
-                             .forward = neg_forward,
-                             .backward = neg_backward};
+                             .forward_range = neg_forward,
+                             .backward_range = neg_backward};
 
 tg_tensor* tg_neg(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_neg, &x, 1, NULL); }

@@ -81,15 +81,6 @@ extern const tg_op_def tg_op_softmax, tg_op_mae, tg_op_binary_crossentropy,
 extern const tg_op_def tg_op_sparse_categorical_crossentropy;
 /** @} */
 
-/** Replay shortcuts (core/op.h): add then relu -- a Dense layer's bias and
- * activation -- as one pass over memory, forward and backward, with bit-identical
- * results. tg_ops_fusions returns the table (static; *count entries);
- * tg_ops_enable_fusion(t) installs it on a tape (tg_tape_set_fusions). Models do
- * this for their tapes; call it for tapes you replay yourself. @{ */
-const tg_op_fusion* tg_ops_fusions(int* count);
-void tg_ops_enable_fusion(tg_tape* t);
-/** @} */
-
 /** Every registered op, in a fixed order; tg_op_count() entries. @{ */
 int tg_op_count(void);
 const tg_op_def* tg_op_at(int index);

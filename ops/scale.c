@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
@@ -29,26 +30,26 @@ static tg_status scale_shape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], 
   return tg_same_shape_rule(n, rank, shape, msg, cap);
 }
 
-static void scale_forward(tg_node* n) {
+TG_VECTOR_CLONES static void scale_forward(tg_node* n, int64_t begin, int64_t end) {
   const float c = factor(n);
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  for (int64_t i = 0; i < n->out->size; ++i) y[i] = c * x[i];
+  for (int64_t i = begin; i < end; ++i) y[i] = c * x[i];
 }
 
-static void scale_backward(tg_node* n) {
+TG_VECTOR_CLONES static void scale_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const float c = factor(n);
   const float* gy = n->out->grad;
-  for (int64_t i = 0; i < n->out->size; ++i) gx[i] += c * gy[i];
+  for (int64_t i = begin; i < end; ++i) gx[i] += c * gy[i];
 }
 
 const tg_op_def tg_op_scale = {.name = "scale",
                                .arity = 1,
                                .shape = scale_shape,
-                               .forward = scale_forward,
-                               .backward = scale_backward,
+                               .forward_range = scale_forward,
+                               .backward_range = scale_backward,
                                .params_size = sizeof(scale_params),
                                .describe = scale_describe};
 

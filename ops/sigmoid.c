@@ -2,14 +2,15 @@
 #include <math.h>
 
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
-static void sigmoid_forward(tg_node* n) {
+TG_VECTOR_CLONES static void sigmoid_forward(tg_node* n, int64_t begin, int64_t end) {
   const float* x = n->in[0]->data;
   float* y = n->out->data;
   /* Two branches so exp never overflows. */
-  for (int64_t i = 0; i < n->out->size; ++i) {
+  for (int64_t i = begin; i < end; ++i) {
     if (x[i] >= 0.0f) {
       y[i] = 1.0f / (1.0f + expf(-x[i]));
     } else {
@@ -19,19 +20,19 @@ static void sigmoid_forward(tg_node* n) {
   }
 }
 
-static void sigmoid_backward(tg_node* n) {
+TG_VECTOR_CLONES static void sigmoid_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const float* y = n->out->data;
   const float* gy = n->out->grad;
-  for (int64_t i = 0; i < n->out->size; ++i) gx[i] += gy[i] * y[i] * (1.0f - y[i]);
+  for (int64_t i = begin; i < end; ++i) gx[i] += gy[i] * y[i] * (1.0f - y[i]);
 }
 
 const tg_op_def tg_op_sigmoid = {.name = "sigmoid",
                                  .arity = 1,
                                  .shape = tg_same_shape_rule,
-                                 .forward = sigmoid_forward,
-                                 .backward = sigmoid_backward};
+                                 .forward_range = sigmoid_forward,
+                                 .backward_range = sigmoid_backward};
 
 tg_tensor* tg_sigmoid(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_sigmoid, &x, 1, NULL);

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
@@ -13,18 +14,18 @@ static float stable_sigmoid(float x) {
   return e / (1.0f + e);
 }
 
-static void silu_forward(tg_node* n) {
+TG_VECTOR_CLONES static void silu_forward(tg_node* n, int64_t begin, int64_t end) {
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  for (int64_t i = 0; i < n->out->size; ++i) y[i] = x[i] * stable_sigmoid(x[i]);
+  for (int64_t i = begin; i < end; ++i) y[i] = x[i] * stable_sigmoid(x[i]);
 }
 
-static void silu_backward(tg_node* n) {
+TG_VECTOR_CLONES static void silu_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const float* x = n->in[0]->data;
   const float* gy = n->out->grad;
-  for (int64_t i = 0; i < n->out->size; ++i) {
+  for (int64_t i = begin; i < end; ++i) {
     const float s = stable_sigmoid(x[i]);
     gx[i] += gy[i] * s * (1.0f + x[i] * (1.0f - s));
   }
@@ -33,8 +34,8 @@ static void silu_backward(tg_node* n) {
 const tg_op_def tg_op_silu = {.name = "silu",
                               .arity = 1,
                               .shape = tg_same_shape_rule,
-                              .forward = silu_forward,
-                              .backward = silu_backward};
+                              .forward_range = silu_forward,
+                              .backward_range = silu_backward};
 
 tg_tensor* tg_silu(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_silu, &x, 1, NULL); }
 

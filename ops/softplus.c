@@ -5,13 +5,14 @@
 #include <math.h>
 
 #include "core/tape.h"
+#include "core/vector_clones.h"
 #include "ops/internal/unary.h"
 #include "ops/ops.h"
 
-static void softplus_forward(tg_node* n) {
+TG_VECTOR_CLONES static void softplus_forward(tg_node* n, int64_t begin, int64_t end) {
   const float* x = n->in[0]->data;
   float* y = n->out->data;
-  for (int64_t i = 0; i < n->out->size; ++i) y[i] = fmaxf(x[i], 0.0f) + log1pf(expf(-fabsf(x[i])));
+  for (int64_t i = begin; i < end; ++i) y[i] = fmaxf(x[i], 0.0f) + log1pf(expf(-fabsf(x[i])));
 }
 
 /* sigmoid(x) in the two branches that never overflow (as ops/sigmoid.c). */
@@ -21,19 +22,19 @@ static float stable_sigmoid(float x) {
   return e / (1.0f + e);
 }
 
-static void softplus_backward(tg_node* n) {
+TG_VECTOR_CLONES static void softplus_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
   const float* x = n->in[0]->data;
   const float* gy = n->out->grad;
-  for (int64_t i = 0; i < n->out->size; ++i) gx[i] += gy[i] * stable_sigmoid(x[i]);
+  for (int64_t i = begin; i < end; ++i) gx[i] += gy[i] * stable_sigmoid(x[i]);
 }
 
 const tg_op_def tg_op_softplus = {.name = "softplus",
                                   .arity = 1,
                                   .shape = tg_same_shape_rule,
-                                  .forward = softplus_forward,
-                                  .backward = softplus_backward};
+                                  .forward_range = softplus_forward,
+                                  .backward_range = softplus_backward};
 
 tg_tensor* tg_softplus(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_softplus, &x, 1, NULL);

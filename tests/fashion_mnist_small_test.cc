@@ -109,7 +109,6 @@ TEST(FashionMnistSmallTest, MlpFromOpsReachesThreeQuartersOnTestImages) {
   tg_batch batch;
   ASSERT_TRUE(tg_batcher_next(batcher, &batch));
   tg_tape* tape = tg_tape_new();
-  tg_ops_enable_fusion(tape);
   tg_tensor* loss =
       tg_sparse_categorical_crossentropy(tape, Logits(tape, &batch.x, params), &batch.target, true);
   ASSERT_NE(loss, nullptr) << tg_tape_message(tape);

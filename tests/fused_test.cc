@@ -1,13 +1,19 @@
-// tests/fused_test.cc — replay shortcuts (core/op.h, ops/fused.c): with the bias-add
-// + ReLU fusion on, every output and gradient of a replayed tape is bit-identical to
-// the node-by-node replay, the recorded nodes do not change, and the tape calls a
-// fusion's hooks exactly where its pair occurs (and runs the nodes when it declines).
+// tests/fused_test.cc — chains of elementwise nodes in the tape's plan (core/tape.h,
+// core/op.h forward_range): the plan groups what it should (lengths 1 to 4, with a
+// broadcast bias, tiles that cut rows), every value and gradient of a planned tape
+// is bit-identical to the same tape replayed node by node (tg_tape_set_planning
+// off), chains stop where they must (a node between them, another size, a second
+// consumer in the middle), a bias written twice in one chain keeps backward's sums
+// in order, dropout draws the same masks, a loss inside a chain is handled, and
+// planning and replaying allocate nothing.
 #include <gtest/gtest.h>
 
 #include <cstring>
 #include <functional>
 #include <string>
 #include <vector>
+
+#include "tests/counting_allocator.h"
 
 extern "C" {
 #include "core/rng.h"
@@ -22,21 +28,23 @@ struct Leaf {
   bool grad;
 };
 
-using Graph = std::function<tg_tensor*(tg_tape*, const std::vector<tg_tensor*>&)>;
+// Builds the graph on t and returns its loss; `rng` is for ops that draw (dropout).
+using Graph = std::function<tg_tensor*(tg_tape*, const std::vector<tg_tensor*>&, tg_rng*)>;
 
-// Records `graph` on a fresh tape (fusion on or off), runs backward, then replays
-// forward + backward three times with new leaf values; returns every output and
-// gradient on the tape, and the node ops in order.
 struct Run {
-  std::vector<float> values;
+  std::vector<float> values;  // every output and gradient, every leaf gradient, 3 replays
   std::vector<std::string> ops;
+  std::vector<int> chains;  // tg_tape_plan_chain of every node (planned runs)
 };
 
-Run Replay(const std::vector<Leaf>& leaves, const Graph& graph, bool fused) {
+// Records `graph` on a fresh tape (planned or not), runs backward, then replays
+// forward + backward three times with new leaf values.
+Run Replay(const std::vector<Leaf>& leaves, const Graph& graph, bool planned) {
   tg_tape* t = tg_tape_new();
-  if (fused) tg_ops_enable_fusion(t);
-  tg_rng rng;
+  tg_tape_set_planning(t, planned);
+  tg_rng rng, drop;
   tg_rng_seed(&rng, 77);
+  tg_rng_seed(&drop, 5);
   std::vector<tg_tensor*> in;
   for (const Leaf& l : leaves) {
     int64_t n = 1;
@@ -46,7 +54,7 @@ Run Replay(const std::vector<Leaf>& leaves, const Graph& graph, bool fused) {
     in.push_back(
         tg_tape_leaf(t, static_cast<int>(l.shape.size()), l.shape.data(), v.data(), l.grad));
   }
-  tg_tensor* loss = graph(t, in);
+  tg_tensor* loss = graph(t, in, &drop);
   EXPECT_EQ(TG_OK, tg_tape_backward(t, loss)) << tg_tape_message(t);
   Run run;
   for (int rep = 0; rep < 3; ++rep) {
@@ -64,158 +72,207 @@ Run Replay(const std::vector<Leaf>& leaves, const Graph& graph, bool fused) {
     for (tg_tensor* x : in)
       if (x->grad) run.values.insert(run.values.end(), x->grad, x->grad + x->size);
   }
-  for (int i = 0; i < tg_tape_node_count(t); ++i) run.ops.push_back(tg_tape_node(t, i)->op->name);
+  for (int i = 0; i < tg_tape_node_count(t); ++i) {
+    run.ops.push_back(tg_tape_node(t, i)->op->name);
+    run.chains.push_back(tg_tape_plan_chain(t, i, nullptr));
+  }
   tg_tape_free(t);
   return run;
 }
 
-void ExpectSame(const std::vector<Leaf>& leaves, const Graph& graph) {
+// Planned and unplanned give the same bits; returns the planned run's chain lengths.
+std::vector<int> ExpectSame(const std::vector<Leaf>& leaves, const Graph& graph) {
   const Run plain = Replay(leaves, graph, false);
-  const Run fused = Replay(leaves, graph, true);
-  EXPECT_EQ(plain.ops, fused.ops);
-  ASSERT_EQ(plain.values.size(), fused.values.size());
-  EXPECT_EQ(0, std::memcmp(plain.values.data(), fused.values.data(),
-                           plain.values.size() * sizeof(float)));
+  const Run planned = Replay(leaves, graph, true);
+  EXPECT_EQ(plain.ops, planned.ops);
+  EXPECT_EQ(plain.values.size(), planned.values.size());
+  if (plain.values.size() == planned.values.size()) {
+    EXPECT_EQ(0, std::memcmp(plain.values.data(), planned.values.data(),
+                             plain.values.size() * sizeof(float)));
+  }
+  for (int c : plain.chains) EXPECT_EQ(0, c);  // unplanned: no plan to ask about
+  return planned.chains;
 }
 
-TEST(FusedTest, DenseLayerBiasAndReluAreBitIdentical) {
-  ExpectSame({{{10, 7}, false}, {{7, 16}, true}, {{16}, true}, {{10, 16}, false}},
-             [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-               tg_tensor* h = tg_relu(t, tg_add(t, tg_matmul(t, v[0], v[1]), v[2]));
-               return tg_mse(t, h, v[3]);
-             });
+TEST(FusedTest, DenseLayerBiasAndReluFormAChainOfTwo) {
+  // matmul, add, relu, mse: the bias add and the ReLU are one chain.
+  const std::vector<int> chains =
+      ExpectSame({{{10, 7}, false}, {{7, 16}, true}, {{16}, true}, {{10, 16}, false}},
+                 [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                   tg_tensor* h = tg_relu(t, tg_add(t, tg_matmul(t, v[0], v[1]), v[2]));
+                   return tg_mse(t, h, v[3]);
+                 });
+  EXPECT_EQ(chains, (std::vector<int>{1, 2, 2, 1}));
 }
 
-TEST(FusedTest, SameShapeOperandsWithGradientsAreBitIdentical) {
-  ExpectSame({{{6, 5}, true}, {{6, 5}, true}}, [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-    return tg_mean(t, tg_relu(t, tg_add(t, v[0], v[1])));
-  });
+TEST(FusedTest, ChainsOfOneToFourAreBitIdentical) {
+  // 1: the bias add alone (sum is not elementwise).
+  EXPECT_EQ((std::vector<int>{1, 1}),
+            ExpectSame({{{6, 5}, true}, {{5}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         return tg_sum(t, tg_add(t, v[0], v[1]));
+                       }));
+  // 2: add, sigmoid.
+  EXPECT_EQ((std::vector<int>{2, 2, 1}),
+            ExpectSame({{{6, 5}, true}, {{5}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         return tg_mean(t, tg_sigmoid(t, tg_add(t, v[0], v[1])));
+                       }));
+  // 3: add, tanh, scale.
+  EXPECT_EQ((std::vector<int>{3, 3, 3, 1}),
+            ExpectSame({{{9, 12}, true}, {{12}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         return tg_sum(t, tg_scale(t, tg_tanh(t, tg_add(t, v[0], v[1])), 0.7f));
+                       }));
+  // 4: mul by a row, add a bias, leaky_relu, silu.
+  EXPECT_EQ((std::vector<int>{4, 4, 4, 4, 1}),
+            ExpectSame({{{7, 8}, true}, {{8}, true}, {{8}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         tg_tensor* z = tg_add(t, tg_mul(t, v[0], v[1]), v[2]);
+                         return tg_sum(t, tg_silu(t, tg_leaky_relu(t, z, 0.1f)));
+                       }));
 }
 
-TEST(FusedTest, AddOutputUsedTwiceAccumulatesInTheSameOrder) {
-  // z feeds the ReLU and, later, another add: its gradient has a contribution
-  // before the fused backward runs.
-  ExpectSame({{{4, 9}, true}, {{9}, true}}, [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-    tg_tensor* z = tg_add(t, v[0], v[1]);
-    return tg_mean(t, tg_add(t, tg_relu(t, z), tg_scale(t, z, 0.3f)));
-  });
+TEST(FusedTest, ManyTilesAndRowsTheTilesCutAreBitIdentical) {
+  // Several tiles per chain: a row that divides the tile, one that does not, one
+  // wider than any tile (its rows then cut across tiles), and a row of rank 2.
+  for (int64_t width : {int64_t{48}, int64_t{100}, int64_t{5000}}) {
+    const int64_t rows = width > 1000 ? 3 : 64;
+    EXPECT_EQ((std::vector<int>{3, 3, 3, 1}),
+              ExpectSame({{{rows, width}, true}, {{width}, true}},
+                         [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                           tg_tensor* z = tg_relu(t, tg_add(t, v[0], v[1]));
+                           return tg_sum(t, tg_elu(t, z, 0.5f));
+                         }))
+        << width;
+  }
+  EXPECT_EQ((std::vector<int>{2, 2, 1}),
+            ExpectSame({{{5, 30, 24}, true}, {{30, 24}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         return tg_sum(t, tg_gelu(t, tg_sub(t, v[0], v[1]), TG_GELU_TANH));
+                       }));
 }
 
-TEST(FusedTest, BatchedBiasIsBitIdentical) {
-  ExpectSame({{{2, 3, 8}, true}, {{8}, true}}, [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-    return tg_sum(t, tg_relu(t, tg_add(t, v[0], v[1])));
-  });
+TEST(FusedTest, ChainsStopWhereTheyMust) {
+  // A node between the add and the relu that is not elementwise (a second consumer
+  // of the add's output, recorded in the middle): two chains of one.
+  EXPECT_EQ((std::vector<int>{1, 1, 1, 1, 1}),
+            ExpectSame({{{4, 9}, true}, {{9}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         tg_tensor* z = tg_add(t, v[0], v[1]);
+                         tg_tensor* s = tg_sum(t, z);
+                         return tg_add(t, tg_sum(t, tg_relu(t, z)), s);
+                       }));
+  // A second consumer after the chain: the chain holds (its backward runs first).
+  EXPECT_EQ((std::vector<int>{2, 2, 1, 1, 1, 1, 1}),
+            ExpectSame({{{4, 9}, true}, {{9}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         tg_tensor* z = tg_add(t, v[0], v[1]);
+                         tg_tensor* r = tg_relu(t, z);
+                         tg_tensor* s = tg_sum(t, tg_mul(t, tg_sum(t, z), tg_sum(t, r)));
+                         return tg_sum(t, s);
+                       }));
+  // A node that does not read the previous output, and one of another size.
+  EXPECT_EQ((std::vector<int>{1, 1, 1, 1, 1}),
+            ExpectSame({{{3, 4}, true}, {{3, 4}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         tg_tensor* a = tg_relu(t, v[0]);
+                         tg_tensor* b = tg_relu(t, v[1]);
+                         tg_tensor* c = tg_mul(t, tg_sum(t, a), tg_sum(t, b));
+                         return c;
+                       }));
+  // A bias broadcast along rows ([N, 1]) is not a row of the output: node by node.
+  EXPECT_EQ((std::vector<int>{1, 1, 1}),
+            ExpectSame({{{5, 4}, true}, {{5, 1}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         return tg_sum(t, tg_relu(t, tg_add(t, v[0], v[1])));
+                       }));
 }
 
-TEST(FusedTest, PairsItDoesNotFuseStillReplayCorrectly) {
-  // b broadcast along rows ([N,1]) and a [1,K] bias: declined, run node by node.
-  ExpectSame({{{5, 4}, true}, {{5, 1}, true}}, [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-    return tg_sum(t, tg_relu(t, tg_add(t, v[0], v[1])));
-  });
-  ExpectSame({{{5, 4}, true}, {{1, 4}, true}}, [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-    return tg_sum(t, tg_relu(t, tg_add(t, v[0], v[1])));
-  });
-  // The ReLU right after the add reads something else.
-  ExpectSame({{{3, 4}, true}, {{4}, true}, {{3, 4}, true}},
-             [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-               tg_tensor* z = tg_add(t, v[0], v[1]);
-               return tg_sum(t, tg_mul(t, z, tg_relu(t, v[2])));
-             });
-  // add(x, x).
-  ExpectSame({{{3, 4}, true}}, [](tg_tape* t, const std::vector<tg_tensor*>& v) {
-    return tg_sum(t, tg_relu(t, tg_add(t, v[0], v[0])));
-  });
+TEST(FusedTest, ReuseInsideAChainIsBitIdentical) {
+  // add(x, x), mul(r, z) reading two earlier outputs of the chain, and one bias
+  // added twice (its gradient sums would interleave tile by tile: that chain's
+  // backward runs node by node, its forward still as one chain).
+  EXPECT_EQ(
+      (std::vector<int>{3, 3, 3, 1}),
+      ExpectSame({{{40, 64}, true}}, [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+        tg_tensor* z = tg_add(t, v[0], v[0]);
+        tg_tensor* r = tg_relu(t, z);
+        return tg_sum(t, tg_mul(t, r, z));
+      }));
+  EXPECT_EQ((std::vector<int>{3, 3, 3, 1}),
+            ExpectSame({{{300, 16}, true}, {{16}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                         tg_tensor* z = tg_add(t, tg_add(t, v[0], v[1]), v[1]);
+                         return tg_sum(t, tg_relu(t, z));
+                       }));
 }
 
-TEST(FusedTest, OpsPublishTheAddReluPair) {
-  int count = 0;
-  const tg_op_fusion* table = tg_ops_fusions(&count);
-  ASSERT_EQ(1, count);
-  EXPECT_EQ(&tg_op_add, table[0].first);
-  EXPECT_EQ(&tg_op_relu, table[0].second);
-  EXPECT_NE(nullptr, table[0].forward);
-  EXPECT_NE(nullptr, table[0].backward);
-  // It takes a Dense layer's pair (so the bit-identity tests above do fuse) and
-  // declines a bias broadcast along the other axis.
-  tg_tape* t = tg_tape_new();
-  const int64_t sx[2] = {3, 4}, sb[1] = {4}, sc[2] = {3, 1};
-  tg_tensor* x = tg_tape_leaf(t, 2, sx, nullptr, true);
-  tg_tensor* b = tg_tape_leaf(t, 1, sb, nullptr, true);
-  tg_tensor* c = tg_tape_leaf(t, 2, sc, nullptr, true);
-  tg_tensor* loss = tg_sum(t, tg_relu(t, tg_add(t, x, b)));
-  tg_tensor* other = tg_sum(t, tg_relu(t, tg_add(t, x, c)));
-  ASSERT_NE(nullptr, other);
-  ASSERT_EQ(TG_OK, tg_tape_backward(t, loss));
-  tg_node* add = const_cast<tg_node*>(tg_tape_node(t, 0));
-  tg_node* relu = const_cast<tg_node*>(tg_tape_node(t, 1));
-  EXPECT_TRUE(table[0].forward(add, relu));
-  EXPECT_TRUE(table[0].backward(add, relu));
-  tg_node* add_c = const_cast<tg_node*>(tg_tape_node(t, 3));
-  tg_node* relu_c = const_cast<tg_node*>(tg_tape_node(t, 4));
-  EXPECT_FALSE(table[0].forward(add_c, relu_c));
-  EXPECT_FALSE(table[0].forward(add, relu_c));  // relu reads another tensor
-  tg_tape_free(t);
+TEST(FusedTest, DropoutMasksAreTheSameInAChain) {
+  // Two dropouts on one generator in one chain draw one mask after the other, as
+  // node by node does; the masks change every replay.
+  EXPECT_EQ((std::vector<int>{4, 4, 4, 4, 1}),
+            ExpectSame({{{50, 40}, true}, {{40}, true}},
+                       [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng* rng) {
+                         tg_dropout_options o = {};
+                         o.rate = 0.3f;
+                         o.training = true;
+                         o.rng = rng;
+                         tg_tensor* z = tg_relu(t, tg_add(t, v[0], v[1]));
+                         return tg_sum(t, tg_dropout(t, tg_dropout(t, z, &o), &o));
+                       }));
 }
 
-// Core mechanics with a fusion of our own that counts calls and can decline.
-struct Calls {
-  int forward = 0, backward = 0;
-  bool accept = false;
-};
-Calls g_calls;  // the hooks have no context pointer; one test at a time uses it
-
-bool CountingForward(tg_node* n, tg_node* next) {
-  g_calls.forward++;
-  if (!g_calls.accept) return false;
-  n->op->forward(n);
-  next->op->forward(next);
-  return true;
-}
-
-bool CountingBackward(tg_node* n, tg_node* next) {
-  g_calls.backward++;
-  if (!g_calls.accept) return false;
-  next->op->backward(next);
-  n->op->backward(n);
-  return true;
-}
-
-TEST(FusedTest, TapeCallsHooksOnlyForTheirPairAndRunsNodesWhenDeclined) {
-  const tg_op_fusion mine[] = {{&tg_op_add, &tg_op_relu, CountingForward, CountingBackward}};
-  for (bool accept : {false, true}) {
-    g_calls = Calls();
-    g_calls.accept = accept;
+TEST(FusedTest, ALossInsideAChainRunsTheNodesUpToIt) {
+  // x [1] -> add b -> relu -> scale: backward from the relu's output (node 1).
+  for (bool planned : {false, true}) {
     tg_tape* t = tg_tape_new();
-    tg_tape_set_fusions(t, mine, 1);
-    const int64_t s[1] = {4};
-    const float xv[4] = {-1, 2, -3, 4}, bv[4] = {0.5f, 0.5f, 0.5f, 0.5f};
+    tg_tape_set_planning(t, planned);
+    const int64_t s[1] = {1};
+    const float xv[1] = {2.0f}, bv[1] = {0.5f};
     tg_tensor* x = tg_tape_leaf(t, 1, s, xv, true);
     tg_tensor* b = tg_tape_leaf(t, 1, s, bv, true);
-    tg_tensor* y = tg_relu(t, tg_add(t, x, b));    // one add->relu pair
-    tg_tensor* loss = tg_sum(t, tg_add(t, y, b));  // an add not followed by relu
-    ASSERT_EQ(TG_OK, tg_tape_backward(t, loss));
-    EXPECT_EQ(0, g_calls.forward);  // recording never fuses
-    EXPECT_EQ(1, g_calls.backward);
-    x->data[0] = 5.0f;
+    tg_tensor* r = tg_relu(t, tg_add(t, x, b));
+    tg_tensor* y = tg_scale(t, r, 3.0f);
+    ASSERT_NE(nullptr, y);
+    ASSERT_EQ(TG_OK, tg_tape_backward(t, r)) << tg_tape_message(t);
+    EXPECT_EQ(planned ? 3 : 0, tg_tape_plan_chain(t, 1, nullptr));
+    EXPECT_EQ(1.0f, x->grad[0]);  // d relu(x + b) / dx at x + b = 2.5
+    EXPECT_EQ(1.0f, b->grad[0]);
+    ASSERT_EQ(TG_OK, tg_tape_backward(t, y));
+    EXPECT_EQ(4.0f, x->grad[0]);  // accumulated: 1 + 3
+    EXPECT_EQ(7.5f, y->data[0]);
+    tg_tape_free(t);
+  }
+}
+
+TEST(FusedTest, PlanningAndReplayingAllocateNothing) {
+  tgtest::CountingAllocator counting;
+  tg_tape* t = tg_tape_new_ex(counting.get());
+  tg_rng rng;
+  tg_rng_seed(&rng, 4);
+  const int64_t sx[2] = {64, 96}, sb[1] = {96};
+  std::vector<float> xv(64 * 96), bv(96);
+  for (float& v : xv) v = tg_rng_uniform(&rng) - 0.5f;
+  for (float& v : bv) v = tg_rng_uniform(&rng) - 0.5f;
+  tg_tensor* x = tg_tape_leaf(t, 2, sx, xv.data(), true);
+  tg_tensor* b = tg_tape_leaf(t, 1, sb, bv.data(), true);
+  tg_tensor* y = tg_sigmoid(t, tg_scale(t, tg_relu(t, tg_add(t, x, b)), 2.0f));
+  tg_tensor* loss = tg_sum(t, y);
+  ASSERT_NE(nullptr, loss) << tg_tape_message(t);
+  const int after_recording = counting.allocs();
+  // The plan is built by the first replay: no allocation.
+  for (int step = 0; step < 20; ++step) {
+    x->data[step] += 0.25f;
     tg_tensor_zero_grad(x);
     tg_tensor_zero_grad(b);
     ASSERT_EQ(TG_OK, tg_tape_forward(t));
     ASSERT_EQ(TG_OK, tg_tape_backward(t, loss));
-    EXPECT_EQ(1, g_calls.forward);
-    EXPECT_EQ(2, g_calls.backward);
-    // Either way the values are the node-by-node ones: y = relu(x + b).
-    EXPECT_EQ(5.5f, y->data[0]);
-    EXPECT_EQ(2.5f, y->data[1]);
-    EXPECT_EQ(0.0f, y->data[2]);
-    EXPECT_EQ(1.0f, x->grad[0]);
-    EXPECT_EQ(0.0f, x->grad[2]);
-    EXPECT_EQ(2.0f, b->grad[0]);  // through the relu and directly
-    EXPECT_EQ(1.0f, b->grad[2]);
-    tg_tape_set_fusions(t, nullptr, 0);  // off: no more calls
-    ASSERT_EQ(TG_OK, tg_tape_forward(t));
-    EXPECT_EQ(1, g_calls.forward);
-    tg_tape_free(t);
   }
+  EXPECT_EQ(4, tg_tape_plan_chain(t, 0, nullptr));
+  EXPECT_EQ(after_recording, counting.allocs());
+  tg_tape_free(t);
+  EXPECT_EQ(0, counting.live());
 }
 
 }  // namespace

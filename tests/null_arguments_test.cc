@@ -50,14 +50,15 @@ TEST(NullArgumentsTest, CoreFunctions) {
   EXPECT_EQ(1, tg_tape_threads(nullptr));
   EXPECT_EQ(nullptr, tg_tape_pool(nullptr));
   tg_tape_set_pool(nullptr, nullptr);
-  tg_tape_set_fusions(nullptr, nullptr, 3);
+  tg_tape_set_planning(nullptr, false);
+  EXPECT_EQ(0, tg_tape_plan_chain(nullptr, 0, nullptr));
+  EXPECT_EQ(TG_ERR_NULL_ARG, tg_tape_forward_node(nullptr, 0));
   EXPECT_EQ(0, tg_tape_node_count(nullptr));
   EXPECT_EQ(nullptr, tg_tape_node(nullptr, 0));
   EXPECT_EQ(nullptr, tg_tape_loss(nullptr));
   EXPECT_EQ(0u, tg_tape_reserved_bytes(nullptr));
   EXPECT_EQ(nullptr, tg_tape_allocator(nullptr));
   EXPECT_EQ(nullptr, tg_tape_alloc_floats(nullptr, 4));
-  EXPECT_FALSE(tg_tape_share_grad(nullptr, nullptr, nullptr));
   tg_tape* t = tg_tape_new();
   EXPECT_EQ(nullptr, tg_tape_alloc_floats(t, -1));
   EXPECT_EQ(TG_ERR_OVERFLOW, tg_tape_status(t));

@@ -108,8 +108,8 @@ OP_GRAD_TEST(reshape, ChainOfViewsOfAnIntermediate) {
 }
 
 OP_GRAD_TEST(reshape, ReshapeAfterAddWithSharedGradient) {
-  // add's output takes matmul's gradient buffer (tg_tape_share_grad); the reshape
-  // of it must still route the gradient to x, W and b.
+  // matmul's output takes the add's gradient buffer (identity_grads, core/op.h);
+  // the reshape of the add's output must still route the gradient to x, W and b.
   ExpectGradOk({S({4, 3}), S({3, 6}), S({6})}, [](tg_tape* t, const L& x) {
     tg_tensor* y = tg_add(t, tg_matmul(t, x[0], x[1]), x[2]);
     const int64_t s[3] = {4, 2, 3};

@@ -53,18 +53,20 @@ TEST(ReluNanTest, RecordedAndReplayedReluKeepNaN) {
 }
 
 TEST(ReluNanTest, FusedBiasAddReluKeepsNaN) {
-  // z = a + b with b a row of 8 (the Dense shape the fusion takes); a is 2 rows.
+  // z = a + b with b a row of 8 (a Dense layer's bias); a is 2 rows. Planned, the
+  // add and relu replay as one chain (core/tape.h); unplanned, node by node.
   std::vector<float> a(16, 0.0f), b = kIn;
   for (bool fused : {false, true}) {
     tg_tape* t = tg_tape_new();
-    if (fused) tg_ops_enable_fusion(t);
+    tg_tape_set_planning(t, fused);
     const int64_t as[] = {2, 8}, bs[] = {8};
     tg_tensor* ta = tg_tape_leaf(t, 2, as, a.data(), true);
     tg_tensor* tb = tg_tape_leaf(t, 1, bs, b.data(), true);
     tg_tensor* y = tg_relu(t, tg_add(t, ta, tb));
     ASSERT_NE(nullptr, y) << tg_tape_message(t);
     std::memset(y->data, 0, 16 * sizeof(float));
-    ASSERT_EQ(TG_OK, tg_tape_forward(t));  // the fused pass runs on replay
+    ASSERT_EQ(TG_OK, tg_tape_forward(t));  // the chain runs on replay
+    EXPECT_EQ(fused ? 2 : 0, tg_tape_plan_chain(t, 0, nullptr));
     ExpectSame(kOut, y->data, fused ? "fused row 0" : "plain row 0");
     ExpectSame(kOut, y->data + 8, fused ? "fused row 1" : "plain row 1");
     tg_tape_free(t);

@@ -74,14 +74,22 @@ TEST(TapeHookTest, KeptAcrossClearAndLeafGradientFinalAfterLastConsumer) {
   for (int i = 0; i < 6; ++i) EXPECT_EQ(c.snapshot[i], w->grad[i]) << i;
   EXPECT_EQ(c.done.back(), 0);
   for (size_t i = 1; i < c.done.size(); ++i) EXPECT_LT(c.done[i], c.done[i - 1]);
-  // With fused replay (add + relu in one pass) the pair reports the lower index once.
-  tg_ops_enable_fusion(t);
+  // Unplanned, every node reports.
+  tg_tape_set_planning(t, false);
+  c.done.clear();
+  ASSERT_EQ(tg_tape_backward(t, loss), TG_OK) << tg_tape_message(t);
+  EXPECT_EQ(c.done, (std::vector<int>{4, 3, 2, 1, 0}));
+  tg_tape_set_planning(t, true);
+  // The plan runs add, relu and mul (nodes 1 to 3, elementwise, each reading the
+  // previous one's output) as one chain: it reports once, with its lowest node.
+  int first = -1;
+  ASSERT_EQ(tg_tape_plan_chain(t, 2, &first), 3);
+  EXPECT_EQ(first, 1);
   ASSERT_EQ(tg_tape_forward(t), TG_OK);
   c.done.clear();
   c.snapshot.clear();
   ASSERT_EQ(tg_tape_backward(t, loss), TG_OK) << tg_tape_message(t);
-  EXPECT_EQ(c.done.back(), 0);
-  for (size_t i = 1; i < c.done.size(); ++i) EXPECT_LT(c.done[i], c.done[i - 1]);
+  EXPECT_EQ(c.done, (std::vector<int>{4, 1, 0}));
   ASSERT_EQ(c.snapshot.size(), 6u);
   for (int i = 0; i < 6; ++i) EXPECT_EQ(c.snapshot[i], w->grad[i]) << i;
   tg_tape_free(t);

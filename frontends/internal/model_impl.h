@@ -71,9 +71,10 @@ struct tg_model {
   const tg_allocator* alloc;
   bool functional; /* built with tg_functional_new (else Sequential) */
   int threads;
-  tg_param_set params; /* every parameter; its rng drives every initializer */
-  tg_rng shuffle_rng;  /* fit's shuffling, independent of the layers */
-  tg_rng layer_rng;    /* the layers' stream: one draw per training step, step_rng's seed */
+  bool reuse_gradients; /* tg_model_options.reuse_gradients */
+  tg_param_set params;  /* every parameter; its rng drives every initializer */
+  tg_rng shuffle_rng;   /* fit's shuffling, independent of the layers */
+  tg_rng layer_rng;     /* the layers' stream: one draw per training step, step_rng's seed */
   /* What layers draw from (dropout's keys), reseeded from layer_rng at every training
    * step: the layers' stream moves by one number a step whatever the layers draw, so
    * a data-parallel rank with no rows in a step stays in step by drawing that one

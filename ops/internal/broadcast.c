@@ -12,7 +12,8 @@ tg_status tg_bcast_shape(const tg_tensor* a, const tg_tensor* b, const char* sym
     int64_t db = d < b->rank ? b->shape[b->rank - 1 - d] : 1;
     if (da != db && da != 1 && db != 1) {
       char sa[TG_SHAPE_STR_CAP], sb[TG_SHAPE_STR_CAP];
-      snprintf(msg, cap, "%s %s %s: dimensions %lld and %lld cannot be broadcast (axis %d from the right)",
+      snprintf(msg, cap,
+               "%s %s %s: dimensions %lld and %lld cannot be broadcast (axis %d from the right)",
                tg_tensor_shape_str(a, sa, sizeof sa), sym, tg_tensor_shape_str(b, sb, sizeof sb),
                (long long)da, (long long)db, d + 1);
       return TG_ERR_SHAPE;
@@ -59,9 +60,12 @@ enum { kShortRow = 8 };
 
 static inline float combine(tg_bcast_kind kind, float a, float b) {
   switch (kind) {
-    case TG_BCAST_ADD: return a + b;
-    case TG_BCAST_SUB: return a - b;
-    case TG_BCAST_MUL: return a * b;
+    case TG_BCAST_ADD:
+      return a + b;
+    case TG_BCAST_SUB:
+      return a - b;
+    case TG_BCAST_MUL:
+      return a * b;
   }
   return 0.0f;
 }

@@ -26,4 +26,12 @@ void tg_bcast_forward(tg_bcast_kind kind, const tg_tensor* a, const tg_tensor* b
 void tg_bcast_accumulate(float* gx, const tg_tensor* x, const float* gy, const tg_tensor* y,
                          float sign, const tg_tensor* other);
 
+/* The same over output elements [begin, end) (core/op.h, forward_range), for a and
+ * b (x and other) that are each full (y's size) or a row repeated along y: the
+ * bits tg_bcast_forward and tg_bcast_accumulate give for those elements. */
+void tg_bcast_forward_range(tg_bcast_kind kind, const tg_tensor* a, const tg_tensor* b,
+                            tg_tensor* y, int64_t begin, int64_t end);
+void tg_bcast_accumulate_range(float* gx, const tg_tensor* x, const float* gy, const tg_tensor* y,
+                               float sign, const tg_tensor* other, int64_t begin, int64_t end);
+
 #endif /* TAPEGRAD_OPS_INTERNAL_BROADCAST_H_ */
