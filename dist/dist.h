@@ -28,6 +28,15 @@
  * run with a given number of ranks is deterministic, so resuming a checkpoint
  * with the same number of ranks is bit-identical to never stopping.
  *
+ * Dropout: each rank's layers draw from that rank's own model's layers' stream, which
+ * starts alike on every rank (same seed, checked), and draw masks for their shard's
+ * rows only. So rank r's k-th row gets the mask rank 0's k-th row gets, and the run
+ * is not one process's run (which draws one mask over all n rows) to rounding: the
+ * N-rank equality above holds for models without random layers. A run with dropout
+ * is still deterministic for a given number of ranks; resuming it bit-identically
+ * also needs every rank to have drawn as many numbers as rank 0 (whose file
+ * every rank loads), i.e. shards of equal size in every step.
+ *
  * Faults: the communicator gets MPI_ERRORS_RETURN, so an MPI error is a tg_status
  * with MPI's message, not an abort inside the library. A rank that dies (signal,
  * exit without tg_dist_finalize) ends the whole job: OpenMPI's mpirun sees the
@@ -116,7 +125,8 @@ size_t tg_dist_describe(const tg_model* m, uint64_t seed, char* buf, size_t cap)
 void tg_dist_shard(int64_t n, int rank, int size, int64_t* lo, int64_t* hi);
 
 /* One optimizer step on a global batch of n >= 1 rows (x: n*input_dim, y:
- * n*output_dim, the same on every rank). *loss (may be NULL) gets the global loss
+ * n*tg_model_target_width: one label per row for sparse_categorical_crossentropy,
+ * else n*output_dim; the same on every rank). *loss (may be NULL) gets the global loss
  * before the step, the same on every rank. With no_sync on, the rank's gradient is
  * added to a local accumulator instead: no communication, no step; the next call
  * with no_sync off reduces everything accumulated (as if all those rows had been one

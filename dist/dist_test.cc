@@ -216,6 +216,49 @@ TEST(DistTest, W2ModelMatchesOneProcessWithOverlap) { W2AgainstOneProcess(true);
 TEST(DistTest, W2ModelMatchesOneProcessWithoutOverlap) { W2AgainstOneProcess(false); }
 TEST(DistTest, W2ModelMatchesOneProcessWithProgressThread) { W2AgainstOneProcess(true, true); }
 
+// Sparse integer labels: one float per row, so rank r's rows of y start at lo, not at
+// lo * output_dim. 13 rows (7+6 on 2 ranks, 3+3+3+4 on 4), 3 classes, 30 Adam steps.
+TEST(DistTest, SparseLabelsShardAtOneFloatPerRow) {
+  std::vector<float> x, unused;
+  W2Data(13, &x, &unused);
+  std::vector<float> y(13);
+  for (int i = 0; i < 13; ++i) y[i] = static_cast<float>((i * 5) % 3);
+  tg_model* models[2] = {};
+  for (tg_model*& m : models) {
+    tg_model_options mo = {};
+    mo.input_dim = 784;
+    mo.seed = 9;
+    m = tg_sequential_new(&mo, nullptr);
+    tg_dense_options d = {};
+    d.units = 16;
+    d.activation = TG_ACT_RELU;
+    ASSERT_EQ(tg_model_add_dense(m, d), TG_OK);
+    d.units = 3;
+    d.activation = TG_ACT_LINEAR;
+    ASSERT_EQ(tg_model_add_dense(m, d), TG_OK);
+    tg_loss loss = {TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY, true};
+    ASSERT_EQ(tg_model_compile(m, loss, nullptr), TG_OK) << tg_model_message(m);
+  }
+  tg_model* ref = models[0];
+  tg_dist* d = Wrap(models[1], true);
+  ASSERT_NE(d, nullptr);
+  for (int s = 0; s < 30; ++s) {
+    float lr = 0, ld = 0;
+    ASSERT_EQ(tg_model_train_on_batch(ref, x.data(), 13, y.data(), &lr), TG_OK);
+    ASSERT_EQ(tg_dist_train_on_batch(d, x.data(), 13, y.data(), &ld), TG_OK) << tg_dist_message(d);
+    ASSERT_NEAR(ld, lr, 1e-5 * std::fmax(1.0f, lr)) << "step " << s;
+  }
+  float el = 0, dl = 0;
+  ASSERT_EQ(tg_model_evaluate(ref, x.data(), 13, y.data(), &el), TG_OK);
+  ASSERT_EQ(tg_dist_evaluate(d, x.data(), 13, y.data(), &dl), TG_OK) << tg_dist_message(d);
+  EXPECT_NEAR(dl, el, 1e-5 * std::fmax(1.0f, el));
+  EXPECT_LE(MaxRelDiff(models[1], ref), kTol);
+  EXPECT_TRUE(ReplicasIdentical(models[1]));
+  tg_dist_free(d);
+  tg_model_free(models[1]);
+  tg_model_free(ref);
+}
+
 // Gradient accumulation: micro-batches of rows 0-3 and 4-9 under no_sync, then...
 // the step lands once, as one process's step on all 10 rows.
 TEST(DistTest, AccumulatedMicroBatchesMatchOneBigBatch) {

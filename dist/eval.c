@@ -12,7 +12,7 @@ tg_status tg_dist_evaluate(tg_dist* d, const float* x, int64_t n, const float* y
   if (st != TG_OK) return st;
   int64_t lo, hi;
   tg_dist_shard(n, d->rank, d->size, &lo, &hi);
-  const int64_t in = tg_model_input_dim(d->model), out = tg_model_output_dim(d->model);
+  const int64_t in = tg_model_input_dim(d->model), out = tg_model_target_width(d->model);
   float l = 0.0f;
   if (hi > lo &&
       (st = tg_model_evaluate(d->model, x + lo * in, hi - lo, y + lo * out, &l)) != TG_OK)

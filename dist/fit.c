@@ -51,7 +51,7 @@ tg_status tg_dist_fit(tg_dist* d, const float* x, int64_t n, const float* y,
   if (step > total)
     return tg_dist_fail(d, TG_ERR_ARG, "%s: resuming at step %lld but the run has %lld steps", fn,
                         (long long)step, (long long)total);
-  const int64_t in = tg_model_input_dim(d->model), out_w = tg_model_output_dim(d->model);
+  const int64_t in = tg_model_input_dim(d->model), out_w = tg_model_target_width(d->model);
   int64_t lo_max, hi_max;
   tg_dist_shard(batch, d->size - 1, d->size, &lo_max, &hi_max); /* the widest shard */
   const int64_t shard_cap = hi_max - lo_max + 1;

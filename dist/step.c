@@ -186,6 +186,6 @@ tg_status tg_dist_train_on_batch(tg_dist* d, const float* x, int64_t n, const fl
   if (st != TG_OK) return st;
   int64_t lo, hi;
   tg_dist_shard(n, d->rank, d->size, &lo, &hi);
-  const int64_t in = tg_model_input_dim(d->model), out = tg_model_output_dim(d->model);
+  const int64_t in = tg_model_input_dim(d->model), out = tg_model_target_width(d->model);
   return tg_dist_step_local(d, fn, x + lo * in, hi - lo, y + lo * out, n, loss);
 }

@@ -18,9 +18,12 @@
  *
  * Shuffling: each epoch's row order is a Fisher-Yates shuffle of the identity drawn
  * from the model's shuffle stream, so the order depends on the stream alone:
- * fit(50 epochs) then fit(1 epoch) trains exactly as fit(51) does, bit for bit. The
- * stream (and the layers' stream, for dropout) can be read and restored with
- * tg_model_rng_state / tg_model_set_rng_state to resume elsewhere.
+ * fit(50 epochs) then fit(1 epoch) trains exactly as fit(51) does, bit for bit. A
+ * saved model (frontends/persist.h) holds this stream, the layers' stream (dropout's
+ * masks) and the optimizer's state and step count, so fit(50), save, load and fit(1)
+ * does too. tg_model_rng_state_get / tg_model_rng_state_set read and restore both
+ * streams without a file. fit keeps no epoch counter of its own: epochs are counted
+ * from initial_epoch, which callbacks and schedules see (Keras' rule).
  *
  * The doctor (on unless tg_fit_options.no_doctor) watches every step and prints one
  * warning per cause, each line starting "doctor: ", to doctor_out (else out, else
@@ -66,6 +69,12 @@ enum { TG_MAX_METRICS = 8 };
 /* tg_model_compile, then the metrics metrics[0..n_metrics) (n_metrics <= 8). */
 tg_status tg_model_compile_metrics(tg_model* m, tg_loss loss, const tg_optimizer_options* optimizer,
                                    const char* const* metrics, int n_metrics);
+/* Replaces the metrics of a compiled model, keeping its loss, optimizer and the
+ * optimizer's state: for a model loaded from a file that holds no metrics (version
+ * 2, frontends/persist.h), which compiling again would send back to step 0. The
+ * names and errors are compile_metrics'; on error the metrics stay as they were.
+ * TG_ERR_STATE before compile. */
+tg_status tg_model_set_metrics(tg_model* m, const char* const* metrics, int n_metrics);
 int tg_model_metric_count(const tg_model* m);
 const char* tg_model_metric_name(const tg_model* m, int index); /* NULL out of range */
 

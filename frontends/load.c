@@ -346,7 +346,7 @@ static bool get_str(reader* r, const char* what, char* buf, size_t cap) {
   if (s == NULL) return false;
   /* A valid model has one encoding: no empty names, no NUL inside one. */
   if (n == 0 || memchr(s, '\0', n) != NULL) {
-    fail(r, TG_ERR_PARSE, "byte %zu: %s is %s", at, what, n == 0 ? "empty" : "holds a NUL byte");
+    fail(r, TG_ERR_PARSE, "byte %zu: %s %s", at, what, n == 0 ? "is empty" : "holds a NUL byte");
     return false;
   }
   memcpy(buf, s, n);
@@ -363,6 +363,26 @@ static bool get_count(reader* r, const char* what, uint32_t max, size_t each, ui
     fail(r, *out > max ? TG_ERR_PARSE : TG_ERR_OVERFLOW,
          "byte %zu: %s is %" PRIu32 ", more than %s", r->pos - 4, what, *out,
          *out > max ? "this tapegrad supports" : "the payload can hold");
+    return false;
+  }
+  return true;
+}
+
+/* Version 3: the compiled model's metrics by name, resolved as compile resolves them
+ * (a name this tapegrad does not know, or one that does not fit the loss, is an
+ * error naming it). */
+static bool read_metrics(reader* r, tg_model* m) {
+  uint32_t n = 0;
+  if (!get_count(r, "the metric count", TG_FIT_MAX_METRICS, 3, &n)) return false;
+  char names[TG_FIT_MAX_METRICS][TG_FIT_NAME_CAP];
+  const char* list[TG_FIT_MAX_METRICS];
+  const size_t at = r->pos;
+  for (uint32_t i = 0; i < n; ++i) {
+    if (!get_str(r, "a metric's name", names[i], sizeof names[i])) return false;
+    list[i] = names[i];
+  }
+  if (tg_model_metrics_resolve(m, "the saved metrics", list, (int)n) != TG_OK) {
+    fail(r, m->error.code, "byte %zu: %s", at, m->error.message);
     return false;
   }
   return true;
@@ -571,7 +591,8 @@ static bool read_params_v2(reader* r, tg_model* m) {
   return get_f32s(r, what, m->params.values, m->params.size);
 }
 
-static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
+/* Versions 2 and 3 (3 adds the metrics after the training state). */
+static tg_model* read_payload_v2(reader* r, const tg_model_options* options, uint32_t version) {
   uint32_t kind = 0;
   if (!get_u32(r, "the model kind", &kind)) return NULL;
   if (kind > 1) {
@@ -607,7 +628,8 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options) {
   ok = ok && read_params_v2(r, m) && read_stream_state(r, "initializer", &m->params.rng) &&
        read_stream_state(r, "shuffling", &m->shuffle_rng) &&
        read_stream_state(r, "layers'", &m->layer_rng) &&
-       get_flag(r, "the compiled flag", &compiled) && (!compiled || read_training(r, m, 2));
+       get_flag(r, "the compiled flag", &compiled) &&
+       (!compiled || (read_training(r, m, 2) && (version < 3 || read_metrics(r, m))));
   if (ok && r->pos != r->end) {
     fail(r, TG_ERR_PARSE, "byte %zu: %zu unexpected bytes at the end of the payload", r->pos,
          r->end - r->pos);
@@ -657,10 +679,10 @@ tg_model* tg_model_parse(const char* prefix, const uint8_t* data, size_t size,
       return NULL;
     }
     const uint32_t version = i == 1 ? tg_le_get32(data + TG_MODEL_VERSION_AT) : 1;
-    if (version != 1 && version != TG_MODEL_FORMAT_VERSION) {
+    if (version < 1 || version > TG_MODEL_FORMAT_VERSION) {
       fail(&r, TG_ERR_PARSE,
-           "unsupported format version %" PRIu32 " (this tapegrad reads versions 1 and %d)",
-           version, TG_MODEL_FORMAT_VERSION);
+           "unsupported format version %" PRIu32 " (this tapegrad reads versions 1 to %d)", version,
+           TG_MODEL_FORMAT_VERSION);
       return NULL;
     }
   }
@@ -693,7 +715,7 @@ tg_model* tg_model_parse(const char* prefix, const uint8_t* data, size_t size,
   }
   r.pos = TG_MODEL_HEADER_BYTES;
   if (tg_le_get32(data + TG_MODEL_VERSION_AT) == 1) return read_payload(&r, options);
-  return read_payload_v2(&r, options);
+  return read_payload_v2(&r, options, tg_le_get32(data + TG_MODEL_VERSION_AT));
 }
 
 tg_model* tg_model_load_buffer(const void* data, size_t size, const tg_model_options* options,

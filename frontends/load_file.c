@@ -49,8 +49,8 @@ static int read_upto(FILE* f, bytes* b, size_t want) {
 static bool header_ok(const bytes* b) {
   return b->size >= TG_MODEL_HEADER_BYTES &&
          memcmp(b->p, TG_MODEL_MAGIC, TG_MODEL_MAGIC_BYTES) == 0 &&
-         (tg_le_get32(b->p + TG_MODEL_VERSION_AT) == 1 ||
-          tg_le_get32(b->p + TG_MODEL_VERSION_AT) == TG_MODEL_FORMAT_VERSION);
+         tg_le_get32(b->p + TG_MODEL_VERSION_AT) >= 1 &&
+         tg_le_get32(b->p + TG_MODEL_VERSION_AT) <= TG_MODEL_FORMAT_VERSION;
 }
 
 /* Reads one model's bytes: the header, then its payload when the magic and version

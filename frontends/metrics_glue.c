@@ -198,6 +198,45 @@ static tg_status metric_fits(tg_model* m, const char* fn, const tg_metric_slot* 
   return TG_OK;
 }
 
+/* Resolves metrics[0..n) against m's loss and output and, when every one fits,
+ * replaces m's metrics with them; on error they stay as they were. */
+tg_status tg_model_metrics_resolve(tg_model* m, const char* fn, const char* const* metrics,
+                                   int n_metrics) {
+  if (n_metrics < 0 || n_metrics > TG_MAX_METRICS || (n_metrics > 0 && metrics == NULL))
+    return tg_model_fail(m, TG_ERR_ARG, "%s: takes 0..%d metrics, got %d%s", fn, TG_MAX_METRICS,
+                         n_metrics, n_metrics > 0 && metrics == NULL ? " and a NULL list" : "");
+  tg_metric_slot slots[TG_FIT_MAX_METRICS];
+  for (int i = 0; i < n_metrics; ++i) {
+    tg_metric_slot ms = {.k = 5};
+    const char* name = metrics[i];
+    if (name == NULL || name[0] == '\0' || strlen(name) >= TG_FIT_NAME_CAP)
+      return tg_model_fail(m, TG_ERR_ARG, "%s: metrics[%d] is NULL, empty or too long", fn, i);
+    snprintf(ms.name, sizeof ms.name, "%s", name);
+    tg_error err = {0};
+    tg_status st;
+    if (strcmp(name, "accuracy") == 0 || strcmp(name, "acc") == 0) {
+      const tg_layer_shape* s = tg_model_output_shape(m);
+      int64_t os[TG_MAX_RANK] = {1}, ts[TG_MAX_RANK] = {1};
+      for (int d = 0; d < s->rank; ++d) os[d + 1] = ts[d + 1] = s->dim[d];
+      const int t_rank =
+          m->loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? s->rank : s->rank + 1;
+      st = tg_accuracy_for_loss(tg_loss_kind_name(m->loss.kind), s->rank + 1, os, t_rank, ts,
+                                &ms.kind, &err);
+    } else {
+      st = tg_metric_from_name(name, &ms.kind, &err);
+    }
+    if (st != TG_OK) return tg_model_fail(m, st, "%s: %s", fn, err.message);
+    if ((st = metric_fits(m, fn, &ms)) != TG_OK) return st;
+    for (int j = 0; j < i; ++j)
+      if (strcmp(slots[j].name, ms.name) == 0)
+        return tg_model_fail(m, TG_ERR_ARG, "%s: metric '%s' is listed twice", fn, ms.name);
+    slots[i] = ms;
+  }
+  for (int i = 0; i < n_metrics; ++i) m->fx.metrics[i] = slots[i];
+  m->fx.n_metrics = n_metrics;
+  return TG_OK;
+}
+
 tg_status tg_model_compile_metrics(tg_model* m, tg_loss loss, const tg_optimizer_options* optimizer,
                                    const char* const* metrics, int n_metrics) {
   const char* fn = "tg_model_compile_metrics";
@@ -207,45 +246,19 @@ tg_status tg_model_compile_metrics(tg_model* m, tg_loss loss, const tg_optimizer
                          n_metrics, n_metrics > 0 && metrics == NULL ? " and a NULL list" : "");
   tg_status st = tg_model_compile(m, loss, optimizer);
   if (st != TG_OK) return st;
-  tg_fit_state* fx = &m->fx;
-  for (int i = 0; i < n_metrics; ++i) {
-    tg_metric_slot ms = {.k = 5};
-    const char* name = metrics[i];
-    if (name == NULL || name[0] == '\0' || strlen(name) >= TG_FIT_NAME_CAP) {
-      fx->n_metrics = 0;
-      return tg_model_fail(m, TG_ERR_ARG, "%s: metrics[%d] is NULL, empty or too long", fn, i);
-    }
-    snprintf(ms.name, sizeof ms.name, "%s", name);
-    tg_error err = {0};
-    if (strcmp(name, "accuracy") == 0 || strcmp(name, "acc") == 0) {
-      const tg_layer_shape* s = tg_model_output_shape(m);
-      int64_t os[TG_MAX_RANK] = {1}, ts[TG_MAX_RANK] = {1};
-      for (int d = 0; d < s->rank; ++d) os[d + 1] = ts[d + 1] = s->dim[d];
-      const int t_rank =
-          loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY ? s->rank : s->rank + 1;
-      st = tg_accuracy_for_loss(tg_loss_kind_name(loss.kind), s->rank + 1, os, t_rank, ts, &ms.kind,
-                                &err);
-    } else {
-      st = tg_metric_from_name(name, &ms.kind, &err);
-    }
-    if (st == TG_OK) {
-      st = metric_fits(m, fn, &ms);
-      if (st != TG_OK) {
-        fx->n_metrics = 0;
-        return st;
-      }
-    } else {
-      fx->n_metrics = 0;
-      return tg_model_fail(m, st, "%s: %s", fn, err.message);
-    }
-    for (int j = 0; j < fx->n_metrics; ++j)
-      if (strcmp(fx->metrics[j].name, ms.name) == 0) {
-        fx->n_metrics = 0;
-        return tg_model_fail(m, TG_ERR_ARG, "%s: metric '%s' is listed twice", fn, ms.name);
-      }
-    fx->metrics[fx->n_metrics++] = ms;
-  }
-  return TG_OK;
+  m->fx.n_metrics = 0; /* a compile that fails on a metric leaves none */
+  return tg_model_metrics_resolve(m, fn, metrics, n_metrics);
+}
+
+tg_status tg_model_set_metrics(tg_model* m, const char* const* metrics, int n_metrics) {
+  const char* fn = "tg_model_set_metrics";
+  if (m == NULL) return TG_ERR_NULL_ARG;
+  if (!m->compiled)
+    return tg_model_fail(m, TG_ERR_STATE,
+                         "%s: compile the model first (the metrics depend on "
+                         "its loss)",
+                         fn);
+  return tg_model_metrics_resolve(m, fn, metrics, n_metrics);
 }
 
 int tg_model_metric_count(const tg_model* m) { return m ? m->fx.n_metrics : 0; }

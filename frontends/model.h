@@ -337,6 +337,10 @@ bool tg_model_is_functional(const tg_model* m);
 int tg_model_input_count(const tg_model* m);
 int64_t tg_model_input_dim(const tg_model* m);  /* elements per sample of input 0 */
 int64_t tg_model_output_dim(const tg_model* m); /* 0 before the first layer */
+/* Floats of target per row that train_on_batch, fit and evaluate read: 1 for
+ * sparse_categorical_crossentropy (one class label per row, per output position),
+ * else the output's width. */
+int64_t tg_model_target_width(const tg_model* m);
 int tg_model_layer_count(const tg_model* m);
 tg_status tg_model_layer(const tg_model* m, int index, tg_layer_info* out);
 /* The layer at `index` (creation order) or named `name`. */

@@ -3,24 +3,35 @@
  *
  * A saved model holds everything needed to carry on as if it had never stopped: the
  * architecture (each layer's type and configuration, the graph), every
- * parameter value, the random streams (initializers, fit's shuffling, layers' draws) and,
- * once compiled, the loss, the optimizer's resolved options, its step count and its
- * state (Adam's m, v, v_hat; SGD's velocity; RMSprop's mean square). Training a
- * loaded model gives, bit for bit, the numbers the original would have given.
- * Gradients and recorded tapes are not saved (the next step recomputes them).
+ * parameter value, the random streams (initializers, fit's shuffling, layers' draws
+ * such as dropout's masks) and, once compiled, the loss, the optimizer's resolved
+ * options (the learning rate as a schedule last set it), its step count and its
+ * state (Adam's m, v, v_hat; SGD's velocity; RMSprop's mean square), and the metrics
+ * it was compiled with. Training a loaded model (train_on_batch, or fit continuing
+ * with initial_epoch) gives, bit for bit, the numbers the original would have given:
+ * fit(50), save, load, fit(1) is fit(51). Gradients, recorded tapes and callbacks'
+ * own state (a patience count, a best value) are not saved: the next step recomputes
+ * the former, the program owns the latter. fit counts epochs from initial_epoch and
+ * keeps no counter in the model.
  *
  * File format (".tgm"). Every integer is little-endian and every float is an
  * IEEE-754 float32 written as its 4 bytes, little-endian, whatever the host:
  *   offset  size  header
  *        0     8  magic "TAPEGRAD"
- *        8     4  u32 format version (2; version 1 files are still read)
+ *        8     4  u32 format version (3; versions 1 and 2 are still read)
  *       12     4  u32 CRC-32 of the payload (the zlib/PNG polynomial, 0xEDB88320)
  *       16     8  u64 payload size in bytes
  *       24        payload
  * Strings are u16 length + bytes (no NUL, not empty).
  *
- * Version 2 payload (what tg_model_save writes): nothing in it names a layer type the
- * format knows; a new layer type needs no change here.
+ * Version 3 payload (what tg_model_save writes): version 2's, and when compiled, after
+ * the optimizer state:
+ *   u32 metric count M (0..8), then M str: the metric names as compile_metrics got
+ *       them ("accuracy"), resolved again on loading by compile's rules
+ *
+ * Version 2 payload (tg_model_save_buffer_v2; tapegrad before metrics were saved):
+ * nothing in it names a layer type the format knows; a new layer type needs no change
+ * here.
  *   u32 model kind (0 Sequential, 1 functional)
  *   u32 layer count; per layer, in creation order: str type name ("Dense"), str layer
  *       name, its configuration as the type's config_io writes it: fields of u8 kind
@@ -40,6 +51,9 @@
  *   4 u64 each: the initializer, shuffling and layers' random streams (never all 0)
  *   the training state, as in version 1 below (u32 compiled ...); the optimizer
  *       state covers the trainable block
+ * A version-2 file loads as the model it held, compiled without metrics (fit and
+ * evaluate report the loss only): give the metrics back with tg_model_set_metrics,
+ * which keeps the optimizer's state (compiling again would start it over).
  *
  * Version 1 payload (tapegrad before layers were plugins; tg_model_save_buffer_v1):
  *   u64 input_dim (>= 1)        u32 layer count
@@ -47,7 +61,9 @@
  *   u64 parameter count P (must equal what the layers need), then P f32: the
  *       parameter block in model order (dense_1/kernel row-major [in, units],
  *       dense_1/bias, dense_2/kernel, ...)
- *   4 u64: initializer stream state; 4 u64: shuffling stream state (never all zero)
+ *   4 u64: initializer stream state; 4 u64: shuffling stream state (never all zero);
+ *       no layers' stream: a loaded version-1 model's starts as a new model's with
+ *       seed 0 (version 1 holds Dense layers only, which draw nothing from it)
  *   u32 compiled (0/1); when 1:
  *     u32 loss kind (tg_loss_kind)  u32 from_logits (0/1)
  *     u32 optimizer kind (tg_optimizer_kind)
@@ -97,7 +113,7 @@
 extern "C" {
 #endif
 
-enum { TG_MODEL_FORMAT_VERSION = 2, TG_MODEL_HEADER_BYTES = 24 };
+enum { TG_MODEL_FORMAT_VERSION = 3, TG_MODEL_HEADER_BYTES = 24 };
 
 /* Writes m to `path` through a temporary file in the same directory, flushed to disk
  * and then renamed over path: readers see the old file or the new one, never a part.
@@ -116,6 +132,11 @@ tg_status tg_model_write(const tg_model* m, FILE* f, tg_error* err);
  * file (write nothing, e.g. with buf NULL and cap 0, to learn it first). Returns 0
  * with err filled when m is NULL (a model file is never empty). */
 size_t tg_model_save_buffer(const tg_model* m, void* buf, size_t cap, tg_error* err);
+
+/* The version-2 file tapegrad wrote before metrics were saved (the format above), for
+ * programs that must feed an older reader. A model compiled with metrics does not fit
+ * in it: TG_ERR_ARG naming the first (returns 0); compile it without them first. */
+size_t tg_model_save_buffer_v2(const tg_model* m, void* buf, size_t cap, tg_error* err);
 
 /* The version-1 file tapegrad wrote before layers were plugins (the format above),
  * for programs that must feed an older reader. Only Sequential models of Dense layers

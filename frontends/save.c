@@ -98,6 +98,10 @@ static void put_training(sink* s, const tg_model* m, uint32_t version) {
   const int64_t n_state = tg_optimizer_state_size(o);
   put_u64(s, (uint64_t)n_state);
   put_f32s(s, o->state, n_state);
+  if (version >= 3) {
+    put_u32(s, (uint32_t)m->fx.n_metrics);
+    for (int i = 0; i < m->fx.n_metrics; ++i) put_str(s, m->fx.metrics[i].name);
+  }
 }
 
 static void put_rng(sink* s, const tg_rng* r) {
@@ -126,7 +130,7 @@ static void emit_config(void* ctx, const uint8_t* p, size_t n) { emit((sink*)ctx
 
 /* Version 2: the graph as the events that built it, each layer as its type's name and
  * configuration, the parameter table, the values, the streams, the training state. */
-static void put_payload_v2(sink* s, const tg_model* m) {
+static void put_payload_v2(sink* s, const tg_model* m, uint32_t version) {
   put_u32(s, m->functional ? 1u : 0u);
   put_u32(s, (uint32_t)m->n_layers);
   for (int i = 0; i < m->n_layers; ++i) {
@@ -172,14 +176,14 @@ static void put_payload_v2(sink* s, const tg_model* m) {
   put_rng(s, &m->params.rng);
   put_rng(s, &m->shuffle_rng);
   put_rng(s, &m->layer_rng);
-  put_training(s, m, 2);
+  put_training(s, m, version);
 }
 
 static void put_payload(sink* s, const tg_model* m, uint32_t version) {
   if (version == 1)
     put_payload_v1(s, m);
   else
-    put_payload_v2(s, m);
+    put_payload_v2(s, m, version);
 }
 
 /* Version 1 holds a Sequential chain of Dense layers only. */
@@ -243,6 +247,21 @@ size_t tg_model_save_buffer_v1(const tg_model* m, void* buf, size_t cap, tg_erro
   }
   if (check_v1(m, "tg_model_save_buffer_v1", err) != TG_OK) return 0;
   return save_buffer(m, 1, buf, cap);
+}
+
+size_t tg_model_save_buffer_v2(const tg_model* m, void* buf, size_t cap, tg_error* err) {
+  const char* fn = "tg_model_save_buffer_v2";
+  if (m == NULL) {
+    tg_error_set(err, TG_ERR_NULL_ARG, "%s: model is NULL", fn);
+    return 0;
+  }
+  if (m->compiled && m->fx.n_metrics > 0) {
+    tg_error_set(err, TG_ERR_ARG,
+                 "%s: version 2 holds no metrics, and the model is compiled with %d ('%s'%s)", fn,
+                 m->fx.n_metrics, m->fx.metrics[0].name, m->fx.n_metrics > 1 ? ", ..." : "");
+    return 0;
+  }
+  return save_buffer(m, 2, buf, cap);
 }
 
 size_t tg_model_save_buffer(const tg_model* m, void* buf, size_t cap, tg_error* err) {

@@ -182,13 +182,13 @@ TEST_F(PersistErrorsTest, TruncatedHeaderSaysWhatWasExpectedWhere) {
 }
 
 TEST_F(PersistErrorsTest, UnsupportedVersion) {
-  for (uint32_t v : {0u, 3u, 0xFFFFFFFFu}) {
+  for (uint32_t v : {0u, 4u, 0xFFFFFFFFu}) {
     Bytes b = good_;
     Put32(b, 8, v);
     const Failure f = LoadFails(b);
     EXPECT_EQ(f.code, TG_ERR_PARSE);
     EXPECT_EQ(f.message, std::string(kPrefix) + "unsupported format version " + std::to_string(v) +
-                             " (this tapegrad reads versions 1 and 2)");
+                             " (this tapegrad reads versions 1 to 3)");
   }
 }
 
@@ -229,12 +229,12 @@ TEST_F(PersistErrorsTest, MagicAndVersionFirstOnEveryPath) {
             "not a tapegrad model: it starts with bytes 23 20 74 61 70 65 67 72, not "
             "\"TAPEGRAD\"");
   EXPECT_EQ(code, TG_ERR_PARSE);
-  for (uint32_t v : {0u, 3u, 0xFFFFFFFFu}) {
+  for (uint32_t v : {0u, 4u, 0xFFFFFFFFu}) {
     Bytes b = good_;
     Put32(b, 8, v);
-    b.insert(b.end(), 28, 0);  // what a version-3 file might carry past this one's size
+    b.insert(b.end(), 28, 0);  // what a version-4 file might carry past this one's size
     EXPECT_EQ(LoadEveryWay(b, &code), "unsupported format version " + std::to_string(v) +
-                                          " (this tapegrad reads versions 1 and 2)");
+                                          " (this tapegrad reads versions 1 to 3)");
     EXPECT_EQ(code, TG_ERR_PARSE);
   }
   // The checks after them agree across the loaders too.

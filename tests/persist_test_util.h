@@ -47,7 +47,7 @@ tg_dense_options Dense(int64_t units, tg_activation act = TG_ACT_LINEAR, bool no
 // The small model above (compiled and trained when `train` is true, else bare).
 tg_model* SmallModel(bool train = true, const tg_allocator* alloc = nullptr);
 
-// tg_model_save_buffer into a vector (the current format, version 2).
+// tg_model_save_buffer into a vector (the current format, version 3).
 Bytes SaveBytes(const tg_model* m);
 // The version-1 file (tg_model_save_buffer_v1): the layout the small:: offsets name.
 Bytes SaveBytesV1(const tg_model* m);

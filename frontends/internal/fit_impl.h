@@ -49,8 +49,11 @@ tg_status tg_model_labels_from_floats(struct tg_model* m, const char* fn, const 
  * (x: [rows, ...], w: [rows]): the loss's gradient becomes that of the weighted mean. */
 tg_tensor* tg_model_weight_rows(tg_tape* t, tg_tensor* x, tg_tensor* w);
 
-/* Floats of target per row: 1 for a sparse loss (a label), else the output's width. */
-int64_t tg_model_target_width(const struct tg_model* m);
+/* Resolves metric names against m's loss and output (Keras' rule for "accuracy")
+ * and, when all fit, makes them m's metrics; errors start with fn and leave m's
+ * metrics as they were. What compile_metrics, set_metrics and loading share. */
+tg_status tg_model_metrics_resolve(struct tg_model* m, const char* fn, const char* const* metrics,
+                                   int n_metrics);
 
 /* Keras' loss of one row, as the loss op computes it (for weighted means). */
 double tg_model_row_loss(const struct tg_model* m, const float* pred, const float* target,

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "frontends/fit.h"
 #include "frontends/model.h"
 #include "frontends/persist.h"
 
@@ -81,5 +82,19 @@ int main(int argc, char** argv) {
     bad |= save(m, dir, cases[c].name);
     tg_model_free(m);
   }
+  /* Version 3's metric names after the optimizer state. */
+  const int64_t units[] = {4, 3};
+  const tg_activation act[] = {TG_ACT_RELU, TG_ACT_SOFTMAX};
+  const char* metrics[] = {"accuracy", "top_k_categorical_accuracy", "mse"};
+  m = build(2, units, act, 2, false);
+  if (m == NULL ||
+      tg_model_compile_metrics(m, (tg_loss){.kind = TG_LOSS_CATEGORICAL_CROSSENTROPY},
+                               &(tg_optimizer_options){.kind = TG_OPT_ADAM}, metrics, 3) != TG_OK) {
+    fprintf(stderr, "adam_cce_metrics: %s\n", m ? tg_model_message(m) : "no model");
+    bad = 1;
+  }
+  for (int s = 0; s < 3; ++s) tg_model_train_on_batch(m, x, 4, y, NULL);
+  bad |= save(m, dir, "adam_cce_metrics");
+  tg_model_free(m);
   return bad;
 }
