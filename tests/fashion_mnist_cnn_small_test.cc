@@ -92,7 +92,8 @@ TEST(FashionMnistCnnSmallTest, SmallCnnThroughLayersLearnsTheRealImages) {
   ASSERT_EQ(test.n, 1000);
   // Batch-norm momentum 0.9, as examples/fashion_mnist.c: at Keras' 0.99 the 252
   // steps below leave the moving variance near its initial 1 (0.99^252 = 0.08), far
-  // above the first block's true variance, and inference normalises wrongly.
+  // above the first block's true variance, and inference normalises wrongly: the same
+  // training (the same losses) then gives 0.666 test accuracy instead of 0.813.
   tg_model* m = SmallCnn(0.9f);
   ASSERT_NE(m, nullptr);
   tg_history* h = tg_history_new(nullptr);
