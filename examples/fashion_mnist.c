@@ -5,7 +5,7 @@
  *
  *   bazel run -c opt //examples:fashion_mnist -- --model mlp --epochs 20
  *
- * Options: --model mlp|cnn, --epochs N (mlp 20, cnn 12), --batch-size N (128), --threads N (2),
+ * Options: --model mlp|cnn, --epochs N (mlp 20, cnn 15), --batch-size N (128), --threads N (2),
  * --validation-split F (0.1), --data DIR (/usr/share/datasets/fashion-mnist, from
  * Debian's dataset-fashion-mnist), --out DIR (fashion_mnist_out in the directory
  * bazel run was called from): history.csv and the charts go there.
@@ -81,7 +81,7 @@ static int parse(int argc, char** argv, args* a) {
   }
   if (strcmp(a->model, "mlp") != 0 && strcmp(a->model, "cnn") != 0)
     return usage("--model is mlp or cnn");
-  if (a->epochs == -1) a->epochs = strcmp(a->model, "cnn") == 0 ? 12 : 20;
+  if (a->epochs == -1) a->epochs = strcmp(a->model, "cnn") == 0 ? 15 : 20;
   if (a->epochs < 1 || a->batch < 1 || a->threads < 1) return usage("bad number");
   return 0;
 }
