@@ -5,10 +5,11 @@
  *
  *   bazel run -c opt //examples:fashion_mnist -- --model mlp --epochs 20
  *
- * Options: --model mlp|cnn, --epochs N (mlp 20, cnn 15), --batch-size N (128), --threads N (2),
- * --validation-split F (0.1), --data DIR (/usr/share/datasets/fashion-mnist, from
- * Debian's dataset-fashion-mnist), --out DIR (fashion_mnist_out in the directory
- * bazel run was called from): history.csv and the charts go there.
+ * Options: --model mlp|cnn, --epochs N (mlp 20, cnn 15), --batch-size N (128),
+ * --threads N (2), --validation-split F (0.1), --data DIR
+ * (/usr/share/datasets/fashion-mnist, from Debian's dataset-fashion-mnist), --out DIR
+ * (fashion_mnist_out in the directory bazel run was called from): history.csv and the
+ * charts go there.
  * Adam's learning rate follows a cosine decay over the run (a per-step schedule).
  * The last line is "test_accuracy=0.XXXX".
  */
@@ -138,8 +139,8 @@ static tg_model* build_cnn(const args* a, tg_error* err) {
   /* Momentum 0.9 (PyTorch's default), not Keras' 0.99: the moving variance starts at
    * 1 while the first block's ReLU outputs vary by ~1e-3, and at 0.99 the start still
    * outweighs the data after one epoch (0.99^422 = 0.014), so a model evaluated after
-   * a short run normalises with a variance several times too large (0.74 test
-   * accuracy after one epoch, against 0.87 at 0.9; PyTorch at 0.99 does the same). */
+   * a short run normalises with a variance several times too large (README.md,
+   * Fashion-MNIST, has what that costs; PyTorch at 0.99 does the same). */
   const tg_batch_norm_layer_options bn = {.momentum = 0.9f, .epsilon = 1e-3f};
   tg_status st = tg_model_add(m, &tg_layer_conv2d, &c1);
   if (st == TG_OK) st = tg_model_add(m, &tg_layer_batch_normalization, &bn);
