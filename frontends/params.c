@@ -95,26 +95,19 @@ static bool relayout(tg_param_set* ps, tg_param_entry* added) {
   return true;
 }
 
-/* Whether d's initializer gives finite values (a constant of inf, or a normal whose
- * stddev overflows float, would make every step NaN): drawn once into scratch with a
- * copy of the stream, so the real fill later draws the same numbers. */
-static bool initial_values_finite(const tg_param_set* ps, const tg_param_decl* d, int64_t size,
-                                  int64_t fan_in, int64_t fan_out, const char* fn, tg_error* err) {
-  if (size == 0) return true;
-  float* v = (float*)ps->alloc->alloc(ps->alloc->ctx, (size_t)size * sizeof(float));
-  if (v == NULL) {
-    tg_error_set(err, TG_ERR_NOMEM, "%s: out of memory", fn);
-    return false;
-  }
-  tg_rng rng = ps->rng;
-  tg_initializer_fill(&d->init, v, size, fan_in, fan_out, &rng, NULL);
+/* Whether d's initializer gave finite values (a constant of inf, or a normal whose
+ * stddev overflows float, would make every step NaN), checked where they were drawn:
+ * a scratch copy the size of the parameter, freed again, would be a large block
+ * released while a model is still being built, which leaves touched heap pages behind
+ * for the rest of the process (and raises glibc's mmap threshold). */
+static bool initial_values_finite(const tg_param_entry* e, const float* v, const char* fn,
+                                  const tg_param_decl* d, tg_error* err) {
   int64_t bad = 0;
-  for (int64_t i = 0; i < size; ++i) bad += !isfinite(v[i]);
-  ps->alloc->free(ps->alloc->ctx, v);
+  for (int64_t i = 0; i < e->size; ++i) bad += !isfinite(v[i]);
   if (bad == 0) return true;
   tg_error_set(err, TG_ERR_ARG,
                "%s: the %s initializer (%s) produced %lld non-finite values of %lld", fn, d->name,
-               tg_init_kind_name(d->init.kind), (long long)bad, (long long)size);
+               tg_init_kind_name(d->init.kind), (long long)bad, (long long)e->size);
   return false;
 }
 
@@ -170,7 +163,6 @@ int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* o
     tg_error_set(err, e.code, "%s: %s", fn, e.message);
     return -1;
   }
-  if (!initial_values_finite(ps, d, size, fan_in, fan_out, fn, err)) return -1;
   tg_param_entry* entry = (tg_param_entry*)ps->alloc->alloc(ps->alloc->ctx, sizeof *entry);
   if (entry != NULL && ps->n == ps->cap) {
     const int cap = ps->cap ? 2 * ps->cap : 8;
@@ -203,7 +195,15 @@ int tg_param_set_declare(tg_param_set* ps, const tg_param_decl* d, const char* o
   }
   ps->e[ps->n++] = entry;
   bind(ps);
-  tg_initializer_fill(&d->init, ps->values + entry->offset, size, fan_in, fan_out, &ps->rng, NULL);
+  /* A rejected initializer leaves the stream where it was, as if never declared. */
+  const tg_rng before = ps->rng;
+  float* v = ps->values + entry->offset;
+  tg_initializer_fill(&d->init, v, size, fan_in, fan_out, &ps->rng, NULL);
+  if (!initial_values_finite(entry, v, fn, d, err)) {
+    ps->rng = before;
+    tg_param_set_truncate(ps, ps->n - 1);
+    return -1;
+  }
   return ps->n - 1;
 }
 

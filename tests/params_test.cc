@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
 #include <vector>
 
 extern "C" {
@@ -164,6 +165,54 @@ TEST(ParamSetTest, ToolsFindTheDeclaredUnitAxisThroughTheTape) {
   EXPECT_EQ(l->group[2], 0);
   tg_analysis_free(a);
   tg_tape_free(t);
+  tg_param_set_free(ps);
+}
+
+// A declaration whose initializer draws non-finite values is refused, checked where
+// the values were drawn: the set is left as it was (the frozen parameter back at its
+// offset, the random stream not advanced), so the next declaration draws what it
+// would have drawn without the refused one.
+TEST(ParamSetTest, ARefusedInitializerLeavesTheSetAsItWas) {
+  const int64_t ws[2] = {4, 3}, bs[1] = {3};
+  tg_param_decl w = Decl("w", 2, ws, 1);
+  w.init.kind = TG_INIT_RANDOM_NORMAL;
+  w.init.stddev = 1.0f;
+  const tg_param_decl frozen = Decl("moving", 1, bs, 0, false);
+  tg_param_decl bad = Decl("bad", 2, ws, 1);
+  bad.init.kind = TG_INIT_RANDOM_NORMAL;
+  bad.init.stddev = 3e38f;  // draws beyond float's range
+  tg_param_decl next = w;
+  next.name = "next";
+
+  tg_error err = {};
+  tg_param_set* ps = tg_param_set_new(nullptr, 7, &err);
+  tg_param_set* ref = tg_param_set_new(nullptr, 7, &err);
+  ASSERT_NE(ps, nullptr);
+  ASSERT_NE(ref, nullptr);
+  for (tg_param_set* s : {ps, ref}) {
+    ASSERT_NE(nullptr, tg_param_set_add(s, &w, &err)) << err.message;
+    ASSERT_NE(nullptr, tg_param_set_add(s, &frozen, &err)) << err.message;
+  }
+  EXPECT_EQ(nullptr, tg_param_set_add(ps, &bad, &err));
+  EXPECT_EQ(TG_ERR_ARG, err.code);
+  // How many of the 12 draws overflow depends on the stream; every |z| > 1.14 does.
+  const std::string msg = err.message;
+  EXPECT_EQ(0u, msg.find("tg_param_set_add: the bad initializer (random_normal) produced ")) << msg;
+  EXPECT_NE(std::string::npos, msg.find(" non-finite values of 12")) << msg;
+  EXPECT_EQ(2, tg_param_set_count(ps));
+  EXPECT_EQ(15, tg_param_set_size(ps));
+  EXPECT_EQ(12, tg_param_set_trainable_size(ps));
+  tg_param_info info = {};
+  ASSERT_EQ(TG_OK, tg_param_set_info(ps, 1, &info));
+  EXPECT_EQ(12, info.offset);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(0.5f, info.tensor->data[i]);
+
+  ASSERT_NE(nullptr, tg_param_set_add(ps, &next, &err)) << err.message;
+  ASSERT_NE(nullptr, tg_param_set_add(ref, &next, &err)) << err.message;
+  ASSERT_EQ(tg_param_set_size(ref), tg_param_set_size(ps));
+  EXPECT_EQ(0, std::memcmp(tg_param_set_values(ref), tg_param_set_values(ps),
+                           sizeof(float) * (size_t)tg_param_set_size(ps)));
+  tg_param_set_free(ref);
   tg_param_set_free(ps);
 }
 
