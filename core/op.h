@@ -56,14 +56,14 @@ enum {
  * buffer of a value that no backward reads to intermediate gradients for the
  * backward, so the memory a training step touches shrinks. */
 enum {
-  TG_READS_DECLARED = 1u << 31,                   /**< the op declares its reads */
-  TG_READS_NOTHING = TG_READS_DECLARED,           /**< reads no value, only gradients */
-  TG_READS_OUTPUT = TG_READS_DECLARED | 1u << 30, /**< reads the output's value */
-  TG_READS_MAX_INPUTS = 30,                       /**< inputs a declaration can name */
+  TG_READS_DECLARED = 1 << 30,                   /**< the op declares its reads */
+  TG_READS_NOTHING = TG_READS_DECLARED,          /**< reads no value, only gradients */
+  TG_READS_OUTPUT = TG_READS_DECLARED | 1 << 29, /**< reads the output's value */
+  TG_READS_MAX_INPUTS = 29,                      /**< inputs a declaration can name */
 };
 
 /** The backward_reads bit for input i (0 <= i < TG_READS_MAX_INPUTS). */
-#define TG_READS_INPUT(i) (TG_READS_DECLARED | (1u << (i)))
+#define TG_READS_INPUT(i) ((unsigned)TG_READS_DECLARED | (1u << (i)))
 
 /** One recorded operation. Fields are read-only outside core/ and the op's own file. */
 typedef struct tg_node {
@@ -148,8 +148,8 @@ typedef struct tg_op_def {
  * (k == -1), by its declaration (backward_reads; undeclared: true). */
 static inline bool tg_op_backward_reads(const tg_op_def* op, int k) {
   const unsigned r = op->backward_reads;
-  if (!(r & TG_READS_DECLARED)) return true;
-  if (k < 0) return (r & (1u << 30)) != 0;
+  if (!(r & (unsigned)TG_READS_DECLARED)) return true;
+  if (k < 0) return (r & (1u << 29)) != 0;
   return k >= (int)TG_READS_MAX_INPUTS || (r & (1u << k)) != 0;
 }
 
