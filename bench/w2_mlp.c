@@ -198,14 +198,17 @@ static void bench_threads(int threads, const float* x, const float* y) {
   const double tape_mib = (double)tg_tape_reserved_bytes(t) / mib;
   const double scratch_mib = (double)tg_threadpool_scratch_bytes(tg_tape_pool(t)) * threads / mib;
   const double grad_arena_mib = (double)tg_tape_gradient_arena_bytes(t) / mib;
+  /* Packed gradients held in the buffers of values no backward reads: no memory of
+   * their own (core/tape.h, tg_tape_gradient_bytes_in_values). */
+  const double grad_in_values_mib = (double)tg_tape_gradient_bytes_in_values(t) / mib;
   printf(
       "W2 tapegrad ms_per_step threads=%d median=%.3f min=%.3f gflops=%.1f backend=%s "
       "blas_core=%s products=%d blas_floor_ms=%.3f kernel_floor_ms=%.3f ratio=%.3f "
       "peak_rss_mib=%.1f rss_measured=before_floors params_grads_adam_mib=%.1f tape_mib=%.1f "
-      "grad_arena_mib=%.2f scratch_mib=%.1f final_loss=%.4g\n",
+      "grad_arena_mib=%.2f grad_in_values_mib=%.2f scratch_mib=%.1f final_loss=%.4g\n",
       threads, med, best, kStepMflop / med, tg_gemm_backend_name(used), blas_core(), np, blas_floor,
-      kernel_floor, med / floor, rss, model_mib, tape_mib, grad_arena_mib, scratch_mib,
-      (double)loss);
+      kernel_floor, med / floor, rss, model_mib, tape_mib, grad_arena_mib, grad_in_values_mib,
+      scratch_mib, (double)loss);
   fflush(stdout);
   tg_model_free(m);
 }

@@ -46,6 +46,25 @@ enum {
   TG_OP_INDEX_OUTPUT = 1u << 2,
 };
 
+/** What an op's backward reads (tg_op_def.backward_reads). 0, the default, means
+ * "undeclared": the backward may read every input's and the output's values, so an
+ * op that says nothing stays correct. A declaration sets TG_READS_DECLARED plus a
+ * bit per value read: TG_READS_NOTHING (add, scale: only the output's gradient),
+ * TG_READS_OUTPUT (sigmoid: dy * y(1 - y)), TG_READS_INPUT(i) (matmul: both
+ * operands). Inputs past TG_READS_MAX_INPUTS are always taken as read. Why: with
+ * gradients packed (core/tape.h, tg_tape_set_keep_all off) the tape lends the
+ * buffer of a value that no backward reads to intermediate gradients for the
+ * backward, so the memory a training step touches shrinks. */
+enum {
+  TG_READS_DECLARED = 1 << 30,                   /**< the op declares its reads */
+  TG_READS_NOTHING = TG_READS_DECLARED,          /**< reads no value, only gradients */
+  TG_READS_OUTPUT = TG_READS_DECLARED | 1 << 29, /**< reads the output's value */
+  TG_READS_MAX_INPUTS = 29,                      /**< inputs a declaration can name */
+};
+
+/** The backward_reads bit for input i (0 <= i < TG_READS_MAX_INPUTS). */
+#define TG_READS_INPUT(i) ((unsigned)TG_READS_DECLARED | (1u << (i)))
+
 /** One recorded operation. Fields are read-only outside core/ and the op's own file. */
 typedef struct tg_node {
   const struct tg_op_def* op; /**< what it runs */
@@ -117,7 +136,22 @@ typedef struct tg_op_def {
    * very buffer, so nothing is copied and one buffer less is held -- and no op
    * needs to know that buffers can be shared. Inputs 0..31. */
   unsigned identity_grads;
+  /** Which values the backward (and backward_range) reads: TG_READS_* bits, 0 =
+   * undeclared = all of them. A value the declaration leaves out may hold anything
+   * while the backward runs (its buffer may carry gradients); scratch (n->scratch)
+   * is always kept. Declare it only for what the code really reads: an input read
+   * through a broadcast or a view counts as read. */
+  unsigned backward_reads;
 } tg_op_def;
+
+/** Whether op's backward reads its input k's value (k >= 0) or its output's
+ * (k == -1), by its declaration (backward_reads; undeclared: true). */
+static inline bool tg_op_backward_reads(const tg_op_def* op, int k) {
+  const unsigned r = op->backward_reads;
+  if (!(r & (unsigned)TG_READS_DECLARED)) return true;
+  if (k < 0) return (r & (1u << 29)) != 0;
+  return k >= (int)TG_READS_MAX_INPUTS || (r & (1u << k)) != 0;
+}
 
 /** Copies the node's parameter block into *out (size bytes: the op's params struct).
  * A copy, not a cast, so any struct type reads the bytes safely. */

@@ -78,8 +78,8 @@ bool tg_plan_reserve(tg_tape* t, int nodes) {
       (int*)grow(t->alloc, p->moved, (size_t)p->n_moved * sizeof *mv, (size_t)cap * sizeof *mv);
   if (mv == NULL) return false;
   p->moved = mv;
-  int** ints[5] = {&p->owner, &p->uses, &p->zero_at, &p->root, &p->pos};
-  for (int k = 0; k < 5; ++k) {
+  int** ints[6] = {&p->owner, &p->uses, &p->zero_at, &p->root, &p->pos, &p->reads};
+  for (int k = 0; k < 6; ++k) {
     int* v = (int*)grow(t->alloc, *ints[k], 0, (size_t)cap * sizeof *v);
     if (v == NULL) return false;
     *ints[k] = v;
@@ -99,6 +99,7 @@ void tg_plan_free(tg_tape* t) {
   t->alloc->free(t->alloc->ctx, t->plan.zero_at);
   t->alloc->free(t->alloc->ctx, t->plan.root);
   t->alloc->free(t->alloc->ctx, t->plan.pos);
+  t->alloc->free(t->alloc->ctx, t->plan.reads);
   t->alloc->free(t->alloc->ctx, t->plan.home);
   t->alloc->free(t->alloc->ctx, t->plan.bufs);
   t->alloc->free(t->alloc->ctx, t->plan.home_data);
@@ -585,6 +586,7 @@ void tg_plan_unpack(tg_tape* t) {
   repoint(t, p->n_nodes);
   p->packed_for = -1;
   p->n_bufs = 0;
+  p->lent_bytes = 0;
   p->valid = false; /* the zero list named the packed buffers */
 }
 
@@ -639,9 +641,28 @@ static int live_intervals(tg_tape* t, int last) {
   return m;
 }
 
-/* Largest first, each at the lowest offset where no buffer live at the same time
- * lies. Returns the arena's size. */
-static size_t pack(tg_plan_buf* bufs, int m) {
+/* The lowest offset at or after 0 where buffer a fits among the buffers before it
+ * placed in the same bin and live at the same time. */
+static size_t lowest_free(const tg_plan_buf* bufs, int a, int bin) {
+  size_t off = 0;
+  for (bool moved = true; moved;) {
+    moved = false;
+    for (int b = 0; b < a; ++b) {
+      if (bufs[b].bin != bin) continue;
+      const bool live = bufs[b].start <= bufs[a].end && bufs[a].start <= bufs[b].end;
+      if (live && off < bufs[b].offset + bufs[b].bytes && bufs[b].offset < off + bufs[a].bytes) {
+        off = bufs[b].offset + bufs[b].bytes;
+        moved = true;
+      }
+    }
+  }
+  return off;
+}
+
+/* Largest first, each in the first dead value's buffer (bins: p = buffer, n = its
+ * bytes; smallest first) where it fits at the lowest offset free over its live
+ * steps, else at the lowest such offset of the arena. Returns the arena's size. */
+static size_t pack(tg_plan_buf* bufs, int m, const tg_plan_zero* bins, int n_bins, size_t* lent) {
   for (int a = 1; a < m; ++a) { /* by size, decreasing (insertion: a few hundred) */
     const tg_plan_buf x = bufs[a];
     int b = a;
@@ -652,22 +673,82 @@ static size_t pack(tg_plan_buf* bufs, int m) {
     bufs[b] = x;
   }
   size_t total = 0;
+  *lent = 0;
   for (int a = 0; a < m; ++a) {
-    size_t off = 0;
-    for (bool moved = true; moved;) {
-      moved = false;
-      for (int b = 0; b < a; ++b) {
-        const bool live = bufs[b].start <= bufs[a].end && bufs[a].start <= bufs[b].end;
-        if (live && off < bufs[b].offset + bufs[b].bytes && bufs[b].offset < off + bufs[a].bytes) {
-          off = bufs[b].offset + bufs[b].bytes;
-          moved = true;
-        }
+    bufs[a].bin = -1;
+    for (int k = 0; k < n_bins; ++k) {
+      if ((size_t)bins[k].n < bufs[a].bytes) continue;
+      bufs[a].bin = k; /* lowest_free looks at this bin's buffers only */
+      const size_t off = lowest_free(bufs, a, k);
+      if (off + bufs[a].bytes <= (size_t)bins[k].n) {
+        bufs[a].offset = off;
+        *lent += bufs[a].bytes;
+        break;
       }
+      bufs[a].bin = -1;
     }
-    bufs[a].offset = off;
-    if (off + bufs[a].bytes > total) total = off + bufs[a].bytes;
+    if (bufs[a].bin >= 0) continue;
+    bufs[a].offset = lowest_free(bufs, a, -1);
+    if (bufs[a].offset + bufs[a].bytes > total) total = bufs[a].offset + bufs[a].bytes;
   }
   return total;
+}
+
+/* ---- dead values lend their buffers --------------------------------------------
+ * A value that some node reads forward but no backward reads (by the ops'
+ * declarations, core/op.h backward_reads) is dead once the forward is over: its
+ * buffer is free through the whole backward, and the next replay's producer writes
+ * it again before any node reads it. Packed gradients go there first, so they
+ * touch memory the forward has touched already instead of an arena of their own.
+ * Kept: leaves, views (they are their base's buffer), values nothing reads (the
+ * tape's outputs, which the caller reads), a view nothing reads (its base), the
+ * loss, and every value a backward may read (an op that declares nothing reads all
+ * its values). Returns the bins (p->pool: p = buffer, n = bytes), smallest first. */
+enum { kReadDirect = 1, kReadFwd = 2, kKeep = 4 };
+
+static int dead_values(tg_tape* t, int last) {
+  tg_plan* p = &t->plan;
+  const int nn = t->n_nodes;
+  int* r = p->reads;
+  for (int i = 0; i < nn; ++i) r[i] = 0;
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    const bool view = (n->op->flags & TG_OP_VIEW) != 0;
+    if (!view && tg_op_backward_reads(n->op, -1)) r[i] |= kKeep;
+    for (int k = 0; k < n->n_in; ++k) {
+      const int q = producer(t, n->in[k]);
+      if (q < 0) continue;
+      r[q] |= kReadDirect;
+      if (view || p->owner[q] < 0) continue; /* a view's readers speak for it */
+      r[p->owner[q]] |= kReadFwd;
+      if (tg_op_backward_reads(n->op, k)) r[p->owner[q]] |= kKeep;
+    }
+  }
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    if ((n->op->flags & TG_OP_VIEW) && !(r[i] & kReadDirect) && p->owner[i] >= 0)
+      r[p->owner[i]] |= kKeep;
+  }
+  if (p->owner[last] >= 0) r[p->owner[last]] |= kKeep;
+  int nb = 0;
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    const tg_tensor* y = n->out;
+    if ((n->op->flags & TG_OP_VIEW) || y->dtype != TG_FLOAT32 || y->data == NULL ||
+        (r[i] & (kReadFwd | kKeep)) != kReadFwd)
+      continue;
+    const size_t bytes = (size_t)y->size * sizeof(float) / 64 * 64;
+    if (bytes == 0) continue;
+    int b = nb++; /* insertion by capacity, increasing: the tightest bin first */
+    while (b > 0 && (size_t)p->pool[b - 1].n > bytes) {
+      p->pool[b] = p->pool[b - 1];
+      --b;
+    }
+    p->pool[b].p = y->data;
+    p->pool[b].n = (int64_t)bytes;
+    p->pool[b].node = i;
+  }
+  return nb;
 }
 
 /* Plans the gradient arena for a backward from `last` (once per recording and
@@ -679,17 +760,22 @@ static void plan_packing(tg_tape* t, int last) {
   tg_plan_build(t); /* the zero list of the unpacked tape, if unpack cleared it */
   const int m = live_intervals(t, last);
   if (m == 0) return;
-  const size_t total = pack(p->bufs, m);
+  const int n_bins = dead_values(t, last);
+  const size_t total = pack(p->bufs, m, p->pool, n_bins, &p->lent_bytes);
   if (total > p->region_bytes) {
     float* r = (float*)tg_arena_alloc(&t->arena, total);
-    if (r == NULL) return; /* no room: every gradient keeps its own buffer */
+    if (r == NULL) { /* no room: every gradient keeps its own buffer */
+      p->lent_bytes = 0;
+      return;
+    }
     p->region = r;
     p->region_bytes = total;
   }
   for (int b = 0; b < m; ++b) {
     const int r = p->bufs[b].root;
     p->home[r] = t->nodes[r].out->grad;
-    t->nodes[r].out->grad = (float*)(void*)((char*)p->region + p->bufs[b].offset);
+    char* base = p->bufs[b].bin >= 0 ? (char*)p->pool[p->bufs[b].bin].p : (char*)p->region;
+    t->nodes[r].out->grad = (float*)(void*)(base + p->bufs[b].offset);
   }
   p->n_bufs = m;
   p->packed_bytes = total;

@@ -555,6 +555,10 @@ size_t tg_tape_gradient_arena_bytes(const tg_tape* t) {
   return t && t->plan.packed_for >= 0 ? t->plan.packed_bytes : 0;
 }
 
+size_t tg_tape_gradient_bytes_in_values(const tg_tape* t) {
+  return t && t->plan.packed_for >= 0 ? t->plan.lent_bytes : 0;
+}
+
 int tg_tape_node_count(const tg_tape* t) { return t ? t->n_nodes : 0; }
 
 const tg_node* tg_tape_node(const tg_tape* t, int index) {

@@ -154,8 +154,16 @@ void tg_tape_set_planning(tg_tape* t, bool on);
  * write it) to its producer's (the last to read it), and buffers whose live spans
  * do not overlap share memory; each is zeroed just before its first writer. The
  * arena comes from the tape's own (once per recording and loss; replays allocate
- * nothing). Leaves' gradients (parameters, inputs) are never shared, and values
- * are never reused on a tape that records gradients. After such a backward an
+ * nothing). Leaves' gradients (parameters, inputs) are never shared.
+ * Dead values lend their buffers: a value that nodes read forward but no backward
+ * reads (by the ops' declarations, core/op.h backward_reads; an op that declares
+ * nothing is taken to read every value) is free once the forward is over, so the
+ * packed gradients go into such buffers first and into the arena only when none
+ * fits (memory the forward has touched already instead of memory of their own).
+ * Never lent: leaves, views, the loss, values no node reads (the outputs) and every
+ * value a backward reads. Such a dead value holds gradients after a backward, until
+ * the next tg_tape_forward writes it again: record a node that reads it, or read it
+ * yourself, only after a replay. After such a backward an
  * intermediate's grad holds whatever last used its memory: tools that show
  * intermediate gradients (the DOT exporter's gradient edges, tools/) need a tape
  * that keeps them, so keep_all is ON by default (every gradient its own buffer,
@@ -166,6 +174,9 @@ void tg_tape_set_keep_all(tg_tape* t, bool on);
 bool tg_tape_keeps_all(const tg_tape* t); /**< true for NULL */
 /** Bytes of the gradient arena the current plan packs into (0: nothing packed). */
 size_t tg_tape_gradient_arena_bytes(const tg_tape* t);
+/** Bytes of packed gradients the current plan places in dead values' buffers
+ * (tg_tape_set_keep_all off; 0: none, or nothing packed). */
+size_t tg_tape_gradient_bytes_in_values(const tg_tape* t);
 
 /** Value reuse, for a tape that records no gradient at all (a model's predict): when
  * on, the plan gives each intermediate's value the buffer of a value already dead

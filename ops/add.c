@@ -35,6 +35,7 @@ static void add_backward_range(tg_node* n, int64_t begin, int64_t end) {
 }
 
 const tg_op_def tg_op_add = {.name = "add",
+                             .backward_reads = TG_READS_NOTHING,
                              .arity = 2,
                              .shape = add_shape,
                              .forward = add_forward,

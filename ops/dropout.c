@@ -92,6 +92,7 @@ TG_VECTOR_CLONES static void dropout_backward(tg_node* n, int64_t begin, int64_t
 }
 
 const tg_op_def tg_op_dropout = {.name = "dropout",
+                                 .backward_reads = TG_READS_NOTHING,
                                  .arity = 1,
                                  .shape = dropout_shape,
                                  .forward_range = dropout_forward,

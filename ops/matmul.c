@@ -231,6 +231,7 @@ int tg_matmul_kernels(const tg_node* nd, char* buf, size_t cap) {
 }
 
 const tg_op_def tg_op_matmul = {.name = "matmul",
+                                .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1),
                                 .arity = 2,
                                 .shape = matmul_shape,
                                 .forward = matmul_forward,

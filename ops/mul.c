@@ -34,6 +34,7 @@ static void mul_backward_range(tg_node* n, int64_t begin, int64_t end) {
 }
 
 const tg_op_def tg_op_mul = {.name = "mul",
+                             .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1),
                              .arity = 2,
                              .shape = mul_shape,
                              .forward = mul_forward,

@@ -1,4 +1,7 @@
-/* ops/relu.c — y = max(x, 0), NaN kept;  dx += dy * (x > 0).
+/* ops/relu.c — y = max(x, 0), NaN kept;  dx += dy * (y > 0).
+ * The backward reads y, not x (y > 0 exactly when x > 0, NaN and -0 included), so
+ * the value before the activation (a bias add's output) is dead after the forward
+ * and the tape can lend its buffer to gradients (core/op.h, backward_reads).
  * The derivative at exactly 0 is 0, as in TensorFlow and PyTorch: a network whose
  * weights are all zero therefore gets exactly zero hidden gradients (the seed story).
  * A NaN input stays NaN (as in PyTorch): a diverged network shows NaN in its
@@ -17,15 +20,15 @@ static inline __attribute__((always_inline)) void relu_run(float* restrict y,
   for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f || x[i] != x[i] ? x[i] : 0.0f;
 }
 
-/* gy is loaded whatever x is, so the select vectorises (a conditional load kept
+/* gy is loaded whatever y is, so the select vectorises (a conditional load kept
  * this loop scalar, with a mispredicted branch per element). */
 static inline __attribute__((always_inline)) void relu_grad_run(float* restrict gx,
-                                                                const float* restrict x,
+                                                                const float* restrict y,
                                                                 const float* restrict gy,
                                                                 int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float g = gy[i];
-    gx[i] += x[i] > 0.0f ? g : 0.0f;
+    gx[i] += y[i] > 0.0f ? g : 0.0f;
   }
 }
 
@@ -36,10 +39,11 @@ TG_VECTOR_CLONES static void relu_forward(tg_node* n, int64_t begin, int64_t end
 TG_VECTOR_CLONES static void relu_backward(tg_node* n, int64_t begin, int64_t end) {
   float* gx = n->in[0]->grad;
   if (gx == NULL) return;
-  relu_grad_run(gx + begin, n->in[0]->data + begin, n->out->grad + begin, end - begin);
+  relu_grad_run(gx + begin, n->out->data + begin, n->out->grad + begin, end - begin);
 }
 
 const tg_op_def tg_op_relu = {.name = "relu",
+                              .backward_reads = TG_READS_OUTPUT,
                               .arity = 1,
                               .shape = tg_same_shape_rule,
                               .forward_range = relu_forward,

@@ -46,6 +46,7 @@ TG_VECTOR_CLONES static void scale_backward(tg_node* n, int64_t begin, int64_t e
 }
 
 const tg_op_def tg_op_scale = {.name = "scale",
+                               .backward_reads = TG_READS_NOTHING,
                                .arity = 1,
                                .shape = scale_shape,
                                .forward_range = scale_forward,

@@ -29,6 +29,7 @@ TG_VECTOR_CLONES static void sigmoid_backward(tg_node* n, int64_t begin, int64_t
 }
 
 const tg_op_def tg_op_sigmoid = {.name = "sigmoid",
+                                 .backward_reads = TG_READS_OUTPUT,
                                  .arity = 1,
                                  .shape = tg_same_shape_rule,
                                  .forward_range = sigmoid_forward,

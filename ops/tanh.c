@@ -21,6 +21,7 @@ TG_VECTOR_CLONES static void tanh_backward(tg_node* n, int64_t begin, int64_t en
 }
 
 const tg_op_def tg_op_tanh = {.name = "tanh",
+                              .backward_reads = TG_READS_OUTPUT,
                               .arity = 1,
                               .shape = tg_same_shape_rule,
                               .forward_range = tanh_forward,

@@ -3,7 +3,10 @@
 // bit-identical to a tape that keeps every gradient, over several replays; the
 // packed arena is smaller than the gradients it holds; a backward from another
 // loss plans again; turning keep_all back on gives every intermediate its own
-// gradient holding the last step's values; replaying allocates nothing.
+// gradient holding the last step's values; replaying allocates nothing. Dead
+// values (read by no backward, core/op.h backward_reads) lend their buffers to
+// the packed gradients, and values a backward reads -- an undeclared user op's
+// included -- are never lent.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -85,8 +88,11 @@ TEST(GradArenaTest, PackedGradientsGiveTheSameBits) {
   // add's, identity_grads), 2 activations, the loss: at most two 32x48 buffers are
   // live at once (a layer's output gradient and its input's), plus the loss.
   const size_t layer = 32 * 48 * sizeof(float);
-  EXPECT_GT(tg_tape_gradient_arena_bytes(packed.t), 0u);
-  EXPECT_LE(tg_tape_gradient_arena_bytes(packed.t), 2 * layer + 64);
+  const size_t arena = tg_tape_gradient_arena_bytes(packed.t);
+  const size_t lent = tg_tape_gradient_bytes_in_values(packed.t);
+  EXPECT_GT(arena + lent, 0u);
+  EXPECT_LE(arena, 2 * layer + 64);
+  EXPECT_EQ(0u, tg_tape_gradient_bytes_in_values(kept.t));
   tg_tape_free(kept.t);
   tg_tape_free(packed.t);
 }
@@ -140,6 +146,194 @@ TEST(GradArenaTest, ReplayingAPackedTapeAllocatesNothing) {
   Train(m, 1);  // plans and packs
   const int after_first = counting.allocs();
   Train(m, 20);
+  EXPECT_EQ(after_first, counting.allocs());
+  tg_tape_free(m.t);
+  EXPECT_EQ(0, counting.live());
+}
+
+// Whether p lies inside the value buffer of some node's output on t.
+bool InSomeValue(const tg_tape* t, const float* p) {
+  for (int i = 0; i < tg_tape_node_count(t); ++i) {
+    const tg_tensor* y = tg_tape_node(t, i)->out;
+    if (y->data && p >= y->data && p < y->data + y->size) return true;
+  }
+  return false;
+}
+
+TEST(DeadValuesTest, ADenseReluStackLendsItsPreActivationsToGradients) {
+  Mlp kept = Record(nullptr, true), packed = Record(nullptr, false);
+  const std::vector<float> a = Train(kept, 3), b = Train(packed, 3);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+  // matmul outputs are read by add (reads nothing back) and the first add's output by
+  // relu (reads its output): 32x48 buffers the backward never reads. Every
+  // intermediate gradient of 32x48 fits in them (at most two are live at once).
+  const size_t layer = 32 * 48 * sizeof(float);
+  EXPECT_GE(tg_tape_gradient_bytes_in_values(packed.t), 2 * layer);
+  EXPECT_EQ(0u, tg_tape_gradient_arena_bytes(packed.t));
+  // Some gradients lie in value buffers, and none in an activation's (read back).
+  bool any_lent = false;
+  for (int i = 0; i < tg_tape_node_count(packed.t); ++i) {
+    const float* g = tg_tape_node(packed.t, i)->out->grad;
+    if (g == nullptr) continue;
+    any_lent = any_lent || InSomeValue(packed.t, g);
+    for (const tg_tensor* h : packed.hidden)
+      EXPECT_FALSE(g >= h->data && g < h->data + h->size) << "node " << i;
+  }
+  EXPECT_TRUE(any_lent);
+  // The values a backward reads, and the outputs, are the last step's.
+  for (size_t l = 0; l < kept.hidden.size(); ++l)
+    EXPECT_EQ(0, std::memcmp(kept.hidden[l]->data, packed.hidden[l]->data,
+                             static_cast<size_t>(kept.hidden[l]->size) * sizeof(float)))
+        << l;
+  tg_tape_free(kept.t);
+  tg_tape_free(packed.t);
+}
+
+// d/dx of x^2 reading x, declared by no backward_reads (a user's op): x must keep
+// its value through the backward.
+void SquareForward(tg_node* n) {
+  for (int64_t i = 0; i < n->out->size; ++i)
+    n->out->data[i] = n->in[0]->data[i] * n->in[0]->data[i];
+}
+void SquareBackward(tg_node* n) {
+  if (n->in[0]->grad == nullptr) return;
+  for (int64_t i = 0; i < n->out->size; ++i)
+    n->in[0]->grad[i] += 2.0f * n->in[0]->data[i] * n->out->grad[i];
+}
+tg_status SameShape(tg_node* n, int* rank, int64_t shape[TG_MAX_RANK], char*, size_t) {
+  *rank = n->in[0]->rank;
+  for (int d = 0; d < TG_MAX_RANK; ++d) shape[d] = n->in[0]->shape[d];
+  return TG_OK;
+}
+const tg_op_def& UserSquare() {
+  static const tg_op_def d = [] {
+    tg_op_def o{};
+    o.name = "user_square";
+    o.arity = 1;
+    o.shape = SameShape;
+    o.forward = SquareForward;
+    o.backward = SquareBackward;
+    return o;
+  }();
+  return d;
+}
+
+// Kinds of graphs over a [24, 32] input: each ends in an MSE against a fixed target.
+enum class Graph { kChain, kViewOfDead, kViewOutput, kUserOp };
+
+struct Small {
+  tg_tape* t = nullptr;
+  tg_tensor* x = nullptr;
+  std::vector<tg_tensor*> params;
+  tg_tensor* watched = nullptr;  // a value the test compares after the backward
+  tg_tensor* loss = nullptr;
+};
+
+Small RecordSmall(Graph g, bool keep_all, bool planned) {
+  Small m;
+  m.t = tg_tape_new();
+  tg_tape_set_keep_all(m.t, keep_all);
+  tg_tape_set_planning(m.t, planned);
+  tg_rng rng;
+  tg_rng_seed(&rng, 5);
+  auto leaf = [&](std::vector<int64_t> shape, bool grad) {
+    int64_t n = 1;
+    for (int64_t d : shape) n *= d;
+    std::vector<float> v(static_cast<size_t>(n));
+    for (float& f : v) f = tg_rng_uniform(&rng) - 0.5f;
+    return tg_tape_leaf(m.t, static_cast<int>(shape.size()), shape.data(), v.data(), grad);
+  };
+  m.x = leaf({24, 32}, false);
+  tg_tensor* w = leaf({32, 32}, true);
+  tg_tensor* b = leaf({32}, true);
+  m.params = {w, b};
+  tg_tensor* z = tg_matmul(m.t, m.x, w);
+  tg_tensor* h = nullptr;
+  switch (g) {
+    case Graph::kChain:  // add, scale, relu, sigmoid, sub: one elementwise chain
+      h = tg_sub(m.t, tg_sigmoid(m.t, tg_relu(m.t, tg_scale(m.t, tg_add(m.t, z, b), 1.5f))), b);
+      h = tg_tanh(m.t, tg_matmul(m.t, h, w));
+      m.watched = h;
+      break;
+    case Graph::kViewOfDead: {  // z read only through a view, by add: z is dead
+      const int64_t flat[2] = {12, 64};
+      const int64_t back[2] = {24, 32};
+      h = tg_relu(m.t, tg_add(m.t, tg_reshape(m.t, tg_reshape(m.t, z, 2, flat), 2, back), b));
+      m.watched = h;
+      break;
+    }
+    case Graph::kViewOutput: {  // a view nothing reads is an output: its base is kept
+      const int64_t flat[1] = {24 * 32};
+      h = tg_relu(m.t, tg_add(m.t, z, b));
+      m.watched = tg_reshape(m.t, z, 1, flat);
+      break;
+    }
+    case Graph::kUserOp: {  // the add's output is read back by the undeclared op
+      tg_tensor* in[1] = {tg_add(m.t, z, b)};
+      h = tg_tape_apply(m.t, &UserSquare(), in, 1, nullptr);
+      m.watched = in[0];
+      break;
+    }
+  }
+  m.loss = tg_mse(m.t, h, leaf({24, 32}, false));
+  return m;
+}
+
+std::vector<float> TrainSmall(Small& m, int steps) {
+  std::vector<float> out;
+  for (int s = 0; s < steps; ++s) {
+    for (tg_tensor* p : m.params) tg_tensor_zero_grad(p);
+    m.x->data[(7 * s) % m.x->size] -= 0.25f;
+    EXPECT_EQ(TG_OK, tg_tape_forward(m.t)) << tg_tape_message(m.t);
+    EXPECT_EQ(TG_OK, tg_tape_backward(m.t, m.loss)) << tg_tape_message(m.t);
+    out.push_back(m.loss->data[0]);
+    for (tg_tensor* p : m.params) out.insert(out.end(), p->grad, p->grad + p->size);
+    out.insert(out.end(), m.watched->data, m.watched->data + m.watched->size);
+  }
+  return out;
+}
+
+void ExpectSameBits(Graph g, bool expect_lent) {
+  Small ref = RecordSmall(g, true, false), packed = RecordSmall(g, false, true);
+  ASSERT_NE(nullptr, packed.loss) << tg_tape_message(packed.t);
+  const std::vector<float> a = TrainSmall(ref, 3), b = TrainSmall(packed, 3);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+  if (expect_lent)
+    EXPECT_GT(tg_tape_gradient_bytes_in_values(packed.t), 0u);
+  else
+    EXPECT_EQ(0u, tg_tape_gradient_bytes_in_values(packed.t));
+  tg_tape_free(ref.t);
+  tg_tape_free(packed.t);
+}
+
+TEST(DeadValuesTest, AChainGivesTheUnplannedBits) { ExpectSameBits(Graph::kChain, true); }
+
+TEST(DeadValuesTest, AValueReadThroughAViewIsLentWhenNoBackwardReadsIt) {
+  ExpectSameBits(Graph::kViewOfDead, true);
+}
+
+TEST(DeadValuesTest, AViewNothingReadsKeepsItsBase) {
+  // z is read by add (nothing back) and by the view, which nothing reads: kept (the
+  // view's data is compared after each backward); add's output, read forward by
+  // relu only (relu reads its output back), is lent.
+  ExpectSameBits(Graph::kViewOutput, true);
+}
+
+TEST(DeadValuesTest, AnUndeclaredUserOpKeepsTheValuesItReads) {
+  // The matmul's output (read by add only) is lent; add's, read by the user op's
+  // backward, is not: the gradient and the watched value match the reference.
+  ExpectSameBits(Graph::kUserOp, true);
+}
+
+TEST(DeadValuesTest, ReplayingWithLentValuesAllocatesNothing) {
+  tgtest::CountingAllocator counting;
+  Mlp m = Record(counting.get(), false);
+  Train(m, 1);
+  ASSERT_GT(tg_tape_gradient_bytes_in_values(m.t), 0u);
+  const int after_first = counting.allocs();
+  Train(m, 10);
   EXPECT_EQ(after_first, counting.allocs());
   tg_tape_free(m.t);
   EXPECT_EQ(0, counting.live());

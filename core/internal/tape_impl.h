@@ -40,6 +40,7 @@ typedef struct tg_plan_buf {
   int root; /* the node that owns the buffer */
   int start, end;
   size_t bytes, offset;
+  int bin; /* the dead value (pool entry) it lies in, or -1: the gradient arena */
 } tg_plan_buf;
 
 /* The plan of one recording, built on the first replay or backward after it. Its
@@ -71,6 +72,8 @@ typedef struct tg_plan {
   float* region;
   size_t region_bytes;
   size_t packed_bytes; /* what the current packing uses of the region */
+  size_t lent_bytes;   /* gradient bytes placed in dead values' buffers */
+  int* reads;          /* per node: who reads its value (plan.c, dead values) */
   /* Value reuse (tg_tape_set_reuse_values, tapes without gradients): the values
    * moved into dead values' buffers, and their own. */
   float** home_data; /* per node: its output's own buffer while moved */
