@@ -124,25 +124,36 @@ static void on_backward(void* ctx, const tg_tape* ct, int done) {
     update_entry(m, t, f->order[f->next++]);
 }
 
-tg_status tg_model_backward_update(tg_model* m, tg_tape* t, bool* updated) {
+tg_status tg_model_backward_update(tg_model* m, const char* fn, tg_tape* t, bool* updated) {
   tg_fused_update* f = &m->fuse;
   tg_optimizer* o = m->optimizer;
   *updated = false;
-  const bool fuse = !f->off && tg_opt_rangeable(o) && o->n == m->params.trainable &&
-                    !tg_tape_checks_finite(t) && (f->mapped || map_params(m, t));
-  if (!fuse) return tg_tape_backward(t, m->train.loss);
+  tg_status st = TG_OK;
+  const bool fuse =
+      !f->off && tg_opt_rangeable(o) && o->n == m->params.trainable && !tg_tape_checks_finite(t);
+  if (fuse && !f->mapped && !map_params(m, t)) /* before backward: nothing has moved */
+    return tg_model_fail(m, TG_ERR_NOMEM, "%s: out of memory for the map of %d parameters", fn,
+                         m->params.n);
+  if (!fuse) {
+    st = tg_tape_backward(t, m->train.loss);
+    return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(t));
+  }
   f->c = tg_opt_begin(o);
   f->next = 0;
   f->chain = tg_tape_backward_hook(t, &f->chain_ctx);
   tg_tape_set_backward_hook(t, on_backward, m);
-  tg_status st = tg_tape_backward(t, m->train.loss);
+  st = tg_tape_backward(t, m->train.loss);
   tg_tape_set_backward_hook(t, f->chain, f->chain_ctx);
-  if (st != TG_OK && f->next == 0) return st; /* nothing moved: the step is as before */
+  if (st != TG_OK && f->next == 0) /* nothing moved: the step is as before */
+    return tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(t));
+  /* A backward that stopped part-way after some updates (no such failure is known
+   * with the NaN sentinel off) still completes the step, so that the parameters and
+   * the state stay one step's; the error is reported. */
   while (f->next < f->n) update_entry(m, t, f->order[f->next++]);
   tg_opt_end(o, &f->c);
   f->fused_steps++;
   *updated = true;
-  return st;
+  return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(t));
 }
 
 void tg_model_set_fuse_optimizer(tg_model* m, bool on) {

@@ -172,10 +172,14 @@ static tg_status step_body(tg_model* m, const char* fn, const float* const* x, i
   /* Nothing here reads the gradients between backward and the update (fit and the
    * doctor, which do, call with update false), so the update may run during backward. */
   bool updated = false;
-  st = update ? tg_model_backward_update(m, t, &updated) : tg_tape_backward(t, m->train.loss);
+  if (update) {
+    st = tg_model_backward_update(m, fn, t, &updated);
+  } else if ((st = tg_tape_backward(t, m->train.loss)) != TG_OK) {
+    st = tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(t));
+  }
   if (st != TG_OK) {
     m->train.rows = 0;
-    return tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(t));
+    return st;
   }
   if (loss) *loss = m->train.loss->data[0];
   m->last_train = t;

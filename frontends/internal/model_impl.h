@@ -182,8 +182,9 @@ tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x,
  * parameter as soon as its gradient is final (fused_step.c); *updated says whether it
  * did (false: nothing was updated, only backward ran, and the caller updates as
  * before). It does only when nothing needs the gradients between backward and the
- * update: no clipping, no NaN sentinel, fusing not turned off. */
-tg_status tg_model_backward_update(tg_model* m, tg_tape* t, bool* updated);
+ * update: no clipping, no NaN sentinel, fusing not turned off. Errors are recorded on
+ * m, starting with fn (out of memory for the parameter map fails before backward). */
+tg_status tg_model_backward_update(tg_model* m, const char* fn, tg_tape* t, bool* updated);
 /* Frees the fused update's arrays. */
 void tg_model_fuse_release(tg_model* m);
 
