@@ -307,7 +307,7 @@ tg_status tg_model_apply_gradients(tg_model* m);
  * updates during backward, below, chains to it: the hook still sees every node). */
 tg_tape* tg_model_training_tape(tg_model* m);
 
-/** The optimizer during backward (on by default). tg_model_train_on_batch then updates
+/** The optimizer during backward. When on, tg_model_train_on_batch updates
  * each trainable parameter as soon as backward has run every node that reads its
  * gradient (a parameter read by several nodes, or shared between layers, waits for
  * the first of them in recording order), while that gradient is still in cache,
@@ -326,7 +326,10 @@ tg_tape* tg_model_training_tape(tg_model* m);
  * distributed module's reduction, dist/), and tg_model_fit (its doctor and gradient
  * norms read them). Regularization penalties are nodes on the tape and need nothing.
  * A backward hook already on the training tape is called first from the model's
- * own. NULL m is ignored. @{ */
+ * own. By default (before any call) it is on for a model with at least 2^16 trainable
+ * floats and off below, where the whole block stays in cache anyway; `on` true turns
+ * it on for any size, false off. tg_model_fuses_optimizer says whether it is on for
+ * m as it stands. NULL m is ignored. @{ */
 void tg_model_set_fuse_optimizer(tg_model* m, bool on);
 bool tg_model_fuses_optimizer(const tg_model* m); /**< false for NULL */
 /** @} */

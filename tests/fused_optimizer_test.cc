@@ -314,6 +314,24 @@ TEST(FusedOptimizerTest, AHookOnTheTrainingTapeStillRunsAndStaysInstalled) {
   tg_model_free(m);
 }
 
+TEST(FusedOptimizerTest, ByDefaultOnlyABlockTooLargeForCacheUpdatesDuringBackward) {
+  tg_optimizer_options o = {};
+  tg_model* small = Mlp(kIn, 8, 1);    // 155 floats
+  tg_model* large = Mlp(256, 256, 1);  // 131,587 floats
+  Compile(small, o);
+  Compile(large, o);
+  EXPECT_FALSE(tg_model_fuses_optimizer(small));
+  EXPECT_TRUE(tg_model_fuses_optimizer(large));
+  const Data ds = MakeData(4, kIn, 1), dl = MakeData(4, 256, 1);
+  float l = 0.0f;
+  ASSERT_EQ(TG_OK, tg_model_train_on_batch(small, ds.x.data(), 4, ds.y.data(), &l));
+  ASSERT_EQ(TG_OK, tg_model_train_on_batch(large, dl.x.data(), 4, dl.y.data(), &l));
+  EXPECT_EQ(0, tg_model_fused_steps(small));
+  EXPECT_EQ(1, tg_model_fused_steps(large));
+  tg_model_free(small);
+  tg_model_free(large);
+}
+
 TEST(FusedOptimizerTest, NullModelIsIgnored) {
   tg_model_set_fuse_optimizer(nullptr, true);
   EXPECT_FALSE(tg_model_fuses_optimizer(nullptr));

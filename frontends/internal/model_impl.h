@@ -72,7 +72,7 @@ typedef struct tg_tape_slot {
  * first training-tape node that reads its gradient; once backward is through that
  * node the gradient is final and the parameter is updated. */
 typedef struct tg_fused_update {
-  bool off;               /* tg_model_set_fuse_optimizer(m, false) */
+  int mode;               /* tg_model_set_fuse_optimizer: 0 by block size (default), 1 on, -1 off */
   bool mapped;            /* ready/order hold the current training recording's map */
   int* ready;             /* per parameter entry: the first node reading its gradient */
   int* order;             /* trainable entries, the latest ready first */
