@@ -184,7 +184,42 @@ static int profile(long steps, const float* x, const float* y) {
   return 0;
 }
 
+/* `w1_seed fuse REPS`: the optimizer during backward (the default) against the update
+ * after backward (tg_model_set_fuse_optimizer off), two models stepped in turn, blocks
+ * of kSteps steps, which goes first alternating; the median of the blocks' ratios. */
+static int fuse_pair(int reps, const float* x, const float* y) {
+  tg_error err = {0};
+  tg_model* m[2] = {tg_seed_model_new(NULL, 1, NULL, &err), tg_seed_model_new(NULL, 1, NULL, &err)};
+  if (m[0] == NULL || m[1] == NULL || reps < 1 || reps > 1000) return 1;
+  tg_model_set_fuse_optimizer(m[1], false);
+  static double cpu[2][1000], ratio[1000];
+  float loss = 0.0f;
+  for (int r = 0; r < reps; ++r) {
+    for (int j = 0; j < 2; ++j) {
+      const int k = (r + j) % 2;
+      const double c0 = tg_bench_thread_cpu();
+      for (int s = 0; s < kSteps; ++s) tg_model_train_on_batch(m[k], x, N, y, &loss);
+      cpu[k][r] = (tg_bench_thread_cpu() - c0) * 1e6 / kSteps;
+    }
+    ratio[r] = cpu[0][r] / cpu[1][r];
+  }
+  printf(
+      "W1 fuse_optimizer threads=1 fused_cpu_median=%.3f after_cpu_median=%.3f "
+      "ratio_median=%.4f same_bits=%d\n",
+      tg_bench_median(cpu[0], reps), tg_bench_median(cpu[1], reps), tg_bench_median(ratio, reps),
+      memcmp(tg_model_param_values(m[0]), tg_model_param_values(m[1]),
+             (size_t)tg_model_param_size(m[0]) * sizeof(float)) == 0);
+  tg_model_free(m[0]);
+  tg_model_free(m[1]);
+  return 0;
+}
+
 int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "fuse") == 0) {
+    float x[N], y[N * O];
+    tg_seed_data(x, y);
+    return fuse_pair(atoi(argv[2]), x, y);
+  }
   if (argc == 3 && strcmp(argv[1], "profile") == 0) {
     float x[N], y[N * O];
     tg_seed_data(x, y);

@@ -17,6 +17,14 @@
  * OpenBLAS for blas_floor_ms only then, so the figure holds the library only when
  * the step itself used it. One thread count per process (argument 1 or 2) keeps it
  * one model's; without an argument the threads=2 line also holds the first run's.
+ *
+ * With a second argument `fuse` (w2_mlp 1 fuse) it compares instead the optimizer
+ * during backward (the default) with the update after backward
+ * (tg_model_set_fuse_optimizer(m, false)): two models alike, stepped in turn (which
+ * one goes first alternates), and one line
+ *   W2 fuse_optimizer threads=1 fused_median=.. after_median=.. ratio_median=..
+ * where ratio_median is the median over the pairs of fused / after, and same_bits
+ * says whether both models' parameters ended identical.
  */
 #include <math.h>
 #include <stdio.h>
@@ -213,6 +221,57 @@ static void bench_threads(int threads, const float* x, const float* y) {
   tg_model_free(m);
 }
 
+static int cmp_double(const void* a, const void* b) {
+  const double x = *(const double*)a, y = *(const double*)b;
+  return x < y ? -1 : x > y;
+}
+
+static double timed_step(tg_model* m, const float* x, const float* y) {
+  float loss = 0.0f;
+  const double t0 = tg_bench_now();
+  const tg_status st = tg_model_train_on_batch(m, x, kBatch, y, &loss);
+  const double ms = (tg_bench_now() - t0) * 1e3;
+  if (st != TG_OK) {
+    fprintf(stderr, "w2_mlp: %s\n", tg_model_message(m));
+    exit(1);
+  }
+  return ms;
+}
+
+static void bench_fuse_pair(int threads, const float* x, const float* y) {
+  tg_model* fused = make_model(threads);
+  tg_model* after = make_model(threads);
+  tg_model_set_fuse_optimizer(after, false);
+  for (int s = 0; s < kWarmup; ++s) {
+    timed_step(fused, x, y);
+    timed_step(after, x, y);
+  }
+  static double fm[kSteps], am[kSteps], ratio[kSteps];
+  for (int s = 0; s < kSteps; ++s) {
+    if (s % 2 == 0) {
+      fm[s] = timed_step(fused, x, y);
+      am[s] = timed_step(after, x, y);
+    } else {
+      am[s] = timed_step(after, x, y);
+      fm[s] = timed_step(fused, x, y);
+    }
+    ratio[s] = fm[s] / am[s];
+  }
+  qsort(ratio, kSteps, sizeof ratio[0], cmp_double);
+  const int64_t n = tg_model_param_size(fused);
+  const bool same = memcmp(tg_model_param_values(fused), tg_model_param_values(after),
+                           (size_t)n * sizeof(float)) == 0;
+  printf(
+      "W2 fuse_optimizer threads=%d fused_median=%.3f after_median=%.3f ratio_median=%.4f "
+      "ratio_p10=%.4f ratio_p90=%.4f fused_steps=%lld same_bits=%d\n",
+      threads, tg_bench_median(fm, kSteps), tg_bench_median(am, kSteps), ratio[kSteps / 2],
+      ratio[kSteps / 10], ratio[kSteps - 1 - kSteps / 10], (long long)tg_model_fused_steps(fused),
+      same ? 1 : 0);
+  fflush(stdout);
+  tg_model_free(fused);
+  tg_model_free(after);
+}
+
 int main(int argc, char** argv) {
   tg_bench_print_machine();
   printf("# W2: 784-512-512-10 ReLU MLP, MSE, Adam, batch 128; %d warm-up + %d timed steps\n",
@@ -223,6 +282,10 @@ int main(int argc, char** argv) {
   for (int i = 0; i < kBatch * kIn; ++i) x[i] = tg_rng_uniform(&rng);
   for (int i = 0; i < kBatch; ++i) y[i * kOut + (int)tg_rng_below(&rng, kOut)] = 1.0f;
   const int only = argc > 1 ? atoi(argv[1]) : 0;
+  if (argc > 2 && strcmp(argv[2], "fuse") == 0) {
+    bench_fuse_pair(only > 0 ? only : 1, x, y);
+    return 0;
+  }
   for (int threads = 1; threads <= 2; ++threads)
     if (only == 0 || only == threads) bench_threads(threads, x, y);
   return 0;

@@ -488,6 +488,13 @@ void tg_tape_set_scope(tg_tape* t, const char* scope) {
   t->scope = copy;
 }
 
+tg_backward_hook tg_tape_backward_hook(const tg_tape* t, void** ctx) {
+  if (ctx) *ctx = t ? t->hook_ctx : NULL;
+  return t ? t->hook : NULL;
+}
+
+bool tg_tape_checks_finite(const tg_tape* t) { return t && t->check_finite; }
+
 void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx) {
   if (t == NULL) return;
   t->hook = fn;

@@ -212,7 +212,14 @@ void tg_tape_set_check_finite(tg_tape* t, bool on);
  * fn NULL turns it off. Kept across tg_tape_clear. The hook must not record on t. @{ */
 typedef void (*tg_backward_hook)(void* ctx, const tg_tape* t, int done);
 void tg_tape_set_backward_hook(tg_tape* t, tg_backward_hook fn, void* ctx);
+/** The hook installed (NULL for none or a NULL tape) and, when ctx is not NULL, its
+ * context: what a caller that installs its own hook for one call saves, chains to,
+ * and puts back. */
+tg_backward_hook tg_tape_backward_hook(const tg_tape* t, void** ctx);
 /** @} */
+
+/** Whether the NaN sentinel (tg_tape_set_check_finite) is on; false for NULL. */
+bool tg_tape_checks_finite(const tg_tape* t);
 
 /** Read-only introspection for tools and tests. Nodes are in recording order. */
 int tg_tape_node_count(const tg_tape* t);

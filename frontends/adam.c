@@ -53,7 +53,3 @@ float tg_adam_lr_t(const tg_optimizer* o) {
   /* Both bias corrections folded into the step size, as Keras does. */
   return (float)(tg_opt_decayed_lr(o) * sqrt(1.0 - pow(p->beta_2, t)) / (1.0 - pow(p->beta_1, t)));
 }
-
-void tg_adam_step(tg_optimizer* o, float* w, const float* g) {
-  tg_adam_range(o, w, g, tg_adam_lr_t(o), 0, o->n);
-}

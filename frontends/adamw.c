@@ -4,8 +4,9 @@
  * weight alike whatever its gradient's scale (the point of decoupling it). */
 #include "frontends/internal/optimizer_impl.h"
 
-void tg_adamw_step(tg_optimizer* o, float* w, const float* g) {
-  const float shrink = (float)(tg_opt_decayed_lr(o) * (double)o->opt.weight_decay);
-  for (int64_t i = 0; i < o->n; ++i) w[i] -= w[i] * shrink;
-  tg_adam_range(o, w, g, tg_adam_lr_t(o), 0, o->n);
+void tg_adamw_range(tg_optimizer* o, const tg_opt_consts* c, float* w, const float* g, int64_t i0,
+                    int64_t i1) {
+  const float shrink = c->shrink;
+  for (int64_t i = i0; i < i1; ++i) w[i] -= w[i] * shrink;
+  tg_adam_range(o, w, g, c->lr_t, i0, i1);
 }

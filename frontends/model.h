@@ -303,8 +303,39 @@ tg_status tg_model_compute_gradients(tg_model* m, const float* x, int64_t n, con
  * processes). Needs compile. The same update train_on_batch makes. */
 tg_status tg_model_apply_gradients(tg_model* m);
 /** The training tape (NULL before the first training call), e.g. to install a
- * backward hook (core/tape.h) that the model's later training steps run. */
+ * backward hook (core/tape.h) that the model's later training steps run (a step that
+ * updates during backward, below, chains to it: the hook still sees every node). */
 tg_tape* tg_model_training_tape(tg_model* m);
+
+/** The optimizer during backward. When on, tg_model_train_on_batch updates
+ * each trainable parameter as soon as backward has run every node that reads its
+ * gradient (a parameter read by several nodes, or shared between layers, waits for
+ * the first of them in recording order), while that gradient is still in cache,
+ * instead of one pass over the whole block after backward. The step's constants
+ * (learning-rate decay, Adam's bias correction) come from the step count before
+ * backward, and each element's update is the whole-block update's arithmetic, so
+ * parameters and optimizer state are bit-identical to updating after backward,
+ * whatever the thread count (a parameter of at least 2^16 floats is split over the
+ * tape's threads, a smaller one runs on the calling thread).
+ *
+ * The update stays after backward, as with `on` false, whenever something needs the
+ * whole gradient first: clipping (clipnorm, clipvalue, global_clipnorm), the tape's
+ * NaN sentinel (tg_tape_set_check_finite: a step it stops must not have moved any
+ * parameter), and every call that hands the gradients to the caller before the
+ * update: tg_model_compute_gradients with tg_model_apply_gradients (hence the
+ * distributed module's reduction, dist/), and tg_model_fit (its doctor and gradient
+ * norms read them). Regularization penalties are nodes on the tape and need nothing.
+ * A backward hook already on the training tape is called first from the model's
+ * own. By default (before any call) it is on for a model with at least 2^16 trainable
+ * floats and off below, where the whole block stays in cache anyway; `on` true turns
+ * it on for any size, false off. tg_model_fuses_optimizer says whether it is on for
+ * m as it stands. NULL m is ignored. @{ */
+void tg_model_set_fuse_optimizer(tg_model* m, bool on);
+bool tg_model_fuses_optimizer(const tg_model* m); /**< false for NULL */
+/** @} */
+/** Training steps so far that updated during backward (for tests and benchmarks that
+ * check which path ran); 0 for NULL. */
+int64_t tg_model_fused_steps(const tg_model* m);
 
 /** Data parallelism (dist/): the rows the next training batches hold start at global
  * row first_row of a larger batch (default 0), so that random layers draw for each

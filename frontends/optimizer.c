@@ -234,19 +234,66 @@ double tg_opt_decayed_lr(const tg_optimizer* o) {
   return (double)o->opt.lr / (1.0 + (double)o->opt.decay * (double)o->iterations);
 }
 
-/* Adam split over a pool's workers: whole cache lines per worker. */
-typedef struct adam_split {
+tg_opt_consts tg_opt_begin(const tg_optimizer* o) {
+  tg_opt_consts c;
+  memset(&c, 0, sizeof c);
+  c.lr = (float)tg_opt_decayed_lr(o);
+  if (o->opt.kind == TG_OPT_ADAM || o->opt.kind == TG_OPT_ADAMW) c.lr_t = tg_adam_lr_t(o);
+  if (o->opt.kind == TG_OPT_ADAMW)
+    c.shrink = (float)(tg_opt_decayed_lr(o) * (double)o->opt.weight_decay);
+  if (o->opt.kind == TG_OPT_NADAM) tg_nadam_consts(o, &c);
+  return c;
+}
+
+void tg_opt_range(tg_optimizer* o, const tg_opt_consts* c, float* w, const float* g, int64_t i0,
+                  int64_t i1) {
+  switch (o->opt.kind) {
+    case TG_OPT_ADAM:
+      tg_adam_range(o, w, g, c->lr_t, i0, i1);
+      break;
+    case TG_OPT_SGD:
+      tg_sgd_range(o, c, w, g, i0, i1);
+      break;
+    case TG_OPT_RMSPROP:
+      tg_rmsprop_range(o, c, w, g, i0, i1);
+      break;
+    case TG_OPT_ADAMW:
+      tg_adamw_range(o, c, w, g, i0, i1);
+      break;
+    case TG_OPT_ADAGRAD:
+      tg_adagrad_range(o, c, w, g, i0, i1);
+      break;
+    case TG_OPT_NADAM:
+      tg_nadam_range(o, c, w, g, i0, i1);
+      break;
+    default:
+      break;
+  }
+}
+
+void tg_opt_end(tg_optimizer* o, const tg_opt_consts* c) {
+  if (o->opt.kind == TG_OPT_NADAM) o->state[2 * o->n] = c->p_t;
+  o->iterations++;
+}
+
+bool tg_opt_rangeable(const tg_optimizer* o) {
+  return o != NULL && o->clipped == NULL && o->opt.kind >= 0 && o->opt.kind < TG_OPT_KIND_COUNT;
+}
+
+/* A range split over a pool's workers: whole cache lines per worker. */
+typedef struct range_split {
   tg_optimizer* o;
+  const tg_opt_consts* c;
   float* w;
   const float* g;
-  float lr_t;
-} adam_split;
+  int64_t i0, n;
+} range_split;
 
-static void adam_part(void* ctx, int worker, int workers) {
-  const adam_split* s = (const adam_split*)ctx;
+static void range_part(void* ctx, int worker, int workers) {
+  const range_split* s = (const range_split*)ctx;
   int64_t i0, i1;
-  tg_threadpool_split(s->o->n, worker, workers, &i0, &i1);
-  tg_adam_range(s->o, s->w, s->g, s->lr_t, i0, i1);
+  tg_threadpool_split(s->n, worker, workers, &i0, &i1);
+  tg_opt_range(s->o, s->c, s->w, s->g, s->i0 + i0, s->i0 + i1);
 }
 
 enum {
@@ -255,16 +302,27 @@ enum {
   kMinParamsPerWorker = 1 << 15
 };
 
+void tg_opt_range_pool(tg_optimizer* o, const tg_opt_consts* c, float* w, const float* g,
+                       int64_t i0, int64_t i1, tg_threadpool* pool, int workers) {
+  if (pool == NULL) workers = 1;
+  if (workers > 1 && workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
+  while (workers > 1 && (i1 - i0) / workers < kMinParamsPerWorker) --workers;
+  if (workers <= 1) {
+    tg_opt_range(o, c, w, g, i0, i1);
+    return;
+  }
+  range_split s = {o, c, w, g, i0, i1 - i0};
+  tg_threadpool_run(pool, workers, range_part, &s);
+}
+
 tg_status tg_optimizer_step_pool(tg_optimizer* o, float* params, const float* grads, int64_t n,
                                  tg_threadpool* pool, int workers, tg_error* err) {
-  if (workers > tg_threadpool_threads(pool)) workers = tg_threadpool_threads(pool);
-  while (workers > 1 && n / workers < kMinParamsPerWorker) --workers;
-  if (o == NULL || workers <= 1 || o->opt.kind != TG_OPT_ADAM || o->clipped != NULL || n != o->n ||
+  if (o == NULL || workers <= 1 || pool == NULL || !tg_opt_rangeable(o) || n != o->n ||
       params == NULL || grads == NULL)
     return tg_optimizer_step(o, params, grads, n, err);
-  adam_split s = {o, params, grads, tg_adam_lr_t(o)};
-  tg_threadpool_run(pool, workers, adam_part, &s);
-  o->iterations++;
+  const tg_opt_consts c = tg_opt_begin(o);
+  tg_opt_range_pool(o, &c, params, grads, 0, n, pool, workers);
+  tg_opt_end(o, &c);
   return TG_OK;
 }
 
@@ -278,29 +336,11 @@ tg_status tg_optimizer_step(tg_optimizer* o, float* params, const float* grads, 
                         (long long)o->n);
   if (n > 0 && (params == NULL || grads == NULL))
     return tg_error_set(err, TG_ERR_NULL_ARG, "%s: %s is NULL", fn, params ? "grads" : "params");
+  if (o->opt.kind < 0 || o->opt.kind >= TG_OPT_KIND_COUNT)
+    return tg_error_set(err, TG_ERR_STATE, "%s: unknown optimizer kind", fn);
   const float* g = tg_optimizer_clip(o, grads);
-  switch (o->opt.kind) {
-    case TG_OPT_ADAM:
-      tg_adam_step(o, params, g);
-      break;
-    case TG_OPT_SGD:
-      tg_sgd_step(o, params, g);
-      break;
-    case TG_OPT_RMSPROP:
-      tg_rmsprop_step(o, params, g);
-      break;
-    case TG_OPT_ADAMW:
-      tg_adamw_step(o, params, g);
-      break;
-    case TG_OPT_ADAGRAD:
-      tg_adagrad_step(o, params, g);
-      break;
-    case TG_OPT_NADAM:
-      tg_nadam_step(o, params, g);
-      break;
-    default:
-      return tg_error_set(err, TG_ERR_STATE, "%s: unknown optimizer kind", fn);
-  }
-  o->iterations++;
+  const tg_opt_consts c = tg_opt_begin(o);
+  tg_opt_range(o, &c, params, g, 0, n);
+  tg_opt_end(o, &c);
   return TG_OK;
 }

@@ -5,11 +5,12 @@
 
 #include "frontends/internal/optimizer_impl.h"
 
-void tg_rmsprop_step(tg_optimizer* o, float* w, const float* g) {
-  const float lr = (float)tg_opt_decayed_lr(o);
+void tg_rmsprop_range(tg_optimizer* o, const tg_opt_consts* c, float* w, const float* g, int64_t i0,
+                      int64_t i1) {
+  const float lr = c->lr;
   const float rho = o->opt.rho, eps = o->opt.epsilon;
   float* a = o->state;
-  for (int64_t i = 0; i < o->n; ++i) {
+  for (int64_t i = i0; i < i1; ++i) {
     a[i] = rho * a[i] + (1.0f - rho) * (g[i] * g[i]);
     w[i] -= lr * g[i] / (sqrtf(a[i]) + eps);
   }

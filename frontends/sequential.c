@@ -98,6 +98,7 @@ void tg_model_free(tg_model* m) {
   free_slot(&m->predict);
   free_slot(&m->eval);
   tg_optimizer_free(m->optimizer);
+  tg_model_fuse_release(m);
   for (int i = 0; i < m->n_layers; ++i) a->free(a->ctx, m->layers[i]);
   a->free(a->ctx, m->layers);
   a->free(a->ctx, m->syms);

@@ -4,12 +4,13 @@
  * State block: vel[n]. */
 #include "frontends/internal/optimizer_impl.h"
 
-void tg_sgd_step(tg_optimizer* o, float* w, const float* g) {
-  const float lr = (float)tg_opt_decayed_lr(o);
+void tg_sgd_range(tg_optimizer* o, const tg_opt_consts* c, float* w, const float* g, int64_t i0,
+                  int64_t i1) {
+  const float lr = c->lr;
   const float mu = o->opt.momentum;
   const bool nesterov = o->opt.nesterov;
   float* vel = o->state;
-  for (int64_t i = 0; i < o->n; ++i) {
+  for (int64_t i = i0; i < i1; ++i) {
     vel[i] = mu * vel[i] - lr * g[i];
     w[i] += nesterov ? mu * vel[i] - lr * g[i] : vel[i];
   }

@@ -88,6 +88,7 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
   if (t == NULL) return tg_model_fail(m, TG_ERR_NOMEM, "%s: out of memory for a tape", fn);
   tg_tape_clear(t);
   s->rows = 0;
+  if (s == &m->train) m->fuse.mapped = false; /* new nodes: map the parameters again */
   int64_t shape[TG_MAX_RANK];
   for (int k = 0; k < m->n_inputs; ++k) {
     const int rank = batch_shape(tg_model_input_shape(m, k), n, shape);
@@ -168,14 +169,21 @@ static tg_status step_body(tg_model* m, const char* fn, const float* const* x, i
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
   zero_grads(m, t); /* backward accumulates */
-  st = tg_tape_backward(t, m->train.loss);
+  /* Nothing here reads the gradients between backward and the update (fit and the
+   * doctor, which do, call with update false), so the update may run during backward. */
+  bool updated = false;
+  if (update) {
+    st = tg_model_backward_update(m, fn, t, &updated);
+  } else if ((st = tg_tape_backward(t, m->train.loss)) != TG_OK) {
+    st = tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(t));
+  }
   if (st != TG_OK) {
     m->train.rows = 0;
-    return tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(t));
+    return st;
   }
   if (loss) *loss = m->train.loss->data[0];
   m->last_train = t;
-  if (!update) return TG_OK;
+  if (!update || updated) return TG_OK;
   tg_error err = {0};
   /* On the tape's threads (the same bits as one thread): with two, Adam over
    * W2's 670k parameters is a seventh of the step. Only the trainable block moves. */

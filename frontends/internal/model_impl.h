@@ -18,6 +18,7 @@
 #include "core/rng.h"
 #include "core/tape.h"
 #include "frontends/internal/fit_impl.h"
+#include "frontends/internal/optimizer_impl.h"
 #include "frontends/internal/params_impl.h"
 #include "frontends/layer.h"
 #include "frontends/model.h"
@@ -67,6 +68,22 @@ typedef struct tg_tape_slot {
   bool weighted;                     /* recorded with w */
 } tg_tape_slot;
 
+/* The optimizer run during backward (fused_step.c): per trainable parameter, the
+ * first training-tape node that reads its gradient; once backward is through that
+ * node the gradient is final and the parameter is updated. */
+typedef struct tg_fused_update {
+  int mode;               /* tg_model_set_fuse_optimizer: 0 by block size (default), 1 on, -1 off */
+  bool mapped;            /* ready/order hold the current training recording's map */
+  int* ready;             /* per parameter entry: the first node reading its gradient */
+  int* order;             /* trainable entries, the latest ready first */
+  int n, cap;             /* entries in order; capacity of both arrays */
+  int next;               /* order[next..n) are still to update in this backward */
+  int64_t fused_steps;    /* steps that updated during backward (tests) */
+  tg_opt_consts c;        /* this step's constants */
+  tg_backward_hook chain; /* the hook the tape had: called first */
+  void* chain_ctx;
+} tg_fused_update;
+
 struct tg_model {
   const tg_allocator* alloc;
   bool functional; /* built with tg_functional_new (else Sequential) */
@@ -96,6 +113,7 @@ struct tg_model {
   bool compiled;
   tg_loss loss;
   tg_optimizer* optimizer;
+  tg_fused_update fuse;
   tg_tape_slot train, predict, eval;
   const tg_tape* last_train; /* what tg_model_tape returns */
   float* scratch;            /* fit's batch buffers and row order, grow-only */
@@ -159,6 +177,16 @@ tg_status tg_model_step(tg_model* m, const char* fn, const float* const* x, int6
 /* The same with the layers' mode chosen (tg_model_step trains in training mode). */
 tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x, int64_t n,
                              const float* y, bool update, bool training, float* loss);
+
+/* Backward from the training slot's loss with the optimizer update of each trainable
+ * parameter as soon as its gradient is final (fused_step.c); *updated says whether it
+ * did (false: nothing was updated, only backward ran, and the caller updates as
+ * before). It does only when nothing needs the gradients between backward and the
+ * update: no clipping, no NaN sentinel, fusing not turned off. Errors are recorded on
+ * m, starting with fn (out of memory for the parameter map fails before backward). */
+tg_status tg_model_backward_update(tg_model* m, const char* fn, tg_tape* t, bool* updated);
+/* Frees the fused update's arrays. */
+void tg_model_fuse_release(tg_model* m);
 
 /* Loss on rows without gradients (the evaluation tape). Checks nothing. */
 /* Records (or replays) the training slot (train) or the evaluation slot for n rows
