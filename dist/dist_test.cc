@@ -21,6 +21,7 @@
 
 extern "C" {
 #include "dist/dist.h"
+#include "dist/mpi_gtest.h"
 #include "frontends/model.h"
 #include "frontends/seed_problem.h"
 }
@@ -28,17 +29,6 @@ extern "C" {
 namespace {
 
 constexpr double kTol = 1e-5;  // max |w_N - w_1| / max(1, |w_1|)
-
-int Rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-int Size() {
-  int s = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &s);
-  return s;
-}
 
 tg_model* SeedModel(uint64_t seed) {
   tg_error err = {};
@@ -472,18 +462,3 @@ TEST(DistTest, BadArgumentsAreErrorsNotCrashes) {
 }
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  tg_error err = {};
-  if (tg_dist_init(&argc, &argv, &err) != TG_OK) {
-    std::fprintf(stderr, "%s\n", err.message);
-    return 1;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  const int rc = RUN_ALL_TESTS();
-  // Every rank's verdict: the job fails when any rank's tests failed.
-  int worst = rc;
-  MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  tg_dist_finalize();
-  return worst;
-}

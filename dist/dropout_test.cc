@@ -30,6 +30,7 @@
 extern "C" {
 #include "core/rng.h"
 #include "dist/dist.h"
+#include "dist/mpi_gtest.h"
 #include "frontends/fit.h"
 #include "frontends/model.h"
 #include "frontends/persist.h"
@@ -39,17 +40,6 @@ namespace {
 
 constexpr double kTol = 1e-5;  // max |w_N - w_1| / max(1, |w_1|)
 constexpr int kIn = 8, kOut = 3, kRows = 12;
-
-int Rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-int Size() {
-  int s = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &s);
-  return s;
-}
 
 // 8 -> Dense(32, relu) -> Dropout(0.3) -> Dense(16, tanh) -> Dropout(0.2) -> Dense(3),
 // softmax cross-entropy on logits, Adam.
@@ -250,17 +240,3 @@ TEST(DistDropoutTest, ResumingFromACheckpointIsBitForBitWithEmptyShards) {
 }
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  tg_error err = {};
-  if (tg_dist_init(&argc, &argv, &err) != TG_OK) {
-    std::fprintf(stderr, "%s\n", err.message);
-    return 1;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  const int rc = RUN_ALL_TESTS();
-  int worst = rc;  // the job fails when any rank's tests failed
-  MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  tg_dist_finalize();
-  return worst;
-}

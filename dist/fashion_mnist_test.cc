@@ -40,6 +40,7 @@ extern "C" {
 #include "data/idx.h"
 #include "data/scale.h"
 #include "dist/dist.h"
+#include "dist/mpi_gtest.h"
 #include "frontends/model.h"
 }
 
@@ -48,17 +49,6 @@ namespace {
 constexpr double kParamTol = 1e-5;  // max |w_N - w_1| over the parameters
 constexpr int kTrainRows = 1024, kTestRows = 1000;
 const std::string kDir = "/usr/share/datasets/fashion-mnist/";
-
-int Rank() {
-  int r = 0;
-  MPI_Comm_rank(MPI_COMM_WORLD, &r);
-  return r;
-}
-int Size() {
-  int s = 1;
-  MPI_Comm_size(MPI_COMM_WORLD, &s);
-  return s;
-}
 
 // The first n images (scaled to [0, 1], 784 floats each) and their labels as floats
 // (what fit takes for sparse_categorical_crossentropy).
@@ -202,17 +192,3 @@ TEST(DistFashionMnistTest, TrainsOnAllRanksAsOnOne) { AllRanksAgainstOne(false);
 TEST(DistFashionMnistTest, TrainsWithDropoutOnAllRanksAsOnOne) { AllRanksAgainstOne(true); }
 
 }  // namespace
-
-int main(int argc, char** argv) {
-  tg_error err = {};
-  if (tg_dist_init(&argc, &argv, &err) != TG_OK) {
-    std::fprintf(stderr, "%s\n", err.message);
-    return 1;
-  }
-  ::testing::InitGoogleTest(&argc, argv);
-  const int rc = RUN_ALL_TESTS();
-  int worst = rc;  // the job fails when any rank's tests failed
-  MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-  tg_dist_finalize();
-  return worst;
-}
