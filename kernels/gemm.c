@@ -34,7 +34,8 @@ enum {
   kBlocksPerWorker = 1,
   /* Most blocks of a BLAS product (its split ignores the thread count, so this
    * bounds the threads such a product can use). */
-  kBlasMaxBlocks = 16
+  kBlasMaxBlocks = 16,
+  kBlasMinExtent = 256
 };
 
 static double work_of(int64_t m, int64_t n, int64_t k) { return (double)m * (double)n * (double)k; }
@@ -129,7 +130,8 @@ static void run_blocks(void* ctx, int worker, int workers) {
 
 /* A BLAS product in blocks that depend on (m, n, k) only: whole register tiles of
  * the longer side, at most kBlasMaxBlocks, none smaller than kMinWorkPerThread
- * multiply-adds. Up to `workers` threads take them; one thread runs them all. */
+ * multiply-adds or narrower than kBlasMinExtent. Up to `workers` threads take them; one thread runs
+ * them all. */
 static void run_blas_blocks(const tg_gemm_args* g, const tg_gemm_isa* isa, tg_threadpool* pool,
                             int workers) {
   split_task t;
@@ -143,6 +145,7 @@ static void run_blas_blocks(const tg_gemm_args* g, const tg_gemm_isa* isa, tg_th
   const int64_t tiles = (extent + unit - 1) / unit;
   int64_t blocks = (int64_t)(work_of(g->m, g->n, g->k) / (double)kMinWorkPerThread);
   if (blocks > kBlasMaxBlocks) blocks = kBlasMaxBlocks;
+  if (blocks > extent / kBlasMinExtent) blocks = extent / kBlasMinExtent;
   if (blocks > tiles) blocks = tiles;
   if (blocks < 1) blocks = 1;
   t.chunk = (tiles + blocks - 1) / blocks * unit;
