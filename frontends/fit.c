@@ -150,11 +150,11 @@ tg_status tg_model_eval_batches(tg_model* m, const char* fn, const float* x, int
     const int64_t rows = n - b0 < batch ? n - b0 : batch;
     const float* bx = x + b0 * in;
     float l = 0.0f;
-    tg_status st = tg_model_eval_rows(m, fn, &bx, rows, y + b0 * tw, &l);
+    const float* pred = NULL;
+    tg_status st = tg_model_eval_rows(m, fn, &bx, rows, y + b0 * tw, &l, &pred);
     if (st != TG_OK) return st;
     total += (double)l * (double)rows;
-    if (sums &&
-        (st = tg_model_metrics_add(m, fn, m->eval.out->data, y + b0 * tw, rows, sums)) != TG_OK)
+    if (sums && (st = tg_model_metrics_add(m, fn, pred, y + b0 * tw, rows, sums)) != TG_OK)
       return st;
     if (progress && progress->out) {
       tg_logs logs = {0};

@@ -304,6 +304,7 @@ static tg_model* read_payload(reader* r, const tg_model_options* options) {
   tg_model_options mo = {.input_dim = (int64_t)input_dim};
   if (options) {
     mo.threads = options->threads;
+    mo.inference_rows = options->inference_rows;
     mo.allocator = options->allocator;
   }
   tg_error e = {0};
@@ -604,6 +605,7 @@ static tg_model* read_payload_v2(reader* r, const tg_model_options* options, uin
   tg_model_options mo = {0};
   if (options) {
     mo.threads = options->threads;
+    mo.inference_rows = options->inference_rows;
     mo.allocator = options->allocator;
   }
   tg_error e = {0};

@@ -84,6 +84,14 @@ typedef struct tg_model_options {
    * tg_tape_set_keep_all off): less memory, but the last step's intermediate
    * gradients are not kept for tools (DOT gradient edges): off by default. */
   bool reuse_gradients;
+  /** Most rows predict and evaluate record on one tape (0: no bound). A larger batch
+   * runs through that tape in equal chunks of at most this many rows (the last one
+   * padded with zero rows), so their memory stays that of one chunk whatever the
+   * batch size; the loss and metrics are the whole batch's. Each chunk's predictions
+   * are bit for bit those of a predict call of the chunk's rows; they can differ in
+   * the last bits from one call of the whole batch, because a product's kernel (and
+   * so its order of sums) depends on its number of rows. Negative is an error. */
+  int64_t inference_rows;
   const tg_allocator* allocator; /**< every allocation of the model; NULL: malloc */
   /** Loading: layer types a file may name besides the built-in ones (a user's own). */
   const tg_layer_type* const* layer_types;

@@ -33,6 +33,11 @@ tg_model* tg_model_new_empty(const tg_model_options* options, bool functional, c
                  options->threads);
     return NULL;
   }
+  if (options->inference_rows < 0) {
+    tg_error_set(err, TG_ERR_ARG, "%s: inference_rows must be >= 0 (0: no bound), got %lld", fn,
+                 (long long)options->inference_rows);
+    return NULL;
+  }
   const tg_allocator* alloc = tg_allocator_or_default(options->allocator);
   tg_model* m = (tg_model*)alloc->alloc(alloc->ctx, sizeof *m);
   if (m == NULL) {
@@ -44,6 +49,7 @@ tg_model* tg_model_new_empty(const tg_model_options* options, bool functional, c
   m->functional = functional;
   m->threads = options->threads == 0 ? 1 : options->threads;
   m->reuse_gradients = options->reuse_gradients;
+  m->inference_rows = options->inference_rows;
   m->output = -1;
   tg_param_set_init(&m->params, alloc, options->seed);
   tg_rng_seed(&m->shuffle_rng, options->seed ^ kShuffleStream);
@@ -97,6 +103,7 @@ void tg_model_free(tg_model* m) {
   free_slot(&m->train);
   free_slot(&m->predict);
   free_slot(&m->eval);
+  tg_tape_free(m->eval_loss.tape);
   tg_optimizer_free(m->optimizer);
   tg_model_fuse_release(m);
   for (int i = 0; i < m->n_layers; ++i) a->free(a->ctx, m->layers[i]);
@@ -113,7 +120,7 @@ tg_status tg_model_status(const tg_model* m) { return m ? m->error.code : TG_ERR
 const char* tg_model_message(const tg_model* m) { return m ? m->error.message : "model is NULL"; }
 
 void tg_model_invalidate_tapes(tg_model* m) {
-  m->train.rows = m->predict.rows = m->eval.rows = 0;
+  m->train.rows = m->predict.rows = m->eval.rows = m->eval_loss.rows = 0;
   m->last_train = NULL;
 }
 

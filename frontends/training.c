@@ -62,28 +62,39 @@ static int batch_shape(const tg_layer_shape* s, int64_t rows, int64_t* out) {
   return s->rank + 1;
 }
 
+/* Copies `have` rows of `src` (row width w) into dst of n rows; the rest are zeros. */
+static void copy_rows(float* dst, const float* src, int64_t have, int64_t n, int64_t w) {
+  memcpy(dst, src, (size_t)(have * w) * sizeof(float));
+  if (have < n) memset(dst + have * w, 0, (size_t)((n - have) * w) * sizeof(float));
+}
+
 /* Makes `s` hold the graph for n rows of x (and y) with the data already in place and
- * the forward pass done: replays when n matches, records otherwise. */
+ * the forward pass done: replays when n matches, records otherwise. Only `have` <= n
+ * rows of x and y are read, the rest of the leaves are zeros (a padded last chunk):
+ * that needs a recording for n already in place (replay). */
 static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const float* const* x,
-                          int64_t n, const float* y, const tg_layer_ctx* ctx) {
+                          int64_t n, int64_t have, const float* y, const tg_layer_ctx* ctx) {
   const int64_t out = tg_model_output_dim(m);
   const bool sparse = m->compiled && m->loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
   const bool weighted = s == &m->train && m->fx.batch_weights != NULL;
   if (s->rows == n && s->weighted != weighted) s->rows = 0;
   if (s->rows == n && s->training == ctx->training) {
     for (int k = 0; k < m->n_inputs; ++k)
-      memcpy(s->x[k]->data, x[k], (size_t)s->x[k]->size * sizeof(float));
+      copy_rows(s->x[k]->data, x[k], have, n, s->x[k]->size / n);
     if (y && sparse) {
-      tg_status st = tg_model_labels_from_floats(m, fn, y, n, s->y->idata);
+      tg_status st = tg_model_labels_from_floats(m, fn, y, have, s->y->idata);
       if (st != TG_OK) return st;
+      if (have < n) memset(s->y->idata + have, 0, (size_t)(n - have) * sizeof(int32_t));
     } else if (y) {
-      memcpy(s->y->data, y, (size_t)(n * out) * sizeof(float));
+      copy_rows(s->y->data, y, have, n, out);
     }
     if (weighted) memcpy(s->w->data, m->fx.batch_weights, (size_t)n * sizeof(float));
     tg_status st = tg_tape_forward(s->tape);
     if (st != TG_OK) s->rows = 0;
     return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(s->tape));
   }
+  if (have < n)
+    return tg_model_fail(m, TG_ERR_STATE, "%s: a padded chunk needs its tape recorded", fn);
   tg_tape* t = slot_tape(m, s);
   if (t == NULL) return tg_model_fail(m, TG_ERR_NOMEM, "%s: out of memory for a tape", fn);
   tg_tape_clear(t);
@@ -126,6 +137,8 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
   s->loss = y ? tg_loss_apply(t, m->loss, pred, s->y) : NULL;
   /* Keras' reported loss includes the regularization penalties. */
   for (int i = 0; y && i < m->terms.n; ++i) s->loss = tg_add(t, s->loss, m->terms.term[i]);
+  s->terms = m->terms;
+  if (!y) s->terms.n = 0;
   if (tg_tape_status(t) != TG_OK)
     return tg_model_fail(m, tg_tape_status(t), "%s: %s", fn, tg_tape_message(t));
   s->rows = n;
@@ -165,7 +178,7 @@ static tg_status step_body(tg_model* m, const char* fn, const float* const* x, i
                            const float* y, bool update, bool training, float* loss) {
   const tg_layer_ctx ctx = {
       .training = training, .grads = true, .rng = &m->step_rng, .row_offset = &m->row_offset};
-  tg_status st = run_slot(m, fn, &m->train, x, n, y, &ctx);
+  tg_status st = run_slot(m, fn, &m->train, x, n, n, y, &ctx);
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
   zero_grads(m, t); /* backward accumulates */
@@ -221,19 +234,112 @@ tg_status tg_model_prepare_rows(tg_model* m, const char* fn, bool train, const f
   /* Preparing must not move the layers' random stream (dropout draws a key on every
    * forward), or a prepared fit would differ from one that found its tapes ready. It
    * draws from step_rng only, which every training step reseeds. */
+  if (!train) return tg_model_eval_rows(m, fn, x, n, y, NULL, NULL);
   const tg_layer_ctx ctx = {
-      .training = train, .grads = train, .rng = &m->step_rng, .row_offset = &m->row_offset};
-  tg_status st = run_slot(m, fn, train ? &m->train : &m->eval, x, n, y, &ctx);
-  return st;
+      .training = true, .grads = true, .rng = &m->step_rng, .row_offset = &m->row_offset};
+  return run_slot(m, fn, &m->train, x, n, n, y, &ctx);
+}
+
+/* A batch of n rows above the inference bound runs as *k chunks of *c rows (*c <=
+ * the bound, the last chunk padded): equal chunks, so that every batch of one size
+ * replays one recording; *k is 1 (and *c n) for a batch within the bound. */
+static void chunks_of(const tg_model* m, int64_t n, int64_t* k, int64_t* c) {
+  const int64_t bound = m->inference_rows;
+  *k = bound == 0 || n <= bound ? 1 : (n + bound - 1) / bound;
+  *c = (n + *k - 1) / *k;
+}
+
+/* Chunk j's rows of the model's inputs. */
+static void chunk_inputs(const tg_model* m, const float* const* x, int64_t first,
+                         const float** out) {
+  for (int i = 0; i < m->n_inputs; ++i)
+    out[i] = x[i] + first * tg_layer_shape_numel(tg_model_input_shape(m, i));
+}
+
+/* Records (or replays) the loss of n rows over the prediction leaf `pred`, the
+ * penalties being leaves: the ops of the evaluation slot's own loss, in its order,
+ * so the bits are those of an unchunked evaluation. pred and the penalties' values
+ * are filled in before its forward. */
+static tg_status eval_loss_tape(tg_model* m, const char* fn, int64_t n, const float* y) {
+  tg_eval_loss* e = &m->eval_loss;
+  const tg_tape_slot* s = &m->eval;
+  const bool sparse = m->loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+  if (e->rows == n && e->n_terms == s->terms.n) {
+    tg_status st = sparse ? tg_model_labels_from_floats(m, fn, y, n, e->y->idata) : TG_OK;
+    if (!sparse) memcpy(e->y->data, y, (size_t)e->y->size * sizeof(float));
+    return st;
+  }
+  if (e->tape == NULL) {
+    e->tape = tg_tape_new_ex(m->alloc);
+    if (e->tape == NULL) return tg_model_fail(m, TG_ERR_NOMEM, "%s: out of memory for a tape", fn);
+  }
+  tg_tape_set_threads(e->tape, m->threads); /* the evaluation slot's loss ran on these */
+  tg_tape* t = e->tape;
+  tg_tape_clear(t);
+  e->rows = 0;
+  int64_t shape[TG_MAX_RANK];
+  const int rank = batch_shape(tg_model_output_shape(m), n, shape);
+  e->pred = tg_tape_leaf(t, rank, shape, NULL, false);
+  if (sparse) {
+    e->y = tg_tape_status(t) == TG_OK ? tg_tape_index_leaf(t, rank - 1, shape, NULL) : NULL;
+    tg_status st = e->y ? tg_model_labels_from_floats(m, fn, y, n, e->y->idata) : TG_OK;
+    if (st != TG_OK) return st;
+  } else {
+    e->y = tg_tape_status(t) == TG_OK ? tg_tape_leaf(t, rank, shape, y, false) : NULL;
+  }
+  e->loss = tg_loss_apply(t, m->loss, e->pred, e->y);
+  for (int i = 0; i < s->terms.n; ++i) {
+    const tg_tensor* p = s->terms.term[i];
+    e->term[i] =
+        tg_tape_status(t) == TG_OK ? tg_tape_leaf(t, p->rank, p->shape, NULL, false) : NULL;
+    e->loss = tg_add(t, e->loss, e->term[i]);
+  }
+  if (tg_tape_status(t) != TG_OK)
+    return tg_model_fail(m, tg_tape_status(t), "%s: %s", fn, tg_tape_message(t));
+  e->rows = n;
+  e->n_terms = s->terms.n;
+  return TG_OK;
 }
 
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
-                             const float* y, float* loss) {
+                             const float* y, float* loss, const float** out) {
   const tg_layer_ctx ctx = {
       .training = false, .grads = false, .rng = &m->step_rng, .row_offset = &m->row_offset};
-  tg_status st = run_slot(m, fn, &m->eval, x, n, y, &ctx);
-  if (st == TG_OK && loss) *loss = m->eval.loss->data[0];
-  return st;
+  int64_t k = 1, c = n;
+  chunks_of(m, n, &k, &c);
+  tg_tape_slot* s = &m->eval;
+  if (k == 1) {
+    tg_status st = run_slot(m, fn, s, x, n, n, y, &ctx);
+    if (st == TG_OK && loss) *loss = s->loss->data[0];
+    if (st == TG_OK && out) *out = s->out->data;
+    return st;
+  }
+  /* Every label first, so that an error names its row in the batch, not in a chunk. */
+  if (m->loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
+    tg_status st = tg_model_labels_from_floats(m, fn, y, n, NULL);
+    if (st != TG_OK) return st;
+  }
+  const int64_t w = tg_model_output_dim(m), tw = tg_model_target_width(m);
+  tg_eval_loss* e = &m->eval_loss;
+  for (int64_t j = 0; j < k; ++j) {
+    const int64_t first = j * c, have = n - first < c ? n - first : c;
+    const float* xs[TG_MODEL_MAX_INPUTS];
+    chunk_inputs(m, x, first, xs);
+    tg_status st = run_slot(m, fn, s, xs, c, have, y + first * tw, &ctx);
+    /* The loss tape after the first chunk: the penalties are known by then. */
+    if (st == TG_OK && j == 0) st = eval_loss_tape(m, fn, n, y);
+    if (st != TG_OK) return st;
+    memcpy(e->pred->data + first * w, s->out->data, (size_t)(have * w) * sizeof(float));
+  }
+  for (int i = 0; i < e->n_terms; ++i) e->term[i]->data[0] = s->terms.term[i]->data[0];
+  tg_status st = tg_tape_forward(e->tape);
+  if (st != TG_OK) {
+    e->rows = 0;
+    return tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(e->tape));
+  }
+  if (loss) *loss = e->loss->data[0];
+  if (out) *out = e->pred->data;
+  return TG_OK;
 }
 
 tg_status tg_model_train_on_batch_multi(tg_model* m, const float* const* x, int n_x, int64_t n,
@@ -261,7 +367,7 @@ tg_status tg_model_evaluate_multi(tg_model* m, const float* const* x, int n_x, i
                                   const float* y, float* loss) {
   const char* fn = "tg_model_evaluate";
   tg_status st = tg_model_check_batch(m, fn, x, n_x, n, y, true, true);
-  return st != TG_OK ? st : tg_model_eval_rows(m, fn, x, n, y, loss);
+  return st != TG_OK ? st : tg_model_eval_rows(m, fn, x, n, y, loss, NULL);
 }
 
 tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
@@ -277,8 +383,17 @@ tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, in
         (long long)out_cap, (long long)n, (long long)tg_model_output_dim(m), (long long)need);
   const tg_layer_ctx ctx = {
       .training = false, .grads = false, .rng = &m->step_rng, .row_offset = &m->row_offset};
-  st = run_slot(m, fn, &m->predict, x, n, NULL, &ctx);
-  if (st == TG_OK) memcpy(out, m->predict.out->data, (size_t)need * sizeof(float));
+  int64_t k = 1, c = n;
+  chunks_of(m, n, &k, &c);
+  const int64_t w = tg_model_output_dim(m);
+  for (int64_t j = 0; j < k && st == TG_OK; ++j) {
+    const int64_t first = j * c, have = n - first < c ? n - first : c;
+    const float* xs[TG_MODEL_MAX_INPUTS];
+    chunk_inputs(m, x, first, xs);
+    st = run_slot(m, fn, &m->predict, xs, c, have, NULL, &ctx);
+    if (st == TG_OK)
+      memcpy(out + first * w, m->predict.out->data, (size_t)(have * w) * sizeof(float));
+  }
   return st;
 }
 

@@ -65,6 +65,7 @@ const tg_op_def tg_op_avg_pool2d = {.name = "avg_pool2d",
                                     .shape = tg_pool2d_shape,
                                     .forward = avg_pool2d_forward,
                                     .backward = avg_pool2d_backward,
+                                    .backward_reads = TG_READS_NOTHING,
                                     .params_size = sizeof(tg_pool2d_params),
                                     .describe = tg_pool2d_describe};
 

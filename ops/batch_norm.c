@@ -185,6 +185,7 @@ const tg_op_def tg_op_batch_norm = {.name = "batch_norm",
                                     .shape = batch_norm_shape,
                                     .forward = batch_norm_forward,
                                     .backward = batch_norm_backward,
+                                    .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1),
                                     .params_size = sizeof(batch_norm_params),
                                     .describe = batch_norm_describe};
 

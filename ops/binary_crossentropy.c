@@ -47,11 +47,13 @@ static void bce_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_binary_crossentropy = {.name = "binary_crossentropy",
-                                             .arity = 2,
-                                             .shape = bce_shape,
-                                             .forward = bce_forward,
-                                             .backward = bce_backward};
+const tg_op_def tg_op_binary_crossentropy = {
+    .name = "binary_crossentropy",
+    .arity = 2,
+    .shape = bce_shape,
+    .forward = bce_forward,
+    .backward = bce_backward,
+    .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1)};
 
 tg_tensor* tg_binary_crossentropy(tg_tape* t, tg_tensor* probabilities, tg_tensor* target) {
   tg_tensor* in[2] = {probabilities, target};

@@ -67,11 +67,13 @@ static void cce_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_categorical_crossentropy = {.name = "categorical_crossentropy",
-                                                  .arity = 2,
-                                                  .shape = cce_shape,
-                                                  .forward = cce_forward,
-                                                  .backward = cce_backward};
+const tg_op_def tg_op_categorical_crossentropy = {
+    .name = "categorical_crossentropy",
+    .arity = 2,
+    .shape = cce_shape,
+    .forward = cce_forward,
+    .backward = cce_backward,
+    .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1)};
 
 tg_tensor* tg_categorical_crossentropy(tg_tape* t, tg_tensor* probabilities, tg_tensor* target) {
   tg_tensor* in[2] = {probabilities, target};

@@ -103,6 +103,7 @@ const tg_op_def tg_op_concat = {.name = "concat",
                                 .shape = concat_shape,
                                 .forward = concat_forward,
                                 .backward = concat_backward,
+                                .backward_reads = TG_READS_NOTHING,
                                 .params_size = sizeof(concat_params),
                                 .describe = concat_describe};
 

@@ -375,6 +375,7 @@ const tg_op_def tg_op_conv2d = {.name = "conv2d",
                                 .shape = conv2d_shape,
                                 .forward = conv2d_forward,
                                 .backward = conv2d_backward,
+                                .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1),
                                 .params_size = sizeof(conv2d_params),
                                 .describe = conv2d_describe};
 

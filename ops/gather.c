@@ -67,6 +67,7 @@ const tg_op_def tg_op_gather = {.name = "gather",
                                 .shape = gather_shape,
                                 .forward = gather_forward,
                                 .backward = gather_backward,
+                                .backward_reads = TG_READS_INPUT(1),
                                 .index_inputs = 1u << 1};
 
 tg_tensor* tg_gather(tg_tape* t, tg_tensor* table, tg_tensor* indices) {

@@ -57,7 +57,8 @@ const tg_op_def tg_op_global_avg_pool2d = {.name = "global_avg_pool2d",
                                            .arity = 1,
                                            .shape = global_avg_pool2d_shape,
                                            .forward = global_avg_pool2d_forward,
-                                           .backward = global_avg_pool2d_backward};
+                                           .backward = global_avg_pool2d_backward,
+                                           .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_global_avg_pool2d(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_global_avg_pool2d, &x, 1, NULL);

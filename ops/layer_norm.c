@@ -118,6 +118,7 @@ const tg_op_def tg_op_layer_norm = {.name = "layer_norm",
                                     .shape = layer_norm_shape,
                                     .forward = layer_norm_forward,
                                     .backward = layer_norm_backward,
+                                    .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1),
                                     .params_size = sizeof(layer_norm_params),
                                     .describe = layer_norm_describe};
 

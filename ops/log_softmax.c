@@ -77,6 +77,7 @@ const tg_op_def tg_op_log_softmax = {.name = "log_softmax",
                                      .shape = log_softmax_shape,
                                      .forward = log_softmax_forward,
                                      .backward = log_softmax_backward,
+                                     .backward_reads = TG_READS_OUTPUT,
                                      .params_size = sizeof(log_softmax_params),
                                      .describe = log_softmax_describe};
 

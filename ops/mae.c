@@ -41,7 +41,8 @@ const tg_op_def tg_op_mae = {.name = "mae",
                              .arity = 2,
                              .shape = mae_shape,
                              .forward = mae_forward,
-                             .backward = mae_backward};
+                             .backward = mae_backward,
+                             .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1)};
 
 tg_tensor* tg_mae(tg_tape* t, tg_tensor* prediction, tg_tensor* target) {
   tg_tensor* in[2] = {prediction, target};

@@ -84,6 +84,7 @@ const tg_op_def tg_op_max_pool2d = {.name = "max_pool2d",
                                     .shape = max_pool2d_shape,
                                     .forward = max_pool2d_forward,
                                     .backward = max_pool2d_backward,
+                                    .backward_reads = TG_READS_NOTHING,
                                     .params_size = sizeof(tg_pool2d_params),
                                     .describe = tg_pool2d_describe};
 

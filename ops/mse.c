@@ -42,7 +42,8 @@ const tg_op_def tg_op_mse = {.name = "mse",
                              .arity = 2,
                              .shape = mse_shape,
                              .forward = mse_forward,
-                             .backward = mse_backward};
+                             .backward = mse_backward,
+                             .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1)};
 
 tg_tensor* tg_mse(tg_tape* t, tg_tensor* prediction, tg_tensor* target) {
   tg_tensor* in[2] = {prediction, target};

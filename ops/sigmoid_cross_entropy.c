@@ -43,11 +43,13 @@ static void sce_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_sigmoid_cross_entropy = {.name = "sigmoid_cross_entropy",
-                                               .arity = 2,
-                                               .shape = sce_shape,
-                                               .forward = sce_forward,
-                                               .backward = sce_backward};
+const tg_op_def tg_op_sigmoid_cross_entropy = {
+    .name = "sigmoid_cross_entropy",
+    .arity = 2,
+    .shape = sce_shape,
+    .forward = sce_forward,
+    .backward = sce_backward,
+    .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1)};
 
 tg_tensor* tg_sigmoid_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* target) {
   tg_tensor* in[2] = {logits, target};

@@ -94,6 +94,7 @@ const tg_op_def tg_op_softmax = {.name = "softmax",
                                  .shape = softmax_shape,
                                  .forward = softmax_forward,
                                  .backward = softmax_backward,
+                                 .backward_reads = TG_READS_OUTPUT,
                                  .params_size = sizeof(softmax_params),
                                  .describe = softmax_describe};
 

@@ -57,11 +57,13 @@ static void sxe_backward(tg_node* n) {
   }
 }
 
-const tg_op_def tg_op_softmax_cross_entropy = {.name = "softmax_cross_entropy",
-                                               .arity = 2,
-                                               .shape = sxe_shape,
-                                               .forward = sxe_forward,
-                                               .backward = sxe_backward};
+const tg_op_def tg_op_softmax_cross_entropy = {
+    .name = "softmax_cross_entropy",
+    .arity = 2,
+    .shape = sxe_shape,
+    .forward = sxe_forward,
+    .backward = sxe_backward,
+    .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1)};
 
 tg_tensor* tg_softmax_cross_entropy(tg_tape* t, tg_tensor* logits, tg_tensor* target) {
   tg_tensor* in[2] = {logits, target};

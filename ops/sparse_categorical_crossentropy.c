@@ -138,6 +138,7 @@ const tg_op_def tg_op_sparse_categorical_crossentropy = {
     .shape = scce_shape,
     .forward = scce_forward,
     .backward = scce_backward,
+    .backward_reads = TG_READS_INPUT(0) | TG_READS_INPUT(1),
     .params_size = sizeof(scce_params),
     .describe = scce_describe,
     .index_inputs = 1u << 1,

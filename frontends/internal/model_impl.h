@@ -66,7 +66,22 @@ typedef struct tg_tape_slot {
   tg_tensor* loss;                   /* NULL for predict */
   tg_tensor* w;                      /* [rows] sample weights (fit with weights), else NULL */
   bool weighted;                     /* recorded with w */
+  tg_loss_terms terms;               /* the penalties recorded on this tape (in loss) */
 } tg_tape_slot;
+
+/* Evaluation of a batch larger than the inference bound (tg_model_options.
+ * inference_rows): the model's forward runs in chunks through the evaluation slot,
+ * and this tape computes the loss of the whole batch from their outputs, with the
+ * ops and the order of the unchunked recording (the loss, then each penalty). */
+typedef struct tg_eval_loss {
+  tg_tape* tape;
+  int64_t rows;        /* batch size recorded; 0: nothing usable */
+  int n_terms;         /* penalties recorded */
+  tg_tensor* pred;     /* [rows, ...output shape]: the chunks' outputs */
+  tg_tensor* y;        /* the batch's targets */
+  tg_tensor* term[64]; /* the penalties' values (scalars) */
+  tg_tensor* loss;
+} tg_eval_loss;
 
 /* The optimizer run during backward (fused_step.c): per trainable parameter, the
  * first training-tape node that reads its gradient; once backward is through that
@@ -88,10 +103,11 @@ struct tg_model {
   const tg_allocator* alloc;
   bool functional; /* built with tg_functional_new (else Sequential) */
   int threads;
-  bool reuse_gradients; /* tg_model_options.reuse_gradients */
-  tg_param_set params;  /* every parameter; its rng drives every initializer */
-  tg_rng shuffle_rng;   /* fit's shuffling, independent of the layers */
-  tg_rng layer_rng;     /* the layers' stream: one draw per training step, step_rng's seed */
+  bool reuse_gradients;   /* tg_model_options.reuse_gradients */
+  int64_t inference_rows; /* tg_model_options.inference_rows (0: no bound) */
+  tg_param_set params;    /* every parameter; its rng drives every initializer */
+  tg_rng shuffle_rng;     /* fit's shuffling, independent of the layers */
+  tg_rng layer_rng;       /* the layers' stream: one draw per training step, step_rng's seed */
   /* What layers draw from (dropout's keys), reseeded from layer_rng at every training
    * step: the layers' stream moves by one number a step whatever the layers draw, so
    * a data-parallel rank with no rows in a step stays in step by drawing that one
@@ -115,6 +131,7 @@ struct tg_model {
   tg_optimizer* optimizer;
   tg_fused_update fuse;
   tg_tape_slot train, predict, eval;
+  tg_eval_loss eval_loss;    /* evaluate's loss over a chunked batch */
   const tg_tape* last_train; /* what tg_model_tape returns */
   float* scratch;            /* fit's batch buffers and row order, grow-only */
   size_t scratch_bytes;
@@ -188,13 +205,15 @@ tg_status tg_model_backward_update(tg_model* m, const char* fn, tg_tape* t, bool
 /* Frees the fused update's arrays. */
 void tg_model_fuse_release(tg_model* m);
 
-/* Loss on rows without gradients (the evaluation tape). Checks nothing. */
 /* Records (or replays) the training slot (train) or the evaluation slot for n rows
  * without any step: what fit calls first for every batch size it will use, so the
  * memory is there before the model changes. */
 tg_status tg_model_prepare_rows(tg_model* m, const char* fn, bool train, const float* const* x,
                                 int64_t n, const float* y);
+/* Loss on rows without gradients (the evaluation tape). Checks nothing. *out (may
+ * be NULL) gets the n rows of outputs, valid until the next evaluation. A
+ * batch of more than m->inference_rows rows (when set) runs in chunks (training.c). */
 tg_status tg_model_eval_rows(tg_model* m, const char* fn, const float* const* x, int64_t n,
-                             const float* y, float* loss);
+                             const float* y, float* loss, const float** out);
 
 #endif /* TAPEGRAD_FRONTENDS_INTERNAL_MODEL_IMPL_H_ */

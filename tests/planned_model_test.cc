@@ -1,0 +1,179 @@
+// tests/planned_model_test.cc — the replay planner against no plan on a model using
+// every built-in layer type (frontends/layers/): one model trained on a planned tape
+// with packed gradients and lent values (reuse_gradients), the other, seeded alike,
+// on a tape that keeps every gradient and runs node by node; their parameters,
+// optimizer state, losses and predictions must be the same bits.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <vector>
+
+extern "C" {
+#include "core/rng.h"
+#include "core/tape.h"
+#include "frontends/model.h"
+#include "frontends/persist.h"
+}
+
+namespace {
+
+constexpr int64_t kRows = 12;
+constexpr int64_t kTokens = 4;
+constexpr int64_t kVocab = 10;
+constexpr int64_t kClasses = 3;
+
+// Two inputs, an 8x8x1 image and 4 token ids; every layer type on the way to a
+// 3-way softmax:
+//   image -> Conv2D(4, relu) -> BatchNormalization -> MaxPooling2D -> a
+//   a -> Conv2D(4) -> Add(a, .) -> s
+//   s -> AveragePooling2D -> Flatten ; s -> GlobalAveragePooling2D
+//   ids -> Embedding(10, 3) -> Reshape(12)
+//   Concatenate -> LayerNormalization -> Dense(16, relu) -> Dropout(0.25)
+//   -> Activation(tanh) -> Dense(3, softmax)
+tg_model* EveryLayerModel(bool reuse_gradients) {
+  tg_error err = {};
+  tg_model_options mo = {};
+  mo.seed = 31;
+  mo.reuse_gradients = reuse_gradients;
+  tg_model* m = tg_functional_new(&mo, &err);
+  EXPECT_NE(nullptr, m) << err.message;
+  const int64_t image_shape[3] = {8, 8, 1}, ids_shape[1] = {kTokens};
+  tg_sym image = tg_model_input(m, 3, image_shape);
+  tg_sym ids = tg_model_input(m, 1, ids_shape);
+
+  tg_conv2d_layer_options c1 = {};
+  c1.filters = 4;
+  c1.kernel_size[0] = c1.kernel_size[1] = 3;
+  c1.padding = TG_PADDING_SAME;
+  c1.activation = TG_ACT_RELU;
+  tg_conv2d_layer_options c2 = c1;
+  c2.activation = TG_ACT_LINEAR;
+  tg_batch_norm_layer_options bn = {};
+  bn.momentum = 0.9f;
+  tg_pool2d_layer_options pool = {};
+  tg_dropout_layer_options drop = {};
+  drop.rate = 0.25f;
+  tg_layer_norm_layer_options ln = {};
+  tg_embedding_options emb = {};
+  emb.input_dim = kVocab;
+  emb.output_dim = 3;
+  const int64_t flat[1] = {kTokens * 3};
+  tg_dense_options hidden = {};
+  hidden.units = 16;
+  hidden.activation = TG_ACT_RELU;
+  tg_dense_options head = {};
+  head.units = kClasses;
+  head.activation = TG_ACT_SOFTMAX;
+
+  auto layer = [&](const tg_layer_type* type, const void* config) {
+    return tg_model_new_layer(m, type, config, nullptr);
+  };
+  tg_sym a = tg_model_call1(m, layer(&tg_layer_conv2d, &c1), image);
+  a = tg_model_call1(m, layer(&tg_layer_batch_normalization, &bn), a);
+  a = tg_model_call1(m, layer(&tg_layer_max_pooling2d, &pool), a);  // [4, 4, 4]
+  tg_sym c = tg_model_call1(m, layer(&tg_layer_conv2d, &c2), a);
+  const tg_sym sum_in[2] = {a, c};
+  tg_sym s = tg_model_call(m, tg_model_merge_add(m), sum_in, 2);
+  tg_sym avg = tg_model_call1(m, tg_model_flatten(m),
+                              tg_model_call1(m, layer(&tg_layer_average_pooling2d, &pool), s));
+  tg_sym gap = tg_model_call1(m, layer(&tg_layer_global_average_pooling2d, nullptr), s);
+  tg_sym e = tg_model_call1(m, tg_model_reshape(m, 1, flat),
+                            tg_model_call1(m, tg_model_embedding(m, emb), ids));
+  const tg_sym parts[3] = {avg, gap, e};
+  tg_sym h = tg_model_call(m, tg_model_concatenate(m, -1), parts, 3);  // [16 + 4 + 12]
+  h = tg_model_call1(m, layer(&tg_layer_layer_normalization, &ln), h);
+  h = tg_model_call1(m, tg_model_dense(m, hidden), h);
+  h = tg_model_call1(m, layer(&tg_layer_dropout, &drop), h);
+  h = tg_model_call1(m, tg_model_activation(m, TG_ACT_TANH), h);
+  tg_sym out = tg_model_call1(m, tg_model_dense(m, head), h);
+  const tg_sym inputs[2] = {image, ids};
+  EXPECT_EQ(TG_OK, tg_model_set_io(m, inputs, 2, out)) << tg_model_message(m);
+  tg_loss loss = {};
+  loss.kind = TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
+  EXPECT_EQ(TG_OK, tg_model_compile(m, loss, nullptr)) << tg_model_message(m);
+  return m;
+}
+
+struct Batch {
+  std::vector<float> image, ids, labels;
+};
+
+Batch MakeBatch(uint64_t seed) {
+  tg_rng rng;
+  tg_rng_seed(&rng, seed);
+  Batch b;
+  for (int64_t i = 0; i < kRows * 64; ++i) b.image.push_back(tg_rng_uniform(&rng));
+  for (int64_t i = 0; i < kRows * kTokens; ++i)
+    b.ids.push_back(static_cast<float>(tg_rng_below(&rng, kVocab)));
+  for (int64_t i = 0; i < kRows; ++i)
+    b.labels.push_back(static_cast<float>(tg_rng_below(&rng, kClasses)));
+  return b;
+}
+
+std::vector<unsigned char> Saved(const tg_model* m) {
+  tg_error err = {};
+  const size_t size = tg_model_save_buffer(m, nullptr, 0, &err);
+  EXPECT_GT(size, 0u) << err.message;
+  std::vector<unsigned char> buf(size);
+  EXPECT_EQ(size, tg_model_save_buffer(m, buf.data(), buf.size(), &err));
+  return buf;
+}
+
+TEST(PlannedModelTest, EveryLayerTypeGivesTheUnplannedBits) {
+  tg_model* planned = EveryLayerModel(true);
+  tg_model* plain = EveryLayerModel(false);
+  const Batch first = MakeBatch(1);
+  const float* x0[2] = {first.image.data(), first.ids.data()};
+  // The first call records each training tape; the reference then runs node by node.
+  float l0 = 0.0f, r0 = 0.0f;
+  ASSERT_EQ(TG_OK,
+            tg_model_compute_gradients_multi(planned, x0, 2, kRows, first.labels.data(), &l0))
+      << tg_model_message(planned);
+  ASSERT_EQ(TG_OK, tg_model_compute_gradients_multi(plain, x0, 2, kRows, first.labels.data(), &r0))
+      << tg_model_message(plain);
+  tg_tape_set_planning(const_cast<tg_tape*>(tg_model_tape(plain)), false);
+  EXPECT_EQ(0, std::memcmp(&l0, &r0, sizeof l0));
+
+  std::vector<float> losses_planned, losses_plain;
+  for (int step = 0; step < 6; ++step) {
+    const Batch b = MakeBatch(100 + static_cast<uint64_t>(step % 3));
+    const float* x[2] = {b.image.data(), b.ids.data()};
+    float lp = 0.0f, lr = 0.0f;
+    ASSERT_EQ(TG_OK, tg_model_train_on_batch_multi(planned, x, 2, kRows, b.labels.data(), &lp))
+        << tg_model_message(planned);
+    ASSERT_EQ(TG_OK, tg_model_train_on_batch_multi(plain, x, 2, kRows, b.labels.data(), &lr))
+        << tg_model_message(plain);
+    losses_planned.push_back(lp);
+    losses_plain.push_back(lr);
+  }
+  EXPECT_EQ(0, std::memcmp(losses_planned.data(), losses_plain.data(),
+                           losses_planned.size() * sizeof(float)));
+  // Parameters, batch-norm statistics, Adam's moments and step count.
+  EXPECT_EQ(Saved(planned), Saved(plain));
+
+  // The planned tape really was planned and packed: values lent to gradients, and
+  // the reference kept every gradient and ran no chain.
+  const tg_tape* tp = tg_model_tape(planned);
+  const tg_tape* tr = tg_model_tape(plain);
+  ASSERT_NE(nullptr, tp);
+  ASSERT_NE(nullptr, tr);
+  EXPECT_FALSE(tg_tape_keeps_all(tp));
+  EXPECT_TRUE(tg_tape_keeps_all(tr));
+  EXPECT_GT(tg_tape_gradient_bytes_in_values(tp), 0u);
+  int chained = 0;
+  for (int i = 0; i < tg_tape_node_count(tp); ++i)
+    chained += tg_tape_plan_chain(tp, i, nullptr) > 1;
+  EXPECT_GT(chained, 0);
+  for (int i = 0; i < tg_tape_node_count(tr); ++i) EXPECT_EQ(0, tg_tape_plan_chain(tr, i, nullptr));
+
+  const Batch t = MakeBatch(7);
+  const float* xt[2] = {t.image.data(), t.ids.data()};
+  std::vector<float> pp(kRows * kClasses), pr(kRows * kClasses);
+  ASSERT_EQ(TG_OK, tg_model_predict_multi(planned, xt, 2, kRows, pp.data(), pp.size()));
+  ASSERT_EQ(TG_OK, tg_model_predict_multi(plain, xt, 2, kRows, pr.data(), pr.size()));
+  EXPECT_EQ(0, std::memcmp(pp.data(), pr.data(), pp.size() * sizeof(float)));
+  tg_model_free(planned);
+  tg_model_free(plain);
+}
+
+}  // namespace
