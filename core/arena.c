@@ -5,9 +5,9 @@
 
 struct tg_arena_chunk {
   tg_arena_chunk* next;
-  size_t cap;   /* usable bytes in data */
+  size_t cap; /* usable bytes in data */
   size_t used;
-  unsigned char* data;  /* 64-aligned */
+  unsigned char* data; /* 64-aligned */
 };
 
 enum { kAlign = 64, kFirstChunk = 64 * 1024 };
@@ -20,7 +20,8 @@ void tg_arena_init(tg_arena* a, const tg_allocator* alloc) {
 
 static tg_arena_chunk* chunk_new(tg_arena* a, size_t cap) {
   if (cap > SIZE_MAX - sizeof(tg_arena_chunk) - 2 * kAlign) return NULL;
-  unsigned char* raw = (unsigned char*)tg_aligned_alloc(a->alloc, sizeof(tg_arena_chunk) + kAlign + cap);
+  unsigned char* raw =
+      (unsigned char*)tg_aligned_alloc(a->alloc, sizeof(tg_arena_chunk) + kAlign + cap);
   if (raw == NULL) return NULL;
   tg_arena_chunk* c = (tg_arena_chunk*)raw;
   c->next = NULL;
@@ -54,12 +55,33 @@ void* tg_arena_alloc(tg_arena* a, size_t bytes) {
     tg_arena_chunk* fresh = chunk_new(a, cap);
     if (fresh == NULL) return NULL;
     fresh->next = next;
-    if (c) c->next = fresh; else a->head = fresh;
+    if (c)
+      c->next = fresh;
+    else
+      a->head = fresh;
     a->cur = fresh;
   }
 }
 
 void tg_arena_reset(tg_arena* a) {
+  /* Several chunks become one of their total size. A recording of other shapes (a
+   * tape cleared for another batch size) then bumps through one block from its
+   * start, instead of skipping kept chunks too small for its next allocation and
+   * leaving their pages, touched by the old recording, resident beside new ones. */
+  if (a->head != NULL && a->head->next != NULL) {
+    size_t total = 0;
+    for (tg_arena_chunk* c = a->head; c; c = c->next) total += c->cap;
+    tg_arena_chunk* one = chunk_new(a, total);
+    if (one != NULL) { /* else the chunks stay as they are */
+      for (tg_arena_chunk* c = a->head; c;) {
+        tg_arena_chunk* next = c->next;
+        tg_aligned_free(a->alloc, c);
+        c = next;
+      }
+      a->head = one;
+      a->reserved = total;
+    }
+  }
   a->cur = a->head;
   if (a->head) a->head->used = 0;
 }

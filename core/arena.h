@@ -1,8 +1,8 @@
 /** @file core/arena.h — bump allocator that owns a tape's intermediates.
  *
- * Allocation is a pointer bump inside 64-byte aligned chunks; reset is O(1) and
- * keeps the chunks, so a tape that is cleared and recorded again with the same
- * shapes allocates nothing the second time. Not thread-safe (one arena per tape).
+ * Allocation is a pointer bump inside 64-byte aligned chunks; reset keeps the
+ * memory, so a tape that is cleared and recorded again with the same shapes
+ * allocates nothing the second time. Not thread-safe (one arena per tape).
  */
 #ifndef TAPEGRAD_CORE_ARENA_H_
 #define TAPEGRAD_CORE_ARENA_H_
@@ -32,7 +32,11 @@ void tg_arena_init(tg_arena* a, const tg_allocator* alloc);
  * the allocator fails or the size overflows. */
 void* tg_arena_alloc(tg_arena* a, size_t bytes);
 
-/** Forgets every allocation in O(1), keeping the memory for reuse. */
+/** Forgets every allocation, keeping the memory for reuse: an arena of several
+ * chunks becomes one chunk of their total size (one allocation, then the old chunks
+ * are freed; if it fails they are kept), so that the next round of allocations,
+ * whatever their sizes, runs through one block from its start and touches no more
+ * memory than it uses. O(1) for an arena of one chunk. */
 void tg_arena_reset(tg_arena* a);
 
 /** Returns every chunk to the allocator. */

@@ -1,8 +1,8 @@
 /** @file core/tape.h — the tape: record ops as they run, replay them, differentiate.
  *
  * A tape is an append-only list of nodes {op, inputs, output, saved state}. Every
- * intermediate tensor lives in the tape's arena: tg_tape_clear forgets them all in
- * O(1) and keeps the memory, tg_tape_free releases everything. Recording is eager
+ * intermediate tensor lives in the tape's arena: tg_tape_clear forgets them all at
+ * once and keeps the memory, tg_tape_free releases everything. Recording is eager
  * (define-by-run): an op computes its output as it is recorded.
  *
  * Replay: tg_tape_forward reruns every recorded node over the same buffers with the
@@ -47,7 +47,9 @@ tg_tape* tg_tape_new_ex(const tg_allocator* alloc);
 /** Releases the tape and everything it owns; NULL is ignored. */
 void tg_tape_free(tg_tape* t);
 
-/** Drops every node and intermediate (O(1), memory kept) and resets the error. */
+/** Drops every node and intermediate and resets the error. The memory is kept, as
+ * one block when the arena had grown in several (core/arena.h): recording other
+ * shapes next then touches no more than it uses. */
 void tg_tape_clear(tg_tape* t);
 
 /** First error recorded on the tape (TG_OK if none) and its message ("" if none).

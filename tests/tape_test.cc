@@ -215,6 +215,37 @@ TEST(TapeTest, ArenaAlignsAndGrows) {
   tg_arena_free(&a);
 }
 
+TEST(TapeTest, ArenaResetMakesOneBlockOfItsChunks) {
+  // Grown in several chunks, reset leaves one of their total size: allocations of
+  // other sizes (a recording of another batch size) then run through it from the
+  // start, and fit in it without a new chunk while they stay within the total.
+  CountingAllocator counter;
+  tg_arena a;
+  tg_arena_init(&a, counter.get());
+  for (int i = 0; i < 40; ++i)
+    ASSERT_NE(tg_arena_alloc(&a, static_cast<size_t>(4000 + i * 997)), nullptr);
+  ASSERT_NE(a.head, a.cur);  // several chunks
+  const size_t reserved = a.reserved;
+  tg_arena_reset(&a);
+  EXPECT_EQ(a.head, a.cur);
+  EXPECT_EQ(reserved, a.reserved);
+  EXPECT_EQ(1, counter.live());
+  const int allocs = counter.allocs();
+  unsigned char* first = static_cast<unsigned char*>(tg_arena_alloc(&a, 1000));
+  size_t used = 1024;
+  for (int i = 0; used + 70000 <= reserved; ++i, used += 70016) {
+    unsigned char* p = static_cast<unsigned char*>(tg_arena_alloc(&a, 70000));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(first + used, p) << i;  // one block, bumped from its start
+  }
+  EXPECT_EQ(allocs, counter.allocs());
+  // A reset of one chunk allocates nothing.
+  tg_arena_reset(&a);
+  EXPECT_EQ(allocs, counter.allocs());
+  tg_arena_free(&a);
+  EXPECT_EQ(counter.allocs(), counter.frees());
+}
+
 TEST(RngTest, SameSeedSameSequenceAndKnownValues) {
   tg_rng a, b;
   tg_rng_seed(&a, 42);
