@@ -86,7 +86,8 @@ tg_tensor* tg_tape_leaf(tg_tape* t, int rank, const int64_t* shape, const float*
 tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const int32_t* values);
 
 /** Replays the forward pass of every recorded node. No allocation. Stops with the
- * error when a node's forward rejects its data (e.g. an index out of range); the tape keeps that error. */
+ * error when a node's forward rejects its data (e.g. an index out of range); the tape keeps that
+ * error. */
 tg_status tg_tape_forward(tg_tape* t);
 
 /** Runs node `index`'s forward alone, over the same buffers (for tools that check
@@ -187,6 +188,33 @@ size_t tg_tape_gradient_bytes_in_values(const tg_tape* t);
  * data is then scratch after a replay. Ignored on a tape with gradients (backward
  * reads values). Off by default. */
 void tg_tape_set_reuse_values(tg_tape* t, bool on);
+
+/** Deferred recording, for a tape that is replayed (a model's training and
+ * prediction tapes): while on, tg_tape_apply checks shapes and records the node but
+ * neither gives its value a buffer nor computes it -- the output's data is NULL
+ * until the first tg_tape_forward, which plans every deferred value's buffer before
+ * anything is written and then runs the forward. The plan places values by their
+ * live forward steps (from the node that writes one to the last that reads it), so
+ * values whose steps do not overlap share memory and a step touches only what is
+ * live at once; kept whole are the values no node reads (the outputs: read them
+ * after the forward) and, on a tape with gradients, every value a backward reads
+ * (core/op.h backward_reads). Any other intermediate's data is scratch after a
+ * forward, as with tg_tape_set_reuse_values. Errors a forward finds in the data (an
+ * index out of range) come from that first tg_tape_forward instead of from
+ * recording; tg_tape_backward before it fails with TG_ERR_STATE. Recording more
+ * nodes after a forward places every value again at the next one. Leaves are
+ * copied as always. Off by default (eager recording). @{ */
+void tg_tape_set_deferred(tg_tape* t, bool on);
+bool tg_tape_defers(const tg_tape* t); /**< false for NULL */
+/** @} */
+/** Says that the caller reads x's value after each forward (a model's output, which
+ * its loss also reads): deferred placement (above) and the dead values that lend
+ * their buffers to packed gradients (tg_tape_set_keep_all) then keep it whole, as
+ * they keep values no node reads. For a view, its base is kept. Ignored for NULL, a
+ * leaf, or a tensor not recorded on t. */
+void tg_tape_keep_value(tg_tape* t, const tg_tensor* x);
+/** Bytes of the region the current placement of deferred values uses (0: none). */
+size_t tg_tape_value_region_bytes(const tg_tape* t);
 
 /** How node `index` runs in the current plan: the number of nodes of the chain it
  * belongs to (1 when it runs alone), and *first (may be NULL) that chain's first

@@ -49,8 +49,10 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
     tg_tape_set_keep_all(s->tape, !m->reuse_gradients);
-    /* predict reads only the output: every other value may die early. */
-    tg_tape_set_reuse_values(s->tape, s == &m->predict);
+    /* Values planned by liveness before the first forward touches memory, where
+     * nothing reads the intermediates after a step: inference, and training that
+     * keeps no intermediate gradient either (tools read a kept tape's values). */
+    tg_tape_set_deferred(s->tape, s != &m->train || m->reuse_gradients);
     tg_tape_set_annotation(s->tape, &m->note); /* tools find the layers and parameters */
   }
   return s->tape;
@@ -127,6 +129,9 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
   s->loss = y ? tg_loss_apply(t, m->loss, pred, s->y) : NULL;
   /* Keras' reported loss includes the regularization penalties. */
   for (int i = 0; y && i < m->terms.n; ++i) s->loss = tg_add(t, s->loss, m->terms.term[i]);
+  /* Metrics, the doctor and predict read the output after each step. */
+  tg_tape_keep_value(t, s->out);
+  if (tg_tape_status(t) == TG_OK && tg_tape_defers(t)) tg_tape_forward(t);
   if (tg_tape_status(t) != TG_OK)
     return tg_model_fail(m, tg_tape_status(t), "%s: %s", fn, tg_tape_message(t));
   s->rows = n;
