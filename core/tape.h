@@ -168,10 +168,10 @@ void tg_tape_set_planning(tg_tape* t, bool on);
  * yourself, only after a replay. After such a backward an
  * intermediate's grad holds whatever last used its memory: tools that show
  * intermediate gradients (the DOT exporter's gradient edges, tools/) need a tape
- * that keeps them, so keep_all is ON by default (every gradient its own buffer,
- * holding the last step's values) and a trainer turns it off for memory (a model
- * does with tg_model_options.reuse_gradients). Turning it on again gives every
- * gradient its own buffer back from the next backward. */
+ * that keeps them, so keep_all is ON by default for a tape (every gradient its own
+ * buffer, holding the last step's values) and a trainer turns it off for memory (a
+ * model's training tape is off unless tg_model_options.keep_gradients). Turning it
+ * on again gives every gradient its own buffer back from the next backward. */
 void tg_tape_set_keep_all(tg_tape* t, bool on);
 bool tg_tape_keeps_all(const tg_tape* t); /**< true for NULL */
 /** Bytes of the gradient arena the current plan packs into (0: nothing packed). */

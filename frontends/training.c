@@ -48,11 +48,11 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
   if (s->tape == NULL) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
-    tg_tape_set_keep_all(s->tape, !m->reuse_gradients);
+    tg_tape_set_keep_all(s->tape, s == &m->train && m->keep_gradients);
     /* Values planned by liveness before the first forward touches memory, where
      * nothing reads the intermediates after a step: inference, and training that
      * keeps no intermediate gradient either (tools read a kept tape's values). */
-    tg_tape_set_deferred(s->tape, s != &m->train || m->reuse_gradients);
+    tg_tape_set_deferred(s->tape, s != &m->train || !m->keep_gradients);
     tg_tape_set_annotation(s->tape, &m->note); /* tools find the layers and parameters */
   }
   return s->tape;
@@ -219,6 +219,18 @@ tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x,
   }
   return st;
 }
+
+void tg_model_set_keep_gradients(tg_model* m, bool on) {
+  if (m == NULL || m->keep_gradients == on) return;
+  m->keep_gradients = on;
+  tg_tape* t = m->train.tape;
+  if (t == NULL) return;
+  tg_tape_set_keep_all(t, on);
+  tg_tape_set_deferred(t, !on);
+  m->train.rows = 0; /* the next step records again: values and gradients as asked */
+}
+
+bool tg_model_keeps_gradients(const tg_model* m) { return m && m->keep_gradients; }
 
 void tg_model_set_row_offset(tg_model* m, int64_t first_row) {
   if (m) m->row_offset = first_row;
