@@ -126,15 +126,12 @@ static tg_model* build_mlp(const args* a, tg_error* err) {
  * convolutions, each followed by batch normalization and 2x2 max pooling, then
  * dropout, a 128-unit ReLU layer, dropout and the softmax output. */
 static tg_model* build_cnn(const args* a, tg_error* err) {
-  /* Evaluate and predict at batch 1000 would keep every value of a 1000-image
-   * forward (about 0.65 MB an image): inference_rows runs them in chunks of at most
-   * a training batch through one tape. reuse_gradients packs the training tape's
-   * gradients into the values its backward no longer reads. */
+  /* Evaluate and predict at batch 1000 would record a 1000-image forward: with
+   * inference_rows they run in chunks of at most a training batch through one tape. */
   tg_model* m =
       tg_sequential_new(&(tg_model_options){.input_shape = {.rank = 3, .dim = {28, 28, 1}},
                                             .seed = 42,
                                             .threads = a->threads,
-                                            .reuse_gradients = true,
                                             .inference_rows = a->batch},
                         err);
   if (m == NULL) return NULL;

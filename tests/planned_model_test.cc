@@ -1,8 +1,9 @@
 // tests/planned_model_test.cc — the replay planner against no plan on a model using
-// every built-in layer type (frontends/layers/): one model trained on a planned tape
-// with packed gradients and lent values (reuse_gradients), the other, seeded alike,
-// on a tape that keeps every gradient and runs node by node; their parameters,
-// optimizer state, losses and predictions must be the same bits.
+// every built-in layer type (frontends/layers/): one model trained on the default
+// training tape (planned, gradients packed, values placed by liveness and lent to
+// gradients), the other, seeded alike, on a tape that keeps every value and gradient
+// (keep_gradients) and runs node by node; their parameters, optimizer state, losses
+// and predictions must be the same bits.
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -30,11 +31,11 @@ constexpr int64_t kClasses = 3;
 //   ids -> Embedding(10, 3) -> Reshape(12)
 //   Concatenate -> LayerNormalization -> Dense(16, relu) -> Dropout(0.25)
 //   -> Activation(tanh) -> Dense(3, softmax)
-tg_model* EveryLayerModel(bool reuse_gradients) {
+tg_model* EveryLayerModel(bool keep_gradients) {
   tg_error err = {};
   tg_model_options mo = {};
   mo.seed = 31;
-  mo.reuse_gradients = reuse_gradients;
+  mo.keep_gradients = keep_gradients;
   tg_model* m = tg_functional_new(&mo, &err);
   EXPECT_NE(nullptr, m) << err.message;
   const int64_t image_shape[3] = {8, 8, 1}, ids_shape[1] = {kTokens};
@@ -120,8 +121,8 @@ std::vector<unsigned char> Saved(const tg_model* m) {
 }
 
 TEST(PlannedModelTest, EveryLayerTypeGivesTheUnplannedBits) {
-  tg_model* planned = EveryLayerModel(true);
-  tg_model* plain = EveryLayerModel(false);
+  tg_model* planned = EveryLayerModel(false);
+  tg_model* plain = EveryLayerModel(true);
   const Batch first = MakeBatch(1);
   const float* x0[2] = {first.image.data(), first.ids.data()};
   // The first call records each training tape; the reference then runs node by node.
@@ -151,14 +152,16 @@ TEST(PlannedModelTest, EveryLayerTypeGivesTheUnplannedBits) {
   // Parameters, batch-norm statistics, Adam's moments and step count.
   EXPECT_EQ(Saved(planned), Saved(plain));
 
-  // The planned tape really was planned and packed: values lent to gradients, and
-  // the reference kept every gradient and ran no chain.
+  // The planned tape really was planned, deferred and packed: values lent to
+  // gradients; the reference recorded eagerly, kept every gradient, ran no chain.
   const tg_tape* tp = tg_model_tape(planned);
   const tg_tape* tr = tg_model_tape(plain);
   ASSERT_NE(nullptr, tp);
   ASSERT_NE(nullptr, tr);
   EXPECT_FALSE(tg_tape_keeps_all(tp));
   EXPECT_TRUE(tg_tape_keeps_all(tr));
+  EXPECT_TRUE(tg_tape_defers(tp));
+  EXPECT_FALSE(tg_tape_defers(tr));
   EXPECT_GT(tg_tape_gradient_bytes_in_values(tp), 0u);
   int chained = 0;
   for (int i = 0; i < tg_tape_node_count(tp); ++i)

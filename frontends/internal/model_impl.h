@@ -103,7 +103,7 @@ struct tg_model {
   const tg_allocator* alloc;
   bool functional; /* built with tg_functional_new (else Sequential) */
   int threads;
-  bool reuse_gradients;   /* tg_model_options.reuse_gradients */
+  bool keep_gradients;    /* tg_model_options.keep_gradients, tg_model_set_keep_gradients */
   int64_t inference_rows; /* tg_model_options.inference_rows (0: no bound) */
   tg_param_set params;    /* every parameter; its rng drives every initializer */
   tg_rng shuffle_rng;     /* fit's shuffling, independent of the layers */
