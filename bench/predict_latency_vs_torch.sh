@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# bench/predict_latency_vs_torch.sh — inference latency of tapegrad (bench/predict_latency.c)
+# beside PyTorch (bench/predict_latency_torch.py: the same three models, float32, one
+# thread, inference mode, eager and traced+frozen) in the same minutes: ROUNDS rounds
+# (default 3), each running tapegrad's benchmark and then PyTorch's.
+#
+#   bench/predict_latency_vs_torch.sh            # ROUNDS=3 BAZEL=bazel
+#
+# Prints every round's lines as '#' comments, then one line per figure: the medians
+# over the rounds of each side's median and p99 (µs per call, each call timed on its
+# own) and the ratios tapegrad / PyTorch of the medians, e.g.
+#   VS seed rows=1 tapegrad_median=0.240 tapegrad_p99=0.291 eager_median=30.2 eager_p99=50.6
+#      script_median=15.3 script_p99=42.3 tapegrad_vs_eager=0.0079 tapegrad_vs_script=0.0157
+# PyTorch is a benchmark-only dependency (Debian's python3-torch, /usr/bin/python3).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+ROUNDS=${ROUNDS:-3}
+BAZEL=${BAZEL:-bazel}
+PYTHON=${PYTHON:-/usr/bin/python3}
+"$BAZEL" build -c opt //bench:predict_latency >&2
+BIN=$("$BAZEL" info -c opt bazel-bin 2>/dev/null)/bench/predict_latency
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
+  "$(grep -o -w -E 'avx2|fma|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+echo "# torch: $("$PYTHON" -c 'import torch; print(torch.__version__)')"
+echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+for r in $(seq 1 "$ROUNDS"); do
+  "$BIN" | sed '/^PREDICT /s/$/ impl=tapegrad/' | tee -a "$TMP/all" | sed "s/^/# round $r: /"
+  "$PYTHON" bench/predict_latency_torch.py | sed 's/ torch=\(.*\)$/ impl=\1/' |
+    tee -a "$TMP/all" | sed "s/^/# round $r: /"
+done
+echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+# Per figure (name, rows) and side (impl): the median over the rounds of median and p99.
+grep '^PREDICT ' "$TMP/all" | awk '
+  function med(list,   a, n, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+  }
+  {
+    key = $2 " " $3
+    for (i = 4; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    impl = f["impl"]
+    md[key, impl] = md[key, impl] " " f["median"]
+    p99[key, impl] = p99[key, impl] " " f["p99"]
+    if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
+  }
+  END {
+    for (k = 1; k <= nk; k++) {
+      key = order[k]
+      tg = med(md[key, "tapegrad"])
+      line = sprintf("VS %s tapegrad_median=%.3f tapegrad_p99=%.3f", key, tg, med(p99[key, "tapegrad"]))
+      split("eager script", impls, " ")
+      for (j = 1; j <= 2; j++) {
+        im = impls[j]
+        if ((key, im) in md) {
+          pt = med(md[key, im])
+          line = line sprintf(" %s_median=%.3f %s_p99=%.3f", im, pt, im, med(p99[key, im]))
+          ratio[im] = sprintf(" tapegrad_vs_%s=%.4f", im, tg / pt)
+        } else ratio[im] = ""
+      }
+      print line ratio["eager"] ratio["script"]
+    }
+  }'
