@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # bench/predict_latency_vs_torch.sh — inference latency of tapegrad (bench/predict_latency.c)
-# beside PyTorch (bench/predict_latency_torch.py: the same three models, float32, one
-# thread, inference mode, eager and traced+frozen) in the same minutes: ROUNDS rounds
-# (default 3), each running tapegrad's benchmark and then PyTorch's.
+# beside PyTorch in the same minutes: bench/predict_latency_torch.py (the same three
+# models, float32, one thread, inference mode; `eager` and `script`, traced and
+# frozen) and bench/predict_latency_libtorch.cc (the same in PyTorch's C++ library,
+# no Python: `libtorch`; built here with g++ when libtorch-dev is installed). ROUNDS
+# rounds (default 3), each running tapegrad's benchmark and then PyTorch's.
 #
 #   bench/predict_latency_vs_torch.sh            # ROUNDS=3 BAZEL=bazel
 #
@@ -10,7 +12,8 @@
 # over the rounds of each side's median and p99 (µs per call, each call timed on its
 # own) and the ratios tapegrad / PyTorch of the medians, e.g.
 #   VS seed rows=1 tapegrad_median=0.240 tapegrad_p99=0.291 eager_median=30.2 eager_p99=50.6
-#      script_median=15.3 script_p99=42.3 tapegrad_vs_eager=0.0079 tapegrad_vs_script=0.0157
+#      script_median=15.3 script_p99=42.3 libtorch_median=10.5 libtorch_p99=23.4
+#      tapegrad_vs_eager=0.0079 tapegrad_vs_script=0.0157 tapegrad_vs_libtorch=0.0229
 # PyTorch is a benchmark-only dependency (Debian's python3-torch, /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,11 +30,22 @@ echo "# date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 echo "# machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores," \
   "$(grep -o -w -E 'avx2|fma|avx512f' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 echo "# torch: $("$PYTHON" -c 'import torch; print(torch.__version__)')"
+LIBTORCH=""
+if [ -r /usr/include/ATen/ATen.h ] && command -v g++ >/dev/null &&
+  g++ -O2 -std=c++17 bench/predict_latency_libtorch.cc -o "$TMP/libtorch" -ltorch_cpu -lc10; then
+  LIBTORCH="$TMP/libtorch"
+else
+  echo "# libtorch: not built (libtorch-dev or g++ missing); Python figures only"
+fi
 echo "# load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for r in $(seq 1 "$ROUNDS"); do
   "$BIN" | sed '/^PREDICT /s/$/ impl=tapegrad/' | tee -a "$TMP/all" | sed "s/^/# round $r: /"
   "$PYTHON" bench/predict_latency_torch.py | sed 's/ torch=\(.*\)$/ impl=\1/' |
     tee -a "$TMP/all" | sed "s/^/# round $r: /"
+  if [ -n "$LIBTORCH" ]; then
+    OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 "$LIBTORCH" | sed '/^PREDICT /s/$/ impl=libtorch/' |
+      tee -a "$TMP/all" | sed "s/^/# round $r: /"
+  fi
 done
 echo "# load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 # Per figure (name, rows) and side (impl): the median over the rounds of median and p99.
@@ -54,8 +68,8 @@ grep '^PREDICT ' "$TMP/all" | awk '
       key = order[k]
       tg = med(md[key, "tapegrad"])
       line = sprintf("VS %s tapegrad_median=%.3f tapegrad_p99=%.3f", key, tg, med(p99[key, "tapegrad"]))
-      split("eager script", impls, " ")
-      for (j = 1; j <= 2; j++) {
+      split("eager script libtorch", impls, " ")
+      for (j = 1; j <= 3; j++) {
         im = impls[j]
         if ((key, im) in md) {
           pt = med(md[key, im])
@@ -63,6 +77,6 @@ grep '^PREDICT ' "$TMP/all" | awk '
           ratio[im] = sprintf(" tapegrad_vs_%s=%.4f", im, tg / pt)
         } else ratio[im] = ""
       }
-      print line ratio["eager"] ratio["script"]
+      print line ratio["eager"] ratio["script"] ratio["libtorch"]
     }
   }'
