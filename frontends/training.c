@@ -62,31 +62,28 @@ static int batch_shape(const tg_layer_shape* s, int64_t rows, int64_t* out) {
   return s->rank + 1;
 }
 
-/* Replays the recording in `s` (made for these n rows) on new rows of x (and y). */
-static tg_status replay_slot(tg_model* m, const char* fn, tg_tape_slot* s, const float* const* x,
-                             int64_t n, const float* y) {
-  for (int k = 0; k < m->n_inputs; ++k)
-    memcpy(s->x[k]->data, x[k], (size_t)s->x[k]->size * sizeof(float));
-  if (y && m->compiled && m->loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY) {
-    tg_status st = tg_model_labels_from_floats(m, fn, y, n, s->y->idata);
-    if (st != TG_OK) return st;
-  } else if (y) {
-    memcpy(s->y->data, y, (size_t)s->y->size * sizeof(float));
-  }
-  if (s->weighted) memcpy(s->w->data, m->fx.batch_weights, (size_t)n * sizeof(float));
-  tg_status st = tg_tape_forward(s->tape);
-  if (st != TG_OK) s->rows = 0;
-  return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(s->tape));
-}
-
 /* Makes `s` hold the graph for n rows of x (and y) with the data already in place and
  * the forward pass done: replays when n matches, records otherwise. */
 static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const float* const* x,
                           int64_t n, const float* y, const tg_layer_ctx* ctx) {
+  const int64_t out = tg_model_output_dim(m);
   const bool sparse = m->compiled && m->loss.kind == TG_LOSS_SPARSE_CATEGORICAL_CROSSENTROPY;
   const bool weighted = s == &m->train && m->fx.batch_weights != NULL;
   if (s->rows == n && s->weighted != weighted) s->rows = 0;
-  if (s->rows == n && s->training == ctx->training) return replay_slot(m, fn, s, x, n, y);
+  if (s->rows == n && s->training == ctx->training) {
+    for (int k = 0; k < m->n_inputs; ++k)
+      memcpy(s->x[k]->data, x[k], (size_t)s->x[k]->size * sizeof(float));
+    if (y && sparse) {
+      tg_status st = tg_model_labels_from_floats(m, fn, y, n, s->y->idata);
+      if (st != TG_OK) return st;
+    } else if (y) {
+      memcpy(s->y->data, y, (size_t)(n * out) * sizeof(float));
+    }
+    if (weighted) memcpy(s->w->data, m->fx.batch_weights, (size_t)n * sizeof(float));
+    tg_status st = tg_tape_forward(s->tape);
+    if (st != TG_OK) s->rows = 0;
+    return st == TG_OK ? TG_OK : tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(s->tape));
+  }
   tg_tape* t = slot_tape(m, s);
   if (t == NULL) return tg_model_fail(m, TG_ERR_NOMEM, "%s: out of memory for a tape", fn);
   tg_tape_clear(t);
@@ -282,15 +279,25 @@ static bool predict_replays(const tg_model* m, const float* const* x, int n_x, i
   return true;
 }
 
+/* That replay: run_slot's, less what predict has not (targets, weights) and the
+ * checks of the mode and row count (predict_replays made them). */
+static tg_status replay_predict(tg_model* m, const char* fn, const float* const* x, float* out) {
+  tg_tape_slot* s = &m->predict;
+  for (int k = 0; k < m->n_inputs; ++k)
+    memcpy(s->x[k]->data, x[k], (size_t)s->x[k]->size * sizeof(float));
+  tg_status st = tg_tape_forward(s->tape);
+  if (st != TG_OK) {
+    s->rows = 0;
+    return tg_model_fail(m, st, "%s: %s", fn, tg_tape_message(s->tape));
+  }
+  memcpy(out, s->out->data, (size_t)s->out->size * sizeof(float));
+  return TG_OK;
+}
+
 tg_status tg_model_predict_multi(tg_model* m, const float* const* x, int n_x, int64_t n, float* out,
                                  int64_t out_cap) {
   const char* fn = "tg_model_predict";
-  if (m && predict_replays(m, x, n_x, n, out, out_cap)) { /* served without re-checking */
-    tg_status st = replay_slot(m, fn, &m->predict, x, n, NULL);
-    if (st == TG_OK)
-      memcpy(out, m->predict.out->data, (size_t)m->predict.out->size * sizeof(float));
-    return st;
-  }
+  if (m && predict_replays(m, x, n_x, n, out, out_cap)) return replay_predict(m, fn, x, out);
   tg_status st = tg_model_check_batch(m, fn, x, n_x, n, NULL, false, false);
   if (st != TG_OK) return st;
   if (out == NULL) return tg_model_fail(m, TG_ERR_NULL_ARG, "%s: out is NULL", fn);

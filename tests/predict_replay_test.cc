@@ -2,8 +2,9 @@
 // (frontends/training.c): a call for the recorded number of rows skips the checks
 // the recording passed, so these tests pin down that it still rejects every bad
 // argument with the message a fresh model gives, that changing the model after a
-// predict records again, and that replayed predictions equal freshly recorded ones
-// bit for bit (two inputs, every activation, values sharing buffers).
+// predict records again, that a replay failing on its data reports it and leaves the
+// model usable, and that replayed predictions equal freshly recorded ones bit for
+// bit (two inputs, every activation, values sharing buffers).
 #include <gtest/gtest.h>
 
 #include <cstring>
@@ -98,6 +99,37 @@ TEST(PredictReplayTest, AddingALayerAfterAPredictRecordsAgain) {
                "tg_model_predict: out holds 2 floats but 1 rows of 3 outputs need 3");
   ASSERT_EQ(tg_model_predict(m, x, 1, out, 3), TG_OK) << tg_model_message(m);
   for (int j = 0; j < 3; ++j) EXPECT_EQ(out[j], 1.0f) << j;  // (2 + 2) * 0.5 - 1
+  tg_model_free(m);
+}
+
+TEST(PredictReplayTest, AReplayThatFailsOnItsDataReportsItAndTheNextCallRecordsAgain) {
+  tg_model_options o = {};
+  o.input_dim = 1;
+  o.seed = 4;
+  tg_error err = {};
+  tg_model* m = tg_sequential_new(&o, &err);
+  ASSERT_NE(m, nullptr) << err.message;
+  tg_embedding_options e = {};
+  e.input_dim = 4;
+  e.output_dim = 3;
+  ASSERT_EQ(tg_model_add(m, &tg_layer_embedding, &e), TG_OK) << tg_model_message(m);
+  float id = 1.0f, row1[3], bad = 7.0f, junk[3], two = 2.0f, row2[3];
+  ASSERT_EQ(tg_model_predict(m, &id, 1, row1, 3), TG_OK) << tg_model_message(m);
+  // The replay's forward finds the id outside the table.
+  EXPECT_EQ(tg_model_predict(m, &bad, 1, junk, 3), TG_ERR_ARG);
+  EXPECT_STREQ(tg_model_message(m),
+               "tg_model_predict: gather: index 7 out of range for 4 rows (at position 0)");
+  // The next call records afresh and gives the rows a fresh model gives.
+  ASSERT_EQ(tg_model_predict(m, &two, 1, row2, 3), TG_OK) << tg_model_message(m);
+  ASSERT_EQ(tg_model_predict(m, &id, 1, junk, 3), TG_OK);
+  EXPECT_EQ(std::memcmp(junk, row1, sizeof row1), 0);
+  tg_model* f = tg_sequential_new(&o, &err);
+  ASSERT_NE(f, nullptr) << err.message;
+  ASSERT_EQ(tg_model_add(f, &tg_layer_embedding, &e), TG_OK);
+  ASSERT_EQ(tg_model_predict(f, &two, 1, junk, 3), TG_OK);
+  EXPECT_EQ(std::memcmp(junk, row2, sizeof row2), 0);
+  EXPECT_NE(std::memcmp(row1, row2, sizeof row1), 0);  // two different rows of the table
+  tg_model_free(f);
   tg_model_free(m);
 }
 
