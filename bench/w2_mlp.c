@@ -181,6 +181,7 @@ static void bench_threads(int threads, const float* x, const float* y) {
   }
   const double med = tg_bench_median(ms, kSteps), best = tg_bench_min(ms, kSteps);
   const double rss = tg_bench_peak_rss_mib();
+  if (getenv("TG_W2_RESIDENT")) tg_bench_print_resident("W2 after the timed steps,", 16.0);
 
   /* The floors, on the tape's own buffers and pool. */
   tg_tape* t = (tg_tape*)tg_model_tape(m);

@@ -7,7 +7,7 @@
  *   - chains of consecutive elementwise nodes (core/op.h, forward_range), run tile
  *     by tile so each tile stays in L1 across the chain: one pass over memory
  *     instead of one per node;
- *   - identity VJPs (core/op.h, identity_grads: add's operands): an intermediate
+ *   - identity VJPs (core/op.h, identity_grads): an intermediate
  *     whose only consumer hands it the output's gradient unchanged gets the output's
  *     gradient buffer itself (nothing to add, one buffer fewer); other such inputs
  *     get the gradient added by the tape, so no op knows buffers can be shared;

@@ -323,8 +323,10 @@ tg_tape* tg_model_training_tape(tg_model* m);
  * NaN sentinel (tg_tape_set_check_finite: a step it stops must not have moved any
  * parameter), and every call that hands the gradients to the caller before the
  * update: tg_model_compute_gradients with tg_model_apply_gradients (hence the
- * distributed module's reduction, dist/), and tg_model_fit (its doctor and gradient
- * norms read them). Regularization penalties are nodes on the tape and need nothing.
+ * distributed module's reduction, dist/). tg_model_fit's steps update during backward
+ * too: its doctor and gradient norms read the gradients after the step, which the
+ * update leaves as backward made them, and with the doctor on a step whose loss is
+ * not finite stops before backward, leaving the parameters. Regularization penalties are nodes on the tape and need nothing.
  * A backward hook already on the training tape is called first from the model's
  * own. By default (before any call) it is on for a model with at least 2^16 trainable
  * floats and off below, where the whole block stays in cache anyway; `on` true turns

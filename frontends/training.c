@@ -6,6 +6,7 @@
  * allocation. A new batch size clears the tape (its arena keeps its memory) and
  * records again.
  */
+#include <math.h>
 #include <string.h>
 
 #include "core/threadpool.h"
@@ -168,9 +169,15 @@ static tg_status step_body(tg_model* m, const char* fn, const float* const* x, i
   tg_status st = run_slot(m, fn, &m->train, x, n, y, &ctx);
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
+  if (update && m->fx.hold_nonfinite && !isfinite(m->train.loss->data[0])) {
+    if (loss) *loss = m->train.loss->data[0];
+    m->last_train = t;
+    return TG_OK;
+  }
   zero_grads(m, t); /* backward accumulates */
-  /* Nothing here reads the gradients between backward and the update (fit and the
-   * doctor, which do, call with update false), so the update may run during backward. */
+  /* Nothing reads the gradients between backward and the update (fit's doctor and
+   * callbacks read them after it: the update leaves them as backward made them), so
+   * the update may run during backward. */
   bool updated = false;
   if (update) {
     st = tg_model_backward_update(m, fn, t, &updated);
