@@ -8,7 +8,7 @@
  *   bazel-bin/bench/predict_latency profile seed1|seed10|mlp CALLS   # for callgrind
  *
  * Lines (µs per call over kCalls calls after kWarmup; thread CPU time beside):
- *   PREDICT seed rows=1 median=.. p99=.. cpu_mean=..
+ *   PREDICT seed rows=1 median=.. p99=.. cpu_mean=.. cpu_p99=..
  * bench/predict_latency_torch.py prints the same lines for PyTorch and
  * bench/predict_latency_vs_torch.sh runs both in turn.
  */
@@ -27,20 +27,32 @@ static int cmp(const void* a, const void* b) {
   return x < y ? -1 : x > y;
 }
 
+/* kCalls calls, each timed on its own by `clock` (seconds): µs per call. */
+static void timed_calls(double (*clock)(void), tg_model* m, const float* x, int64_t rows,
+                        float* out, int64_t cap, double* us) {
+  for (int i = 0; i < kCalls; ++i) {
+    const double t0 = clock();
+    if (m) tg_model_predict(m, x, rows, out, cap);
+    us[i] = (clock() - t0) * 1e6;
+  }
+}
+
+/* Wall-clock median and p99 of kCalls calls, their mean thread CPU, then a second
+ * pass timing each call by the thread's CPU clock (cpu_p99: on a shared machine a
+ * wall-clock p99 that cpu_p99 does not show is time the thread was not running). */
 static void measure(const char* name, tg_model* m, const float* x, int64_t rows, int64_t outs) {
   float* out = (float*)malloc((size_t)(rows * outs) * sizeof(float));
   double* us = (double*)malloc(kCalls * sizeof(double));
   for (int i = 0; i < kWarmup; ++i) tg_model_predict(m, x, rows, out, rows * outs);
   const double c0 = tg_bench_thread_cpu();
-  for (int i = 0; i < kCalls; ++i) {
-    const double t0 = tg_bench_now();
-    tg_model_predict(m, x, rows, out, rows * outs);
-    us[i] = (tg_bench_now() - t0) * 1e6;
-  }
+  timed_calls(tg_bench_now, m, x, rows, out, rows * outs, us);
   const double cpu = (tg_bench_thread_cpu() - c0) * 1e6 / kCalls;
   qsort(us, kCalls, sizeof(double), cmp);
-  printf("PREDICT %s rows=%lld median=%.3f p99=%.3f cpu_mean=%.3f out0=%.6g\n", name,
-         (long long)rows, us[kCalls / 2], us[kCalls * 99 / 100], cpu, (double)out[0]);
+  const double median = us[kCalls / 2], p99 = us[kCalls * 99 / 100];
+  timed_calls(tg_bench_thread_cpu, m, x, rows, out, rows * outs, us);
+  qsort(us, kCalls, sizeof(double), cmp);
+  printf("PREDICT %s rows=%lld median=%.3f p99=%.3f cpu_mean=%.3f cpu_p99=%.3f out0=%.6g\n", name,
+         (long long)rows, median, p99, cpu, us[kCalls * 99 / 100], (double)out[0]);
   if (tg_model_status(m) != TG_OK) fprintf(stderr, "predict_latency: %s\n", tg_model_message(m));
   free(us);
   free(out);
@@ -49,13 +61,13 @@ static void measure(const char* name, tg_model* m, const float* x, int64_t rows,
 /* What two clock reads around nothing cost: part of every figure above. */
 static void timer_floor(void) {
   double* us = (double*)malloc(kCalls * sizeof(double));
-  for (int i = 0; i < kCalls; ++i) {
-    const double t0 = tg_bench_now();
-    us[i] = (tg_bench_now() - t0) * 1e6;
-  }
+  timed_calls(tg_bench_now, NULL, NULL, 0, NULL, 0, us);
   qsort(us, kCalls, sizeof(double), cmp);
-  printf("# timer: an empty timed region takes median=%.3f p99=%.3f us\n", us[kCalls / 2],
+  printf("# timer: an empty timed region takes median=%.3f p99=%.3f us", us[kCalls / 2],
          us[kCalls * 99 / 100]);
+  timed_calls(tg_bench_thread_cpu, NULL, NULL, 0, NULL, 0, us);
+  qsort(us, kCalls, sizeof(double), cmp);
+  printf(" (thread CPU clock: median=%.3f p99=%.3f)\n", us[kCalls / 2], us[kCalls * 99 / 100]);
   free(us);
 }
 

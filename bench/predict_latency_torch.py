@@ -12,7 +12,8 @@ its tests).
     /usr/bin/python3 bench/predict_latency_torch.py [--mode eager|script|both]
 
 Lines, in bench/predict_latency.c's format plus the PyTorch variant:
-    PREDICT seed rows=1 median=<us> p99=<us> cpu_mean=<us> out0=<first output> torch=eager
+    PREDICT seed rows=1 median=<us> p99=<us> cpu_mean=<us> cpu_p99=<us> out0=<first output>
+        torch=eager
 `eager` calls the nn.Sequential module; `script` calls it traced and frozen
 (torch.jit.trace, torch.jit.freeze, optimize_for_inference), PyTorch's own answer
 to per-call overhead. Both include the Python interpreter's call overhead, which a
@@ -49,32 +50,43 @@ def percentile(sorted_us, q):
     return sorted_us[len(sorted_us) * q // 100]
 
 
+def timed_calls(clock, fn, x):
+    """CALLS calls, each timed on its own by `clock` (ns): sorted us per call."""
+    us = [0.0] * CALLS
+    y = None
+    for i in range(CALLS):
+        t0 = clock()
+        if fn is not None:
+            y = fn(x)
+        us[i] = (clock() - t0) * 1e-3
+    return us, y
+
+
 def measure(name, fn, x, rows):
+    """As bench/predict_latency.c: wall median and p99, mean thread CPU, then a pass
+    timing each call by the thread's CPU clock (cpu_p99)."""
     with torch.inference_mode():
         for _ in range(WARMUP):
-            y = fn(x)
-        us = [0.0] * CALLS
-        clock = time.perf_counter_ns
+            fn(x)
         c0 = time.thread_time_ns()
-        for i in range(CALLS):
-            t0 = clock()
-            y = fn(x)
-            us[i] = (clock() - t0) * 1e-3
+        us, y = timed_calls(time.perf_counter_ns, fn, x)
         cpu = (time.thread_time_ns() - c0) * 1e-3 / CALLS
+        cus, _ = timed_calls(time.thread_time_ns, fn, x)
     us.sort()
-    return "PREDICT %s rows=%d median=%.3f p99=%.3f cpu_mean=%.3f out0=%.6g" % (
-        name, rows, us[CALLS // 2], percentile(us, 99), cpu, float(y.reshape(-1)[0]))
+    cus.sort()
+    return "PREDICT %s rows=%d median=%.3f p99=%.3f cpu_mean=%.3f cpu_p99=%.3f out0=%.6g" % (
+        name, rows, us[CALLS // 2], percentile(us, 99), cpu, percentile(cus, 99),
+        float(y.reshape(-1)[0]))
 
 
 def timer_floor():
-    clock = time.perf_counter_ns
-    us = [0.0] * CALLS
-    for i in range(CALLS):
-        t0 = clock()
-        us[i] = (clock() - t0) * 1e-3
+    us, _ = timed_calls(time.perf_counter_ns, None, None)
+    cus, _ = timed_calls(time.thread_time_ns, None, None)
     us.sort()
-    print("# timer: an empty timed region takes median=%.3f p99=%.3f us"
-          % (us[CALLS // 2], percentile(us, 99)))
+    cus.sort()
+    print("# timer: an empty timed region takes median=%.3f p99=%.3f us (thread CPU clock: "
+          "median=%.3f p99=%.3f)" % (us[CALLS // 2], percentile(us, 99), cus[CALLS // 2],
+                                     percentile(cus, 99)))
 
 
 def main():

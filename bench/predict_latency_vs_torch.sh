@@ -9,11 +9,13 @@
 #   bench/predict_latency_vs_torch.sh            # ROUNDS=3 BAZEL=bazel
 #
 # Prints every round's lines as '#' comments, then one line per figure: the medians
-# over the rounds of each side's median and p99 (µs per call, each call timed on its
-# own) and the ratios tapegrad / PyTorch of the medians, e.g.
-#   VS seed rows=1 tapegrad_median=0.240 tapegrad_p99=0.291 eager_median=30.2 eager_p99=50.6
-#      script_median=15.3 script_p99=42.3 libtorch_median=10.5 libtorch_p99=23.4
-#      tapegrad_vs_eager=0.0079 tapegrad_vs_script=0.0157 tapegrad_vs_libtorch=0.0229
+# over the rounds of each side's median, p99 and cpu_p99 (µs per call, each call timed
+# on its own; cpu_p99 by the thread's CPU clock, which leaves out the time a shared
+# machine ran something else) and the ratios tapegrad / PyTorch of the medians, e.g.
+#   VS seed rows=1 tapegrad_median=0.210 tapegrad_p99=0.25 tapegrad_cpu_p99=0.42
+#      eager_median=30.2 eager_p99=50.6 eager_cpu_p99=52.0 script_median=15.3 ...
+#      libtorch_median=10.5 ... tapegrad_vs_eager=0.0070 tapegrad_vs_script=0.0137
+#      tapegrad_vs_libtorch=0.0200
 # PyTorch is a benchmark-only dependency (Debian's python3-torch, /usr/bin/python3).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,22 +63,24 @@ grep '^PREDICT ' "$TMP/all" | awk '
     impl = f["impl"]
     md[key, impl] = md[key, impl] " " f["median"]
     p99[key, impl] = p99[key, impl] " " f["p99"]
+    cp99[key, impl] = cp99[key, impl] " " f["cpu_p99"]
     if (!(key in seen)) { seen[key] = 1; order[++nk] = key }
   }
   END {
+    split("tapegrad eager script libtorch", impls, " ")
     for (k = 1; k <= nk; k++) {
       key = order[k]
       tg = med(md[key, "tapegrad"])
-      line = sprintf("VS %s tapegrad_median=%.3f tapegrad_p99=%.3f", key, tg, med(p99[key, "tapegrad"]))
-      split("eager script libtorch", impls, " ")
-      for (j = 1; j <= 3; j++) {
+      line = "VS " key
+      ratios = ""
+      for (j = 1; j <= 4; j++) {
         im = impls[j]
-        if ((key, im) in md) {
-          pt = med(md[key, im])
-          line = line sprintf(" %s_median=%.3f %s_p99=%.3f", im, pt, im, med(p99[key, im]))
-          ratio[im] = sprintf(" tapegrad_vs_%s=%.4f", im, tg / pt)
-        } else ratio[im] = ""
+        if (!((key, im) in md)) continue
+        pt = med(md[key, im])
+        line = line sprintf(" %s_median=%.3f %s_p99=%.3f %s_cpu_p99=%.3f", im, pt, im,
+                            med(p99[key, im]), im, med(cp99[key, im]))
+        if (j > 1) ratios = ratios sprintf(" tapegrad_vs_%s=%.4f", im, tg / pt)
       }
-      print line ratio["eager"] ratio["script"] ratio["libtorch"]
+      print line ratios
     }
   }'
