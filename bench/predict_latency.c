@@ -102,7 +102,11 @@ static int profile(const char* which, long calls) {
   const int64_t rows = strcmp(which, "seed10") == 0 ? TG_SEED_ROWS : 1;
   tg_model* m = mlp ? mlp_new(&err) : tg_seed_model_new(NULL, 1, NULL, &err);
   if (m == NULL || (!mlp && strcmp(which, "seed1") != 0 && rows == 1)) {
-    fprintf(stderr, "predict_latency profile: %s\n", m ? "seed1, seed10 or mlp" : err.message);
+    if (m)
+      fprintf(stderr, "predict_latency profile: the figure is seed1, seed10 or mlp, not '%s'\n",
+              which);
+    else
+      fprintf(stderr, "predict_latency profile: %s\n", err.message);
     tg_model_free(m);
     return 1;
   }
