@@ -405,7 +405,7 @@ tg_status tg_tape_forward_node(tg_tape* t, int index) {
   if (index < 0 || index >= t->n_nodes)
     return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_forward_node: node %d is outside 0..%d", index,
                         t->n_nodes - 1);
-  if (!tg_plan_place(t)) return t->error.code;
+  if (t->n_unplaced > 0 && !tg_plan_place(t)) return t->error.code;
   run_forward(&t->nodes[index]);
   return t->error.code;
 }
@@ -413,7 +413,7 @@ tg_status tg_tape_forward_node(tg_tape* t, int index) {
 tg_status tg_tape_forward(tg_tape* t) {
   if (t == NULL) return TG_ERR_NULL_ARG;
   if (t->error.code != TG_OK) return t->error.code;
-  if (!tg_plan_place(t)) return t->error.code;
+  if (t->n_unplaced > 0 && !tg_plan_place(t)) return t->error.code;
   if (t->check_finite || t->unplanned) return forward_checked(t);
   if (!tg_plan_current(t)) tg_plan_build(t);
   return tg_plan_forward(t);
