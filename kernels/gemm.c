@@ -186,12 +186,12 @@ static int small_plan_mode(const tg_gemm_isa* isa, bool trans_a, bool trans_b, i
                            int64_t k, tg_gemm_plan* plan) {
   const int mode = small_mode(isa, trans_b, k, n);
   if (mode == kModeSmallSlow) return mode;
-  int64_t base, extra;
-  const int form = isa->small_form(trans_a, m, n, &base, &extra);
+  int64_t base, groups;
+  const int form = isa->small_form(trans_a, m, n, &base, &groups);
   if (form == TG_SMALL_NARROW) return kModeSmallNarrow;
   if (form != TG_SMALL_ROWS) return mode;
   plan->small_rows = (uint8_t)base;
-  plan->small_extra = (uint8_t)extra;
+  plan->small_groups = (uint8_t)groups;
   return mode == kModeSmallInPlace ? kModeSmallRows : kModeSmallRowsCopy;
 }
 
@@ -205,7 +205,7 @@ static __attribute__((noinline)) void run_small_copy(const tg_gemm_args* g,
 static __attribute__((noinline)) void run_small_rows_copy(const tg_gemm_plan* plan,
                                                           const tg_gemm_args* g) {
   float copy[kSmallMaxCopy] __attribute__((aligned(64)));
-  plan->isa->small_rows(g, copy, plan->small_rows, plan->small_extra);
+  plan->isa->small_rows(g, copy, plan->small_rows, plan->small_groups);
 }
 
 static void run_small_mode(const tg_gemm_args* g, const tg_gemm_isa* isa, int mode) {
@@ -342,17 +342,11 @@ static void run_builtin(const tg_gemm_plan* plan, const tg_gemm_options* opt,
   tg_threadpool_run(pool, workers, run_blocks, &t);
 }
 
-void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_gemm_args* g) {
+/* Every mode but the small path's planned forms (tg_gemm_run), out of line so that
+ * those run without this one's register saves. */
+static __attribute__((noinline)) void run_other(const tg_gemm_plan* plan,
+                                                const tg_gemm_options* opt, const tg_gemm_args* g) {
   switch (plan->mode) {
-    case kModeSmallRows:
-      plan->isa->small_rows(g, NULL, plan->small_rows, plan->small_extra);
-      return;
-    case kModeSmallRowsCopy:
-      run_small_rows_copy(plan, g);
-      return;
-    case kModeSmallNarrow:
-      plan->isa->small_narrow(g);
-      return;
     case kModeEmpty:
       return;
     case kModeScale:
@@ -375,6 +369,23 @@ void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_
     }
     default:
       run_builtin(plan, opt, g);
+      return;
+  }
+}
+
+void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_gemm_args* g) {
+  switch (plan->mode) {
+    case kModeSmallRows:
+      plan->isa->small_rows(g, NULL, plan->small_rows, plan->small_groups);
+      return;
+    case kModeSmallRowsCopy:
+      run_small_rows_copy(plan, g);
+      return;
+    case kModeSmallNarrow:
+      plan->isa->small_narrow(g);
+      return;
+    default:
+      run_other(plan, opt, g);
       return;
   }
 }

@@ -32,12 +32,12 @@ typedef struct tg_gemm_isa {
   /* Whether the fast unblocked form beats the blocked kernel for (m, n, k). */
   bool (*small_wins)(int64_t m, int64_t n, int64_t k);
   /* The TG_SMALL_* form `small` (with bp) takes for this product, and for
-   * TG_SMALL_ROWS its row groups: `base` rows each, the first `extra` groups one
-   * more (base 0: not fixed, found on each call). */
-  int (*small_form)(bool trans_a, int64_t m, int64_t n, int64_t* base, int64_t* extra);
+   * TG_SMALL_ROWS its row groups: `groups` of `base` rows or one more, the longer
+   * first (both 0: too many to keep in a plan, found on each call). */
+  int (*small_form)(bool trans_a, int64_t m, int64_t n, int64_t* base, int64_t* groups);
   /* `small` with bp for a product whose form is TG_SMALL_ROWS (its groups given),
    * or TG_SMALL_NARROW (which needs no bp); the same bits. */
-  void (*small_rows)(const tg_gemm_args* g, float* bp, int64_t base, int64_t extra);
+  void (*small_rows)(const tg_gemm_args* g, float* bp, int64_t base, int64_t groups);
   void (*small_narrow)(const tg_gemm_args* g);
 } tg_gemm_isa;
 
