@@ -36,6 +36,17 @@ TG_INLINE void full_run(tg_bcast_kind kind, float* restrict y, const float* rest
 /* y = a (op) b over n floats of whole rows, b one row of k. */
 TG_INLINE void row_run(tg_bcast_kind kind, float* restrict y, const float* restrict a,
                        const float* restrict b, int64_t n, int64_t k) {
+  if (k < kShortRow && kShortRow % k == 0) {
+    /* b repeated over kShortRow lanes: whole vectors along the range, each element
+     * still a[i] (op) b[i % k] (n is whole rows, so lane j is column j % k). */
+    float pat[kShortRow];
+    for (int j = 0; j < kShortRow; ++j) pat[j] = b[j & (k - 1)]; /* k: 1, 2 or 4 */
+    int64_t i = 0;
+    for (; i + kShortRow <= n; i += kShortRow)
+      for (int j = 0; j < kShortRow; ++j) y[i + j] = combine(kind, a[i + j], pat[j]);
+    for (int j = 0; i < n; ++i, ++j) y[i] = combine(kind, a[i], pat[j]);
+    return;
+  }
   if (k < kShortRow) {
     for (int64_t r = 0; r < n; r += k)
       for (int64_t j = 0; j < k; ++j) y[r + j] = combine(kind, a[r + j], b[j]);
@@ -125,10 +136,14 @@ TG_INLINE void row_sums(float* restrict gx, const float* restrict gy, float sign
     }
     return;
   }
-  if (k % kChunk == 0) {
-    for (int64_t r = 0; r < n; r += k)
-      for (int64_t j0 = 0; j0 < k; j0 += kChunk)
-        for (int64_t j = j0; j < j0 + kChunk; ++j) gx[j] += sign * gy[r + j];
+  if (k % kChunk == 0) { /* a chunk's sums in registers over all rows, rows in order */
+    for (int64_t j0 = 0; j0 < k; j0 += kChunk) {
+      float s[kChunk];
+      for (int j = 0; j < kChunk; ++j) s[j] = gx[j0 + j];
+      for (int64_t r = 0; r < n; r += k)
+        for (int j = 0; j < kChunk; ++j) s[j] += sign * gy[r + j0 + j];
+      for (int j = 0; j < kChunk; ++j) gx[j0 + j] = s[j];
+    }
     return;
   }
   for (int64_t r = 0; r < n; r += k)
