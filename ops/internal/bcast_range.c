@@ -36,7 +36,7 @@ TG_INLINE void full_run(tg_bcast_kind kind, float* restrict y, const float* rest
 /* y = a (op) b over n floats of whole rows, b one row of k. */
 TG_INLINE void row_run(tg_bcast_kind kind, float* restrict y, const float* restrict a,
                        const float* restrict b, int64_t n, int64_t k) {
-  if (k < kShortRow && kShortRow % k == 0) {
+  if (k < kShortRow && (k & (k - 1)) == 0) { /* 1, 2 or 4: divides kShortRow */
     /* b repeated over kShortRow lanes: whole vectors along the range, each element
      * still a[i] (op) b[i % k] (n is whole rows, so lane j is column j % k). */
     float pat[kShortRow];
@@ -80,6 +80,14 @@ TG_INLINE void row_run(tg_bcast_kind kind, float* restrict y, const float* restr
     } break;                                 \
   }
 
+/* Whether [begin, begin + len) is whole rows of k: a row divides the output's n
+ * floats (the inputs this file takes), so the whole range needs no division (a
+ * 64-bit division costs tens of cycles, more than a small tensor's loop). */
+static inline bool whole_rows(int64_t begin, int64_t len, int64_t n, int64_t k) {
+  if (begin == 0 && len == n) return true;
+  return begin % k == 0 && len % k == 0;
+}
+
 /* Offset in x of output element i (full: i; a row: i % x's size) as the walk moves. */
 static inline int64_t run_len(int64_t x_size, int64_t n, int64_t jx, int64_t left) {
   return x_size == n || x_size - jx >= left ? left : x_size - jx;
@@ -101,7 +109,7 @@ TG_VECTOR_CLONES void tg_bcast_forward_range(tg_bcast_kind kind, const tg_tensor
     TG_BY_KIND(kind, full_run(k_, py + begin, pa + begin, pb + begin, len));
     return;
   }
-  if (ka == n && begin % kb == 0 && len % kb == 0) { /* a bias over whole rows */
+  if (ka == n && whole_rows(begin, len, n, kb)) { /* a bias over whole rows */
     TG_BY_KIND(kind, row_run(k_, py + begin, pa + begin, pb, len, kb));
     return;
   }
@@ -160,7 +168,7 @@ TG_VECTOR_CLONES void tg_bcast_accumulate_range(float* gx, const tg_tensor* x, c
     acc_run(gx + begin, gy + begin, po ? po + begin : NULL, sign, len);
     return;
   }
-  if (po == NULL && begin % kx == 0 && len % kx == 0) { /* a bias's gradient */
+  if (po == NULL && whole_rows(begin, len, n, kx)) { /* a bias's gradient */
     row_sums(gx, gy + begin, sign, len, kx);
     return;
   }
