@@ -27,6 +27,11 @@ double tg_bench_max(const double* v, int n);
 /* Peak resident set size of this process so far, in MiB (getrusage). */
 double tg_bench_peak_rss_mib(void);
 
+/* Prints '#' lines with the resident memory of this process now, per mapping of
+ * /proc/self/smaps grouped by what it maps (a library's file name, [heap], [stack],
+ * anonymous), largest first, each group at least min_kib: where the MiB are. */
+void tg_bench_print_resident(const char* prefix, double min_kib);
+
 /* Prints '#' lines naming the CPU, the built-in kernel's ISA and the BLAS. */
 void tg_bench_print_machine(void);
 

@@ -85,10 +85,8 @@ static tg_model* make_model(int threads) {
   /* TG_W2_KEEP_ALL=1: every gradient its own buffer (the memory before gradient
    * buffers were shared by liveness), for the before/after figure. */
   const char* keep = getenv("TG_W2_KEEP_ALL");
-  tg_model_options mo = {.input_dim = kIn,
-                         .seed = 1,
-                         .threads = threads,
-                         .reuse_gradients = !(keep && keep[0] == '1')};
+  tg_model_options mo = {
+      .input_dim = kIn, .seed = 1, .threads = threads, .keep_gradients = keep && keep[0] == '1'};
   tg_model* m = tg_sequential_new(&mo, &err);
   if (m == NULL) {
     fprintf(stderr, "w2_mlp: %s\n", err.message);
@@ -181,6 +179,7 @@ static void bench_threads(int threads, const float* x, const float* y) {
   }
   const double med = tg_bench_median(ms, kSteps), best = tg_bench_min(ms, kSteps);
   const double rss = tg_bench_peak_rss_mib();
+  if (getenv("TG_W2_RESIDENT")) tg_bench_print_resident("W2 after the timed steps,", 16.0);
 
   /* The floors, on the tape's own buffers and pool. */
   tg_tape* t = (tg_tape*)tg_model_tape(m);

@@ -7,7 +7,7 @@
  *   - chains of consecutive elementwise nodes (core/op.h, forward_range), run tile
  *     by tile so each tile stays in L1 across the chain: one pass over memory
  *     instead of one per node;
- *   - identity VJPs (core/op.h, identity_grads: add's operands): an intermediate
+ *   - identity VJPs (core/op.h, identity_grads): an intermediate
  *     whose only consumer hands it the output's gradient unchanged gets the output's
  *     gradient buffer itself (nothing to add, one buffer fewer); other such inputs
  *     get the gradient added by the tape, so no op knows buffers can be shared;
@@ -78,6 +78,16 @@ bool tg_plan_reserve(tg_tape* t, int nodes) {
       (int*)grow(t->alloc, p->moved, (size_t)p->n_moved * sizeof *mv, (size_t)cap * sizeof *mv);
   if (mv == NULL) return false;
   p->moved = mv;
+  int* placed = (int*)grow(t->alloc, p->placed, (size_t)p->cap * sizeof *placed,
+                           (size_t)cap * sizeof *placed);
+  if (placed == NULL) return false;
+  for (int i = p->cap; i < cap; ++i) placed[i] = 0;
+  p->placed = placed;
+  int* kept =
+      (int*)grow(t->alloc, p->kept, (size_t)p->cap * sizeof *kept, (size_t)cap * sizeof *kept);
+  if (kept == NULL) return false;
+  for (int i = p->cap; i < cap; ++i) kept[i] = 0;
+  p->kept = kept;
   int** ints[6] = {&p->owner, &p->uses, &p->zero_at, &p->root, &p->pos, &p->reads};
   for (int k = 0; k < 6; ++k) {
     int* v = (int*)grow(t->alloc, *ints[k], 0, (size_t)cap * sizeof *v);
@@ -105,6 +115,8 @@ void tg_plan_free(tg_tape* t) {
   t->alloc->free(t->alloc->ctx, t->plan.home_data);
   t->alloc->free(t->alloc->ctx, t->plan.moved);
   t->alloc->free(t->alloc->ctx, t->plan.pool);
+  t->alloc->free(t->alloc->ctx, t->plan.placed);
+  t->alloc->free(t->alloc->ctx, t->plan.kept);
   memset(&t->plan, 0, sizeof t->plan);
 }
 
@@ -390,6 +402,131 @@ static void reuse_values(tg_tape* t) {
   }
 }
 
+/* ---- deferred values: buffers by liveness before the first forward ------------
+ * A tape recorded deferred (tg_tape_set_deferred) has run no forward yet, so no
+ * value has touched memory: the plan gives every intermediate's value an offset in
+ * one region, by its live forward steps -- from the step that writes it to the last
+ * step that reads it (through views too) -- and values whose steps do not overlap
+ * share memory (the same interval packing as the gradients below). Kept to the end
+ * (never shared with a later value): values no node reads (the outputs), and on a
+ * tape with gradients every value a backward may read (core/op.h backward_reads; an
+ * op that declares nothing reads all its values). A value nothing reads after the
+ * forward is then dead and, with gradients packed, lends its memory to them. */
+
+static size_t pack(tg_plan_buf* bufs, int m, const tg_plan_zero* bins, int n_bins, size_t* lent);
+
+enum { kLiveToEnd = INT32_MAX };
+
+/* Whether node i's output is a deferred value the plan places. */
+static bool placeable(const tg_tape* t, int i) {
+  const tg_node* n = &t->nodes[i];
+  return !(n->op->flags & TG_OP_VIEW) && n->out->dtype == TG_FLOAT32 && n->out->data == NULL;
+}
+
+/* Per node, the last forward step that reads its buffer (p->uses), kLiveToEnd for
+ * values kept through the backward or read by the caller. Needs p->pos and p->owner. */
+static void last_reads(tg_tape* t, bool grads) {
+  tg_plan* p = &t->plan;
+  const int nn = t->n_nodes;
+  int* last = p->uses;
+  int* direct = p->reads; /* readers of each node's own output, views included */
+  for (int i = 0; i < nn; ++i) last[i] = -1, direct[i] = 0;
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    const bool view = (n->op->flags & TG_OP_VIEW) != 0;
+    if (grads && !view && tg_op_backward_reads(n->op, -1)) last[i] = kLiveToEnd;
+    for (int k = 0; k < n->n_in; ++k) {
+      const int q = producer(t, n->in[k]);
+      if (q < 0) continue;
+      direct[q]++;
+      const int o = p->owner[q];
+      if (o < 0 || view) continue; /* a view reads nothing: its readers speak for it */
+      if (grads && tg_op_backward_reads(n->op, k)) last[o] = kLiveToEnd;
+      const int step = p->pos[i] >= 0 ? p->pos[i] : 0;
+      if (last[o] != kLiveToEnd && step > last[o]) last[o] = step;
+    }
+  }
+  for (int i = 0; i < nn; ++i) {
+    const tg_node* n = &t->nodes[i];
+    if ((n->op->flags & TG_OP_VIEW) && direct[i] == 0 && p->owner[i] >= 0)
+      last[p->owner[i]] = kLiveToEnd; /* the caller reads the view, so its base */
+    if (!(n->op->flags & TG_OP_VIEW) && direct[i] == 0) last[i] = kLiveToEnd;
+    if (p->kept[i] && p->owner[i] >= 0) last[p->owner[i]] = kLiveToEnd;
+  }
+}
+
+static bool place_values(tg_tape* t) {
+  tg_plan* p = &t->plan;
+  const int nn = t->n_nodes;
+  bool grads = false;
+  for (int i = 0; i < nn && !grads; ++i) grads = t->nodes[i].out->grad != NULL;
+  for (int i = 0; i < nn; ++i) p->pos[i] = -1;
+  for (int k = 0; k < p->n_fsteps; ++k)
+    for (int c = 0; c < p->fsteps[k].count; ++c) p->pos[p->fsteps[k].node->index + c] = k;
+  last_reads(t, grads);
+  int m = 0;
+  for (int i = 0; i < nn; ++i) {
+    if (!placeable(t, i)) continue;
+    tg_plan_buf* b = &p->bufs[m++];
+    b->root = i;
+    b->start = p->pos[i] >= 0 ? p->pos[i] : 0;
+    b->end = p->uses[i] < b->start ? b->start : p->uses[i];
+    b->bytes = ((size_t)t->nodes[i].out->size * sizeof(float) + 63) / 64 * 64;
+    b->offset = 0;
+    b->bin = -1;
+  }
+  size_t unused = 0;
+  const size_t total = m > 0 ? pack(p->bufs, m, NULL, 0, &unused) : 0;
+  if (total > p->vregion_bytes) {
+    float* r = (float*)tg_arena_alloc(&t->arena, total);
+    if (r == NULL) {
+      tg_tape_fail(t, TG_ERR_NOMEM, "tg_tape_forward: out of memory for %zu bytes of values",
+                   total);
+      return false;
+    }
+    p->vregion = r;
+    p->vregion_bytes = total;
+  }
+  for (int b = 0; b < m; ++b) {
+    const int i = p->bufs[b].root;
+    t->nodes[i].out->data = (float*)(void*)((char*)p->vregion + p->bufs[b].offset);
+    p->placed[i] = 1;
+  }
+  p->n_placed += m;
+  p->placed_bytes = total;
+  for (int i = 0; i < nn; ++i) { /* views follow their bases */
+    tg_node* n = &t->nodes[i];
+    if ((n->op->flags & TG_OP_VIEW) && n->out->dtype == TG_FLOAT32) n->out->data = n->in[0]->data;
+  }
+  t->n_unplaced = 0;
+  return true;
+}
+
+bool tg_plan_place(tg_tape* t) {
+  if (t->n_unplaced == 0) return true;
+  tg_plan_build(t);
+  return t->n_unplaced == 0 && t->error.code == TG_OK;
+}
+
+void tg_plan_unplace(tg_tape* t) {
+  tg_plan* p = &t->plan;
+  if (p->n_placed == 0) return;
+  tg_plan_unpack(t); /* packed gradients may lie in dead values */
+  for (int i = 0; i < t->n_nodes; ++i) {
+    if (!p->placed[i]) continue;
+    t->nodes[i].out->data = NULL;
+    p->placed[i] = 0;
+    t->n_unplaced++;
+  }
+  p->n_placed = 0;
+  p->placed_bytes = 0;
+  for (int i = 0; i < t->n_nodes; ++i) {
+    tg_node* n = &t->nodes[i];
+    if ((n->op->flags & TG_OP_VIEW) && n->out->dtype == TG_FLOAT32) n->out->data = n->in[0]->data;
+  }
+  p->valid = false;
+}
+
 static void whole_forward(tg_node* n) { n->op->forward_range(n, 0, n->out->size); }
 static void whole_backward(tg_node* n) { n->op->backward_range(n, 0, n->out->size); }
 
@@ -468,7 +605,8 @@ void tg_plan_build(tg_tape* t) {
     p->n_zero++;
   }
   sort_zero(p);
-  if (t->reuse_values) reuse_values(t);
+  if (t->n_unplaced > 0 && !place_values(t)) return; /* the plan stays invalid */
+  if (t->reuse_values && p->n_placed == 0) reuse_values(t);
   p->n_nodes = t->n_nodes;
   p->epoch = t->epoch;
   p->valid = true;
@@ -706,6 +844,24 @@ static size_t pack(tg_plan_buf* bufs, int m, const tg_plan_zero* bins, int n_bin
  * its values). Returns the bins (p->pool: p = buffer, n = bytes), smallest first. */
 enum { kReadDirect = 1, kReadFwd = 2, kKeep = 4 };
 
+static bool is_dead(int reads) { return (reads & (kReadFwd | kKeep)) == kReadFwd; }
+
+/* Placed values share memory (deferred recording): placed value i lends its buffer
+ * only if no value kept through the backward lies in it and no bin taken so far
+ * (p->pool[0..nb)) overlaps it -- two dead values in one place lend it once. */
+static bool alone_in_region(const tg_tape* t, int i, int nb) {
+  const tg_plan* p = &t->plan;
+  const tg_tensor* y = t->nodes[i].out;
+  for (int j = 0; j < t->n_nodes; ++j) {
+    if (j == i || !p->placed[j] || is_dead(p->reads[j])) continue;
+    if (overlap(y->data, y->size, t->nodes[j].out->data, t->nodes[j].out->size)) return false;
+  }
+  for (int b = 0; b < nb; ++b)
+    if (overlap(y->data, y->size, p->pool[b].p, p->pool[b].n / (int64_t)sizeof(float)))
+      return false;
+  return true;
+}
+
 static int dead_values(tg_tape* t, int last) {
   tg_plan* p = &t->plan;
   const int nn = t->n_nodes;
@@ -730,6 +886,8 @@ static int dead_values(tg_tape* t, int last) {
       r[p->owner[i]] |= kKeep;
   }
   if (p->owner[last] >= 0) r[p->owner[last]] |= kKeep;
+  for (int i = 0; i < nn; ++i)
+    if (p->kept[i] && p->owner[i] >= 0) r[p->owner[i]] |= kKeep; /* the caller reads it */
   int nb = 0;
   for (int i = 0; i < nn; ++i) {
     const tg_node* n = &t->nodes[i];
@@ -739,6 +897,7 @@ static int dead_values(tg_tape* t, int last) {
       continue;
     const size_t bytes = (size_t)y->size * sizeof(float) / 64 * 64;
     if (bytes == 0) continue;
+    if (p->placed[i] && !alone_in_region(t, i, nb)) continue;
     int b = nb++; /* insertion by capacity, increasing: the tightest bin first */
     while (b > 0 && (size_t)p->pool[b - 1].n > bytes) {
       p->pool[b] = p->pool[b - 1];

@@ -49,6 +49,12 @@ void tg_tape_clear(tg_tape* t) {
   t->plan.n_bufs = 0;
   t->plan.region = NULL; /* the arena's, reset above */
   t->plan.region_bytes = 0;
+  for (int i = 0; i < t->plan.cap; ++i) t->plan.placed[i] = t->plan.kept[i] = 0;
+  t->plan.n_placed = 0;
+  t->plan.vregion = NULL;
+  t->plan.vregion_bytes = 0;
+  t->plan.placed_bytes = 0;
+  t->n_unplaced = 0;
 }
 
 tg_status tg_tape_status(const tg_tape* t) { return t ? t->error.code : TG_ERR_NULL_ARG; }
@@ -79,8 +85,8 @@ float* tg_tape_alloc_floats(tg_tape* t, int64_t n) {
   return p;
 }
 
-static tg_tensor* new_arena_tensor(tg_tape* t, int rank, const int64_t* shape, bool with_grad,
-                                   const char* who) {
+static tg_tensor* new_arena_tensor(tg_tape* t, int rank, const int64_t* shape, bool with_data,
+                                   bool with_grad, const char* who) {
   int64_t n = 0;
   char s[TG_SHAPE_STR_CAP];
   if (!tg_shape_numel(rank, shape, &n)) {
@@ -89,9 +95,9 @@ static tg_tensor* new_arena_tensor(tg_tape* t, int rank, const int64_t* shape, b
     return NULL;
   }
   tg_tensor* y = (tg_tensor*)tg_arena_alloc(&t->arena, sizeof *y);
-  float* data = y ? tg_tape_alloc_floats(t, n) : NULL;
-  float* grad = (data && with_grad) ? tg_tape_alloc_floats(t, n) : NULL;
-  if (y == NULL || data == NULL || (with_grad && grad == NULL)) {
+  float* data = y && with_data ? tg_tape_alloc_floats(t, n) : NULL;
+  float* grad = y && (data || !with_data) && with_grad ? tg_tape_alloc_floats(t, n) : NULL;
+  if (y == NULL || (with_data && data == NULL) || (with_grad && grad == NULL)) {
     tg_tape_fail(t, TG_ERR_NOMEM, "%s: out of memory for a %s tensor", who,
                  tg_shape_format(s, sizeof s, rank, shape));
     return NULL;
@@ -127,7 +133,7 @@ tg_tensor* tg_tape_leaf(tg_tape* t, int rank, const int64_t* shape, const float*
       return NULL;
     }
   }
-  tg_tensor* y = new_arena_tensor(t, rank, shape, requires_grad, "tg_tape_leaf");
+  tg_tensor* y = new_arena_tensor(t, rank, shape, true, requires_grad, "tg_tape_leaf");
   if (y == NULL) return NULL;
   if (data)
     memcpy(y->data, data, (size_t)y->size * sizeof(float));
@@ -329,8 +335,12 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
     const bool index_out = (op->flags & TG_OP_INDEX_OUTPUT) != 0;
     const bool grad_out = needs_grad && (op->backward != NULL || op->backward_range != NULL) &&
                           !index_out && !(op->flags & TG_OP_NO_GRAD);
-    y = new_arena_tensor(t, rank, shape, grad_out, op->name);
+    /* Deferred: the value gets its buffer when the plan places it (core/plan.c). */
+    const bool deferred = t->deferred && !index_out;
+    if (deferred && t->plan.n_placed > 0) tg_plan_unplace(t); /* liveness changes */
+    y = new_arena_tensor(t, rank, shape, !deferred, grad_out, op->name);
     if (y == NULL) return NULL;
+    if (deferred) t->n_unplaced++;
     if (index_out) {
       y->dtype = TG_INT32;
       y->idata = (int32_t*)(void*)y->data;
@@ -351,6 +361,7 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
   t->nodes[t->n_nodes] = n;
   t->n_nodes++;
   tg_node* rec = &t->nodes[t->n_nodes - 1];
+  if (t->deferred) return y; /* the first tg_tape_forward runs it */
   if (op->forward)
     op->forward(rec);
   else if (op->forward_range)
@@ -393,6 +404,7 @@ tg_status tg_tape_forward_node(tg_tape* t, int index) {
   if (index < 0 || index >= t->n_nodes)
     return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_forward_node: node %d is outside 0..%d", index,
                         t->n_nodes - 1);
+  if (!tg_plan_place(t)) return t->error.code;
   run_forward(&t->nodes[index]);
   return t->error.code;
 }
@@ -400,6 +412,7 @@ tg_status tg_tape_forward_node(tg_tape* t, int index) {
 tg_status tg_tape_forward(tg_tape* t) {
   if (t == NULL) return TG_ERR_NULL_ARG;
   if (t->error.code != TG_OK) return t->error.code;
+  if (!tg_plan_place(t)) return t->error.code;
   if (t->check_finite || t->unplanned) return forward_checked(t);
   tg_plan_build(t);
   return tg_plan_forward(t);
@@ -460,6 +473,10 @@ tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss) {
     return tg_tape_fail(
         t, TG_ERR_ARG,
         "tg_tape_backward: loss does not depend on any tensor that requires a gradient");
+  if (t->n_unplaced > 0)
+    return tg_tape_fail(t, TG_ERR_STATE,
+                        "tg_tape_backward: the tape was recorded deferred and its forward has not "
+                        "run yet (call tg_tape_forward first)");
   tg_status st = TG_OK;
   if (t->check_finite || t->unplanned) {
     tg_plan_unpack(t); /* node by node needs every gradient in a buffer of its own */
@@ -555,6 +572,24 @@ void tg_tape_set_reuse_values(tg_tape* t, bool on) {
   t->reuse_values = on;
   t->plan.valid = false; /* the next plan moves the values, or gives them back */
 }
+
+void tg_tape_keep_value(tg_tape* t, const tg_tensor* x) {
+  if (t == NULL || x == NULL || x->node < 0 || x->node >= t->n_nodes ||
+      t->nodes[x->node].out != x || t->plan.kept[x->node])
+    return;
+  t->plan.kept[x->node] = 1;
+  tg_plan_unplace(t); /* liveness changed: place and pack again */
+  tg_plan_unpack(t);
+  t->plan.valid = false;
+}
+
+void tg_tape_set_deferred(tg_tape* t, bool on) {
+  if (t) t->deferred = on;
+}
+
+bool tg_tape_defers(const tg_tape* t) { return t && t->deferred; }
+
+size_t tg_tape_value_region_bytes(const tg_tape* t) { return t ? t->plan.placed_bytes : 0; }
 
 bool tg_tape_keeps_all(const tg_tape* t) { return t == NULL || !t->reuse_grads; }
 

@@ -1,5 +1,7 @@
 /** @file core/tape.h — the tape: record ops as they run, replay them, differentiate.
  *
+ * Core knows ops only through core/op.h: the tape records, replays and differentiates
+ * any tg_op_def the same way, and nothing here depends on which ops or layers exist.
  * A tape is an append-only list of nodes {op, inputs, output, saved state}. Every
  * intermediate tensor lives in the tape's arena: tg_tape_clear forgets them all in
  * O(1) and keeps the memory, tg_tape_free releases everything. Recording is eager
@@ -14,10 +16,10 @@
  * later op on the tape returns NULL at once. Check once at the end:
  *
  *     tg_tape* t = tg_tape_new();
- *     tg_tensor* y = tg_relu(t, tg_add(t, tg_matmul(t, x, w), b));
- *     tg_tensor* loss = tg_mse(t, y, target);
+ *     tg_tensor* w = tg_tape_leaf(t, 2, shape, values, true);
+ *     tg_tensor* loss = ...;  // ops recorded on t that read w (the builders in ops/ops.h)
  *     if (tg_tape_backward(t, loss) != TG_OK) fprintf(stderr, "%s\n", tg_tape_message(t));
- *     // w->grad, b->grad now hold d(loss)/dw, d(loss)/db (accumulated: zero them per step)
+ *     // w->grad now holds d(loss)/dw (accumulated: zero it per step)
  *     tg_tape_free(t);
  *
  * Thread-safety: a tape is used by one thread at a time; different tapes share nothing.
@@ -79,13 +81,13 @@ tg_tensor* tg_tape_apply(tg_tape* t, const tg_op_def* op, tg_tensor* const* in, 
 tg_tensor* tg_tape_leaf(tg_tape* t, int rank, const int64_t* shape, const float* data,
                         bool requires_grad);
 
-/** An int32 index leaf owned by the tape (labels, token ids for gather/one_hot):
+/** An int32 index leaf owned by the tape (labels, token ids: inputs of ops that take indices):
  * copies `values` (NULL: zeros). No gradient. NULL with the error recorded. */
 tg_tensor* tg_tape_index_leaf(tg_tape* t, int rank, const int64_t* shape, const int32_t* values);
 
 /** Replays the forward pass of every recorded node. No allocation. Stops with the
- * error when a node's forward rejects its data (e.g. gather given an index out of
- * range); the tape keeps that error. */
+ * error when a node's forward rejects its data (e.g. an index out of range); the tape keeps that
+ * error. */
 tg_status tg_tape_forward(tg_tape* t);
 
 /** Runs node `index`'s forward alone, over the same buffers (for tools that check
@@ -99,7 +101,7 @@ tg_status tg_tape_forward_node(tg_tape* t, int index);
 tg_status tg_tape_backward(tg_tape* t, tg_tensor* loss);
 
 /** Names the layer that following ops belong to (copied; NULL or "" ends it). Tools
- * group nodes by scope, e.g. a Dense layer's matmul, add and relu under "dense_1". */
+ * group nodes by scope: every node a layer records under that layer's name. */
 void tg_tape_set_scope(tg_tape* t, const char* scope);
 
 /** An opaque pointer the tape carries for whoever recorded it (borrowed, never read by
@@ -135,12 +137,12 @@ void tg_tape_set_pool(tg_tape* t, tg_threadpool* pool);
  * node list), and every replay walks the plan instead of re-deciding per node:
  *   - chains of consecutive elementwise nodes (ops with forward_range and
  *     backward_range, core/op.h), each reading the previous one's output and all of
- *     the same element count -- a bias add, its activation, a scale, a dropout --
- *     run tile by tile: one pass over memory forward and one backward instead of
- *     one per node. The tape, tools and every tensor still see every node and every
- *     value; results are bit-identical to running the nodes one by one.
- *   - identity VJPs (op->identity_grads, e.g. add's operands): an intermediate read
- *     by that one input slot only gets the output's gradient buffer itself (equal
+ *     the same element count, run tile by tile: one pass over memory forward and
+ *     one backward instead of one per node. The tape, tools and every tensor still
+ *     see every node and every value; results are bit-identical to running the
+ *     nodes one by one.
+ *   - identity VJPs (op->identity_grads): an intermediate read by that one input
+ *     slot only gets the output's gradient buffer itself (equal
  *     by construction: nothing added, one buffer fewer); other such inputs get the
  *     gradient added by the tape. Gradients stay what they would be apart (an
  *     aliased gradient keeps a -0 that adding it to a zeroed buffer makes +0).
@@ -166,10 +168,10 @@ void tg_tape_set_planning(tg_tape* t, bool on);
  * yourself, only after a replay. After such a backward an
  * intermediate's grad holds whatever last used its memory: tools that show
  * intermediate gradients (the DOT exporter's gradient edges, tools/) need a tape
- * that keeps them, so keep_all is ON by default (every gradient its own buffer,
- * holding the last step's values) and a trainer turns it off for memory (a model
- * does with tg_model_options.reuse_gradients). Turning it on again gives every
- * gradient its own buffer back from the next backward. */
+ * that keeps them, so keep_all is ON by default for a tape (every gradient its own
+ * buffer, holding the last step's values) and a trainer turns it off for memory (a
+ * model's training tape is off unless tg_model_options.keep_gradients). Turning it
+ * on again gives every gradient its own buffer back from the next backward. */
 void tg_tape_set_keep_all(tg_tape* t, bool on);
 bool tg_tape_keeps_all(const tg_tape* t); /**< true for NULL */
 /** Bytes of the gradient arena the current plan packs into (0: nothing packed). */
@@ -187,6 +189,33 @@ size_t tg_tape_gradient_bytes_in_values(const tg_tape* t);
  * reads values). Off by default. */
 void tg_tape_set_reuse_values(tg_tape* t, bool on);
 
+/** Deferred recording, for a tape that is replayed (a model's training and
+ * prediction tapes): while on, tg_tape_apply checks shapes and records the node but
+ * neither gives its value a buffer nor computes it -- the output's data is NULL
+ * until the first tg_tape_forward, which plans every deferred value's buffer before
+ * anything is written and then runs the forward. The plan places values by their
+ * live forward steps (from the node that writes one to the last that reads it), so
+ * values whose steps do not overlap share memory and a step touches only what is
+ * live at once; kept whole are the values no node reads (the outputs: read them
+ * after the forward) and, on a tape with gradients, every value a backward reads
+ * (core/op.h backward_reads). Any other intermediate's data is scratch after a
+ * forward, as with tg_tape_set_reuse_values. Errors a forward finds in the data (an
+ * index out of range) come from that first tg_tape_forward instead of from
+ * recording; tg_tape_backward before it fails with TG_ERR_STATE. Recording more
+ * nodes after a forward places every value again at the next one. Leaves are
+ * copied as always. Off by default (eager recording). @{ */
+void tg_tape_set_deferred(tg_tape* t, bool on);
+bool tg_tape_defers(const tg_tape* t); /**< false for NULL */
+/** @} */
+/** Says that the caller reads x's value after each forward (a model's output, which
+ * its loss also reads): deferred placement (above) and the dead values that lend
+ * their buffers to packed gradients (tg_tape_set_keep_all) then keep it whole, as
+ * they keep values no node reads. For a view, its base is kept. Ignored for NULL, a
+ * leaf, or a tensor not recorded on t. */
+void tg_tape_keep_value(tg_tape* t, const tg_tensor* x);
+/** Bytes of the region the current placement of deferred values uses (0: none). */
+size_t tg_tape_value_region_bytes(const tg_tape* t);
+
 /** How node `index` runs in the current plan: the number of nodes of the chain it
  * belongs to (1 when it runs alone), and *first (may be NULL) that chain's first
  * node. 0 when the tape has no plan yet (no replay or backward since recording),
@@ -197,8 +226,8 @@ int tg_tape_plan_chain(const tg_tape* t, int index, int* first);
  * replay check every node's output after its forward, and backward checks the
  * gradients of a node's inputs after its VJP; the first non-finite value stops the
  * call with TG_ERR_ARG recorded, e.g.
- *     "relu (node 3, scope dense_1): produced NaN at element 5 of [10x16]"
- *     "mul backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
+ *     "<op> (node 3, scope <layer>): produced NaN at element 5 of [10x16]"
+ *     "<op> backward (node 1): produced inf in the gradient of input 2 at element 0 of [3]"
  * Replay then runs node by node (no chains; same results). Off by default: one
  * branch per replay. */
 void tg_tape_set_check_finite(tg_tape* t, bool on);

@@ -26,6 +26,7 @@ static tg_status write_case(const char* dir, const char* name, const char* title
   tg_seed_data(x, y);
   tg_model* m = tg_seed_model_new(init, 1, NULL, err);
   if (m == NULL) return err ? err->code : TG_ERR_NOMEM;
+  tg_model_set_keep_gradients(m, true); /* the picture reads every value and gradient */
   float loss = 0.0f;
   if (tg_model_compute_gradients(m, x, TG_SEED_ROWS, y, &loss) != TG_OK) {
     tg_status s = tg_error_set(err, tg_model_status(m), "%s", tg_model_message(m));

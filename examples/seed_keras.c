@@ -105,6 +105,7 @@ int main(void) {
   printf("\n== why: the gradients of the Constant(0.0) model ==\n");
   tg_error err = {0};
   tg_analysis* a = NULL;
+  tg_model_set_keep_gradients(m, true); /* the report reads every value and gradient */
   if (tg_model_compute_gradients(m, x, TG_SEED_ROWS, y, &loss) != TG_OK) {
     fprintf(stderr, "seed_keras: %s\n", tg_model_message(m));
     rc = 1;

@@ -12,7 +12,6 @@
 #include "frontends/internal/doctor_impl.h"
 #include "frontends/internal/history_impl.h"
 #include "frontends/internal/model_impl.h"
-#include "frontends/internal/optimizer_impl.h"
 
 enum { kNameCap = TG_FIT_NAME_CAP + 16 };
 
@@ -266,7 +265,13 @@ static tg_status train_step(fit_run* r, int epoch, int64_t step, const int64_t* 
   }
   const float* bxs = r->bx;
   float loss = 0.0f;
-  tg_status st = tg_model_step(m, r->fn, &bxs, rows, r->by, false, &loss);
+  /* The step updates the parameters itself (during backward when the model fuses the
+   * optimizer); the doctor and the gradient norms read the gradients afterwards, which
+   * the update leaves as they were. A non-finite loss stops the step before backward
+   * when the doctor watches, so the parameters stay the ones it diagnoses. */
+  m->fx.hold_nonfinite = r->doctor != NULL;
+  tg_status st = tg_model_step(m, r->fn, &bxs, rows, r->by, true, &loss);
+  m->fx.hold_nonfinite = false;
   m->fx.batch_weights = NULL;
   if (st != TG_OK) return st;
   if (r->weights) { /* Keras' weighted loss: sum of w * row loss over the batch size */
@@ -281,11 +286,6 @@ static tg_status train_step(fit_run* r, int epoch, int64_t step, const int64_t* 
       (st = tg_doctor_after_backward(r->doctor, r->fn, epoch, step, loss, rows)) != TG_OK)
     return st;
   if (r->grad_norms) add_grad_norms(r);
-  tg_error err = {0};
-  tg_tape* t = m->train.tape;
-  st = tg_optimizer_step_pool(m->optimizer, m->params.values, m->params.grads, m->params.trainable,
-                              tg_tape_pool(t), tg_tape_threads(t), &err);
-  if (st != TG_OK) return tg_model_fail(m, st, "%s: %s", r->fn, err.message);
   if (r->doctor) {
     const double t0 = tg_fit_now();
     tg_doctor_after_update(r->doctor, epoch, step);

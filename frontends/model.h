@@ -80,10 +80,14 @@ typedef struct tg_model_options {
   tg_layer_shape input_shape; /**< Sequential: a per-sample shape instead (rank >= 1) */
   uint64_t seed;              /**< initializers and fit's shuffling (0 is a seed too) */
   int threads;                /**< kernel threads for the model's tapes; 0: 1 */
-  /** Training tapes share gradient buffers by liveness (core/tape.h,
-   * tg_tape_set_keep_all off): less memory, but the last step's intermediate
-   * gradients are not kept for tools (DOT gradient edges): off by default. */
-  bool reuse_gradients;
+  /** Keep every intermediate gradient and value of the last training step in a
+   * buffer of its own, for tools that show them (the DOT exporter's gradient flow;
+   * tg_model_set_keep_gradients does the same later). Off, the default: the
+   * training tape packs its gradients and places its values by liveness (core/tape.h,
+   * tg_tape_set_keep_all off and tg_tape_set_deferred on): less memory, the same
+   * results, and only the parameters' gradients, the output and the values a
+   * backward reads hold the last step's numbers. */
+  bool keep_gradients;
   const tg_allocator* allocator; /**< every allocation of the model; NULL: malloc */
   /** Loading: layer types a file may name besides the built-in ones (a user's own). */
   const tg_layer_type* const* layer_types;
@@ -323,8 +327,10 @@ tg_tape* tg_model_training_tape(tg_model* m);
  * NaN sentinel (tg_tape_set_check_finite: a step it stops must not have moved any
  * parameter), and every call that hands the gradients to the caller before the
  * update: tg_model_compute_gradients with tg_model_apply_gradients (hence the
- * distributed module's reduction, dist/), and tg_model_fit (its doctor and gradient
- * norms read them). Regularization penalties are nodes on the tape and need nothing.
+ * distributed module's reduction, dist/). tg_model_fit's steps update during backward
+ * too: its doctor and gradient norms read the gradients after the step, which the
+ * update leaves as backward made them, and with the doctor on a step whose loss is
+ * not finite stops before backward, leaving the parameters. Regularization penalties are nodes on the tape and need nothing.
  * A backward hook already on the training tape is called first from the model's
  * own. By default (before any call) it is on for a model with at least 2^16 trainable
  * floats and off below, where the whole block stays in cache anyway; `on` true turns
@@ -336,6 +342,14 @@ bool tg_model_fuses_optimizer(const tg_model* m); /**< false for NULL */
 /** Training steps so far that updated during backward (for tests and benchmarks that
  * check which path ran); 0 for NULL. */
 int64_t tg_model_fused_steps(const tg_model* m);
+
+/** Whether the training tape keeps every intermediate gradient and value of the last
+ * step (tg_model_options.keep_gradients): a tool that shows them turns it on before
+ * the step it shows (the next step records the tape again), and off afterwards to
+ * train in less memory. The same results either way. NULL m is ignored (false). @{ */
+void tg_model_set_keep_gradients(tg_model* m, bool on);
+bool tg_model_keeps_gradients(const tg_model* m);
+/** @} */
 
 /** Data parallelism (dist/): the rows the next training batches hold start at global
  * row first_row of a larger batch (default 0), so that random layers draw for each

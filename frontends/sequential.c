@@ -43,7 +43,7 @@ tg_model* tg_model_new_empty(const tg_model_options* options, bool functional, c
   m->alloc = alloc;
   m->functional = functional;
   m->threads = options->threads == 0 ? 1 : options->threads;
-  m->reuse_gradients = options->reuse_gradients;
+  m->keep_gradients = options->keep_gradients;
   m->output = -1;
   tg_param_set_init(&m->params, alloc, options->seed);
   tg_rng_seed(&m->shuffle_rng, options->seed ^ kShuffleStream);

@@ -6,6 +6,7 @@
  * allocation. A new batch size clears the tape (its arena keeps its memory) and
  * records again.
  */
+#include <math.h>
 #include <string.h>
 
 #include "core/threadpool.h"
@@ -47,9 +48,11 @@ static tg_tape* slot_tape(tg_model* m, tg_tape_slot* s) {
   if (s->tape == NULL) {
     s->tape = tg_tape_new_ex(m->alloc);
     if (s->tape) tg_tape_set_threads(s->tape, m->threads);
-    tg_tape_set_keep_all(s->tape, !m->reuse_gradients);
-    /* predict reads only the output: every other value may die early. */
-    tg_tape_set_reuse_values(s->tape, s == &m->predict);
+    tg_tape_set_keep_all(s->tape, s == &m->train && m->keep_gradients);
+    /* Values planned by liveness before the first forward touches memory, where
+     * nothing reads the intermediates after a step: inference, and training that
+     * keeps no intermediate gradient either (tools read a kept tape's values). */
+    tg_tape_set_deferred(s->tape, s != &m->train || !m->keep_gradients);
     tg_tape_set_annotation(s->tape, &m->note); /* tools find the layers and parameters */
   }
   return s->tape;
@@ -126,6 +129,9 @@ static tg_status run_slot(tg_model* m, const char* fn, tg_tape_slot* s, const fl
   s->loss = y ? tg_loss_apply(t, m->loss, pred, s->y) : NULL;
   /* Keras' reported loss includes the regularization penalties. */
   for (int i = 0; y && i < m->terms.n; ++i) s->loss = tg_add(t, s->loss, m->terms.term[i]);
+  /* Metrics, the doctor and predict read the output after each step. */
+  tg_tape_keep_value(t, s->out);
+  if (tg_tape_status(t) == TG_OK && tg_tape_defers(t)) tg_tape_forward(t);
   if (tg_tape_status(t) != TG_OK)
     return tg_model_fail(m, tg_tape_status(t), "%s: %s", fn, tg_tape_message(t));
   s->rows = n;
@@ -168,9 +174,15 @@ static tg_status step_body(tg_model* m, const char* fn, const float* const* x, i
   tg_status st = run_slot(m, fn, &m->train, x, n, y, &ctx);
   if (st != TG_OK) return st;
   tg_tape* t = m->train.tape;
+  if (update && m->fx.hold_nonfinite && !isfinite(m->train.loss->data[0])) {
+    if (loss) *loss = m->train.loss->data[0];
+    m->last_train = t;
+    return TG_OK;
+  }
   zero_grads(m, t); /* backward accumulates */
-  /* Nothing here reads the gradients between backward and the update (fit and the
-   * doctor, which do, call with update false), so the update may run during backward. */
+  /* Nothing reads the gradients between backward and the update (fit's doctor and
+   * callbacks read them after it: the update leaves them as backward made them), so
+   * the update may run during backward. */
   bool updated = false;
   if (update) {
     st = tg_model_backward_update(m, fn, t, &updated);
@@ -207,6 +219,18 @@ tg_status tg_model_step_mode(tg_model* m, const char* fn, const float* const* x,
   }
   return st;
 }
+
+void tg_model_set_keep_gradients(tg_model* m, bool on) {
+  if (m == NULL || m->keep_gradients == on) return;
+  m->keep_gradients = on;
+  tg_tape* t = m->train.tape;
+  if (t == NULL) return;
+  tg_tape_set_keep_all(t, on);
+  tg_tape_set_deferred(t, !on);
+  m->train.rows = 0; /* the next step records again: values and gradients as asked */
+}
+
+bool tg_model_keeps_gradients(const tg_model* m) { return m && m->keep_gradients; }
 
 void tg_model_set_row_offset(tg_model* m, int64_t first_row) {
   if (m) m->row_offset = first_row;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include "tests/counting_allocator.h"
@@ -32,10 +33,11 @@ struct Mlp {
 };
 
 // 3 layers of 48 (relu, tanh, linear) over 32 rows, MSE.
-Mlp Record(const tg_allocator* alloc, bool keep_all) {
+Mlp Record(const tg_allocator* alloc, bool keep_all, bool deferred = false) {
   Mlp m;
   m.t = tg_tape_new_ex(alloc);
   tg_tape_set_keep_all(m.t, keep_all);
+  tg_tape_set_deferred(m.t, deferred);
   tg_rng rng;
   tg_rng_seed(&rng, 21);
   auto leaf = [&](std::vector<int64_t> shape, bool grad) {
@@ -230,11 +232,12 @@ struct Small {
   tg_tensor* loss = nullptr;
 };
 
-Small RecordSmall(Graph g, bool keep_all, bool planned) {
+Small RecordSmall(Graph g, bool keep_all, bool planned, bool deferred = false) {
   Small m;
   m.t = tg_tape_new();
   tg_tape_set_keep_all(m.t, keep_all);
   tg_tape_set_planning(m.t, planned);
+  tg_tape_set_deferred(m.t, deferred);
   tg_rng rng;
   tg_rng_seed(&rng, 5);
   auto leaf = [&](std::vector<int64_t> shape, bool grad) {
@@ -294,13 +297,17 @@ std::vector<float> TrainSmall(Small& m, int steps) {
   return out;
 }
 
-void ExpectSameBits(Graph g, bool expect_lent) {
-  Small ref = RecordSmall(g, true, false), packed = RecordSmall(g, false, true);
+void ExpectSameBits(Graph g, bool expect_lent, bool deferred = false) {
+  Small ref = RecordSmall(g, true, false), packed = RecordSmall(g, false, true, deferred);
   ASSERT_NE(nullptr, packed.loss) << tg_tape_message(packed.t);
   const std::vector<float> a = TrainSmall(ref, 3), b = TrainSmall(packed, 3);
   ASSERT_EQ(a.size(), b.size());
   EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
-  if (expect_lent)
+  // Deferred, a dead value's memory may already serve a later value in the forward;
+  // what it lends then depends on the placement.
+  if (deferred)
+    EXPECT_GT(tg_tape_value_region_bytes(packed.t), 0u);
+  else if (expect_lent)
     EXPECT_GT(tg_tape_gradient_bytes_in_values(packed.t), 0u);
   else
     EXPECT_EQ(0u, tg_tape_gradient_bytes_in_values(packed.t));
@@ -347,10 +354,11 @@ struct Net {
   std::vector<tg_tensor*> values;  // every node's output
 };
 
-Net RecordInference(const tg_allocator* alloc, bool reuse) {
+Net RecordInference(const tg_allocator* alloc, bool reuse, bool deferred = false) {
   Net n;
   n.t = tg_tape_new_ex(alloc);
   tg_tape_set_reuse_values(n.t, reuse);
+  tg_tape_set_deferred(n.t, deferred);
   tg_rng rng;
   tg_rng_seed(&rng, 8);
   auto leaf = [&](std::vector<int64_t> shape) {
@@ -402,6 +410,140 @@ TEST(ValueReuseTest, PredictionsAreTheSameBitsInFewerBuffers) {
         << i;
   tg_tape_free(plain.t);
   tg_tape_free(reused.t);
+}
+
+// ---- deferred recording (tg_tape_set_deferred): values placed by liveness before
+// the first forward, so values whose forward steps do not overlap share memory.
+
+// Distinct value buffers among t's node outputs.
+size_t DistinctBuffers(const std::vector<tg_tensor*>& values) {
+  std::vector<const float*> buffers;
+  for (const tg_tensor* v : values)
+    if (std::find(buffers.begin(), buffers.end(), v->data) == buffers.end())
+      buffers.push_back(v->data);
+  return buffers.size();
+}
+
+TEST(DeferredTest, InferenceValuesShareBuffersFromTheFirstForward) {
+  tgtest::CountingAllocator counting;
+  Net eager = RecordInference(nullptr, false),
+      deferred = RecordInference(counting.get(), false, true);
+  ASSERT_NE(nullptr, deferred.out) << tg_tape_message(deferred.t);
+  EXPECT_TRUE(tg_tape_defers(deferred.t));
+  EXPECT_EQ(nullptr, deferred.out->data);  // nothing computed, no buffer yet
+  EXPECT_EQ(0u, tg_tape_value_region_bytes(deferred.t));
+  for (int rep = 0; rep < 4; ++rep) {
+    for (Net* n : {&eager, &deferred}) {
+      n->x->data[rep] += 0.5f;
+      ASSERT_EQ(TG_OK, tg_tape_forward(n->t)) << tg_tape_message(n->t);
+    }
+    ASSERT_NE(nullptr, deferred.out->data);
+    EXPECT_EQ(0, std::memcmp(eager.out->data, deferred.out->data,
+                             static_cast<size_t>(eager.out->size) * sizeof(float)))
+        << rep;
+    if (rep == 0) {
+      EXPECT_GT(counting.allocs(), 0);
+    }
+  }
+  // 12 values of 16x40: a step reads one or two and writes one, so three buffers
+  // serve them all; the output keeps its own.
+  EXPECT_EQ(12u, deferred.values.size());
+  EXPECT_LE(DistinctBuffers(deferred.values), 4u);
+  const size_t value = 16 * 40 * sizeof(float);
+  EXPECT_LE(tg_tape_value_region_bytes(deferred.t), 4 * value);
+  EXPECT_GE(tg_tape_value_region_bytes(deferred.t), 2 * value);
+  tg_tape_free(eager.t);
+  tg_tape_free(deferred.t);
+  EXPECT_EQ(0, counting.live());
+}
+
+TEST(DeferredTest, ReplaysAfterTheFirstForwardAllocateNothing) {
+  tgtest::CountingAllocator counting;
+  Mlp m = Record(counting.get(), false, true);
+  ASSERT_NE(nullptr, m.loss) << tg_tape_message(m.t);
+  Train(m, 1);  // places the values, plans and packs the gradients
+  const int after_first = counting.allocs();
+  Train(m, 10);
+  EXPECT_EQ(after_first, counting.allocs());
+  tg_tape_free(m.t);
+  EXPECT_EQ(0, counting.live());
+}
+
+TEST(DeferredTest, APackedDeferredMlpGivesTheBitsOfAnEagerTapeKeepingAll) {
+  Mlp kept = Record(nullptr, true), deferred = Record(nullptr, false, true);
+  const std::vector<float> a = Train(kept, 4), b = Train(deferred, 4);
+  ASSERT_EQ(a.size(), b.size());
+  EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size() * sizeof(float)));
+  // The activations the backward reads are kept, and hold the last step's values.
+  for (size_t l = 0; l < kept.hidden.size(); ++l)
+    EXPECT_EQ(0, std::memcmp(kept.hidden[l]->data, deferred.hidden[l]->data,
+                             static_cast<size_t>(kept.hidden[l]->size) * sizeof(float)))
+        << l;
+  // Nine 32x48 intermediates (matmul, add, activation per layer) and the loss: the
+  // matmul outputs die at their add, so the region holds less than all of them.
+  const size_t layer = 32 * 48 * sizeof(float);
+  EXPECT_GT(tg_tape_value_region_bytes(deferred.t), 0u);
+  EXPECT_LT(tg_tape_value_region_bytes(deferred.t), 9 * layer);
+  tg_tape_free(kept.t);
+  tg_tape_free(deferred.t);
+}
+
+TEST(DeferredTest, EveryGraphGivesTheUnplannedEagerBits) {
+  for (Graph g : {Graph::kChain, Graph::kViewOfDead, Graph::kViewOutput, Graph::kUserOp}) {
+    SCOPED_TRACE(static_cast<int>(g));
+    ExpectSameBits(g, true, true);
+  }
+}
+
+TEST(DeferredTest, NodeByNodeAndTheNanSentinelRunADeferredTapeToo) {
+  Net eager = RecordInference(nullptr, false), unplanned = RecordInference(nullptr, false, true),
+      checked = RecordInference(nullptr, false, true);
+  tg_tape_set_planning(unplanned.t, false);
+  tg_tape_set_check_finite(checked.t, true);
+  for (Net* n : {&eager, &unplanned, &checked})
+    ASSERT_EQ(TG_OK, tg_tape_forward(n->t)) << tg_tape_message(n->t);
+  for (Net* n : {&unplanned, &checked})
+    EXPECT_EQ(0, std::memcmp(eager.out->data, n->out->data,
+                             static_cast<size_t>(eager.out->size) * sizeof(float)));
+  // The sentinel checks at the first forward what eager recording checks at once.
+  checked.x->data[3] = std::numeric_limits<float>::infinity();
+  EXPECT_EQ(TG_ERR_ARG, tg_tape_forward(checked.t));
+  EXPECT_STREQ("matmul (node 0): produced -inf at element 0 of [16x40]",
+               tg_tape_message(checked.t));
+  for (Net* n : {&eager, &unplanned, &checked}) tg_tape_free(n->t);
+}
+
+TEST(DeferredTest, BackwardBeforeTheFirstForwardIsRefused) {
+  Mlp m = Record(nullptr, false, true);
+  ASSERT_NE(nullptr, m.loss) << tg_tape_message(m.t);
+  EXPECT_EQ(TG_ERR_STATE, tg_tape_backward(m.t, m.loss));
+  EXPECT_STREQ(
+      "tg_tape_backward: the tape was recorded deferred and its forward has not run yet (call "
+      "tg_tape_forward first)",
+      tg_tape_message(m.t));
+  tg_tape_free(m.t);
+}
+
+TEST(DeferredTest, RecordingAfterAForwardPlacesEveryValueAgain) {
+  Net eager = RecordInference(nullptr, false), deferred = RecordInference(nullptr, false, true);
+  ASSERT_EQ(TG_OK, tg_tape_forward(deferred.t));
+  // The first layer's output was dead after the second layer read it (its buffer
+  // went to later values); a new node reads it again, so it must live on.
+  tg_tensor* extra[2];
+  for (int k = 0; k < 2; ++k) {
+    Net& n = k == 0 ? eager : deferred;
+    extra[k] = tg_add(n.t, n.values[1], n.out);
+    ASSERT_NE(nullptr, extra[k]) << tg_tape_message(n.t);
+  }
+  EXPECT_EQ(nullptr, extra[1]->data);
+  ASSERT_EQ(TG_OK, tg_tape_forward(eager.t));
+  ASSERT_EQ(TG_OK, tg_tape_forward(deferred.t)) << tg_tape_message(deferred.t);
+  EXPECT_EQ(0, std::memcmp(extra[0]->data, extra[1]->data,
+                           static_cast<size_t>(extra[0]->size) * sizeof(float)));
+  EXPECT_EQ(0, std::memcmp(eager.out->data, deferred.out->data,
+                           static_cast<size_t>(eager.out->size) * sizeof(float)));
+  tg_tape_free(eager.t);
+  tg_tape_free(deferred.t);
 }
 
 }  // namespace

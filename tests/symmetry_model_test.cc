@@ -3,11 +3,14 @@
 // that survives training.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <memory>
+#include <vector>
 
 extern "C" {
 #include "frontends/seed_problem.h"
 #include "tools/analysis.h"
+#include "tools/dot_export.h"
 }
 
 namespace {
@@ -25,6 +28,8 @@ class SeedAnalysis {
     if (model_ == nullptr) return;
     for (int s = 0; s < steps; ++s)
       EXPECT_EQ(tg_model_train_on_batch(model_, x, TG_SEED_ROWS, y, nullptr), TG_OK);
+    // The analysis reads every value and gradient of the step: keep them for it.
+    tg_model_set_keep_gradients(model_, true);
     EXPECT_EQ(tg_model_compute_gradients(model_, x, TG_SEED_ROWS, y, &loss_), TG_OK)
         << tg_model_message(model_);
     analysis_ = tg_analysis_new(tg_model_tape(model_), tolerance, &err);
@@ -105,6 +110,46 @@ TEST(SymmetryModelTest, SymmetryOfAConstantInitSurvivesTraining) {
   EXPECT_EQ(s.a()->layers[0].groups, 1);
   EXPECT_EQ(s.a()->layers[1].groups, 1);
   EXPECT_LT(s.loss(), 0.006f);  // and it is learning (0.1 everywhere starts far above)
+}
+
+// A model's training tape shares the memory of its values and gradients by liveness
+// unless told to keep them: the analysis (and so the DOT picture) refuses such a tape
+// instead of reading what later steps left there, and a step recorded keeping them
+// has the very gradients of the step that did not.
+TEST(SymmetryModelTest, ATapeSharingItsMemoryIsRefusedUntilTheModelKeepsGradients) {
+  float x[TG_SEED_ROWS], y[TG_SEED_ROWS * TG_SEED_OUTPUTS];
+  tg_seed_data(x, y);
+  tg_error err = {};
+  tg_model* m = tg_seed_model_new(nullptr, 1, nullptr, &err);
+  ASSERT_NE(m, nullptr) << err.message;
+  EXPECT_FALSE(tg_model_keeps_gradients(m));
+  ASSERT_EQ(tg_model_compute_gradients(m, x, TG_SEED_ROWS, y, nullptr), TG_OK);
+  const int64_t n = tg_model_param_size(m);
+  const std::vector<float> shared(tg_model_param_grads(m), tg_model_param_grads(m) + n);
+  EXPECT_EQ(tg_analysis_new(tg_model_tape(m), 1e-6f, &err), nullptr);
+  EXPECT_EQ(err.code, TG_ERR_STATE);
+  EXPECT_STREQ(err.message,
+               "tg_analysis_new: the tape does not keep every value and gradient of its last step "
+               "(it shares their memory by liveness, as a model's training tape does unless "
+               "tg_model_set_keep_gradients is on): keep them for the step to analyse");
+  tg_error dot_err = {};
+  EXPECT_EQ(tg_dot_write(tg_model_tape(m), nullptr, stdout, &dot_err), TG_ERR_STATE);
+
+  tg_model_set_keep_gradients(m, true);
+  EXPECT_TRUE(tg_model_keeps_gradients(m));
+  ASSERT_EQ(tg_model_compute_gradients(m, x, TG_SEED_ROWS, y, nullptr), TG_OK);
+  EXPECT_EQ(0, std::memcmp(shared.data(), tg_model_param_grads(m), n * sizeof(float)));
+  tg_analysis* a = tg_analysis_new(tg_model_tape(m), 1e-6f, &err);
+  EXPECT_NE(a, nullptr) << err.message;
+  tg_analysis_free(a);
+
+  tg_model_set_keep_gradients(m, false);
+  ASSERT_EQ(tg_model_compute_gradients(m, x, TG_SEED_ROWS, y, nullptr), TG_OK);
+  EXPECT_EQ(0, std::memcmp(shared.data(), tg_model_param_grads(m), n * sizeof(float)));
+  EXPECT_EQ(tg_analysis_new(tg_model_tape(m), 1e-6f, &err), nullptr);
+  tg_model_set_keep_gradients(nullptr, true);  // ignored
+  EXPECT_FALSE(tg_model_keeps_gradients(nullptr));
+  tg_model_free(m);
 }
 
 }  // namespace

@@ -256,6 +256,13 @@ tg_analysis* tg_analysis_new(const tg_tape* tape, float tolerance, tg_error* err
                  (double)tolerance);
     return NULL;
   }
+  if (!tg_tape_keeps_all(tape) || tg_tape_defers(tape)) {
+    tg_error_set(err, TG_ERR_STATE,
+                 "tg_analysis_new: the tape does not keep every value and gradient of its last "
+                 "step (it shares their memory by liveness, as a model's training tape does "
+                 "unless tg_model_set_keep_gradients is on): keep them for the step to analyse");
+    return NULL;
+  }
   tg_analysis* a = (tg_analysis*)calloc(1, sizeof *a);
   if (a == NULL) {
     tg_error_set(err, TG_ERR_NOMEM, "tg_analysis_new: out of memory");

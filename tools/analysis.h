@@ -118,8 +118,11 @@ typedef struct tg_analysis {
 } tg_analysis;
 
 /** Analyses a tape (normally after tg_tape_backward). `tolerance` must be finite and
- * >= 0. Returns NULL and fills err when the tape is NULL or in an error state, the
- * tolerance is bad, or memory runs out. */
+ * >= 0. The tape must keep every value and gradient of its step (tg_tape_keeps_all
+ * and not tg_tape_defers; a model's training tape does after
+ * tg_model_set_keep_gradients(m, true), from the next step on). Returns NULL and
+ * fills err (TG_ERR_STATE) when it does not, when the tape is NULL or in an error
+ * state, the tolerance is bad, or memory runs out. */
 tg_analysis* tg_analysis_new(const tg_tape* tape, float tolerance, tg_error* err);
 /** Releases an analysis; NULL is ignored. */
 void tg_analysis_free(tg_analysis* a);

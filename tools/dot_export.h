@@ -51,7 +51,9 @@ typedef struct tg_dot_options {
 
 /** Writes the DOT text of `tape` to an open stream. `opt` may be NULL (defaults).
  * Returns TG_OK, or fills err: TG_ERR_NULL_ARG (tape/out NULL), TG_ERR_STATE (the tape
- * holds an error), TG_ERR_ARG (bad tolerance), TG_ERR_IO (the stream failed). */
+ * holds an error, or does not keep every value and gradient of its step, as
+ * tg_analysis_new requires), TG_ERR_ARG (bad tolerance), TG_ERR_IO (the stream
+ * failed). */
 tg_status tg_dot_write(const tg_tape* tape, const tg_dot_options* opt, FILE* out, tg_error* err);
 
 /** Same, into `path` through a temporary file and a rename (never half-written); a

@@ -377,6 +377,7 @@ static int run(const args* a) {
   /* The picture needs gradients of the parameters as they are now, not of the
    * values before the last step: one more forward+backward without an update. */
   float loss = 0.0f;
+  tg_model_set_keep_gradients(m, true); /* the picture reads every value and gradient */
   if (st == TG_OK) st = tg_model_compute_gradients(m, d.x, d.rows, d.y, &loss);
   if (st != TG_OK) {
     fprintf(stderr, "tgdot: %s\n", tg_model_message(m));

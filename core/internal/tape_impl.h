@@ -80,7 +80,16 @@ typedef struct tg_plan {
   int* moved;        /* nodes whose output was moved */
   int n_moved;
   tg_plan_zero* pool; /* free buffers while assigning (p = buffer, n = capacity) */
-  int cap;            /* capacity of each array, in entries (>= nodes) */
+  /* Deferred recording (tg_tape_set_deferred): per node, whether the plan placed its
+   * value in the value region (1) or the value has a buffer of its own (0); how many
+   * are placed; the region and what the placement uses of it. */
+  int* placed;
+  int* kept; /* per node: the caller reads its value after a forward (tg_tape_keep_value) */
+  int n_placed;
+  float* vregion;
+  size_t vregion_bytes;
+  size_t placed_bytes;
+  int cap; /* capacity of each array, in entries (>= nodes) */
 } tg_plan;
 
 struct tg_tape {
@@ -101,6 +110,8 @@ struct tg_tape {
   bool unplanned;             /* tg_tape_set_planning(t, false) */
   bool reuse_grads;           /* tg_tape_set_keep_all(t, false) */
   bool reuse_values;          /* tg_tape_set_reuse_values(t, true) */
+  bool deferred;              /* tg_tape_set_deferred(t, true) */
+  int n_unplaced;             /* values recorded deferred that have no buffer yet */
   tg_backward_hook hook;      /* tg_tape_set_backward_hook, or NULL */
   void* hook_ctx;
   tg_plan plan;
@@ -122,6 +133,12 @@ void tg_plan_free(tg_tape* t);
 void tg_plan_build(tg_tape* t);
 /* Gives every intermediate gradient its own buffer again (packing undone). */
 void tg_plan_unpack(tg_tape* t);
+/* Gives the deferred values their buffers (core/plan.c); false with the error
+ * recorded when the region cannot be had. */
+bool tg_plan_place(tg_tape* t);
+/* Takes the placed values out of the region again (recording more nodes on a
+ * deferred tape: liveness changes), so the next forward places every value anew. */
+void tg_plan_unplace(tg_tape* t);
 /* Planned replay and backward (core/plan.c). */
 tg_status tg_plan_forward(tg_tape* t);
 tg_status tg_plan_backward(tg_tape* t, tg_tensor* loss);

@@ -34,6 +34,10 @@ typedef struct tg_fit_state {
   tg_metric_slot metrics[TG_FIT_MAX_METRICS];
   bool stop_training;         /* a callback asked fit to stop after this batch/epoch */
   const float* batch_weights; /* non-NULL: the training tape scales each row's gradient */
+  /* fit's doctor is on: a training step whose loss comes out non-finite stops after
+   * the forward, before backward and the update, so the parameters stay those that
+   * gave it (the doctor then names the cause and stops the fit). */
+  bool hold_nonfinite;
 } tg_fit_state;
 
 /* compile's checks of the loss against the output (a softmax output with a from_logits

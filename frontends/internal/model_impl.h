@@ -88,7 +88,7 @@ struct tg_model {
   const tg_allocator* alloc;
   bool functional; /* built with tg_functional_new (else Sequential) */
   int threads;
-  bool reuse_gradients; /* tg_model_options.reuse_gradients */
+  bool keep_gradients; /* tg_model_options.keep_gradients, tg_model_set_keep_gradients */
   tg_param_set params;  /* every parameter; its rng drives every initializer */
   tg_rng shuffle_rng;   /* fit's shuffling, independent of the layers */
   tg_rng layer_rng;     /* the layers' stream: one draw per training step, step_rng's seed */
