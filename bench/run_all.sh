@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 
 BAZEL=${BAZEL:-bazel}
 read -r -a STARTUP <<<"${BAZEL_STARTUP:-}"
-TARGETS=(//bench:w1_seed //bench:w2_mlp //bench:w3_matmul //bench:w4_conv //bench:seed_train //examples:seed)
+TARGETS=(//bench:w1_seed //bench:w2_mlp //bench:w3_matmul //bench:w4_conv //bench:seed_train
+  //bench:predict_latency //examples:seed)
 "$BAZEL" "${STARTUP[@]}" build -c opt "${TARGETS[@]}" >&2
 BIN=$("$BAZEL" "${STARTUP[@]}" info -c opt bazel-bin 2>/dev/null)
 
@@ -37,6 +38,8 @@ for rep in 1 2 3; do
   done
 done
 "$BIN/bench/w1_seed" | grep -v '^# \(cpu\|builtin\|blas\)'
+# Inference latency (bench/predict_latency_vs_torch.sh puts it beside PyTorch).
+"$BIN/bench/predict_latency" | grep -v '^# \(cpu\|builtin\|blas\)'
 
 # W4: the conv layer on both clocks, then alternated with the same layer in PyTorch
 # (Debian's python3-torch, when installed) for the tapegrad / PyTorch ratio.

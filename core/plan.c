@@ -549,7 +549,7 @@ static tg_plan_step single(const tg_plan* p, tg_node* n) {
 
 void tg_plan_build(tg_tape* t) {
   tg_plan* p = &t->plan;
-  if (p->valid && p->n_nodes == t->n_nodes && p->epoch == t->epoch) return;
+  if (tg_plan_current(t)) return;
   /* The arrays hold one entry per node (tg_plan_reserve at record time). */
   p->n_fsteps = p->n_bsteps = p->n_zero = 0;
   tg_plan_unpack(t);
@@ -618,6 +618,10 @@ static void chain_forward(const tg_plan_step* s) {
   tg_node* first = s->node;
   const int count = s->count;
   const int64_t size = s->size, tile = s->tile;
+  if (size <= tile) { /* one tile (a small model's chains): no tile loop to keep */
+    for (int c = 0; c < count; ++c) first[c].op->forward_range(&first[c], 0, size);
+    return;
+  }
   for (int64_t b = 0; b < size; b += tile) {
     const int64_t e = b + tile < size ? b + tile : size;
     for (int c = 0; c < count; ++c) first[c].op->forward_range(&first[c], b, e);

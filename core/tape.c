@@ -387,8 +387,9 @@ static void run_backward(tg_node* n) {
     n->op->backward_range(n, 0, n->out->size);
 }
 
-/* Node by node, checking each output (the NaN sentinel names the node). */
-static tg_status forward_checked(tg_tape* t) {
+/* Node by node, checking each output (the NaN sentinel names the node). Out of line,
+ * so that the planned replay's entry saves no registers for it. */
+static __attribute__((noinline)) tg_status forward_checked(tg_tape* t) {
   for (int i = 0; i < t->n_nodes; ++i) {
     tg_node* n = &t->nodes[i];
     run_forward(n);
@@ -404,7 +405,7 @@ tg_status tg_tape_forward_node(tg_tape* t, int index) {
   if (index < 0 || index >= t->n_nodes)
     return tg_tape_fail(t, TG_ERR_ARG, "tg_tape_forward_node: node %d is outside 0..%d", index,
                         t->n_nodes - 1);
-  if (!tg_plan_place(t)) return t->error.code;
+  if (t->n_unplaced > 0 && !tg_plan_place(t)) return t->error.code;
   run_forward(&t->nodes[index]);
   return t->error.code;
 }
@@ -412,9 +413,9 @@ tg_status tg_tape_forward_node(tg_tape* t, int index) {
 tg_status tg_tape_forward(tg_tape* t) {
   if (t == NULL) return TG_ERR_NULL_ARG;
   if (t->error.code != TG_OK) return t->error.code;
-  if (!tg_plan_place(t)) return t->error.code;
+  if (t->n_unplaced > 0 && !tg_plan_place(t)) return t->error.code;
   if (t->check_finite || t->unplanned) return forward_checked(t);
-  tg_plan_build(t);
+  if (!tg_plan_current(t)) tg_plan_build(t);
   return tg_plan_forward(t);
 }
 

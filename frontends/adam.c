@@ -6,6 +6,22 @@
 #include "core/vector_clones.h"
 #include "frontends/internal/optimizer_impl.h"
 
+/* Adam's update of n elements (restrict parameters, which GCC trusts, unlike restrict
+ * locals: no overlap checks before the loop). */
+static inline __attribute__((always_inline)) void adam_run(float* restrict w,
+                                                           const float* restrict g,
+                                                           float* restrict m, float* restrict v,
+                                                           int64_t n, float b1, float b2, float eps,
+                                                           float lr_t) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float mi = b1 * m[i] + (1.0f - b1) * g[i];
+    const float vi = b2 * v[i] + (1.0f - b2) * (g[i] * g[i]);
+    m[i] = fabsf(mi) < FLT_MIN ? 0.0f : mi;
+    v[i] = vi < FLT_MIN ? 0.0f : vi;
+    w[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps);
+  }
+}
+
 /* The update of elements [i0, i1) with the step size lr_t; each element's update
  * reads and writes only its own w, m, v (, v_hat), so ranges can run on different
  * threads and give the same bits as one pass. */
@@ -27,13 +43,7 @@ TG_VECTOR_CLONES void tg_adam_range(tg_optimizer* o, float* w, const float* g, f
    * flush-to-zero makes them; the update such a moment gives is far below any
    * weight's last bit anyway. */
   if (!p->amsgrad) {
-    for (int64_t i = i0; i < i1; ++i) {
-      const float mi = b1 * m[i] + (1.0f - b1) * gr[i];
-      const float vi = b2 * v[i] + (1.0f - b2) * (gr[i] * gr[i]);
-      m[i] = fabsf(mi) < FLT_MIN ? 0.0f : mi;
-      v[i] = vi < FLT_MIN ? 0.0f : vi;
-      wr[i] -= lr_t * m[i] / (sqrtf(v[i]) + eps);
-    }
+    adam_run(wr + i0, gr + i0, m + i0, v + i0, i1 - i0, b1, b2, eps, lr_t);
     return;
   }
   float* restrict v_hat = o->state + 2 * n; /* the largest v seen so far */

@@ -160,15 +160,18 @@ static void run_blas_blocks(const tg_gemm_args* g, const tg_gemm_isa* isa, tg_th
 
 /* How a plan runs (tg_gemm_plan.mode). */
 enum {
-  kModeEmpty = 0,    /* m or n is 0: nothing to do */
-  kModeScale,        /* k == 0: C = beta*C */
-  kModeSmallInPlace, /* the small path reading op(B) in place */
-  kModeSmallCopy,    /* the small path on a padded stack copy of op(B) */
-  kModeSmallSlow,    /* the small path's any-size form (op(B) too big to copy) */
-  kModeBuiltin,      /* the blocked kernel on the calling thread */
-  kModeBuiltinSplit, /* the blocked kernel in blocks over `workers` threads */
-  kModeBlasBlocks,   /* BLAS in shape-fixed blocks over up to `workers` threads */
-  kModeBlasNative    /* one BLAS call on OpenBLAS's own `workers` threads */
+  kModeEmpty = 0,     /* m or n is 0: nothing to do */
+  kModeScale,         /* k == 0: C = beta*C */
+  kModeSmallInPlace,  /* the small path reading op(B) in place */
+  kModeSmallCopy,     /* the small path on a padded stack copy of op(B) */
+  kModeSmallSlow,     /* the small path's any-size form (op(B) too big to copy) */
+  kModeSmallRows,     /* its row-group form, groups fixed by the plan, op(B) in place */
+  kModeSmallRowsCopy, /* the same on a padded stack copy of op(B) */
+  kModeSmallNarrow,   /* its narrow form (C built through its transpose) */
+  kModeBuiltin,       /* the blocked kernel on the calling thread */
+  kModeBuiltinSplit,  /* the blocked kernel in blocks over `workers` threads */
+  kModeBlasBlocks,    /* BLAS in shape-fixed blocks over up to `workers` threads */
+  kModeBlasNative     /* one BLAS call on OpenBLAS's own `workers` threads */
 };
 
 static int small_mode(const tg_gemm_isa* isa, bool trans_b, int64_t k, int64_t n) {
@@ -177,11 +180,32 @@ static int small_mode(const tg_gemm_isa* isa, bool trans_b, int64_t k, int64_t n
   return need <= kSmallMaxCopy ? kModeSmallCopy : kModeSmallSlow;
 }
 
+/* The small path's mode for a plan: the form `small` would take on each call,
+ * decided now (with the row groups into plan), so a run goes straight to it. */
+static int small_plan_mode(const tg_gemm_isa* isa, bool trans_a, bool trans_b, int64_t m, int64_t n,
+                           int64_t k, tg_gemm_plan* plan) {
+  const int mode = small_mode(isa, trans_b, k, n);
+  if (mode == kModeSmallSlow) return mode;
+  int64_t base, groups;
+  const int form = isa->small_form(trans_a, m, n, &base, &groups);
+  if (form == TG_SMALL_NARROW) return kModeSmallNarrow;
+  if (form != TG_SMALL_ROWS) return mode;
+  plan->small_rows = (uint8_t)base;
+  plan->small_groups = (uint8_t)groups;
+  return mode == kModeSmallInPlace ? kModeSmallRows : kModeSmallRowsCopy;
+}
+
 /* Kept out of line: its 32 KiB frame would otherwise be probed on every product. */
 static __attribute__((noinline)) void run_small_copy(const tg_gemm_args* g,
                                                      const tg_gemm_isa* isa) {
   float copy[kSmallMaxCopy] __attribute__((aligned(64)));
   isa->small(g, copy);
+}
+
+static __attribute__((noinline)) void run_small_rows_copy(const tg_gemm_plan* plan,
+                                                          const tg_gemm_args* g) {
+  float copy[kSmallMaxCopy] __attribute__((aligned(64)));
+  plan->isa->small_rows(g, copy, plan->small_rows, plan->small_groups);
 }
 
 static void run_small_mode(const tg_gemm_args* g, const tg_gemm_isa* isa, int mode) {
@@ -232,7 +256,7 @@ tg_status tg_gemm_plan_make(tg_gemm_plan* plan, const tg_gemm_options* opt, bool
   const tg_gemm_backend backend = resolve(opt, &g, isa);
   plan->backend = (uint8_t)backend;
   if (backend == TG_GEMM_SMALL) {
-    plan->mode = (uint8_t)small_mode(isa, trans_b, k, n);
+    plan->mode = (uint8_t)small_plan_mode(isa, trans_a, trans_b, m, n, k, plan);
     return TG_OK;
   }
 
@@ -318,7 +342,10 @@ static void run_builtin(const tg_gemm_plan* plan, const tg_gemm_options* opt,
   tg_threadpool_run(pool, workers, run_blocks, &t);
 }
 
-void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_gemm_args* g) {
+/* Every mode but the small path's planned forms (tg_gemm_run), out of line so that
+ * those run without this one's register saves. */
+static __attribute__((noinline)) void run_other(const tg_gemm_plan* plan,
+                                                const tg_gemm_options* opt, const tg_gemm_args* g) {
   switch (plan->mode) {
     case kModeEmpty:
       return;
@@ -346,6 +373,23 @@ void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_
   }
 }
 
+void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_gemm_args* g) {
+  switch (plan->mode) {
+    case kModeSmallRows:
+      plan->isa->small_rows(g, NULL, plan->small_rows, plan->small_groups);
+      return;
+    case kModeSmallRowsCopy:
+      run_small_rows_copy(plan, g);
+      return;
+    case kModeSmallNarrow:
+      plan->isa->small_narrow(g);
+      return;
+    default:
+      run_other(plan, opt, g);
+      return;
+  }
+}
+
 int tg_gemm_plan_describe(const tg_gemm_plan* plan, char* buf, size_t cap) {
   const int w = plan->workers;
   const char* threads = w == 1 ? "thread" : "threads";
@@ -357,6 +401,9 @@ int tg_gemm_plan_describe(const tg_gemm_plan* plan, char* buf, size_t cap) {
     case kModeSmallInPlace:
     case kModeSmallCopy:
     case kModeSmallSlow:
+    case kModeSmallRows:
+    case kModeSmallRowsCopy:
+    case kModeSmallNarrow:
       return snprintf(buf, cap, "small %s 1 thread", plan->isa->name);
     case kModeBlasNative:
       return snprintf(buf, cap, "blas native %d %s", w, threads);

@@ -140,6 +140,8 @@ typedef struct tg_gemm_plan {
    * opt->alloc: false for the small path and empty products, which run on the calling
    * thread whatever the options (tg_gemm_run may then get NULL options). */
   bool threaded;
+  uint8_t small_rows;   /**< the small path's row groups: rows in each (0: found per run) */
+  uint8_t small_groups; /**< and how many groups (the first ones one row more) */
 } tg_gemm_plan;
 
 /** Chooses how the product runs with `opt` (NULL: AUTO, one thread). For the built-in

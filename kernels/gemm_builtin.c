@@ -55,7 +55,9 @@
   {                                                                                   \
     .name = #sfx, .simd_level = (level), .mr = (tile_m), .nr = (tile_n),              \
     .pack_floats = pack_floats_##sfx, .blocked = blocked_##sfx, .small = small_##sfx, \
-    .small_floats = small_floats_##sfx, .small_wins = small_wins_##sfx                \
+    .small_floats = small_floats_##sfx, .small_wins = small_wins_##sfx,               \
+    .small_form = small_form_##sfx, .small_rows = small_rows_planned_##sfx,           \
+    .small_narrow = small_narrow_##sfx                                                \
   }
 static const tg_gemm_isa kGeneric = TG_ISA(generic, 0, 6, 8);
 #ifdef TG_GEMM_HAVE_X86

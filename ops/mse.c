@@ -17,7 +17,16 @@ static void mse_forward(tg_node* n) {
   const float* b = n->in[1]->data;
   const int64_t size = n->in[0]->size;
   double s = 0.0;
-  for (int64_t i = 0; i < size; ++i) {
+  int64_t i = 0;
+  /* Four squares at a time in vectors, added to the sum one by one in order (the
+   * same bits as one element at a time: only the sum is a chain). */
+  for (; i + 4 <= size; i += 4) {
+    double d[4];
+    for (int j = 0; j < 4; ++j) d[j] = (double)a[i + j] - (double)b[i + j];
+    for (int j = 0; j < 4; ++j) d[j] = d[j] * d[j];
+    for (int j = 0; j < 4; ++j) s += d[j];
+  }
+  for (; i < size; ++i) {
     const double d = (double)a[i] - (double)b[i];
     s += d * d;
   }

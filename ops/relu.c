@@ -17,7 +17,8 @@
  * calls them once per tile. */
 static inline __attribute__((always_inline)) void relu_run(float* restrict y,
                                                            const float* restrict x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) y[i] = x[i] > 0.0f || x[i] != x[i] ? x[i] : 0.0f;
+  /* x <= 0 is false for NaN (kept) and true for -0 (which becomes +0): one compare. */
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] <= 0.0f ? 0.0f : x[i];
 }
 
 /* gy is loaded whatever y is, so the select vectorises (a conditional load kept

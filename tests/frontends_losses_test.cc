@@ -44,6 +44,27 @@ TEST_F(LossesTest, MeanSquaredAndAbsoluteError) {
   EXPECT_NEAR(Run({TG_LOSS_MSE, false}, p, y), (1.0 + 9.0 + 0.0 + 4.0) / 4.0, 1e-6);
 }
 
+TEST_F(LossesTest, MeanSquaredErrorSumsItsSquaresInDoubleInOrder) {
+  // The value is the float of (Σ (p - y)² in double, element by element) / n,
+  // exactly: sizes 1 to 13 cover whole groups of four squares and every tail.
+  for (int n = 1; n <= 13; ++n) {
+    std::vector<float> pv(static_cast<size_t>(n)), yv(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) {
+      pv[static_cast<size_t>(i)] = 0.37f * static_cast<float>(i * i % 7) - 1.1f;
+      yv[static_cast<size_t>(i)] = 1.0f / static_cast<float>(i + 3);
+    }
+    double s = 0.0;
+    for (int i = 0; i < n; ++i) {
+      const double d = static_cast<double>(pv[static_cast<size_t>(i)]) -
+                       static_cast<double>(yv[static_cast<size_t>(i)]);
+      s += d * d;
+    }
+    tg_tensor* l = tg_mse(tape_, Leaf({n}, pv, false), Leaf({n}, yv, false));
+    ASSERT_NE(l, nullptr) << tg_tape_message(tape_);
+    EXPECT_EQ(l->data[0], static_cast<float>(s / n)) << n;
+  }
+}
+
 TEST_F(LossesTest, BinaryCrossentropyOnProbabilitiesClipsLikeKeras) {
   // p = 0 with target 1 costs -log(1e-7) = 16.118, and the clip cuts its gradient.
   tg_tensor* p = Leaf({4}, {0.8f, 0.3f, 0.0f, 1.0f}, true);

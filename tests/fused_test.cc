@@ -105,6 +105,27 @@ TEST(FusedTest, DenseLayerBiasAndReluFormAChainOfTwo) {
   EXPECT_EQ(chains, (std::vector<int>{1, 2, 2, 1}));
 }
 
+TEST(FusedTest, ShortBiasRowsAreBitIdentical) {
+  // Rows of 1, 2 and 4 floats take whole vectors of the row repeated; 3 and 5 the
+  // scalar loop. 13 rows: the last vector is partial for each width. add, sub and
+  // mul by the row, each into a ReLU, against the unplanned ops.
+  for (int64_t width : {int64_t{1}, int64_t{2}, int64_t{3}, int64_t{4}, int64_t{5}}) {
+    EXPECT_EQ((std::vector<int>{3, 3, 3, 1}),
+              ExpectSame({{{13, width}, true}, {{width}, true}, {{width}, true}},
+                         [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                           tg_tensor* h = tg_sub(t, tg_add(t, v[0], v[1]), v[2]);
+                           return tg_sum(t, tg_relu(t, h));
+                         }))
+        << width;
+    EXPECT_EQ((std::vector<int>{2, 2, 1}),
+              ExpectSame({{{13, width}, true}, {{width}, true}},
+                         [](tg_tape* t, const std::vector<tg_tensor*>& v, tg_rng*) {
+                           return tg_sum(t, tg_relu(t, tg_mul(t, v[0], v[1])));
+                         }))
+        << width;
+  }
+}
+
 TEST(FusedTest, ChainsOfOneToFourAreBitIdentical) {
   // 1: the bias add alone (sum is not elementwise).
   EXPECT_EQ((std::vector<int>{1, 1}),

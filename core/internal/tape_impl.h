@@ -131,6 +131,11 @@ bool tg_plan_reserve(tg_tape* t, int nodes);
 void tg_plan_free(tg_tape* t);
 /* Builds the plan for the current recording unless it is up to date. */
 void tg_plan_build(tg_tape* t);
+/* Whether the plan is the current recording's (what tg_plan_build checks first):
+ * inline, so that a replay of a small model does not pay a call to learn it. */
+static inline bool tg_plan_current(const tg_tape* t) {
+  return t->plan.valid && t->plan.n_nodes == t->n_nodes && t->plan.epoch == t->epoch;
+}
 /* Gives every intermediate gradient its own buffer again (packing undone). */
 void tg_plan_unpack(tg_tape* t);
 /* Gives the deferred values their buffers (core/plan.c); false with the error

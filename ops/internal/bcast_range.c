@@ -36,6 +36,17 @@ TG_INLINE void full_run(tg_bcast_kind kind, float* restrict y, const float* rest
 /* y = a (op) b over n floats of whole rows, b one row of k. */
 TG_INLINE void row_run(tg_bcast_kind kind, float* restrict y, const float* restrict a,
                        const float* restrict b, int64_t n, int64_t k) {
+  if (k < kShortRow && (k & (k - 1)) == 0) { /* 1, 2 or 4: divides kShortRow */
+    /* b repeated over kShortRow lanes: whole vectors along the range, each element
+     * still a[i] (op) b[i % k] (n is whole rows, so lane j is column j % k). */
+    float pat[kShortRow];
+    for (int j = 0; j < kShortRow; ++j) pat[j] = b[j & (k - 1)]; /* k: 1, 2 or 4 */
+    int64_t i = 0;
+    for (; i + kShortRow <= n; i += kShortRow)
+      for (int j = 0; j < kShortRow; ++j) y[i + j] = combine(kind, a[i + j], pat[j]);
+    for (int j = 0; i < n; ++i, ++j) y[i] = combine(kind, a[i], pat[j]);
+    return;
+  }
   if (k < kShortRow) {
     for (int64_t r = 0; r < n; r += k)
       for (int64_t j = 0; j < k; ++j) y[r + j] = combine(kind, a[r + j], b[j]);
@@ -69,6 +80,14 @@ TG_INLINE void row_run(tg_bcast_kind kind, float* restrict y, const float* restr
     } break;                                 \
   }
 
+/* Whether [begin, begin + len) is whole rows of k: a row divides the output's n
+ * floats (the inputs this file takes), so the whole range needs no division (a
+ * 64-bit division costs tens of cycles, more than a small tensor's loop). */
+static inline bool whole_rows(int64_t begin, int64_t len, int64_t n, int64_t k) {
+  if (begin == 0 && len == n) return true;
+  return begin % k == 0 && len % k == 0;
+}
+
 /* Offset in x of output element i (full: i; a row: i % x's size) as the walk moves. */
 static inline int64_t run_len(int64_t x_size, int64_t n, int64_t jx, int64_t left) {
   return x_size == n || x_size - jx >= left ? left : x_size - jx;
@@ -90,7 +109,7 @@ TG_VECTOR_CLONES void tg_bcast_forward_range(tg_bcast_kind kind, const tg_tensor
     TG_BY_KIND(kind, full_run(k_, py + begin, pa + begin, pb + begin, len));
     return;
   }
-  if (ka == n && begin % kb == 0 && len % kb == 0) { /* a bias over whole rows */
+  if (ka == n && whole_rows(begin, len, n, kb)) { /* a bias over whole rows */
     TG_BY_KIND(kind, row_run(k_, py + begin, pa + begin, pb, len, kb));
     return;
   }
@@ -125,10 +144,14 @@ TG_INLINE void row_sums(float* restrict gx, const float* restrict gy, float sign
     }
     return;
   }
-  if (k % kChunk == 0) {
-    for (int64_t r = 0; r < n; r += k)
-      for (int64_t j0 = 0; j0 < k; j0 += kChunk)
-        for (int64_t j = j0; j < j0 + kChunk; ++j) gx[j] += sign * gy[r + j];
+  if (k % kChunk == 0) { /* a chunk's sums in registers over all rows, rows in order */
+    for (int64_t j0 = 0; j0 < k; j0 += kChunk) {
+      float s[kChunk];
+      for (int j = 0; j < kChunk; ++j) s[j] = gx[j0 + j];
+      for (int64_t r = 0; r < n; r += k)
+        for (int j = 0; j < kChunk; ++j) s[j] += sign * gy[r + j0 + j];
+      for (int j = 0; j < kChunk; ++j) gx[j0 + j] = s[j];
+    }
     return;
   }
   for (int64_t r = 0; r < n; r += k)
@@ -145,7 +168,7 @@ TG_VECTOR_CLONES void tg_bcast_accumulate_range(float* gx, const tg_tensor* x, c
     acc_run(gx + begin, gy + begin, po ? po + begin : NULL, sign, len);
     return;
   }
-  if (po == NULL && begin % kx == 0 && len % kx == 0) { /* a bias's gradient */
+  if (po == NULL && whole_rows(begin, len, n, kx)) { /* a bias's gradient */
     row_sums(gx, gy + begin, sign, len, kx);
     return;
   }
