@@ -29,11 +29,13 @@
 #include "ops/internal/kernel_choice.h"
 #include "ops/ops.h"
 
-/* A chunk of col: 128 KiB on one thread (it and the products' share of dY and y stay
- * in L2); 1 MiB per thread when the products are split over workers, so that each
- * product repays the hand-off; at least 64 rows so each keeps a useful height.
- * Chosen on W4 (1 << 13 .. 1 << 23 floats tried). */
-enum { kChunkFloats = 1 << 15, kChunkFloatsPerThread = 1 << 18, kMinChunkRows = 64 };
+/* A chunk of col: 2 MiB, whatever the thread count, so that the products -- and with
+ * them the kernels a product's row count picks, and so the bits -- are the same on
+ * any number of threads; 1 MiB a worker on two threads repays the hand-off of a
+ * split product, and on one thread W4 ran as fast as with 128 KiB chunks (L2-sized,
+ * the one-thread choice until chunks depended on the thread count and results did
+ * too). At least 64 rows so each keeps a useful height. */
+enum { kChunkFloats = 1 << 19, kMinChunkRows = 64 };
 
 /* The node's matrix products: forward, dK and dX (dcol when chunked), each for a
  * whole chunk of rows and for the last, shorter one (the direct form uses the first
@@ -93,9 +95,7 @@ static conv_geometry geometry(const tg_node* nd) {
   g.direct = g.im.kh == 1 && g.im.kw == 1 && p.stride[0] == 1 && p.stride[1] == 1;
   g.rows = p.chunk_rows;
   if (g.rows <= 0) { /* the shape rule: choose it */
-    const int threads = tg_tape_threads(nd->tape);
-    const int64_t chunk = threads > 1 ? (int64_t)kChunkFloatsPerThread * threads : kChunkFloats;
-    g.rows = g.im.k > 0 ? chunk / g.im.k : g.m;
+    g.rows = g.im.k > 0 ? (int64_t)kChunkFloats / g.im.k : g.m;
     if (g.rows < kMinChunkRows) g.rows = kMinChunkRows;
     if (g.rows > g.m) g.rows = g.m;
     if (g.rows < 1) g.rows = 1;

@@ -167,6 +167,35 @@ TEST(NnConvTest, Conv2dMatchesTheDefinitionAcrossChunks) {
   }
 }
 
+// The bits do not depend on the thread count: col's chunks are as high on one thread
+// as on two, so every product -- and the kernel its row count picks -- is the same.
+TEST(NnConvTest, OneAndTwoThreadsGiveTheSameBits) {
+  tg_rng rng;
+  tg_rng_seed(&rng, 31);
+  const int64_t sx[4] = {8, 32, 32, 8}, sk[4] = {3, 3, 8, 16};
+  std::vector<float> xv(8 * 32 * 32 * 8), kv(3 * 3 * 8 * 16);
+  for (float& v : xv) v = tg_rng_uniform(&rng) - 0.5f;
+  for (float& v : kv) v = tg_rng_uniform(&rng) - 0.5f;
+  tg_conv2d_options same = ConvOpt(1, TG_PADDING_SAME);
+  std::vector<float> bits[2];
+  for (int threads = 1; threads <= 2; ++threads) {
+    tg_tape* t = tg_tape_new();
+    ASSERT_EQ(TG_OK, tg_tape_set_threads(t, threads));
+    tg_tensor* x = tg_tape_leaf(t, 4, sx, xv.data(), true);
+    tg_tensor* k = tg_tape_leaf(t, 4, sk, kv.data(), true);
+    tg_tensor* y = tg_conv2d(t, x, k, &same);
+    tg_tensor* loss = tg_sum(t, tg_mul(t, y, y));
+    ASSERT_EQ(TG_OK, tg_tape_backward(t, loss)) << tg_tape_message(t);
+    std::vector<float>& b = bits[threads - 1];
+    b.insert(b.end(), y->data, y->data + y->size);
+    b.insert(b.end(), x->grad, x->grad + x->size);
+    b.insert(b.end(), k->grad, k->grad + k->size);
+    tg_tape_free(t);
+  }
+  ASSERT_EQ(bits[0].size(), bits[1].size());
+  EXPECT_EQ(0, std::memcmp(bits[0].data(), bits[1].data(), bits[0].size() * sizeof(float)));
+}
+
 // The chunk height is fixed when the node is recorded (it sized the scratch): more
 // threads at replay run the same chunks (ASan would see a chunk outgrow it).
 TEST(NnConvTest, ReplayWithMoreThreadsKeepsTheRecordedChunks) {
