@@ -258,22 +258,22 @@ TEST(NodeKernelsTest, LargeProductReplannedWhenThreadsChange) {
   tg_threadpool_free(pool1);
 }
 
-// conv2d over a 40x40 image with 3 channels, 3x3 same, 4 filters: M = 1600 output
-// pixels, K = 27 columns of col, chunks of 32768 / 27 = 1213 rows, so a last chunk of
-// 387. dK's product over a whole chunk reduces 1213 rows (op(B) of 1213 x 4 does not
-// fit the small path's 32 KiB panel); over the last chunk it does. dcol (rows x 27 by
-// 4) has too much work for the small path in either.
+// conv2d over a 1x20218 image with 3 channels, 3x3 same, 4 filters: M = 20218 output
+// pixels, K = 27 columns of col, chunks of 524288 / 27 = 19418 rows, so a last chunk
+// of 800. dK's product over a whole chunk reduces 19418 rows (op(B) of 19418 x 4 does
+// not fit the small path's 32 KiB panel); over the last chunk it does. dcol (rows x
+// 27 by 4) has too much work for the small path in either.
 TEST(NodeKernelsTest, Conv2dChoosesPerChunkProduct) {
-  const int64_t sx[4] = {1, 40, 40, 3}, sk[4] = {3, 3, 3, 4};
-  std::vector<float> xv = Random(40 * 40 * 3, 6), kv = Random(3 * 3 * 3 * 4, 7);
+  const int64_t sx[4] = {1, 1, 20218, 3}, sk[4] = {3, 3, 3, 4};
+  std::vector<float> xv = Random(20218 * 3, 6), kv = Random(3 * 3 * 3 * 4, 7);
   tg_tape* t = tg_tape_new();
   tg_tensor* x = tg_tape_leaf(t, 4, sx, xv.data(), true);
   tg_tensor* k = tg_tape_leaf(t, 4, sk, kv.data(), true);
   tg_conv2d_options co{};
   co.padding = TG_PADDING_SAME;
   ASSERT_NE(nullptr, tg_conv2d(t, x, k, &co));
-  EXPECT_EQ("y: " + Small() + "; dK: " + Blocked(false, 27, 4, 1213, 1) +
-                " (last chunk: " + Small() + "); dX: " + Blocked(true, 1213, 27, 4, 1),
+  EXPECT_EQ("y: " + Small() + "; dK: " + Blocked(false, 27, 4, 19418, 1) +
+                " (last chunk: " + Small() + "); dX: " + Blocked(true, 19418, 27, 4, 1),
             Kernels(LastNode(t)));
   tg_tape_free(t);
 }
