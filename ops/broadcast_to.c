@@ -82,7 +82,8 @@ const tg_op_def tg_op_broadcast_to = {.name = "broadcast_to",
                                       .shape = broadcast_to_shape,
                                       .forward = broadcast_to_forward,
                                       .backward = broadcast_to_backward,
-                                      .params_size = sizeof(broadcast_to_params)};
+                                      .params_size = sizeof(broadcast_to_params),
+                                      .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_broadcast_to(tg_tape* t, tg_tensor* x, int rank, const int64_t* shape) {
   broadcast_to_params p;

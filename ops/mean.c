@@ -35,6 +35,7 @@ const tg_op_def tg_op_mean = {.name = "mean",
                               .arity = 1,
                               .shape = mean_shape,
                               .forward = mean_forward,
-                              .backward = mean_backward};
+                              .backward = mean_backward,
+                              .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_mean(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_mean, &x, 1, NULL); }

@@ -21,6 +21,7 @@ const tg_op_def tg_op_neg = {.name = "neg",
                              .arity = 1,
                              .shape = tg_same_shape_rule,
                              .forward_range = neg_forward,
-                             .backward_range = neg_backward};
+                             .backward_range = neg_backward,
+                             .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_neg(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_neg, &x, 1, NULL); }

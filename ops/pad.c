@@ -91,7 +91,8 @@ const tg_op_def tg_op_pad = {.name = "pad",
                              .forward = pad_forward,
                              .backward = pad_backward,
                              .params_size = sizeof(pad_params),
-                             .describe = pad_describe};
+                             .describe = pad_describe,
+                             .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_pad(tg_tape* t, tg_tensor* x, const int64_t* before, const int64_t* after,
                   float value) {

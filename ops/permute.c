@@ -75,7 +75,8 @@ const tg_op_def tg_op_permute = {.name = "permute",
                                  .forward = permute_forward,
                                  .backward = permute_backward,
                                  .params_size = sizeof(permute_params),
-                                 .describe = permute_describe};
+                                 .describe = permute_describe,
+                                 .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_permute(tg_tape* t, tg_tensor* x, const int* perm) {
   permute_params p;

@@ -131,7 +131,8 @@ const tg_op_def tg_op_slice = {.name = "slice",
                                .forward = slice_forward,
                                .backward = slice_backward,
                                .params_size = sizeof(slice_params),
-                               .describe = slice_describe};
+                               .describe = slice_describe,
+                               .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_slice(tg_tape* t, tg_tensor* x, const int64_t* start, const int64_t* stop,
                     const int64_t* step) {

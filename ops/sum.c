@@ -31,6 +31,7 @@ const tg_op_def tg_op_sum = {.name = "sum",
                              .arity = 1,
                              .shape = sum_shape,
                              .forward = sum_forward,
-                             .backward = sum_backward};
+                             .backward = sum_backward,
+                             .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_sum(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_sum, &x, 1, NULL); }

@@ -45,7 +45,8 @@ const tg_op_def tg_op_sum_axes = {.name = "sum_axes",
                                   .forward = sum_axes_forward,
                                   .backward = sum_axes_backward,
                                   .params_size = sizeof(tg_reduce_params),
-                                  .describe = tg_reduce_describe};
+                                  .describe = tg_reduce_describe,
+                                  .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_sum_axes(tg_tape* t, tg_tensor* x, const int* axes, int n_axes, bool keepdims) {
   tg_reduce_params p = tg_reduce_params_make(axes, n_axes, keepdims);

@@ -30,7 +30,8 @@ const tg_op_def tg_op_transpose = {.name = "transpose",
                                    .arity = 1,
                                    .shape = transpose_shape,
                                    .forward = transpose_forward,
-                                   .backward = transpose_backward};
+                                   .backward = transpose_backward,
+                                   .backward_reads = TG_READS_NOTHING};
 
 tg_tensor* tg_transpose(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_transpose, &x, 1, NULL);

@@ -223,7 +223,7 @@ const tg_op_def& UserSquare() {
 }
 
 // Kinds of graphs over a [24, 32] input: each ends in an MSE against a fixed target.
-enum class Graph { kChain, kViewOfDead, kViewOutput, kUserOp };
+enum class Graph { kChain, kViewOfDead, kViewOutput, kUserOp, kLinearOps };
 
 struct Small {
   tg_tape* t = nullptr;
@@ -271,6 +271,22 @@ Small RecordSmall(Graph g, bool keep_all, bool planned, bool deferred = false) {
       const int64_t flat[1] = {24 * 32};
       h = tg_relu(m.t, tg_add(m.t, z, b));
       m.watched = tg_reshape(m.t, z, 1, flat);
+      break;
+    }
+    case Graph::kLinearOps: {  // ops whose backward reads no value: all of them lend
+      const int64_t full[2] = {24, 32}, before[2] = {0, 2}, after[2] = {0, 0};
+      const int64_t start[2] = {0, 0}, stop[2] = {24, 30};
+      const int rows[1] = {0};
+      tg_tensor* a = tg_add(m.t, z, tg_broadcast_to(m.t, b, 2, full));
+      tg_tensor* s =
+          tg_pad(m.t, tg_slice(m.t, tg_neg(m.t, a), start, stop, nullptr), before, after, 0.0f);
+      tg_tensor* p = tg_transpose(m.t, tg_transpose(m.t, s));
+      // column means and sums over the rows, and the whole mean and sum, added back
+      tg_tensor* c = tg_add(m.t, tg_mean_axes(m.t, p, rows, 1, true),
+                            tg_scale(m.t, tg_sum_axes(m.t, p, rows, 1, true), 0.01f));
+      tg_tensor* whole = tg_add(m.t, tg_mean(m.t, p), tg_scale(m.t, tg_sum(m.t, p), 0.001f));
+      h = tg_tanh(m.t, tg_add(m.t, tg_add(m.t, p, c), whole));
+      m.watched = h;
       break;
     }
     case Graph::kUserOp: {  // the add's output is read back by the undeclared op
@@ -333,6 +349,10 @@ TEST(DeadValuesTest, AnUndeclaredUserOpKeepsTheValuesItReads) {
   // The matmul's output (read by add only) is lent; add's, read by the user op's
   // backward, is not: the gradient and the watched value match the reference.
   ExpectSameBits(Graph::kUserOp, true);
+}
+
+TEST(DeadValuesTest, OpsThatReadNoValueLendTheirInputsAndGiveTheUnplannedBits) {
+  ExpectSameBits(Graph::kLinearOps, true);
 }
 
 TEST(DeadValuesTest, ReplayingWithLentValuesAllocatesNothing) {
@@ -490,7 +510,8 @@ TEST(DeferredTest, APackedDeferredMlpGivesTheBitsOfAnEagerTapeKeepingAll) {
 }
 
 TEST(DeferredTest, EveryGraphGivesTheUnplannedEagerBits) {
-  for (Graph g : {Graph::kChain, Graph::kViewOfDead, Graph::kViewOutput, Graph::kUserOp}) {
+  for (Graph g :
+       {Graph::kChain, Graph::kViewOfDead, Graph::kViewOutput, Graph::kUserOp, Graph::kLinearOps}) {
     SCOPED_TRACE(static_cast<int>(g));
     ExpectSameBits(g, true, true);
   }
