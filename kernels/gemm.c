@@ -75,10 +75,18 @@ static const tg_gemm_isa* pick_isa(const tg_gemm_options* opt) {
   return isa ? isa : tg_gemm_isa_best();
 }
 
+/* One row through a product large enough for the blocked kernel or BLAS (one-image
+ * inference): both would pack all of B to make that row, while streaming B's rows
+ * once is several times faster. Only when the caller left the choice to us. */
+static bool row_vector_takes(const tg_gemm_options* opt, const tg_gemm_args* g) {
+  return g->m == 1 && !g->trans_b && (opt == NULL || opt->backend == TG_GEMM_AUTO);
+}
+
 tg_gemm_backend tg_gemm_resolve(const tg_gemm_options* opt, bool trans_b, int64_t m, int64_t n,
                                 int64_t k) {
   tg_gemm_args g = {false, trans_b, m, n, k, NULL, k, NULL, trans_b ? k : n, 0.0f, NULL, n};
-  return resolve(opt, &g, pick_isa(opt));
+  const tg_gemm_backend b = resolve(opt, &g, pick_isa(opt));
+  return b != TG_GEMM_SMALL && row_vector_takes(opt, &g) ? TG_GEMM_BUILTIN : b;
 }
 
 /* The rows [r0, r1) or columns [r0, r1) of g's product as a product of its own. */
@@ -171,7 +179,8 @@ enum {
   kModeBuiltin,       /* the blocked kernel on the calling thread */
   kModeBuiltinSplit,  /* the blocked kernel in blocks over `workers` threads */
   kModeBlasBlocks,    /* BLAS in shape-fixed blocks over up to `workers` threads */
-  kModeBlasNative     /* one BLAS call on OpenBLAS's own `workers` threads */
+  kModeBlasNative,    /* one BLAS call on OpenBLAS's own `workers` threads */
+  kModeRowVector      /* one row of C, B streamed row by row (row_vector) */
 };
 
 static int small_mode(const tg_gemm_isa* isa, bool trans_b, int64_t k, int64_t n) {
@@ -257,6 +266,11 @@ tg_status tg_gemm_plan_make(tg_gemm_plan* plan, const tg_gemm_options* opt, bool
   plan->backend = (uint8_t)backend;
   if (backend == TG_GEMM_SMALL) {
     plan->mode = (uint8_t)small_plan_mode(isa, trans_a, trans_b, m, n, k, plan);
+    return TG_OK;
+  }
+  if (row_vector_takes(opt, &g)) {
+    plan->mode = kModeRowVector;
+    plan->backend = TG_GEMM_BUILTIN;
     return TG_OK;
   }
 
@@ -360,6 +374,9 @@ static __attribute__((noinline)) void run_other(const tg_gemm_plan* plan,
     case kModeBlasNative:
       tg_blas_sgemm(g, plan->workers);
       return;
+    case kModeRowVector:
+      plan->isa->row_vector(g);
+      return;
     case kModeBlasBlocks: {
       tg_threadpool* pool = opt ? opt->pool : NULL;
       int workers = plan->workers;
@@ -407,6 +424,8 @@ int tg_gemm_plan_describe(const tg_gemm_plan* plan, char* buf, size_t cap) {
       return snprintf(buf, cap, "small %s 1 thread", plan->isa->name);
     case kModeBlasNative:
       return snprintf(buf, cap, "blas native %d %s", w, threads);
+    case kModeRowVector:
+      return snprintf(buf, cap, "row %s 1 thread", plan->isa->name);
     case kModeBlasBlocks:
       return snprintf(buf, cap, "blas %d %s", w, threads);
     default:

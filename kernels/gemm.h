@@ -164,7 +164,8 @@ bool tg_gemm_plan_fits(const tg_gemm_plan* plan, const tg_gemm_options* opt);
 void tg_gemm_run(const tg_gemm_plan* plan, const tg_gemm_options* opt, const tg_gemm_args* g);
 
 /** What the plan runs, e.g. "small avx2 1 thread", "builtin avx512 2 threads",
- * "blas 2 threads", "blas native 4 threads", "empty" (nothing to multiply), "not chosen"
+ * "blas 2 threads", "blas native 4 threads", "row avx2 1 thread" (one row of C from a
+ * plain op(B) under AUTO: B streamed row by row), "empty" (nothing to multiply), "not chosen"
  * (a zeroed plan: tg_gemm_plan_fits is false for it). snprintf semantics: returns the
  * length it needed. */
 int tg_gemm_plan_describe(const tg_gemm_plan* plan, char* buf, size_t cap);

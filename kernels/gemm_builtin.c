@@ -57,7 +57,7 @@
     .pack_floats = pack_floats_##sfx, .blocked = blocked_##sfx, .small = small_##sfx, \
     .small_floats = small_floats_##sfx, .small_wins = small_wins_##sfx,               \
     .small_form = small_form_##sfx, .small_rows = small_rows_planned_##sfx,           \
-    .small_narrow = small_narrow_##sfx                                                \
+    .small_narrow = small_narrow_##sfx, .row_vector = row_vector_##sfx                \
   }
 static const tg_gemm_isa kGeneric = TG_ISA(generic, 0, 6, 8);
 #ifdef TG_GEMM_HAVE_X86

@@ -185,6 +185,43 @@ TEST(GemmTest, AutoKeepsTheSeedsTinyProductsOnTheSmallPath) {
   }
 }
 
+// One row of C through a product too large for the small path (one-image inference):
+// AUTO streams B's rows once instead of packing all of B, on every instruction set,
+// for a plain and a transposed A (a column of a wider matrix), every beta; a
+// transposed B, or a backend the caller names, keeps the usual choice.
+TEST(GemmTest, OneRowProductsStreamBRowByRow) {
+  int tested = 0;
+  for (const char* isa : {"generic", "avx2", "avx512"}) {
+    if (!tg_gemm_isa_available(isa)) continue;
+    tg_gemm_options o = {};
+    o.isa = isa;
+    uint64_t seed = 40;
+    for (const Shape s : {Shape{1, 512, 784}, Shape{1, 1030, 300}, Shape{1, 70, 9}})
+      for (int ta = 0; ta < 2; ++ta) {
+        const Problem p = MakeProblem(ta, false, s, ++seed);
+        for (float beta : {0.0f, 1.0f, 0.5f})
+          RunAndCheck(p, beta, &o, Label((std::string("row/") + isa).c_str(), p, beta));
+      }
+    tg_gemm_plan plan;
+    char what[64];
+    ASSERT_EQ(TG_OK, tg_gemm_plan_make(&plan, &o, false, false, 1, 512, 784, 784, 512, 512));
+    tg_gemm_plan_describe(&plan, what, sizeof what);
+    EXPECT_EQ(std::string("row ") + isa + " 1 thread", what);
+    ++tested;
+  }
+  EXPECT_GE(tested, 1);
+  tg_gemm_plan plan;
+  char what[64];
+  ASSERT_EQ(TG_OK, tg_gemm_plan_make(&plan, nullptr, false, true, 1, 512, 784, 784, 784, 512));
+  tg_gemm_plan_describe(&plan, what, sizeof what);
+  EXPECT_NE(0, std::strncmp(what, "row", 3)) << what;  // op(B) transposed: rows are strided
+  tg_gemm_options named = {};
+  named.backend = TG_GEMM_BUILTIN;
+  ASSERT_EQ(TG_OK, tg_gemm_plan_make(&plan, &named, false, false, 1, 512, 784, 784, 512, 512));
+  tg_gemm_plan_describe(&plan, what, sizeof what);
+  EXPECT_EQ(0, std::strncmp(what, "builtin", 7)) << what;
+}
+
 TEST(GemmTest, ExplicitBackendsResolveToThemselves) {
   tg_gemm_options o = {};
   o.backend = TG_GEMM_SMALL;

@@ -39,6 +39,8 @@ typedef struct tg_gemm_isa {
    * or TG_SMALL_NARROW (which needs no bp); the same bits. */
   void (*small_rows)(const tg_gemm_args* g, float* bp, int64_t base, int64_t groups);
   void (*small_narrow)(const tg_gemm_args* g);
+  /* One row of C from a plain op(B) (m 1, trans_b false), B streamed row by row. */
+  void (*row_vector)(const tg_gemm_args* g);
 } tg_gemm_isa;
 
 /* The best kernel set this CPU runs. Never NULL. */
