@@ -25,6 +25,15 @@ extern "C" {
 
 namespace {
 
+// A leaf of `shape` on t with values uniform in [-0.5, 0.5) from rng.
+tg_tensor* RandomLeaf(tg_tape* t, tg_rng* rng, std::vector<int64_t> shape, bool grad) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  std::vector<float> v(static_cast<size_t>(n));
+  for (float& f : v) f = tg_rng_uniform(rng) - 0.5f;
+  return tg_tape_leaf(t, static_cast<int>(shape.size()), shape.data(), v.data(), grad);
+}
+
 struct Mlp {
   tg_tape* t = nullptr;
   tg_tensor* x = nullptr;
@@ -42,11 +51,7 @@ Mlp Record(const tg_allocator* alloc, bool keep_all, bool deferred = false) {
   tg_rng rng;
   tg_rng_seed(&rng, 21);
   auto leaf = [&](std::vector<int64_t> shape, bool grad) {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    std::vector<float> v(static_cast<size_t>(n));
-    for (float& f : v) f = tg_rng_uniform(&rng) - 0.5f;
-    return tg_tape_leaf(m.t, static_cast<int>(shape.size()), shape.data(), v.data(), grad);
+    return RandomLeaf(m.t, &rng, shape, grad);
   };
   m.x = leaf({32, 20}, false);
   tg_tensor* h = m.x;
@@ -242,11 +247,7 @@ Small RecordSmall(Graph g, bool keep_all, bool planned, bool deferred = false) {
   tg_rng rng;
   tg_rng_seed(&rng, 5);
   auto leaf = [&](std::vector<int64_t> shape, bool grad) {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    std::vector<float> v(static_cast<size_t>(n));
-    for (float& f : v) f = tg_rng_uniform(&rng) - 0.5f;
-    return tg_tape_leaf(m.t, static_cast<int>(shape.size()), shape.data(), v.data(), grad);
+    return RandomLeaf(m.t, &rng, shape, grad);
   };
   m.x = leaf({24, 32}, false);
   tg_tensor* w = leaf({32, 32}, true);
@@ -382,13 +383,7 @@ Net RecordInference(const tg_allocator* alloc, bool reuse, bool deferred = false
   tg_tape_set_deferred(n.t, deferred);
   tg_rng rng;
   tg_rng_seed(&rng, 8);
-  auto leaf = [&](std::vector<int64_t> shape) {
-    int64_t k = 1;
-    for (int64_t d : shape) k *= d;
-    std::vector<float> v(static_cast<size_t>(k));
-    for (float& f : v) f = tg_rng_uniform(&rng) - 0.5f;
-    return tg_tape_leaf(n.t, static_cast<int>(shape.size()), shape.data(), v.data(), false);
-  };
+  auto leaf = [&](std::vector<int64_t> shape) { return RandomLeaf(n.t, &rng, shape, false); };
   n.x = leaf({16, 40});
   tg_tensor* h = n.x;
   for (int l = 0; l < 4; ++l) {
@@ -589,11 +584,7 @@ Cnn RecordCnn(const tg_allocator* alloc, bool keep_all, bool planned, bool defer
   tg_rng rng;
   tg_rng_seed(&rng, 13);
   auto leaf = [&](std::vector<int64_t> shape, bool grad) {
-    int64_t n = 1;
-    for (int64_t d : shape) n *= d;
-    std::vector<float> v(static_cast<size_t>(n));
-    for (float& f : v) f = tg_rng_uniform(&rng) - 0.5f;
-    tg_tensor* l = tg_tape_leaf(m.t, static_cast<int>(shape.size()), shape.data(), v.data(), grad);
+    tg_tensor* l = RandomLeaf(m.t, &rng, shape, grad);
     if (grad) m.params.push_back(l);
     return l;
   };
