@@ -5,7 +5,9 @@
  * A tape is an append-only list of nodes {op, inputs, output, saved state}. Every
  * intermediate tensor lives in the tape's arena: tg_tape_clear forgets them all at
  * once and keeps the memory, tg_tape_free releases everything. Recording is eager
- * (define-by-run): an op computes its output as it is recorded.
+ * (define-by-run): an op computes its output as it is recorded -- unless the tape
+ * records deferred (tg_tape_set_deferred: shapes first, values placed by liveness
+ * and computed at the first tg_tape_forward), as a model's tapes do.
  *
  * Replay: tg_tape_forward reruns every recorded node over the same buffers with the
  * current contents of the leaves (new input data, updated parameters), and
