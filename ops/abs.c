@@ -26,6 +26,7 @@ const tg_op_def tg_op_abs = {.name = "abs",
                              .arity = 1,
                              .shape = tg_same_shape_rule,
                              .forward_range = abs_forward,
-                             .backward_range = abs_backward};
+                             .backward_range = abs_backward,
+                             .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_abs(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_abs, &x, 1, NULL); }

@@ -62,7 +62,8 @@ const tg_op_def tg_op_clip = {.name = "clip",
                               .forward = clip_forward,
                               .backward = clip_backward,
                               .params_size = sizeof(clip_params),
-                              .describe = clip_describe};
+                              .describe = clip_describe,
+                              .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_clip(tg_tape* t, tg_tensor* x, float lo, float hi) {
   clip_params p = {.lo = lo, .hi = hi};

@@ -41,7 +41,8 @@ const tg_op_def tg_op_div = {.name = "div",
                              .arity = 2,
                              .shape = div_shape,
                              .forward = div_forward,
-                             .backward = div_backward};
+                             .backward = div_backward,
+                             .backward_reads = TG_READS_INPUT(1) | TG_READS_OUTPUT};
 
 tg_tensor* tg_div(tg_tape* t, tg_tensor* a, tg_tensor* b) {
   tg_tensor* in[2] = {a, b};

@@ -54,7 +54,8 @@ const tg_op_def tg_op_elu = {.name = "elu",
                              .forward_range = elu_forward,
                              .backward_range = elu_backward,
                              .params_size = sizeof(elu_params),
-                             .describe = elu_describe};
+                             .describe = elu_describe,
+                             .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_elu(tg_tape* t, tg_tensor* x, float alpha) {
   elu_params p = {.alpha = alpha};

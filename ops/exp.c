@@ -24,6 +24,7 @@ const tg_op_def tg_op_exp = {.name = "exp",
                              .arity = 1,
                              .shape = tg_same_shape_rule,
                              .forward_range = exp_forward,
-                             .backward_range = exp_backward};
+                             .backward_range = exp_backward,
+                             .backward_reads = TG_READS_OUTPUT};
 
 tg_tensor* tg_exp(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_exp, &x, 1, NULL); }

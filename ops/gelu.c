@@ -82,7 +82,8 @@ const tg_op_def tg_op_gelu = {.name = "gelu",
                               .forward_range = gelu_forward,
                               .backward_range = gelu_backward,
                               .params_size = sizeof(gelu_params),
-                              .describe = gelu_describe};
+                              .describe = gelu_describe,
+                              .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_gelu(tg_tape* t, tg_tensor* x, tg_gelu_approximate approximate) {
   gelu_params p = {.approximate = (int)approximate};

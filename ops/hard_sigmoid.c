@@ -31,7 +31,8 @@ const tg_op_def tg_op_hard_sigmoid = {.name = "hard_sigmoid",
                                       .arity = 1,
                                       .shape = tg_same_shape_rule,
                                       .forward_range = hard_sigmoid_forward,
-                                      .backward_range = hard_sigmoid_backward};
+                                      .backward_range = hard_sigmoid_backward,
+                                      .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_hard_sigmoid(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_hard_sigmoid, &x, 1, NULL);

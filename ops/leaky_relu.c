@@ -54,7 +54,8 @@ const tg_op_def tg_op_leaky_relu = {.name = "leaky_relu",
                                     .forward_range = leaky_relu_forward,
                                     .backward_range = leaky_relu_backward,
                                     .params_size = sizeof(leaky_relu_params),
-                                    .describe = leaky_relu_describe};
+                                    .describe = leaky_relu_describe,
+                                    .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_leaky_relu(tg_tape* t, tg_tensor* x, float alpha) {
   leaky_relu_params p = {.alpha = alpha};

@@ -25,6 +25,7 @@ const tg_op_def tg_op_log = {.name = "log",
                              .arity = 1,
                              .shape = tg_same_shape_rule,
                              .forward = log_forward,
-                             .backward = log_backward};
+                             .backward = log_backward,
+                             .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_log(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_log, &x, 1, NULL); }

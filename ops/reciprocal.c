@@ -24,7 +24,8 @@ const tg_op_def tg_op_reciprocal = {.name = "reciprocal",
                                     .arity = 1,
                                     .shape = tg_same_shape_rule,
                                     .forward = reciprocal_forward,
-                                    .backward = reciprocal_backward};
+                                    .backward = reciprocal_backward,
+                                    .backward_reads = TG_READS_OUTPUT};
 
 tg_tensor* tg_reciprocal(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_reciprocal, &x, 1, NULL);

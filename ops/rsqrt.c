@@ -24,7 +24,8 @@ const tg_op_def tg_op_rsqrt = {.name = "rsqrt",
                                .arity = 1,
                                .shape = tg_same_shape_rule,
                                .forward = rsqrt_forward,
-                               .backward = rsqrt_backward};
+                               .backward = rsqrt_backward,
+                               .backward_reads = TG_READS_OUTPUT};
 
 tg_tensor* tg_rsqrt(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_rsqrt, &x, 1, NULL);

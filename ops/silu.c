@@ -35,7 +35,8 @@ const tg_op_def tg_op_silu = {.name = "silu",
                               .arity = 1,
                               .shape = tg_same_shape_rule,
                               .forward_range = silu_forward,
-                              .backward_range = silu_backward};
+                              .backward_range = silu_backward,
+                              .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_silu(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_silu, &x, 1, NULL); }
 

@@ -34,7 +34,8 @@ const tg_op_def tg_op_softplus = {.name = "softplus",
                                   .arity = 1,
                                   .shape = tg_same_shape_rule,
                                   .forward_range = softplus_forward,
-                                  .backward_range = softplus_backward};
+                                  .backward_range = softplus_backward,
+                                  .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_softplus(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_softplus, &x, 1, NULL);

@@ -24,6 +24,7 @@ const tg_op_def tg_op_sqrt = {.name = "sqrt",
                               .arity = 1,
                               .shape = tg_same_shape_rule,
                               .forward = sqrt_forward,
-                              .backward = sqrt_backward};
+                              .backward = sqrt_backward,
+                              .backward_reads = TG_READS_OUTPUT};
 
 tg_tensor* tg_sqrt(tg_tape* t, tg_tensor* x) { return tg_tape_apply(t, &tg_op_sqrt, &x, 1, NULL); }

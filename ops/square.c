@@ -24,7 +24,8 @@ const tg_op_def tg_op_square = {.name = "square",
                                 .arity = 1,
                                 .shape = tg_same_shape_rule,
                                 .forward_range = square_forward,
-                                .backward_range = square_backward};
+                                .backward_range = square_backward,
+                                .backward_reads = TG_READS_INPUT(0)};
 
 tg_tensor* tg_square(tg_tape* t, tg_tensor* x) {
   return tg_tape_apply(t, &tg_op_square, &x, 1, NULL);

@@ -228,7 +228,7 @@ const tg_op_def& UserSquare() {
 }
 
 // Kinds of graphs over a [24, 32] input: each ends in an MSE against a fixed target.
-enum class Graph { kChain, kViewOfDead, kViewOutput, kUserOp, kLinearOps };
+enum class Graph { kChain, kViewOfDead, kViewOutput, kUserOp, kLinearOps, kMathOps };
 
 struct Small {
   tg_tape* t = nullptr;
@@ -287,6 +287,20 @@ Small RecordSmall(Graph g, bool keep_all, bool planned, bool deferred = false) {
                             tg_scale(m.t, tg_sum_axes(m.t, p, rows, 1, true), 0.01f));
       tg_tensor* whole = tg_add(m.t, tg_mean(m.t, p), tg_scale(m.t, tg_sum(m.t, p), 0.001f));
       h = tg_tanh(m.t, tg_add(m.t, tg_add(m.t, p, c), whole));
+      m.watched = h;
+      break;
+    }
+    case Graph::kMathOps: {  // each value read by one op that keeps it by its declaration
+      tg_tensor* a = tg_add(m.t, z, b);  // read by square (its input) and exp (not)
+      tg_tensor* e = tg_exp(m.t, a);     // read by scales only: kept for exp's backward
+      tg_tensor* l = tg_log(m.t, tg_scale(m.t, e, 1.5f));         // log reads its input
+      tg_tensor* r = tg_sqrt(m.t, tg_scale(m.t, e, 2.0f));        // sqrt, rsqrt and reciprocal
+      tg_tensor* q = tg_rsqrt(m.t, tg_scale(m.t, e, 3.0f));       // read their outputs, which
+      tg_tensor* c = tg_reciprocal(m.t, tg_scale(m.t, e, 4.0f));  // only scales read
+      h = tg_add(m.t, tg_add(m.t, tg_scale(m.t, l, 0.5f), tg_scale(m.t, r, 0.25f)),
+                 tg_add(m.t, tg_scale(m.t, q, 0.125f), tg_scale(m.t, c, 0.5f)));
+      h = tg_add(m.t, h, tg_scale(m.t, tg_square(m.t, a), 0.1f));
+      h = tg_add(m.t, h, tg_scale(m.t, tg_abs(m.t, tg_scale(m.t, a, -2.0f)), 0.5f));
       m.watched = h;
       break;
     }
@@ -354,6 +368,10 @@ TEST(DeadValuesTest, AnUndeclaredUserOpKeepsTheValuesItReads) {
 
 TEST(DeadValuesTest, OpsThatReadNoValueLendTheirInputsAndGiveTheUnplannedBits) {
   ExpectSameBits(Graph::kLinearOps, true);
+}
+
+TEST(DeadValuesTest, OpsThatReadTheirInputOrOutputKeepItAndGiveTheUnplannedBits) {
+  ExpectSameBits(Graph::kMathOps, true);
 }
 
 TEST(DeadValuesTest, ReplayingWithLentValuesAllocatesNothing) {
@@ -505,8 +523,8 @@ TEST(DeferredTest, APackedDeferredMlpGivesTheBitsOfAnEagerTapeKeepingAll) {
 }
 
 TEST(DeferredTest, EveryGraphGivesTheUnplannedEagerBits) {
-  for (Graph g :
-       {Graph::kChain, Graph::kViewOfDead, Graph::kViewOutput, Graph::kUserOp, Graph::kLinearOps}) {
+  for (Graph g : {Graph::kChain, Graph::kViewOfDead, Graph::kViewOutput, Graph::kUserOp,
+                  Graph::kLinearOps, Graph::kMathOps}) {
     SCOPED_TRACE(static_cast<int>(g));
     ExpectSameBits(g, true, true);
   }

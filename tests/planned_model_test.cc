@@ -179,4 +179,65 @@ TEST(PlannedModelTest, EveryLayerTypeGivesTheUnplannedBits) {
   tg_model_free(plain);
 }
 
+// Every activation there is, each its own layer right after a Dense layer of its own
+// and before an Add, so that its input and its output are each read by one node that
+// keeps them only if the activation's backward_reads says so: the default tape and
+// one keeping everything, run node by node, train to the same bits (a wrong
+// declaration lends the value to gradients and fails this).
+tg_model* EveryActivationModel(bool keep_gradients) {
+  tg_error err = {};
+  tg_model_options mo = {};
+  mo.seed = 17;
+  mo.keep_gradients = keep_gradients;
+  tg_model* m = tg_functional_new(&mo, &err);
+  EXPECT_NE(nullptr, m) << err.message;
+  const int64_t shape[1] = {6};
+  tg_sym x = tg_model_input(m, 1, shape);
+  tg_dense_options d = {};
+  d.units = 24;
+  tg_sym h = x;
+  for (int act = 0; act < TG_ACT_COUNT; ++act) {
+    h = tg_model_call1(m, tg_model_dense(m, d), h);
+    h = tg_model_call1(m, tg_model_activation(m, static_cast<tg_activation>(act)), h);
+    tg_sym twice[2] = {h, h};  // read by an add alone (whose backward reads nothing)
+    h = tg_model_call(m, tg_model_merge_add(m), twice, 2);
+  }
+  d.units = 2;
+  h = tg_model_call1(m, tg_model_dense(m, d), h);
+  EXPECT_EQ(TG_OK, tg_model_set_io(m, &x, 1, h)) << tg_model_message(m);
+  tg_loss mse = {};
+  mse.kind = TG_LOSS_MSE;
+  EXPECT_EQ(TG_OK, tg_model_compile(m, mse, nullptr)) << tg_model_message(m);
+  return m;
+}
+
+TEST(PlannedModelTest, EveryActivationGivesTheUnplannedBits) {
+  tg_model* planned = EveryActivationModel(false);
+  tg_model* plain = EveryActivationModel(true);
+  tg_rng rng;
+  tg_rng_seed(&rng, 4);
+  std::vector<float> x(16 * 6), y(16 * 2);
+  for (float& v : x) v = 4.0f * tg_rng_uniform(&rng) - 2.0f;
+  for (float& v : y) v = tg_rng_uniform(&rng);
+  float lp = 0.0f, lr = 0.0f;
+  ASSERT_EQ(TG_OK, tg_model_compute_gradients(planned, x.data(), 16, y.data(), &lp))
+      << tg_model_message(planned);
+  ASSERT_EQ(TG_OK, tg_model_compute_gradients(plain, x.data(), 16, y.data(), &lr));
+  tg_tape_set_planning(const_cast<tg_tape*>(tg_model_tape(plain)), false);
+  EXPECT_EQ(0, std::memcmp(&lp, &lr, sizeof lp));
+  const int64_t n = tg_model_param_size(planned);
+  EXPECT_EQ(0, std::memcmp(tg_model_param_grads(planned), tg_model_param_grads(plain),
+                           static_cast<size_t>(n) * sizeof(float)));
+  for (int step = 0; step < 5; ++step) {
+    ASSERT_EQ(TG_OK, tg_model_train_on_batch(planned, x.data(), 16, y.data(), &lp));
+    ASSERT_EQ(TG_OK, tg_model_train_on_batch(plain, x.data(), 16, y.data(), &lr));
+    EXPECT_EQ(0, std::memcmp(&lp, &lr, sizeof lp)) << step;
+  }
+  EXPECT_EQ(Saved(planned), Saved(plain));
+  EXPECT_TRUE(tg_tape_defers(tg_model_tape(planned)));
+  EXPECT_FALSE(tg_tape_keeps_all(tg_model_tape(planned)));
+  tg_model_free(planned);
+  tg_model_free(plain);
+}
+
 }  // namespace
