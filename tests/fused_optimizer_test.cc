@@ -9,6 +9,8 @@
 #include <cstring>
 #include <vector>
 
+#include "tests/persist_test_util.h"
+
 extern "C" {
 #include "core/rng.h"
 #include "core/tape.h"
@@ -85,15 +87,6 @@ tg_model* SharedLayerModel() {
   return m;
 }
 
-std::vector<unsigned char> Saved(const tg_model* m) {
-  tg_error err = {};
-  const size_t size = tg_model_save_buffer(m, nullptr, 0, &err);
-  EXPECT_GT(size, 0u) << err.message;
-  std::vector<unsigned char> buf(size);
-  EXPECT_EQ(size, tg_model_save_buffer(m, buf.data(), buf.size(), &err));
-  return buf;
-}
-
 void Compile(tg_model* m, const tg_optimizer_options& opt) {
   tg_loss loss = {};
   loss.kind = TG_LOSS_MSE;
@@ -102,8 +95,8 @@ void Compile(tg_model* m, const tg_optimizer_options& opt) {
 
 // Trains `steps` steps on rows_per_step (cycled) and returns the saved model: its
 // parameters, the optimizer's state and its step count.
-std::vector<unsigned char> Train(tg_model* m, bool fuse, const std::vector<int64_t>& rows,
-                                 int steps, int64_t in) {
+tgtest::Bytes Train(tg_model* m, bool fuse, const std::vector<int64_t>& rows, int steps,
+                    int64_t in) {
   tg_model_set_fuse_optimizer(m, fuse);
   EXPECT_EQ(fuse, tg_model_fuses_optimizer(m));
   for (int s = 0; s < steps; ++s) {
@@ -113,7 +106,7 @@ std::vector<unsigned char> Train(tg_model* m, bool fuse, const std::vector<int64
     EXPECT_EQ(TG_OK, tg_model_train_on_batch(m, d.x.data(), n, d.y.data(), &l))
         << tg_model_message(m);
   }
-  return Saved(m);
+  return tgtest::SaveBytes(m);
 }
 
 struct Case {
@@ -159,9 +152,9 @@ TEST(FusedOptimizerTest, EveryOptimizerGivesTheBitsOfTheUpdateAfterBackward) {
     tg_model* plain = Mlp(kIn, 8, 1);
     Compile(fused, c.opt);
     Compile(plain, c.opt);
-    const std::vector<unsigned char> start = Saved(plain);
-    const std::vector<unsigned char> a = Train(fused, true, {10}, 6, kIn);
-    const std::vector<unsigned char> b = Train(plain, false, {10}, 6, kIn);
+    const tgtest::Bytes start = tgtest::SaveBytes(plain);
+    const tgtest::Bytes a = Train(fused, true, {10}, 6, kIn);
+    const tgtest::Bytes b = Train(plain, false, {10}, 6, kIn);
     EXPECT_EQ(6, tg_model_fused_steps(fused));
     EXPECT_EQ(0, tg_model_fused_steps(plain));
     EXPECT_EQ(6, tg_optimizer_iterations(tg_model_optimizer(fused)));
@@ -182,8 +175,8 @@ TEST(FusedOptimizerTest, ASharedLayerUpdatesOnlyAfterItsFirstApplication) {
     tg_model* plain = SharedLayerModel();
     Compile(fused, c.opt);
     Compile(plain, c.opt);
-    const std::vector<unsigned char> a = Train(fused, true, {7}, 5, kIn);
-    const std::vector<unsigned char> b = Train(plain, false, {7}, 5, kIn);
+    const tgtest::Bytes a = Train(fused, true, {7}, 5, kIn);
+    const tgtest::Bytes b = Train(plain, false, {7}, 5, kIn);
     EXPECT_EQ(5, tg_model_fused_steps(fused));
     ASSERT_EQ(a.size(), b.size());
     EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size()));
@@ -200,8 +193,8 @@ TEST(FusedOptimizerTest, ANewBatchSizeMapsTheParametersAgain) {
   Compile(fused, o);
   Compile(plain, o);
   const std::vector<int64_t> rows = {8, 5, 8, 3};
-  const std::vector<unsigned char> a = Train(fused, true, rows, 8, kIn);
-  const std::vector<unsigned char> b = Train(plain, false, rows, 8, kIn);
+  const tgtest::Bytes a = Train(fused, true, rows, 8, kIn);
+  const tgtest::Bytes b = Train(plain, false, rows, 8, kIn);
   EXPECT_EQ(8, tg_model_fused_steps(fused));
   EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size()));
   tg_model_free(fused);
@@ -217,8 +210,8 @@ TEST(FusedOptimizerTest, TwoThreadsGiveTheBitsOfOneThreadUnfused) {
     tg_model* plain = Mlp(256, 256, 1);
     Compile(fused, c.opt);
     Compile(plain, c.opt);
-    const std::vector<unsigned char> a = Train(fused, true, {4}, 3, 256);
-    const std::vector<unsigned char> b = Train(plain, false, {4}, 3, 256);
+    const tgtest::Bytes a = Train(fused, true, {4}, 3, 256);
+    const tgtest::Bytes b = Train(plain, false, {4}, 3, 256);
     EXPECT_EQ(3, tg_model_fused_steps(fused));
     ASSERT_EQ(a.size(), b.size());
     EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size()));
@@ -240,8 +233,8 @@ TEST(FusedOptimizerTest, ClippingKeepsTheUpdateAfterBackward) {
     tg_model* plain = Mlp(kIn, 8, 1);
     Compile(fused, o);
     Compile(plain, o);
-    const std::vector<unsigned char> a = Train(fused, true, {10}, 3, kIn);
-    const std::vector<unsigned char> b = Train(plain, false, {10}, 3, kIn);
+    const tgtest::Bytes a = Train(fused, true, {10}, 3, kIn);
+    const tgtest::Bytes b = Train(plain, false, {10}, 3, kIn);
     EXPECT_EQ(0, tg_model_fused_steps(fused));
     EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size()));
     tg_model_free(fused);
@@ -305,7 +298,7 @@ TEST(FusedOptimizerTest, FitUpdatesDuringBackwardWithTheBitsOfTheUpdateAfterIt) 
   EXPECT_EQ(9, tg_model_fused_steps(fused));
   EXPECT_EQ(0, tg_model_fused_steps(plain));
   EXPECT_EQ(9, tg_optimizer_iterations(tg_model_optimizer(fused)));
-  const std::vector<unsigned char> a = Saved(fused), b = Saved(plain);
+  const tgtest::Bytes a = tgtest::SaveBytes(fused), b = tgtest::SaveBytes(plain);
   ASSERT_EQ(a.size(), b.size());
   EXPECT_EQ(0, std::memcmp(a.data(), b.data(), a.size()));
   ASSERT_EQ(3, tg_history_epochs(hf));

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <vector>
 
+#include "tests/persist_test_util.h"
+
 extern "C" {
 #include "core/rng.h"
 #include "core/tape.h"
@@ -111,15 +113,6 @@ Batch MakeBatch(uint64_t seed) {
   return b;
 }
 
-std::vector<unsigned char> Saved(const tg_model* m) {
-  tg_error err = {};
-  const size_t size = tg_model_save_buffer(m, nullptr, 0, &err);
-  EXPECT_GT(size, 0u) << err.message;
-  std::vector<unsigned char> buf(size);
-  EXPECT_EQ(size, tg_model_save_buffer(m, buf.data(), buf.size(), &err));
-  return buf;
-}
-
 TEST(PlannedModelTest, EveryLayerTypeGivesTheUnplannedBits) {
   tg_model* planned = EveryLayerModel(false);
   tg_model* plain = EveryLayerModel(true);
@@ -150,7 +143,7 @@ TEST(PlannedModelTest, EveryLayerTypeGivesTheUnplannedBits) {
   EXPECT_EQ(0, std::memcmp(losses_planned.data(), losses_plain.data(),
                            losses_planned.size() * sizeof(float)));
   // Parameters, batch-norm statistics, Adam's moments and step count.
-  EXPECT_EQ(Saved(planned), Saved(plain));
+  EXPECT_EQ(tgtest::SaveBytes(planned), tgtest::SaveBytes(plain));
 
   // The planned tape really was planned, deferred and packed: values lent to
   // gradients; the reference recorded eagerly, kept every gradient, ran no chain.
@@ -233,7 +226,7 @@ TEST(PlannedModelTest, EveryActivationGivesTheUnplannedBits) {
     ASSERT_EQ(TG_OK, tg_model_train_on_batch(plain, x.data(), 16, y.data(), &lr));
     EXPECT_EQ(0, std::memcmp(&lp, &lr, sizeof lp)) << step;
   }
-  EXPECT_EQ(Saved(planned), Saved(plain));
+  EXPECT_EQ(tgtest::SaveBytes(planned), tgtest::SaveBytes(plain));
   EXPECT_TRUE(tg_tape_defers(tg_model_tape(planned)));
   EXPECT_FALSE(tg_tape_keeps_all(tg_model_tape(planned)));
   tg_model_free(planned);
