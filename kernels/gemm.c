@@ -136,30 +136,45 @@ static void run_blocks(void* ctx, int worker, int workers) {
   }
 }
 
+/* A split of g's longer side of C in whole register tiles: the task's fixed fields,
+ * and the side's extent and tile count (tg_gemm_args' m or n, over mr or nr). */
+static void split_begin(split_task* t, const tg_gemm_args* g, const tg_gemm_isa* isa,
+                        tg_gemm_backend backend, tg_threadpool* pool, int64_t* extent,
+                        int64_t* tiles) {
+  t->g = g;
+  t->isa = isa;
+  t->backend = backend;
+  t->pool = pool;
+  t->split_n = g->n >= g->m;
+  *extent = t->split_n ? g->n : g->m;
+  const int64_t unit = t->split_n ? isa->nr : isa->mr;
+  *tiles = (*extent + unit - 1) / unit;
+}
+
+/* The split's blocks: `blocks` (1..tiles) of whole tiles, the last one shorter. */
+static void split_into(split_task* t, int64_t extent, int64_t tiles, int64_t blocks) {
+  const int64_t unit = t->split_n ? t->isa->nr : t->isa->mr;
+  t->chunk = (tiles + blocks - 1) / blocks * unit;
+  t->blocks = (extent + t->chunk - 1) / t->chunk;
+  atomic_init(&t->next, 0);
+}
+
 /* A BLAS product in blocks that depend on (m, n, k) only: whole register tiles of
  * the longer side, at most kBlasMaxBlocks, none smaller than kMinWorkPerThread
- * multiply-adds or narrower than kBlasMinExtent. Up to `workers` threads take them; one thread runs
- * them all. */
+ * multiply-adds or narrower than kBlasMinExtent. Up to `workers` threads take them;
+ * one thread runs them all. */
 static void run_blas_blocks(const tg_gemm_args* g, const tg_gemm_isa* isa, tg_threadpool* pool,
                             int workers) {
   split_task t;
-  t.g = g;
-  t.isa = isa;
-  t.backend = TG_GEMM_BLAS;
-  t.pool = pool;
-  t.split_n = g->n >= g->m;
-  const int64_t extent = t.split_n ? g->n : g->m;
-  const int64_t unit = t.split_n ? isa->nr : isa->mr;
-  const int64_t tiles = (extent + unit - 1) / unit;
+  int64_t extent, tiles;
+  split_begin(&t, g, isa, TG_GEMM_BLAS, pool, &extent, &tiles);
   int64_t blocks = (int64_t)(work_of(g->m, g->n, g->k) / (double)kMinWorkPerThread);
   if (blocks > kBlasMaxBlocks) blocks = kBlasMaxBlocks;
   if (blocks > extent / kBlasMinExtent) blocks = extent / kBlasMinExtent;
   if (blocks > tiles) blocks = tiles;
   if (blocks < 1) blocks = 1;
-  t.chunk = (tiles + blocks - 1) / blocks * unit;
-  t.blocks = (extent + t.chunk - 1) / t.chunk;
+  split_into(&t, extent, tiles, blocks);
   if (workers > t.blocks) workers = (int)t.blocks;
-  atomic_init(&t.next, 0);
   if (workers <= 1)
     run_blocks(&t, 0, 1);
   else
@@ -337,22 +352,14 @@ static void run_builtin(const tg_gemm_plan* plan, const tg_gemm_options* opt,
    * kBlocksPerWorker blocks per worker (fewer when the tiles run out, and none
    * smaller than kMinWorkPerThread multiply-adds). */
   split_task t;
-  t.g = g;
-  t.isa = isa;
-  t.backend = TG_GEMM_BUILTIN;
-  t.pool = pool;
-  t.split_n = g->n >= g->m;
-  const int64_t extent = t.split_n ? g->n : g->m;
-  const int64_t unit = t.split_n ? isa->nr : isa->mr;
-  const int64_t tiles = (extent + unit - 1) / unit;
+  int64_t extent, tiles;
+  split_begin(&t, g, isa, TG_GEMM_BUILTIN, pool, &extent, &tiles);
   int64_t blocks = (int64_t)workers * kBlocksPerWorker;
   const int64_t max_blocks = (int64_t)(work_of(g->m, g->n, g->k) / (double)kMinWorkPerThread);
   if (blocks > max_blocks) blocks = max_blocks;
   if (blocks < workers) blocks = workers;
   if (blocks > tiles) blocks = tiles;
-  t.chunk = (tiles + blocks - 1) / blocks * unit;
-  t.blocks = (extent + t.chunk - 1) / t.chunk;
-  atomic_init(&t.next, 0);
+  split_into(&t, extent, tiles, blocks);
   tg_threadpool_run(pool, workers, run_blocks, &t);
 }
 
